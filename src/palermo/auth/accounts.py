@@ -1,0 +1,162 @@
+"""Creating and finding organisations, users and API tokens; authenticating them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pycountry
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from palermo.auth import audit
+from palermo.auth.models import ApiToken, Organisation, User
+from palermo.auth.passwords import (DUMMY_HASH, MIN_PASSWORD_LENGTH, hash_password, new_token, token_digest,
+                                    verify_password)
+from palermo.auth.roles import ORG_TYPES, Principal, parse_roles
+from palermo.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, Problem, ValidationError
+
+
+def normalise_country(value: str | None, *, field: str = "country") -> str | None:
+    """ISO 3166-1 alpha-3 for a code or a name pycountry knows; a clear error otherwise."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    try:
+        return str(pycountry.countries.lookup(text).alpha_3)
+    except LookupError:
+        raise ValidationError(
+            f"{field} {text!r} is not an ISO 3166 country code or name; use a code such as NLD, ITA or NGA",
+            [Problem("not an ISO 3166 country", field=field, value=text)],
+        ) from None
+
+
+def principal_for(user: User) -> Principal:
+    return Principal(user.id, user.username, user.organisation_id, user.role_set,
+                     bool(user.organisation.is_operator and "admin" in user.role_set))
+
+
+def create_organisation(session: Session, actor: Principal, *, name: str, short_name: str, org_type: str,
+                        country: str | None = None, is_operator: bool = False) -> Organisation:
+    if not (actor.is_system or (actor.is_operator and actor.has("admin"))):
+        raise PermissionDenied(f"user {actor.username!r} may not add organisations: only admins of the hub operator can")
+    problems = []
+    if not name.strip():
+        problems.append(Problem("name is empty", field="name"))
+    if not short_name.strip():
+        problems.append(Problem("short name is empty", field="short_name"))
+    if org_type not in ORG_TYPES:
+        problems.append(Problem(f"unknown organisation type; use one of {', '.join(ORG_TYPES)}", field="org_type", value=org_type))
+    try:
+        iso = normalise_country(country)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+        iso = None
+    if problems:
+        raise ValidationError("organisation not created: " + "; ".join(str(p) for p in problems), problems)
+    dup = session.execute(select(Organisation).where(
+        (func.lower(Organisation.name) == name.strip().lower()) | (func.lower(Organisation.short_name) == short_name.strip().lower())
+    )).scalar_one_or_none()
+    if dup is not None:
+        raise Conflict(f"an organisation named {dup.name!r} ({dup.short_name}) already exists; choose another name")
+    org = Organisation(name=name.strip(), short_name=short_name.strip(), org_type=org_type, country=iso,
+                       is_operator=is_operator)
+    session.add(org)
+    session.flush()
+    audit.record(session, actor, "organisation.create", "organisation", org.id, details={"name": org.name})
+    return org
+
+
+def get_organisation(session: Session, ref: str | int) -> Organisation:
+    """Find an organisation by id, short name or full name (case-insensitive)."""
+    text = str(ref).strip()
+    q = select(Organisation)
+    if text.isdigit():
+        org = session.get(Organisation, int(text))
+    else:
+        org = session.execute(q.where((func.lower(Organisation.short_name) == text.lower())
+                                      | (func.lower(Organisation.name) == text.lower()))).scalar_one_or_none()
+    if org is None:
+        raise NotFound(f"no organisation {text!r}; list them with `palermo orgs list` or add it with `palermo orgs add`")
+    return org
+
+
+def list_organisations(session: Session) -> list[Organisation]:
+    return list(session.execute(select(Organisation).order_by(Organisation.name)).scalars())
+
+
+def create_user(session: Session, actor: Principal, *, username: str, password: str, organisation: str | int,
+                roles: str | list[str], full_name: str = "", email: str = "") -> User:
+    org = get_organisation(session, organisation)
+    if not actor.is_system and not (actor.has("admin") and (actor.organisation_id == org.id or actor.is_operator)):
+        raise PermissionDenied(f"user {actor.username!r} may not add users to {org.short_name}: needs the admin role there")
+    problems = []
+    username = username.strip()
+    if not username or len(username) > 80 or any(c.isspace() for c in username):
+        problems.append(Problem("username must be 1-80 characters without spaces", field="username", value=username))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(Problem(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password"))
+    try:
+        role_list = parse_roles(roles)
+    except ValidationError as exc:
+        problems.extend(exc.problems or [Problem(exc.message, field="roles")])
+        role_list = []
+    if problems:
+        raise ValidationError("user not created: " + "; ".join(str(p) for p in problems), problems)
+    if session.execute(select(User).where(func.lower(User.username) == username.lower())).scalar_one_or_none():
+        raise Conflict(f"a user named {username!r} already exists; choose another username")
+    user = User(username=username, password_hash=hash_password(password), organisation_id=org.id,
+                roles=",".join(role_list), full_name=full_name, email=email)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.create", "user", user.id, details={"username": username, "roles": role_list,
+                                                                          "organisation": org.short_name})
+    return user
+
+
+def list_users(session: Session, actor: Principal) -> list[User]:
+    q = select(User).order_by(User.username)
+    if not (actor.is_system or actor.is_operator):
+        q = q.where(User.organisation_id == actor.organisation_id)
+    return list(session.execute(q).scalars())
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    """Check a password; the same message for unknown users and wrong passwords."""
+    user = session.execute(select(User).where(func.lower(User.username) == username.strip().lower())).scalar_one_or_none()
+    if user is None:
+        verify_password(DUMMY_HASH, password)
+        raise AuthenticationFailed("wrong username or password")
+    if not verify_password(user.password_hash, password) or not user.active:
+        raise AuthenticationFailed("wrong username or password")
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str  # shown once; only its digest is stored
+    record: ApiToken
+
+
+def issue_token(session: Session, actor: Principal, user: User, name: str) -> IssuedToken:
+    if not actor.is_system and actor.user_id != user.id and not (actor.has("admin") and actor.organisation_id == user.organisation_id):
+        raise PermissionDenied(f"user {actor.username!r} may not issue tokens for {user.username!r}")
+    token = new_token()
+    rec = ApiToken(user_id=user.id, name=name, prefix=token[:10], token_hash=token_digest(token))
+    session.add(rec)
+    session.flush()
+    audit.record(session, actor, "token.issue", "api_token", rec.id, details={"user": user.username, "name": name})
+    return IssuedToken(token, rec)
+
+
+def user_for_token(session: Session, token: str) -> User:
+    rec = session.execute(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).scalar_one_or_none()
+    if rec is None or rec.revoked or not rec.user.active:
+        raise AuthenticationFailed("invalid or revoked API token; issue a new one with `palermo users token`")
+    return rec.user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.execute(select(User).where(func.lower(User.username) == username.strip().lower())).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"no user {username!r}; list users with `palermo users list`")
+    return user

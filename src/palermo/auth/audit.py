@@ -1,0 +1,105 @@
+"""The append-only, hash-chained audit trail.
+
+Each entry's hash covers its own fields and the previous entry's hash, so altering, removing or
+reordering any row breaks the chain from that row on; :func:`verify` names the first bad entry.
+Entries are written in the caller's transaction: an operation and its audit record commit together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from palermo.auth.models import AuditEntry, AuditHead
+from palermo.auth.roles import Principal
+from palermo.db.base import utcnow
+from palermo.errors import AuditChainBroken
+
+GENESIS = "0" * 64
+
+
+def _canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_hash(seq: int, at: str, actor: str, organisation_id: int | None, action: str, object_type: str,
+               object_id: str, legal_basis: str | None, details: str, prev_hash: str) -> str:
+    payload = _canonical({
+        "seq": seq, "at": at, "actor": actor, "org": organisation_id, "action": action,
+        "object_type": object_type, "object_id": object_id, "legal_basis": legal_basis,
+        "details": details, "prev": prev_hash,
+    })
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record(session: Session, actor: Principal, action: str, object_type: str, object_id: Any,
+           *, legal_basis: str | None = None, details: dict[str, Any] | None = None) -> AuditEntry:
+    """Append one entry. ``legal_basis`` is required by callers whenever personal data is touched."""
+    # Bumping the head row first takes a write lock on every backend, so concurrent writers queue.
+    bumped = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
+    if bumped.rowcount == 0:
+        session.add(AuditHead(id=1, seq=1, hash=GENESIS))
+        session.flush()
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+    session.refresh(head)
+    seq, prev = head.seq, head.hash
+    at = utcnow().isoformat(timespec="microseconds")
+    details_json = _canonical(details or {})
+    digest = entry_hash(seq, at, actor.username, actor.organisation_id, action, object_type, str(object_id),
+                        legal_basis, details_json, prev)
+    entry = AuditEntry(seq=seq, at=at, actor=actor.username, organisation_id=actor.organisation_id,
+                       action=action, object_type=object_type, object_id=str(object_id),
+                       legal_basis=legal_basis, details=details_json, prev_hash=prev, hash=digest)
+    session.add(entry)
+    head.hash = digest
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    entries: int
+    head_hash: str
+
+
+def verify(session: Session) -> VerifyResult:
+    """Recompute the whole chain; raise AuditChainBroken naming the first entry that does not fit."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+    for e in rows:
+        if e.seq != expected_seq:
+            raise AuditChainBroken(
+                f"audit entry #{expected_seq} is missing (next entry found is #{e.seq}): entries were removed", expected_seq)
+        if e.prev_hash != prev:
+            raise AuditChainBroken(
+                f"audit entry #{e.seq} (id {e.id}, {e.action}) does not follow entry #{e.seq - 1}: entries were reordered or replaced", e.seq)
+        digest = entry_hash(e.seq, e.at, e.actor, e.organisation_id, e.action, e.object_type, e.object_id,
+                            e.legal_basis, e.details, e.prev_hash)
+        if digest != e.hash:
+            raise AuditChainBroken(f"audit entry #{e.seq} (id {e.id}, {e.action}) was altered: its content no longer matches its hash", e.seq)
+        prev = e.hash
+        expected_seq += 1
+        count += 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != count or head.hash != prev):
+        raise AuditChainBroken(
+            f"the audit chain ends at entry #{count} but its head records #{head.seq}: the last entries were removed", count + 1)
+    return VerifyResult(count, prev)
+
+
+def entries(session: Session, principal: Principal, *, limit: int = 200, offset: int = 0,
+            action: str | None = None) -> list[AuditEntry]:
+    """Entries visible to ``principal``: its own organisation's, or all for the hub operator's admins."""
+    q = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    if not (principal.is_system or (principal.is_operator and principal.has("admin"))):
+        q = q.where(AuditEntry.organisation_id == principal.organisation_id)
+    if action:
+        q = q.where(AuditEntry.action == action)
+    return list(session.execute(q.limit(limit).offset(offset)).scalars())

@@ -1,0 +1,82 @@
+"""Roles and the principal (who is acting) that every core function receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from palermo.errors import NotFound, PermissionDenied, Problem, ValidationError
+
+ROLES: dict[str, str] = {
+    "admin": "manages the organisation's users and settings",
+    "analyst": "reads and analyses the organisation's data and public data",
+    "data_owner": "decides on releasing the organisation's personal data",
+    "officer": "front-line work: screenings, hit/no-hit queries, requests",
+    "viewer": "reads public outputs and the organisation's non-personal data",
+}
+
+ORG_TYPES: dict[str, str] = {
+    "police": "State authority: police",
+    "prosecution": "State authority: prosecution service",
+    "court": "State authority: court",
+    "immigration": "State authority: immigration / border guard",
+    "labour_inspection": "State authority: labour inspection",
+    "ministry": "State authority: ministry",
+    "national_rapporteur": "State authority: national rapporteur or equivalent mechanism",
+    "eu_agency": "EU agency",
+    "un_agency": "UN agency",
+    "international_organisation": "International organisation",
+    "ngo": "Non-governmental organisation",
+    "network": "Network",
+    "private_company": "Private company",
+    "consulate": "Consulate or embassy",
+}
+
+
+def parse_roles(value: str | list[str] | tuple[str, ...]) -> list[str]:
+    """Validate roles given as a list or a comma-separated string."""
+    items = [r.strip().replace("-", "_") for r in (value.split(",") if isinstance(value, str) else value)]
+    items = [r for r in items if r]
+    bad = [r for r in items if r not in ROLES]
+    if bad or not items:
+        raise ValidationError(
+            f"unknown role(s) {', '.join(map(repr, bad)) or '(none given)'}; choose from {', '.join(ROLES)}",
+            [Problem(f"unknown role; use one of {', '.join(ROLES)}", field="roles", value=r) for r in bad],
+        )
+    return sorted(set(items))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a user of one organisation with a set of roles (or the system itself)."""
+
+    user_id: int | None
+    username: str
+    organisation_id: int | None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    is_operator: bool = False  # admin of the organisation that runs the hub
+
+    @classmethod
+    def system(cls) -> Principal:
+        return cls(None, "system", None, frozenset(ROLES), True)
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def require(self, *roles: str, action: str = "do this") -> None:
+        if not self.has(*roles):
+            raise PermissionDenied(
+                f"user {self.username!r} may not {action}: needs role {' or '.join(roles)}, has {', '.join(sorted(self.roles)) or 'none'}"
+            )
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None and self.organisation_id is None
+
+    def can_see(self, organisation_id: int | None) -> bool:
+        """Non-public objects are visible only inside their organisation (the system sees all)."""
+        return self.is_system or organisation_id == self.organisation_id
+
+    def require_org(self, organisation_id: int | None, what: str = "object") -> None:
+        """Another organisation's object is reported as missing, so its existence is not confirmed."""
+        if not self.can_see(organisation_id):
+            raise NotFound(f"{what} not found (or not visible to organisation of user {self.username!r})")

@@ -1,0 +1,172 @@
+"""The ``palermo`` command: thin Typer commands over the core, one sub-command group per domain."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import typer
+
+from palermo.auth import accounts, audit
+from palermo.auth.roles import ORG_TYPES, ROLES
+from palermo.cli.common import cli_principal, console, database, handle_errors, print_json, settings
+from palermo.errors import AuditChainBroken
+
+app = typer.Typer(help="Palermo: cooperation platform against trafficking in human beings and migrant smuggling.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+orgs_app = typer.Typer(help="Organisations.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(audit_app, name="audit")
+
+# One group per domain; each module defines `app`.
+for _name in ("stats", "link", "exchange", "coord", "identify"):
+    _mod = importlib.import_module(f"palermo.cli.{_name}")
+    app.add_typer(_mod.app, name=_name)
+
+
+@app.callback()
+def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+@handle_errors
+def init() -> None:
+    """Create or upgrade the database schema in the configured workspace."""
+    db = database(must_exist=False)
+    db.upgrade()
+    console.print(f"Palermo database ready at {db.safe_url}")
+
+
+@db_app.command("upgrade")
+@handle_errors
+def db_upgrade() -> None:
+    """Apply all pending migrations (alembic upgrade heads)."""
+    db = database(must_exist=False)
+    db.upgrade()
+    console.print(f"Schema up to date at {db.safe_url}")
+
+
+@app.command()
+@handle_errors
+def serve(host: str = typer.Option(None, help="Address to listen on (default from settings)."),
+          port: int = typer.Option(None, help="Port (default from settings).")) -> None:
+    """Run the web app and JSON API."""
+    import uvicorn
+
+    from palermo.web.app import create_app
+
+    cfg = settings()
+    db = database(cfg)
+    console.print(f"Palermo on http://{host or cfg.host}:{port or cfg.port} (database {db.safe_url})")
+    uvicorn.run(create_app(cfg, db), host=host or cfg.host, port=port or cfg.port, log_level="warning")
+
+
+@app.command()
+@handle_errors
+def demo(force: bool = typer.Option(False, "--force", help="Rebuild even if demo data already exist.")) -> None:
+    """Build the demo workspace (organisations, users, data of every area) and print the demo logins."""
+    from palermo.demo import DEMO_PASSWORD, build_demo
+
+    db = database(must_exist=False)
+    db.upgrade()
+    report = build_demo(db, force=force)
+    console.print(report.summary())
+    console.print(f"\nDemo logins (password for all: [bold]{DEMO_PASSWORD}[/]):")
+    for username, org, roles in report.logins:
+        console.print(f"  {username:<22} {org:<14} {roles}")
+
+
+@users_app.command("add")
+@handle_errors
+def users_add(username: str = typer.Argument(..., help="Login name."),
+              org: str = typer.Option(..., "--org", help="Organisation short name or id."),
+              roles: str = typer.Option("viewer", "--roles", help=f"Comma-separated: {', '.join(ROLES)}."),
+              password: str = typer.Option(..., "--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                                           help="At least 10 characters."),
+              full_name: str = typer.Option("", "--name", help="Full name.")) -> None:
+    """Add a user to an organisation."""
+    db = database()
+    with db.session() as s:
+        user = accounts.create_user(s, cli_principal(), username=username, password=password, organisation=org,
+                                    roles=roles, full_name=full_name)
+        console.print(f"User {user.username} added to {user.organisation.short_name} with roles {user.roles}")
+
+
+@users_app.command("list")
+@handle_errors
+def users_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List users."""
+    with database().session(write=False) as s:
+        rows = [{"username": u.username, "organisation": u.organisation.short_name, "roles": u.roles, "active": u.active}
+                for u in accounts.list_users(s, cli_principal())]
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        console.print(f"{r['username']:<24} {r['organisation']:<14} {r['roles']}")
+
+
+@users_app.command("token")
+@handle_errors
+def users_token(username: str = typer.Argument(..., help="User the token acts as."),
+                name: str = typer.Option("cli", "--name", help="Label for the token.")) -> None:
+    """Issue an API token for a machine client (shown once)."""
+    with database().session() as s:
+        issued = accounts.issue_token(s, cli_principal(), accounts.get_user(s, username), name)
+        typer.echo(issued.token)
+
+
+@orgs_app.command("add")
+@handle_errors
+def orgs_add(short_name: str = typer.Argument(..., help="Short name, e.g. NL-KMAR."),
+             name: str = typer.Option(..., "--name", help="Full name."),
+             org_type: str = typer.Option(..., "--type", help=f"One of: {', '.join(ORG_TYPES)}."),
+             country: str = typer.Option(None, "--country", help="ISO 3166 code (empty for international bodies)."),
+             operator: bool = typer.Option(False, "--operator", help="This organisation runs the hub.")) -> None:
+    """Add an organisation."""
+    with database().session() as s:
+        org = accounts.create_organisation(s, cli_principal(), name=name, short_name=short_name, org_type=org_type,
+                                           country=country, is_operator=operator)
+        console.print(f"Organisation {org.short_name} ({org.name}) added")
+
+
+@orgs_app.command("list")
+@handle_errors
+def orgs_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List organisations."""
+    with database().session(write=False) as s:
+        rows = [{"id": o.id, "short_name": o.short_name, "name": o.name, "type": o.org_type, "country": o.country}
+                for o in accounts.list_organisations(s)]
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        console.print(f"{r['short_name']:<14} {r['type']:<26} {r['country'] or '-':<4} {r['name']}")
+
+
+@audit_app.command("verify")
+@handle_errors
+def audit_verify(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Check the audit chain; exit 1 and name the first bad entry if any row was altered, removed or reordered."""
+    with database().session(write=False) as s:
+        try:
+            result = audit.verify(s)
+        except AuditChainBroken as exc:
+            if as_json:
+                print_json({"ok": False, "first_bad_entry": exc.seq, "message": exc.message})
+                raise SystemExit(1) from None
+            raise
+    if as_json:
+        print_json({"ok": True, "entries": result.entries, "head": result.head_hash})
+    else:
+        console.print(f"Audit chain intact: {result.entries} entries, head {result.head_hash[:16]}…")
+
+
+def main() -> None:
+    app()

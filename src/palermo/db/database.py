@@ -1,0 +1,139 @@
+"""Engine creation, sessions and migrations behind one small class.
+
+SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL is used as is. Connection failures
+become :class:`~palermo.errors.DatabaseUnavailable` with a message that says how to fix the URL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from palermo.errors import ConfigurationError, DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front, so two writers never both read then collide.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("palermo_write") else "BEGIN")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` or raise a ConfigurationError that says what is wrong with it."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            f"database URL {url!r} cannot be parsed; use sqlite:///path/to/palermo.db or "
+            "postgresql+psycopg://user:password@host:5432/dbname"
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"database backend {backend!r} is not supported; Palermo runs on sqlite (default) or postgresql"
+        )
+    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if backend == "sqlite":
+            engine = create_engine(parsed, connect_args={"timeout": 30, "isolation_level": None}, **kwargs)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise ConfigurationError(f"no driver for database URL {parsed.render_as_string(hide_password=True)!r}: {exc}") from exc
+    return engine
+
+
+class Database:
+    """One database: engine, session factory and migrations."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self.engine.execution_options(palermo_write=True), expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def check(self) -> None:
+        """Connect once, turning an unreachable server into a clear error."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise DatabaseUnavailable(
+                f"cannot connect to the database at {self.safe_url}: {reason}. "
+                "Check PALERMO_DATABASE_URL and that the server is running."
+            ) from exc
+
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """A unit of work: commits when the block succeeds, rolls everything back when it raises."""
+        self.check_reachable_once()
+        with (self._write_sessions if write else self._sessions)() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    _checked = False
+
+    def check_reachable_once(self) -> None:
+        if not self._checked:
+            self.check()
+            self._checked = True
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest revision of every domain (``alembic upgrade heads``)."""
+        from alembic import command
+
+        self.check()
+        with self.engine.begin() as conn:
+            cfg = alembic_config(self.url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+
+    def is_initialised(self) -> bool:
+        return inspect(self.engine).has_table("organisation")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg

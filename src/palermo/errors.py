@@ -1,0 +1,128 @@
+"""Palermo's exception tree.
+
+Every failure a user can cause or meet is a subclass of :class:`PalermoError`, carrying the data
+needed to explain it. The CLI turns them into a one-line message and a non-zero exit; the web app
+turns them into a JSON error (API) or an error page (UI) with :attr:`PalermoError.http_status`.
+
+* PalermoError
+  * ConfigurationError      settings that cannot work (bad database URL, missing secret) -> 500-free CLI message
+  * DatabaseUnavailable     the configured database cannot be reached
+  * ValidationError         input that breaks a rule; ``problems`` lists every problem found (422)
+    * ImportRejected        a file import refused as a whole; ``problems`` are (line, reason) (422)
+  * NotFound                an object that does not exist or is not visible to the caller (404)
+  * Conflict                a duplicate or a state that forbids the change (409)
+  * AuthenticationFailed    wrong credentials, expired session or token (401)
+  * PermissionDenied        authenticated but not allowed (403)
+  * RateLimited             quota or rate limit reached (429)
+  * AuditChainBroken        the audit trail fails verification; ``seq`` names the first bad entry
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class PalermoError(Exception):
+    """Base of every error Palermo raises on purpose."""
+
+    http_status = 400
+    kind = "error"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": self.kind, "message": self.message, "details": self.details}
+
+
+class ConfigurationError(PalermoError):
+    http_status = 500
+    kind = "configuration"
+
+
+class DatabaseUnavailable(PalermoError):
+    http_status = 503
+    kind = "database_unavailable"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an input: where (line/field) and what, with a hint how to fix it."""
+
+    reason: str
+    line: int | None = None
+    field: str | None = None
+    value: Any = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.field:
+            where.append(f"field {self.field!r}")
+        prefix = ", ".join(where)
+        reason = self.reason if self.value is None else f"{self.reason} (got {self.value!r})"
+        return f"{prefix}: {reason}" if prefix else reason
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.value if isinstance(self.value, (str, int, float, bool, type(None))) else str(self.value)
+        return {"line": self.line, "field": self.field, "value": value, "reason": self.reason}
+
+
+class ValidationError(PalermoError):
+    http_status = 422
+    kind = "validation"
+
+    def __init__(self, message: str, problems: list[Problem] | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.problems = list(problems or [])
+        self.details.setdefault("problems", [p.to_dict() for p in self.problems])
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        shown = "\n".join(f"  - {p}" for p in self.problems[:50])
+        more = f"\n  … and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
+        return f"{self.message}\n{shown}{more}"
+
+
+class ImportRejected(ValidationError):
+    kind = "import_rejected"
+
+
+class NotFound(PalermoError):
+    http_status = 404
+    kind = "not_found"
+
+
+class Conflict(PalermoError):
+    http_status = 409
+    kind = "conflict"
+
+
+class AuthenticationFailed(PalermoError):
+    http_status = 401
+    kind = "authentication_failed"
+
+
+class PermissionDenied(PalermoError):
+    http_status = 403
+    kind = "permission_denied"
+
+
+class RateLimited(PalermoError):
+    http_status = 429
+    kind = "rate_limited"
+
+
+class AuditChainBroken(PalermoError):
+    http_status = 500
+    kind = "audit_chain_broken"
+
+    def __init__(self, message: str, seq: int | None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.seq = seq
+        self.details.setdefault("seq", seq)

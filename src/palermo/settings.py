@@ -1,0 +1,53 @@
+"""Settings, declared once and read at start-up (environment variables prefixed ``PALERMO_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a Palermo instance. Nothing else reads the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="PALERMO_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(Path("palermo-data"), description="Workspace folder: SQLite file, secret key, uploads.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite:///<data_dir>/palermo.db. Use postgresql+psycopg://… for multi-user."
+    )
+    secret_key: str | None = Field(
+        None, description="Signs session cookies. Default: generated once and kept in <data_dir>/secret.key."
+    )
+    host: str = Field("127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(8000, description="Port the web app listens on.")
+    session_max_age: int = Field(8 * 3600, description="Seconds before a web session expires.")
+    secure_cookies: bool = Field(False, description="Send cookies only over HTTPS (set true behind TLS).")
+    login_attempts_per_minute: int = Field(5, description="Failed logins allowed per user and client per minute.")
+    small_count_threshold: int = Field(5, description="Public outputs suppress cells with fewer than this many.")
+    hub_name: str = Field("palermo-hub", description="Identifier of this hub; encodings uploaded elsewhere are refused.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'palermo.db').as_posix()}"
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The session-signing key: configured, or generated once per workspace and kept private."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,76 @@
+"""The FastAPI application factory: pages under /, JSON API under /api/v1, one router module per domain."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import Response
+
+from palermo import __version__
+from palermo.db import Database
+from palermo.errors import PalermoError
+from palermo.settings import Settings
+from palermo.web.deps import LoginRequired
+from palermo.web.security import LoginThrottle, SecurityHeaders
+from palermo.web.templating import render
+
+log = logging.getLogger(__name__)
+
+# Router modules; each defines `pages` (HTML) and `api` (JSON, mounted under /api/v1) APIRouters.
+ROUTERS = ("core", "statistics", "linkage", "exchange", "coordination", "identification")
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+    db = db or Database(settings.resolved_database_url)
+    app = FastAPI(title="Palermo API", version=__version__,
+                  description="Cooperation platform against trafficking in human beings and migrant smuggling.",
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+    app.state.settings = settings
+    app.state.db = db
+    app.state.login_throttle = LoginThrottle(settings.login_attempts_per_minute)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SessionMiddleware, secret_key=settings.resolved_secret_key, session_cookie="palermo_session",
+                       max_age=settings.session_max_age, same_site="strict", https_only=settings.secure_cookies)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    for name in ROUTERS:
+        module = importlib.import_module(f"palermo.web.routes.{name}")
+        app.include_router(module.pages)
+        app.include_router(module.api, prefix="/api/v1")
+    _register_error_handlers(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _register_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse(exc.to_dict(), status_code=401)
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(PalermoError)
+    async def _palermo(request: Request, exc: PalermoError) -> Response:
+        status = exc.http_status if exc.http_status < 500 or exc.http_status == 503 else 500
+        if _wants_json(request):
+            return JSONResponse(exc.to_dict(), status_code=status)
+        return render(request, "error.html", {"error": exc, "status": status}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [{"field": ".".join(str(p) for p in e.get("loc", ())), "reason": e.get("msg", "")} for e in exc.errors()]
+        body = {"error": "validation", "message": "request is invalid: " + "; ".join(
+            f"{p['field']}: {p['reason']}" for p in problems), "details": {"problems": problems}}
+        if _wants_json(request):
+            return JSONResponse(body, status_code=422)
+        return render(request, "error.html", {"error": PalermoError(body["message"]), "status": 422}, status_code=422)

@@ -1,0 +1,83 @@
+"""Request dependencies shared by every router: database session, the acting principal, CSRF."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from fastapi import Depends, Form, Request
+from sqlalchemy.orm import Session
+
+from palermo.auth import accounts
+from palermo.auth.models import User
+from palermo.auth.roles import Principal
+from palermo.db import Database
+from palermo.errors import AuthenticationFailed
+from palermo.settings import Settings
+from palermo.web.security import check_csrf
+
+
+class LoginRequired(AuthenticationFailed):
+    """Raised on pages (not the API) so the handler can redirect to the login form."""
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """A read-write unit of work per request: commits on success, rolls back on any error."""
+    with get_database(request).session(write=request.method not in ("GET", "HEAD")) as s:
+        yield s
+
+
+def _session_user(request: Request, s: Session) -> User | None:
+    uid = request.session.get("uid")
+    if uid is None:
+        return None
+    max_age = get_settings(request).session_max_age
+    if time.time() - float(request.session.get("login_at", 0)) > max_age:
+        request.session.clear()
+        return None
+    user = s.get(User, int(uid))
+    if user is None or not user.active:
+        request.session.clear()
+        return None
+    return user
+
+
+def page_principal(request: Request, s: Session = Depends(db_session)) -> Principal:
+    """The logged-in user of a web page; redirects to /login otherwise."""
+    user = _session_user(request, s)
+    if user is None:
+        raise LoginRequired("please log in")
+    principal = accounts.principal_for(user)
+    request.state.principal = principal
+    request.state.user = user
+    return principal
+
+
+def api_principal(request: Request, s: Session = Depends(db_session)) -> Principal:
+    """API caller: a Bearer token, or the browser session (unsafe methods then need X-CSRF-Token)."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = accounts.user_for_token(s, header[7:].strip())
+    else:
+        found = _session_user(request, s)
+        if found is None:
+            raise AuthenticationFailed("authentication required: send 'Authorization: Bearer <token>' or log in")
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            check_csrf(request, request.headers.get("x-csrf-token"))
+        user = found
+    principal = accounts.principal_for(user)
+    request.state.principal = principal
+    return principal
+
+
+def csrf_form(request: Request, csrf_token: str = Form("", alias="csrf_token")) -> None:
+    """Dependency for every HTML form post."""
+    check_csrf(request, csrf_token)

@@ -1,0 +1,219 @@
+"""Login, home, organisation and user administration, the audit log; their JSON API."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from palermo.auth import accounts, audit
+from palermo.auth.roles import ORG_TYPES, ROLES, Principal
+from palermo.errors import AuditChainBroken, PalermoError
+from palermo.web.deps import api_principal, csrf_form, db_session, page_principal
+from palermo.web.templating import render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["core"])
+
+
+# ---------------------------------------------------------------- pages
+@pages.get("/login")
+def login_form(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", {"next": next, "error": None})
+
+
+def _safe_next(target: str) -> str:
+    parsed = urlparse(target)
+    return target if not parsed.scheme and not parsed.netloc and target.startswith("/") and not target.startswith("//") else "/"
+
+
+@pages.post("/login", dependencies=[Depends(csrf_form)])
+def login(request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/"),
+          s: Session = Depends(db_session)) -> Response:
+    client = request.client.host if request.client else "?"
+    throttle = request.app.state.login_throttle
+    try:
+        throttle.check(username, client)
+        user = accounts.authenticate(s, username, password)
+    except PalermoError as exc:
+        if exc.http_status == 401:
+            throttle.failed(username, client)
+        return render(request, "login.html", {"next": next, "error": exc.message, "username": username},
+                      status_code=exc.http_status)
+    throttle.succeeded(username, client)
+    request.session.clear()  # a fresh session on login (no fixation)
+    request.session.update({"uid": user.id, "login_at": time.time()})
+    audit.record(s, accounts.principal_for(user), "session.login", "user", user.id)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@pages.post("/logout", dependencies=[Depends(csrf_form)])
+def logout(request: Request, s: Session = Depends(db_session)) -> Response:
+    uid = request.session.get("uid")
+    if uid is not None:
+        from palermo.auth.models import User
+
+        user = s.get(User, int(uid))
+        if user is not None:
+            audit.record(s, accounts.principal_for(user), "session.logout", "user", user.id)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@pages.get("/")
+def home(request: Request, principal: Principal = Depends(page_principal)) -> Response:
+    return render(request, "home.html", {"title": "Home"})
+
+
+@pages.get("/admin")
+def admin(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    principal.require("admin", action="open administration")
+    return render(request, "admin.html", {"title": "Administration", "orgs": accounts.list_organisations(s),
+                                          "users": accounts.list_users(s, principal), "roles": ROLES,
+                                          "org_types": ORG_TYPES, "message": request.query_params.get("message")})
+
+
+@pages.post("/admin/users", dependencies=[Depends(csrf_form)])
+def admin_add_user(request: Request, username: str = Form(...), password: str = Form(...), organisation: str = Form(...),
+                   roles: list[str] = Form(...), full_name: str = Form(""),
+                   principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    user = accounts.create_user(s, principal, username=username, password=password, organisation=organisation,
+                                roles=roles, full_name=full_name)
+    return RedirectResponse(f"/admin?message=User+{user.username}+added", status_code=303)
+
+
+@pages.post("/admin/organisations", dependencies=[Depends(csrf_form)])
+def admin_add_org(request: Request, short_name: str = Form(...), name: str = Form(...), org_type: str = Form(...),
+                  country: str = Form(""), principal: Principal = Depends(page_principal),
+                  s: Session = Depends(db_session)) -> Response:
+    org = accounts.create_organisation(s, principal, name=name, short_name=short_name, org_type=org_type,
+                                       country=country or None)
+    return RedirectResponse(f"/admin?message=Organisation+{org.short_name}+added", status_code=303)
+
+
+@pages.get("/audit")
+def audit_page(request: Request, action: str | None = None, principal: Principal = Depends(page_principal),
+               s: Session = Depends(db_session)) -> Response:
+    principal.require("admin", "analyst", "data_owner", action="read the audit log")
+    try:
+        status: dict[str, Any] = {"ok": True, "entries": audit.verify(s).entries}
+    except AuditChainBroken as exc:
+        status = {"ok": False, "message": exc.message}
+    return render(request, "audit.html", {"title": "Audit log", "entries": audit.entries(s, principal, action=action or None),
+                                          "status": status, "action": action or ""})
+
+
+# ---------------------------------------------------------------- API
+class OrganisationOut(BaseModel):
+    id: int
+    name: str
+    short_name: str
+    org_type: str
+    country: str | None
+
+
+class OrganisationIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    short_name: str = Field(min_length=1, max_length=40)
+    org_type: str
+    country: str | None = None
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    organisation: str
+    roles: list[str]
+    active: bool
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+    organisation: str = Field(min_length=1, max_length=200)
+    roles: list[str] = Field(min_length=1)
+    full_name: str = Field("", max_length=200)
+
+
+class MeOut(BaseModel):
+    username: str
+    organisation_id: int | None
+    roles: list[str]
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    at: str
+    actor: str
+    organisation_id: int | None
+    action: str
+    object_type: str
+    object_id: str
+    legal_basis: str | None
+    hash: str
+
+
+class AuditVerifyOut(BaseModel):
+    ok: bool
+    entries: int | None = None
+    first_bad_entry: int | None = None
+    message: str | None = None
+
+
+def _user_out(u: Any) -> UserOut:
+    return UserOut(id=u.id, username=u.username, organisation=u.organisation.short_name,
+                   roles=sorted(u.role_set), active=u.active)
+
+
+@api.get("/me", response_model=MeOut)
+def me(principal: Principal = Depends(api_principal)) -> MeOut:
+    return MeOut(username=principal.username, organisation_id=principal.organisation_id, roles=sorted(principal.roles))
+
+
+@api.get("/organisations", response_model=list[OrganisationOut])
+def api_orgs(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[OrganisationOut]:
+    # The directory of participating organisations is shared by design: partners must be able to name each other.
+    return [OrganisationOut(id=o.id, name=o.name, short_name=o.short_name, org_type=o.org_type, country=o.country)
+            for o in accounts.list_organisations(s)]
+
+
+@api.post("/organisations", response_model=OrganisationOut, status_code=201)
+def api_add_org(body: OrganisationIn, principal: Principal = Depends(api_principal),
+                s: Session = Depends(db_session)) -> OrganisationOut:
+    o = accounts.create_organisation(s, principal, **body.model_dump())
+    return OrganisationOut(id=o.id, name=o.name, short_name=o.short_name, org_type=o.org_type, country=o.country)
+
+
+@api.get("/users", response_model=list[UserOut])
+def api_users(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[UserOut]:
+    principal.require("admin", action="list users")
+    return [_user_out(u) for u in accounts.list_users(s, principal)]
+
+
+@api.post("/users", response_model=UserOut, status_code=201)
+def api_add_user(body: UserIn, principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> UserOut:
+    return _user_out(accounts.create_user(s, principal, **body.model_dump()))
+
+
+@api.get("/audit", response_model=list[AuditEntryOut])
+def api_audit(limit: int = 100, offset: int = 0, action: str | None = None,
+              principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[AuditEntryOut]:
+    principal.require("admin", "analyst", "data_owner", action="read the audit log")
+    rows = audit.entries(s, principal, limit=max(1, min(limit, 1000)), offset=max(0, offset), action=action)
+    return [AuditEntryOut.model_validate(e, from_attributes=True) for e in rows]
+
+
+@api.get("/audit/verify", response_model=AuditVerifyOut)
+def api_audit_verify(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> AuditVerifyOut:
+    principal.require("admin", action="verify the audit chain")
+    try:
+        result = audit.verify(s)
+    except AuditChainBroken as exc:
+        return AuditVerifyOut(ok=False, first_bad_entry=exc.seq, message=exc.message)
+    return AuditVerifyOut(ok=True, entries=result.entries)

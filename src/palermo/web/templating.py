@@ -1,0 +1,44 @@
+"""Jinja2 environment and the ``render`` helper every page uses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from palermo.web.security import csrf_token
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+# The four areas of the platform; each domain router fills its own section.
+SECTIONS = [
+    ("statistics", "Statistics", "/statistics", "Comparable THB and smuggling figures, divergences explained"),
+    ("linkage", "Linkage & exchange", "/linkage", "Hit/no-hit across agencies; agreements and follow-up requests"),
+    ("coordination", "Coordination", "/coordination", "Who does what where: overlaps, gaps, liaison officers"),
+    ("identification", "Identification", "/identification", "One indicator catalogue and explained screening"),
+]
+
+
+def _tojson_attr(value: Any) -> str:
+    """JSON for a data-* attribute (charts read their Vega-Lite spec from there, no inline scripts)."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+templates.env.filters["tojson_attr"] = _tojson_attr
+templates.env.filters["thousands"] = lambda v: f"{v:,}" if isinstance(v, (int, float)) else v
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    ctx = {
+        "request": request,
+        "sections": SECTIONS,
+        "principal": getattr(request.state, "principal", None),
+        "user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token(request),
+    }
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
