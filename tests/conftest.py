@@ -177,6 +177,12 @@ def sqlite_demo_db(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[D
 
 
 @pytest.fixture
+def sqlite_db(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A fresh, migrated, empty SQLite database (for tests of the faces rather than of storage)."""
+    yield from _fresh(request, tmp_path, "empty", lambda db: None, kind="sqlite")
+
+
+@pytest.fixture
 def system() -> Principal:
     return Principal.system()
 

@@ -58,6 +58,8 @@ def page_principal(request: Request, s: Session = Depends(db_session)) -> Princi
     principal = accounts.principal_for(user)
     request.state.principal = principal
     request.state.user = user
+    # Read now: error pages render after the request's session has closed.
+    request.state.org_short = user.organisation.short_name
     return principal
 
 

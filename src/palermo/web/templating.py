@@ -38,6 +38,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "sections": SECTIONS,
         "principal": getattr(request.state, "principal", None),
         "user": getattr(request.state, "user", None),
+        "org_short": getattr(request.state, "org_short", None),
         "csrf_token": csrf_token(request),
     }
     ctx.update(context or {})

@@ -1,0 +1,38 @@
+# Palermo: `make demo` runs the platform with demo data; `make test` runs the whole test suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test install install-test system-deps serve bench clean
+
+demo: $(VENV)/.installed
+	$(BIN)/palermo demo
+	$(BIN)/palermo serve
+
+serve: $(VENV)/.installed
+	$(BIN)/palermo serve
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+# Browser tests need Debian's chromium; database tests need PostgreSQL's server binaries.
+system-deps:
+	@./scripts/system-deps.sh
+
+test: $(VENV)/.installed-test system-deps
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) palermo-data .pytest_cache test-output
