@@ -101,9 +101,11 @@ def _build_template(kind: str, name: str, tmp_root: Path, pg: str | None, popula
         _pg_admin(pg, f"CREATE DATABASE {name}")
         url = _with_db(pg, name)
     db = Database(url)
-    db.upgrade()
-    populate(db)
-    db.dispose()
+    try:
+        db.upgrade()
+        populate(db)
+    finally:
+        db.dispose()  # a template with an open connection cannot be cloned
     return url
 
 

@@ -69,7 +69,7 @@ def build_demo(db: Database, *, force: bool = False) -> DemoReport:
             try:
                 module = importlib.import_module(name)
             except ModuleNotFoundError as exc:
-                if exc.name != name:
+                if not exc.name or not name.startswith(exc.name):
                     raise
                 continue
             module.build(s, ctx)
