@@ -1,0 +1,274 @@
+"""Estimate the hidden number of victims from the overlap of several agencies' lists.
+
+:func:`estimate_population` runs the whole method on a :class:`CaptureHistories` table: lists that
+carry no information are merged or dropped (with the reason), two-list interactions are chosen by a
+stated criterion, the chosen model is checked for existence and identifiability, and an interval is
+computed (profile likelihood, or a parametric bootstrap that re-runs the model choice).
+
+    >>> from palermo.estimation import CaptureHistories, estimate_population
+    >>> h = CaptureHistories.from_overlap({("NGO",): 60, ("POLICE",): 80, ("NGO", "POLICE"): 20,
+    ...                                    ("LABOUR",): 30, ("LABOUR", "POLICE"): 6, ("LABOUR", "NGO"): 5})
+    >>> r = estimate_population(h)
+    >>> r.observed, round(r.estimate) > r.observed
+    (201, True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from palermo.errors import Problem, ValidationError
+from palermo.estimation.histories import CaptureHistories, ListChange
+from palermo.estimation.intervals import Interval, bootstrap_interval, profile_interval
+from palermo.estimation.loglinear import Pair, build_design, check_model, statsmodels_fit, term_name
+from palermo.estimation.selection import CRITERIA, DEFAULT_PTHRESH, Selection, Step, fixed_model, stepwise
+
+DEFAULT_CRITERION = "bic"
+METHOD = "MSE"
+METHOD_LONG = "multiple systems estimation, Poisson log-linear model (main effects + selected two-list interactions)"
+SMALL_LIST = 10  # lists with fewer people than this make estimates fragile
+
+
+@dataclass
+class EstimateResult:
+    """Everything an estimate needs to be read honestly: method, model, lists, interval, warnings."""
+
+    method: str
+    criterion: str
+    lists: list[str]
+    changes: list[ListChange]
+    terms: list[str]
+    non_overlapping_terms: list[str]
+    observed: int
+    dark_figure: float
+    estimate: float
+    lower: float
+    upper: float
+    confidence: float
+    interval_method: str
+    profile: Interval
+    bootstrap: Interval | None
+    warnings: list[str]
+    steps: list[Step]
+    refused: dict[str, str]
+    aic: float
+    bic: float
+    deviance: float
+    df_resid: int
+    coefficients: dict[str, dict[str, float]]
+    list_totals: dict[str, int]
+    pthresh: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def interval_text(self) -> str:
+        up = "unbounded" if math.isinf(self.upper) else f"{self.upper:,.0f}"
+        return f"{self.lower:,.0f} – {up}"
+
+    def summary(self) -> str:
+        return (f"{self.observed:,} observed on {len(self.lists)} lists; estimated total {self.estimate:,.0f} "
+                f"({self.confidence:.0%} interval {self.interval_text()})")
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(x: float) -> float | None:
+            return None if math.isinf(x) or math.isnan(x) else round(x, 2)
+
+        return {
+            "method": self.method,
+            "method_description": METHOD_LONG,
+            "criterion": self.criterion,
+            "pthresh": self.pthresh,
+            "lists": self.lists,
+            "list_totals": self.list_totals,
+            "changes": [c.to_dict() for c in self.changes],
+            "model_terms": self.terms,
+            "non_overlapping_terms": self.non_overlapping_terms,
+            "observed": self.observed,
+            "dark_figure": num(self.dark_figure),
+            "estimate": num(self.estimate),
+            "lower": num(self.lower),
+            "upper": num(self.upper),
+            "confidence": self.confidence,
+            "interval_method": self.interval_method,
+            "profile_interval": [num(self.profile.lower), num(self.profile.upper)],
+            "bootstrap": None if self.bootstrap is None else {
+                "lower": num(self.bootstrap.lower), "upper": num(self.bootstrap.upper), **self.bootstrap.details},
+            "warnings": self.warnings,
+            "selection_steps": [s.to_dict() for s in self.steps],
+            "refused_terms": self.refused,
+            "fit": {"aic": num(self.aic), "bic": num(self.bic), "deviance": num(self.deviance),
+                    "df_resid": self.df_resid},
+            "coefficients": self.coefficients,
+        }
+
+
+def estimate_population(
+    histories: CaptureHistories,
+    *,
+    criterion: str = DEFAULT_CRITERION,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 2000,
+    pthresh: float = DEFAULT_PTHRESH,
+    terms: Sequence[str] | None = None,
+    merge: Sequence[Sequence[str]] = (),
+    progress: Callable[[int], None] | None = None,
+) -> EstimateResult:
+    """Estimate the total population (observed + dark figure) with an interval.
+
+    ``criterion`` is ``aic``, ``bic`` or ``pvalue`` (SparseMSE's stepwise rule with ``pthresh``);
+    ``terms`` fixes the interactions instead (e.g. ``["LA:NG"]``); ``merge`` lists groups of lists to
+    merge first (e.g. ``[["PF", "NCA"]]``); ``bootstrap`` > 0 gives a parametric-bootstrap interval
+    with that many replicates, otherwise the profile-likelihood interval is reported.
+    """
+    if criterion not in CRITERIA:
+        raise ValidationError(f"unknown criterion {criterion!r}; use one of {', '.join(CRITERIA)}",
+                              [Problem("unknown criterion", field="criterion", value=criterion)])
+    if not 0.5 <= confidence < 1:
+        raise ValidationError(f"confidence must be between 0.5 and 1 (e.g. 0.95), got {confidence}")
+    if bootstrap < 0 or bootstrap > 10_000:
+        raise ValidationError(f"bootstrap replicates must be between 0 and 10,000, got {bootstrap}")
+    h = histories
+    for group in merge:
+        h = h.merge(list(group), reason="merged on request")
+    h = h.without_uninformative_lists()
+    if h.m < 2:
+        raise ValidationError(
+            f"after removing lists that carry no information ({'; '.join(map(str, h.changes))}) fewer than two "
+            "lists remain; MSE needs at least two lists with some people in common and some not",
+            [Problem(str(c)) for c in h.changes])
+    if terms:
+        selection = fixed_model(h, _parse_terms(h, terms))
+    else:
+        _require_main_effects(h)
+        selection = stepwise(h, criterion, pthresh)
+    check = check_model(selection.fit.design)
+    if not check.ok:
+        raise ValidationError(_failure_message(h, selection.pairs, check.exists),
+                              [Problem(s) for s in _repairs(h, selection.pairs)])
+    return _result(h, selection, criterion if not terms else "fixed", bootstrap, confidence, seed, pthresh, progress)
+
+
+def _result(h: CaptureHistories, sel: Selection, criterion: str, bootstrap: int, confidence: float, seed: int,
+            pthresh: float, progress: Callable[[int], None] | None) -> EstimateResult:
+    fit = sel.fit
+    observed = h.observed
+    dark = fit.dark_figure
+    profile = profile_interval(fit, observed, confidence)
+    boot = None
+    if bootstrap:
+        def reestimate(replicate: CaptureHistories) -> float:
+            r = replicate.without_uninformative_lists()
+            if r.m < 2:
+                raise ValidationError("fewer than two informative lists in a bootstrap replicate")
+            if criterion == "fixed":
+                if r.lists != h.lists:
+                    raise ValidationError("a list lost all its people in a bootstrap replicate")
+                s = fixed_model(r, sel.pairs)
+            else:
+                _require_main_effects(r)
+                s = stepwise(r, criterion, pthresh)
+            return r.observed + s.fit.dark_figure
+
+        boot = bootstrap_interval(fit, h, reestimate, bootstrap, confidence, seed, progress)
+    chosen = boot or profile
+    sm = statsmodels_fit(fit.design)
+    names = fit.design.columns
+    coefficients = {n: {"coef": round(float(c), 6), "se": round(float(s), 6)}
+                    for n, c, s in zip(names, sm.params, sm.bse)}
+    non_overlapping = [term_name(h.lists, p) for p in fit.design.empty_pairs]
+    result = EstimateResult(
+        method=METHOD, criterion=criterion, lists=list(h.lists), changes=list(h.changes),
+        terms=[term_name(h.lists, p) for p in sel.pairs], non_overlapping_terms=non_overlapping,
+        observed=observed, dark_figure=dark, estimate=observed + dark, lower=chosen.lower, upper=chosen.upper,
+        confidence=confidence, interval_method=chosen.method, profile=profile, bootstrap=boot, warnings=[],
+        steps=sel.steps, refused=sel.refused, aic=fit.aic(), bic=fit.bic(observed), deviance=fit.deviance,
+        df_resid=fit.df_resid, coefficients=coefficients, list_totals=h.list_totals(),
+        pthresh=pthresh if criterion == "pvalue" else None)
+    result.warnings = _warnings(h, result)
+    return result
+
+
+def _warnings(h: CaptureHistories, r: EstimateResult) -> list[str]:
+    out = [str(c) for c in h.changes]
+    if h.m == 2:
+        out.append("only two lists: the two lists are assumed independent (Lincoln-Petersen); no dependence between "
+                   "them can be estimated, and positive dependence makes the estimate too low — add a third list")
+    for name, total in r.list_totals.items():
+        if total < SMALL_LIST:
+            out.append(f"list {name} has only {total} people; the estimate is sensitive to it — consider merging it "
+                       "with a list of the same kind of agency (--merge)")
+    ov = h.pair_overlaps()
+    empty = [term_name(h.lists, p) for p, v in ov.items() if v == 0]
+    if empty:
+        out.append(f"{len(empty)} pair(s) of lists share nobody ({', '.join(empty[:8])}{' …' if len(empty) > 8 else ''}); "
+                   "sparse overlaps make the model choice fragile")
+    for term, why in r.refused.items():
+        out.append(f"interaction {term} was not added: {why}")
+    if r.dark_figure > 10 * r.observed:
+        out.append(f"the estimated number missed is more than ten times the number observed ({r.dark_figure:,.0f} vs "
+                   f"{r.observed:,}); treat it as very uncertain")
+    if math.isinf(r.upper):
+        out.append("the data do not bound the upper end of the interval")
+    if r.bootstrap is None:
+        out.append("the interval is conditional on the chosen model; use a bootstrap (--bootstrap 1000) to include "
+                   "the uncertainty of the model choice")
+    elif r.bootstrap.details.get("failed"):
+        out.append(f"{r.bootstrap.details['failed']} bootstrap replicate(s) had no estimable model and were left out")
+    return out
+
+
+def _parse_terms(h: CaptureHistories, terms: Sequence[str]) -> list[Pair]:
+    pairs: list[Pair] = []
+    problems: list[Problem] = []
+    for t in terms:
+        parts = [x.strip() for x in t.replace("*", ":").split(":")]
+        if len(parts) != 2 or any(p not in h.lists for p in parts) or parts[0] == parts[1]:
+            problems.append(Problem(f"a term is two different lists joined by ':', e.g. {h.lists[0]}:{h.lists[1]}; "
+                                    f"lists are {', '.join(h.lists)}", field="terms", value=t))
+            continue
+        i, j = sorted(h.lists.index(p) for p in parts)
+        if (i, j) not in pairs:
+            pairs.append((i, j))
+    if problems:
+        raise ValidationError("unknown model term(s)", problems)
+    return sorted(pairs)
+
+
+def _require_main_effects(h: CaptureHistories) -> None:
+    design = build_design(h, [])
+    check = check_model(design)
+    if check.ok:
+        return
+    ov = h.pair_overlaps()
+    isolated = [name for i, name in enumerate(h.lists) if all(v == 0 for p, v in ov.items() if i in p)]
+    problems = [Problem(f"list {n} shares nobody with any other list: merge it with a related list "
+                        f"(--merge {n}+OTHER) or drop it", field=n) for n in isolated]
+    if not problems:
+        problems.append(Problem("the lists overlap too little for any log-linear model; merge lists that cover "
+                                "similar people, or collect more overlap (linked records)"))
+    raise ValidationError(
+        "no model is identifiable: even with the lists independent the estimate does not exist (it would be "
+        "infinite) because the overlaps between lists are empty or too sparse", problems)
+
+
+def _failure_message(h: CaptureHistories, pairs: list[Pair], exists: bool) -> str:
+    what = "does not exist (it would be infinite)" if not exists else "is not identifiable"
+    names = ", ".join(term_name(h.lists, p) for p in pairs) or "main effects only"
+    return f"the estimate of the model [{names}] {what} on these data"
+
+
+def _repairs(h: CaptureHistories, pairs: list[Pair]) -> list[str]:
+    """Which single interaction to drop so that the model's estimate exists (the brief answer a user needs)."""
+    fixes = []
+    for p in pairs:
+        rest = [q for q in pairs if q != p]
+        if check_model(build_design(h, rest)).ok:
+            fixes.append(f"drop the interaction {term_name(h.lists, p)}")
+    if not fixes:
+        fixes.append("drop interactions until the model passes (start with those between small lists), or merge "
+                     "small lists; main effects only: "
+                     + ("passes" if check_model(build_design(h, [])).ok else "also fails"))
+    return fixes
