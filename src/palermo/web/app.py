@@ -66,6 +66,15 @@ def _register_error_handlers(app: FastAPI) -> None:
             return JSONResponse(exc.to_dict(), status_code=status)
         return render(request, "error.html", {"error": exc, "status": status}, status_code=status)
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Response:
+        # An integer parameter beyond what the database stores (SQLite: 64 bits) is bad input, not a crash.
+        err = PalermoError("a number in the request is out of range; use a smaller value")
+        err.http_status = 422
+        if _wants_json(request):
+            return JSONResponse({**err.to_dict(), "error": "validation"}, status_code=422)
+        return render(request, "error.html", {"error": err, "status": 422}, status_code=422)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = [{"field": ".".join(str(p) for p in e.get("loc", ())), "reason": e.get("msg", "")} for e in exc.errors()]

@@ -6,7 +6,7 @@ import time
 from typing import Any
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -202,10 +202,11 @@ def api_add_user(body: UserIn, principal: Principal = Depends(api_principal), s:
 
 
 @api.get("/audit", response_model=list[AuditEntryOut])
-def api_audit(limit: int = 100, offset: int = 0, action: str | None = None,
+def api_audit(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**9),
+              action: str | None = Query(None, max_length=80),
               principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[AuditEntryOut]:
     principal.require("admin", "analyst", "data_owner", action="read the audit log")
-    rows = audit.entries(s, principal, limit=max(1, min(limit, 1000)), offset=max(0, offset), action=action)
+    rows = audit.entries(s, principal, limit=limit, offset=offset, action=action)
     return [AuditEntryOut.model_validate(e, from_attributes=True) for e in rows]
 
 
