@@ -167,9 +167,18 @@ def fit_model(h: CaptureHistories, pairs: Sequence[Pair], table: tuple[NDArray[n
 
 def statsmodels_fit(design: Design):  # type: ignore[no-untyped-def]
     """The same model through statsmodels' GLM (Poisson family, log link): standard errors, summary."""
-    import statsmodels.api as sm
+    import warnings
 
-    return sm.GLM(design.counts, design.X, family=sm.families.Poisson()).fit()
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
+    with warnings.catch_warnings():
+        # a saturated model (e.g. two lists) fits every cell exactly and has no residual degrees of freedom:
+        # statsmodels warns of "perfect prediction" and divides by zero for the (unused) scale; the
+        # coefficients and standard errors are unaffected
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        return sm.GLM(design.counts, design.X, family=sm.families.Poisson()).fit()
 
 
 # ---------------------------------------------------------------------- existence and identifiability

@@ -1,0 +1,49 @@
+"""`palermo stats estimate`: prints estimate, interval, model and warnings; --json; bad files exit 1 with a message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from palermo.cli import app
+from tests.conftest import EXTERNAL
+
+runner = CliRunner()
+MSE = EXTERNAL / "mse-multiple-lists"
+
+
+def test_help_is_there() -> None:
+    result = runner.invoke(app, ["stats", "estimate", "--help"])
+    assert result.exit_code == 0
+    assert "--criterion" in result.output and "--bootstrap" in result.output
+
+
+def test_prints_estimate_interval_model_and_warnings() -> None:
+    result = runner.invoke(app, ["stats", "estimate", str(MSE / "UKdat.csv"), "--criterion", "pvalue"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Estimated total:" in out and "95% interval" in out
+    assert "Model: main effects + PF:NCA" in out
+    assert "Warning:" in out and "share nobody" in out
+
+
+def test_json_output_with_bootstrap_and_merge() -> None:
+    result = runner.invoke(app, ["stats", "estimate", str(MSE / "UKdat.csv"), "--merge", "PF+NCA", "--bootstrap", "20",
+                                 "--criterion", "bic", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["lists"] == ["LA", "NG", "PFNCA", "GO", "GP"]
+    assert data["bootstrap"]["replicates"] == 20
+    assert data["lower"] < data["estimate"] < data["upper"]
+    assert data["criterion"] == "bic" and data["method"] == "MSE"
+
+
+def test_bad_file_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("A,B,count\n1,2,5\n0,0,3\n")
+    result = runner.invoke(app, ["stats", "estimate", str(bad)])
+    assert result.exit_code == 1
+    assert "must be 0 (not on the list) or 1" in result.output
+    assert "all-zero row" in result.output
