@@ -1,0 +1,84 @@
+"""An estimate as a statistics source of its own, and the "N identified; estimated total L – U" line.
+
+An MSE estimate is not a count: it enters the statistics as its own source (source type
+``estimate``, stage ``estimated``, method ``MSE``, the lists used in the notes) through the public
+API of statistics (``palermo.statistics.ingest.record_observations``), so it is never summed with the
+recorded counts of the agencies whose lists it was built from. The country profile shows it beside
+them with :func:`identified_and_estimated_text`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from palermo.auth.roles import Principal
+from palermo.estimation.estimate import METHOD_LONG, EstimateResult
+
+INDICATOR = "victims"
+SOURCE_TYPE = "estimate"
+STAGE = "estimated"
+
+
+def _round_range(lower: float, upper: float) -> tuple[str, str]:
+    """Round an interval to two significant figures (10,000 – 13,000), the precision it deserves."""
+    def r(x: float, up: bool) -> str:
+        if math.isinf(x):
+            return "unbounded"
+        if x <= 0:
+            return "0"
+        digits = max(int(math.floor(math.log10(x))) - 1, 0)
+        step = 10 ** digits
+        value = (math.ceil(x / step) if up else math.floor(x / step)) * step
+        return f"{value:,.0f}"
+
+    return r(lower, False), r(upper, True)
+
+
+def identified_and_estimated_text(identified: int | None, lower: float, upper: float) -> str:
+    """The country-profile line, e.g. ``"2,744 identified; estimated total 10,000 – 14,000"``.
+
+    The interval is widened outwards to two significant figures; the point estimate is left out on
+    purpose (the interval is the honest statement).
+    """
+    lo, hi = _round_range(lower, upper)
+    head = f"{identified:,} identified; " if identified is not None else ""
+    return f"{head}estimated total {lo} – {hi}"
+
+
+def result_text(result: EstimateResult) -> str:
+    return identified_and_estimated_text(result.observed, result.lower, result.upper)
+
+
+def source_notes(result: EstimateResult) -> str:
+    terms = ", ".join(result.terms) or "none"
+    changes = "; ".join(str(c) for c in result.changes) or "none"
+    return (f"{METHOD_LONG}. Lists used ({len(result.lists)}): {', '.join(result.lists)}. "
+            f"Interactions: {terms}. Model choice: {result.criterion}. Observed on at least one list: "
+            f"{result.observed}. {result.confidence:.0%} interval {result.lower:.0f}-{result.upper:.0f} "
+            f"({result.interval_method}). List changes: {changes}.")
+
+
+def record_estimate(session: Any, actor: Principal, result: EstimateResult, *, key: str, name: str, country: str,
+                    period: str, coverage: str, owner_org_id: int | None = None,
+                    legal_definition: str = "presumed and identified victims of trafficking in human beings, "
+                                             "as recorded by the agencies whose lists were linked",
+                    indicator: str = INDICATOR) -> Any:
+    """Enter an estimate into the statistics as a source of type ``estimate`` (stage ``estimated``).
+
+    The observation's value is the point estimate and ``lower``/``upper`` carry the interval; the flag
+    ``estimated`` marks it. Returns the statistics ``Source``.
+    """
+    from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
+
+    spec = SourceSpec(
+        key=key, name=name, source_type=SOURCE_TYPE, stage=STAGE, counting_unit="persons",
+        legal_definition=legal_definition, coverage=coverage,
+        owner_org_id=owner_org_id if owner_org_id is not None else actor.organisation_id,
+        update_schedule="ad hoc", method="MSE", notes=source_notes(result))
+    upper = None if math.isinf(result.upper) else round(result.upper)
+    observation = ObservationSpec(
+        indicator=indicator, country=country, period=period, sex="total", age_group="total",
+        citizenship="total", exploitation="total", value=float(round(result.estimate)),
+        flags={"estimated"}, lower=float(round(result.lower)), upper=None if upper is None else float(upper))
+    return record_observations(session, actor, spec, [observation])
