@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "palermo.exchange.models",
     "palermo.coordination.models",
     "palermo.identification.models",
+    "palermo.estimation.models",
 )
 
 
