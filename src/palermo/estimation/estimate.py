@@ -20,9 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from palermo.errors import Problem, ValidationError
 from palermo.estimation.histories import CaptureHistories, ListChange
-from palermo.estimation.intervals import Interval, bootstrap_interval, profile_interval
+from palermo.estimation.intervals import Interval, bootstrap_interval, profile_interval, wald_interval
 from palermo.estimation.loglinear import Pair, build_design, check_model, statsmodels_fit, term_name
 from palermo.estimation.selection import CRITERIA, DEFAULT_PTHRESH, Selection, Step, fixed_model, stepwise
 
@@ -156,7 +158,10 @@ def _result(h: CaptureHistories, sel: Selection, criterion: str, bootstrap: int,
     fit = sel.fit
     observed = h.observed
     dark = fit.dark_figure
-    profile = profile_interval(fit, observed, confidence)
+    try:
+        profile = profile_interval(fit, observed, confidence)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+        profile = wald_interval(fit, observed, confidence)
     boot = None
     if bootstrap:
         def reestimate(replicate: CaptureHistories) -> float:

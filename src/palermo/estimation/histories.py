@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from palermo.errors import Problem, ValidationError
 
 COUNT_COLUMNS = ("count", "frequency", "freq", "n")
+MAX_COUNT = 100_000_000  # more people than any victim list holds; keeps the arithmetic far from overflow
 MAX_LISTS = 12  # 2^12 - 1 = 4,095 cells; beyond that log-linear MSE is not a sensible tool anyway
 
 
@@ -100,6 +101,10 @@ class CaptureHistories:
             elif count < 0:
                 problems.append(Problem("the count cannot be negative", line=line, field="count", value=raw_count))
                 row_ok = False
+            elif count > MAX_COUNT:
+                problems.append(Problem(f"the count is implausibly large (more than {MAX_COUNT:,} people)",
+                                        line=line, field="count", value=raw_count))
+                row_ok = False
             if row_ok and not any(bits):
                 problems.append(Problem(
                     "all-zero row: people on no list are what the estimate is for and cannot be counted; "
@@ -111,7 +116,7 @@ class CaptureHistories:
         if not problems and not counts:
             problems.append(Problem("the table has no people in it (all counts are zero or there are no rows)"))
         if problems:
-            raise ValidationError(f"the capture-history table is not usable ({len(problems)} problem(s))", problems)
+            raise _rejected(problems)
         return cls(lists, dict(sorted(counts.items(), key=lambda kv: (sum(kv[0]), tuple(-b for b in kv[0])))))
 
     @classmethod
@@ -148,10 +153,9 @@ class CaptureHistories:
             # column-count problems replace the generic "expected N list values" for the same lines
             bad_lines = {p.line for p in problems}
             merged = problems + [p for p in exc.problems if p.line not in bad_lines]
-            raise ValidationError(f"the capture-history table is not usable ({len(merged)} problem(s))",
-                                  sorted(merged, key=lambda p: (p.line or 0))) from None
+            raise _rejected(sorted(merged, key=lambda p: (p.line or 0))) from None
         if problems:
-            raise ValidationError(f"the capture-history table is not usable ({len(problems)} problem(s))", problems)
+            raise _rejected(problems)
         return result
 
     @classmethod
@@ -280,6 +284,11 @@ class CaptureHistories:
                 h = h.drop(everyone, "everybody observed is on it, so there is no one off it to compare with "
                                      "and the estimate would be infinite")
         return h
+
+
+def _rejected(problems: list[Problem]) -> ValidationError:
+    head = f": {problems[0]}" if len(problems) == 1 else f" ({len(problems)} problems)"
+    return ValidationError(f"the capture-history table is not usable{head}", problems)
 
 
 def _as_bit(value: object) -> int | None:

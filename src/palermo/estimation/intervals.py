@@ -69,6 +69,20 @@ def profile_interval(fit: Fit, observed: int, confidence: float = 0.95) -> Inter
     return Interval(lower, upper, "profile likelihood (conditional on the chosen model)", confidence)
 
 
+def wald_interval(fit: Fit, observed: int, confidence: float = 0.95) -> Interval:
+    """Fallback when the profile cannot be traced: normal interval for log(dark figure) (as SparseMSE's
+    ``estimatepopulation.0``), from the inverse Fisher information of the chosen model."""
+    from scipy.stats import norm
+
+    X, mu = fit.design.X, fit.mu
+    cov = np.linalg.pinv(X.T @ (X * mu[:, None]))
+    se = math.sqrt(max(float(cov[0, 0]), 0.0))
+    z = float(norm.ppf(0.5 + confidence / 2))
+    b = float(fit.beta[0])
+    return Interval(observed + math.exp(b - z * se), observed + math.exp(min(b + z * se, 700.0)),
+                    "Wald interval on the log dark figure (conditional on the chosen model)", confidence)
+
+
 def bootstrap_interval(fit: Fit, h: CaptureHistories, reestimate: Callable[[CaptureHistories], float],
                        replicates: int, confidence: float = 0.95, seed: int = 2000,
                        progress: Callable[[int], None] | None = None) -> Interval:

@@ -1,0 +1,198 @@
+"""Web pages and JSON API of palermo.estimation: /statistics/estimates and POST /api/v1/estimates."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from palermo.auth.roles import Principal
+from palermo.errors import PalermoError, ValidationError
+from palermo.estimation import CRITERIA, DEFAULT_CRITERION, CaptureHistories
+from palermo.estimation.histories import MAX_LISTS
+from palermo.estimation.report import Analysis, analyse
+from palermo.estimation.tables import get_table, histories_from_json, histories_of, save_table, visible_tables
+from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
+from palermo.web.templating import render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["estimation"])
+
+WEB_MAX_BOOTSTRAP = 500  # keeps a request within a minute on the largest real tables
+CRITERION_PATTERN = "^(" + "|".join(CRITERIA) + ")$"
+
+
+def _merge_groups(text: str) -> list[list[str]]:
+    """'PF+NCA, B+E' -> [['PF', 'NCA'], ['B', 'E']]"""
+    return [[x.strip() for x in g.split("+") if x.strip()] for g in text.replace(";", ",").split(",") if g.strip()]
+
+
+def _options(criterion: str, bootstrap: int, merge: str = "") -> dict[str, Any]:
+    if criterion not in CRITERIA:
+        raise ValidationError(f"unknown criterion {criterion!r}; use one of {', '.join(CRITERIA)}")
+    if not 0 <= bootstrap <= WEB_MAX_BOOTSTRAP:
+        raise ValidationError(f"bootstrap replicates must be between 0 and {WEB_MAX_BOOTSTRAP}, got {bootstrap}; "
+                              "use the CLI (palermo stats estimate --bootstrap N) for more")
+    return {"criterion": criterion, "bootstrap": bootstrap, "merge": _merge_groups(merge)}
+
+
+# ---------------------------------------------------------------- pages
+def _page(request: Request, s: Session, principal: Principal, *, analysis: Analysis | None = None,
+          table: Any = None, options: dict[str, Any] | None = None, message: str | None = None,
+          status_code: int = 200) -> Response:
+    return render(request, "estimation/estimates.html", {
+        "title": "Estimates of the hidden number", "active": "statistics",
+        "tables": visible_tables(s, principal), "analysis": analysis, "table": table,
+        "criteria": CRITERIA, "options": options or {"criterion": DEFAULT_CRITERION, "bootstrap": 0, "merge": ""},
+        "message": message, "max_bootstrap": WEB_MAX_BOOTSTRAP,
+        "can_record": principal.has("admin", "analyst") and table is not None and table.country and table.period
+                      and principal.can_see(table.organisation_id),
+    }, status_code=status_code)
+
+
+@pages.get("/statistics/estimates")
+def estimates_page(request: Request, table: int | None = Query(None, ge=1, le=2**31 - 1),
+                   criterion: str = Query(DEFAULT_CRITERION, max_length=10),
+                   bootstrap: int = Query(0, ge=0, le=WEB_MAX_BOOTSTRAP), merge: str = Query("", max_length=200),
+                   message: str | None = Query(None, max_length=300),
+                   principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    if table is None:
+        return _page(request, s, principal, message=message)
+    opts = _options(criterion, bootstrap, merge)
+    t = get_table(s, principal, table)
+    analysis = analyse(histories_of(t), threshold=get_settings(request).small_count_threshold,
+                       exact=principal.can_see(t.organisation_id), **opts)
+    return _page(request, s, principal, analysis=analysis, table=t, message=message,
+                 options={**opts, "merge": merge})
+
+
+@pages.post("/statistics/estimates", dependencies=[Depends(csrf_form)])
+async def estimates_upload(request: Request, file: UploadFile | None = File(None), csv_text: str = Form(""),
+                           criterion: str = Form(DEFAULT_CRITERION), bootstrap: int = Form(0), merge: str = Form(""),
+                           save: bool = Form(False), name: str = Form(""), country: str = Form(""),
+                           period: str = Form(""), principal: Principal = Depends(page_principal),
+                           s: Session = Depends(db_session)) -> Response:
+    raw = (await file.read()).decode("utf-8-sig", errors="replace") if file is not None and file.filename else csv_text
+    if not raw.strip():
+        raise ValidationError("choose a CSV file or paste the capture-history table (e.g. LA,NG,PF,count)")
+    histories = CaptureHistories.from_csv_text(raw)
+    opts = _options(criterion, bootstrap, merge)
+    table = None
+    if save:
+        table = save_table(s, principal, histories, name=name or "uploaded table", country=country or None,
+                           period=period or None, origin="upload")
+    analysis = analyse(histories, threshold=get_settings(request).small_count_threshold, exact=True, **opts)
+    return _page(request, s, principal, analysis=analysis, table=table, options={**opts, "merge": merge})
+
+
+@pages.post("/statistics/estimates/{table_id}/source", dependencies=[Depends(csrf_form)])
+def estimates_record(request: Request, table_id: int, criterion: str = Form(DEFAULT_CRITERION),
+                     bootstrap: int = Form(0), merge: str = Form(""), principal: Principal = Depends(page_principal),
+                     s: Session = Depends(db_session)) -> Response:
+    from palermo.estimation.source import record_estimate
+
+    principal.require("admin", "analyst", action="record an estimate in the statistics")
+    t = get_table(s, principal, table_id)
+    principal.require_org(t.organisation_id, "capture-history table")
+    if not (t.country and t.period):
+        raise ValidationError("the table needs a country and a period before its estimate can enter the statistics")
+    opts = _options(criterion, bootstrap, merge)
+    analysis = analyse(histories_of(t), threshold=get_settings(request).small_count_threshold, exact=True, **opts)
+    try:
+        record_estimate(s, principal, analysis.result, key=f"mse-table-{t.id}-{criterion}",
+                        name=f"MSE estimate: {t.name}", country=t.country, period=t.period,
+                        coverage=f"persons on at least one of the lists {', '.join(analysis.result.lists)}, "
+                                 "and those estimated to be on none")
+    except ImportError:
+        raise PalermoError("the statistics module is not installed; the estimate could not be recorded") from None
+    return RedirectResponse(f"/statistics/estimates?table={t.id}&criterion={criterion}&message="
+                            f"Recorded as an estimate source: {analysis.text}", status_code=303)
+
+
+# ---------------------------------------------------------------- JSON API
+class EstimateIn(BaseModel):
+    """Capture histories as JSON: the lists, and either rows or overlap counts."""
+
+    lists: list[str] = Field(default_factory=list, max_length=MAX_LISTS,
+                             description="List names in order, e.g. ['NGO', 'POLICE', 'LABOUR']")
+    rows: list[dict[str, int]] | None = Field(None, max_length=4096,
+                                              description="One object per combination: {'NGO': 1, 'POLICE': 0, 'count': 12}")
+    overlap: dict[str, int] | None = Field(None, description="Counts keyed by lists joined with '+': {'NGO+POLICE': 4}")
+
+
+class EstimateOut(BaseModel):
+    method: str
+    method_description: str
+    criterion: str
+    lists: list[str]
+    list_totals: dict[str, int]
+    changes: list[dict[str, Any]]
+    model_terms: list[str]
+    non_overlapping_terms: list[str]
+    observed: int
+    dark_figure: float | None
+    estimate: float | None
+    lower: float | None
+    upper: float | None
+    confidence: float
+    interval_method: str
+    warnings: list[str]
+    text: str
+    disclosure_threshold: int
+    overlap: list[dict[str, Any]]
+    selection_steps: list[dict[str, Any]]
+    fit: dict[str, Any]
+
+
+class TableOut(BaseModel):
+    id: int
+    name: str
+    country: str | None
+    period: str | None
+    origin: str
+    shared: bool
+
+
+async def _raw_body(request: Request) -> tuple[str, bytes]:
+    return request.headers.get("content-type", ""), await request.body()
+
+
+_BODY_DOC = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": EstimateIn.model_json_schema()},
+    "text/csv": {"schema": {"type": "string", "example": "NGO,POLICE,count\n1,0,40\n0,1,60\n1,1,10\n"}}}}}
+
+
+@api.post("/estimates", response_model=EstimateOut, openapi_extra=_BODY_DOC)
+def api_estimate(request: Request, body: tuple[str, bytes] = Depends(_raw_body),
+                 criterion: str = Query(DEFAULT_CRITERION, pattern=CRITERION_PATTERN),
+                 bootstrap: int = Query(0, ge=0, le=WEB_MAX_BOOTSTRAP),
+                 confidence: float = Query(0.95, ge=0.5, le=0.999), seed: int = Query(2000, ge=0, le=2**31 - 1),
+                 merge: str = Query("", max_length=200),
+                 principal: Principal = Depends(api_principal)) -> dict[str, Any]:
+    """Estimate the total population from capture histories sent as CSV (text/csv) or JSON."""
+    content_type, raw = body
+    text = raw.decode("utf-8-sig", errors="replace")
+    if "csv" in content_type or "text/plain" in content_type:
+        histories = CaptureHistories.from_csv_text(text)
+    else:
+        try:
+            data = EstimateIn.model_validate(json.loads(text or "null"))
+        except (ValueError, TypeError) as exc:
+            raise ValidationError(f"the body is neither a capture-history CSV (send Content-Type: text/csv) nor "
+                                  f"valid JSON {{lists, rows | overlap}}: {str(exc)[:300]}") from None
+        histories = histories_from_json(data.lists, data.rows, data.overlap)
+    analysis = analyse(histories, threshold=get_settings(request).small_count_threshold, exact=False,
+                       confidence=confidence, seed=seed, **_options(criterion, bootstrap, merge))
+    return analysis.to_dict()
+
+
+@api.get("/estimates/tables", response_model=list[TableOut])
+def api_tables(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[TableOut]:
+    """Capture-history tables visible to the caller (own organisation's, and shared hub overlaps)."""
+    return [TableOut(id=t.id, name=t.name, country=t.country, period=t.period, origin=t.origin, shared=t.shared)
+            for t in visible_tables(s, principal)]

@@ -1,0 +1,112 @@
+"""/statistics/estimates and POST /api/v1/estimates through the real app (in-process client)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+from sqlalchemy import select
+
+from palermo.auth import accounts
+from palermo.auth.models import User
+from palermo.auth.roles import Principal
+from palermo.db import Database
+from palermo.estimation import CaptureHistories
+from palermo.estimation.tables import save_table
+from tests.conftest import EXTERNAL, make_settings
+from tests.web_helpers import client_for, csrf, login
+
+MSE = EXTERNAL / "mse-multiple-lists"
+PASSWORD = "estimation-pass-1"
+
+
+def _world(db: Database) -> dict[str, int]:
+    system = Principal.system()
+    with db.session() as s:
+        a = accounts.create_organisation(s, system, name="Police A", short_name="POL-A", org_type="police", country="NLD")
+        b = accounts.create_organisation(s, system, name="NGO B", short_name="NGO-B", org_type="ngo", country="NLD")
+        accounts.create_user(s, system, username="ana", password=PASSWORD, organisation=a.id, roles="analyst")
+        accounts.create_user(s, system, username="bo", password=PASSWORD, organisation=b.id, roles="analyst")
+        ana = Principal(None, "ana", a.id, frozenset({"analyst"}))
+        table = CaptureHistories.from_csv(MSE / "Western.csv")
+        private = save_table(s, ana, table, name="Western private", country="USA", period="2016")
+        shared = save_table(s, ana, table, name="Western hub overlap", origin="hub", shared=True)
+        return {"private": private.id, "shared": shared.id}
+
+
+def test_page_estimates_a_saved_table_with_chart_and_interval(sqlite_db: Database, tmp_path: Path) -> None:
+    ids = _world(sqlite_db)
+    client = client_for(make_settings(tmp_path, sqlite_db), sqlite_db)
+    login(client, "ana", PASSWORD)
+    page = client.get("/statistics/estimates")
+    assert page.status_code == 200 and "Western private" in page.text
+    r = client.get(f"/statistics/estimates?table={ids['private']}&criterion=bic")
+    assert r.status_code == 200
+    assert re.search(r"345 identified; estimated total [\d,]+ – [\d,]+", r.text)
+    spec = json.loads(html.unescape(re.search(r"data-vega-spec='([^']+)'", r.text).group(1)))
+    assert spec["vconcat"][1]["mark"]["type"] == "circle"
+    assert "<script>" not in r.text  # strict CSP: no inline scripts
+    assert "suppressed" not in r.text  # the owner sees exact counts
+
+
+def test_other_organisation_sees_shared_table_with_small_cells_suppressed(sqlite_db: Database, tmp_path: Path) -> None:
+    ids = _world(sqlite_db)
+    client = client_for(make_settings(tmp_path, sqlite_db), sqlite_db)
+    login(client, "bo", PASSWORD)
+    assert client.get(f"/statistics/estimates?table={ids['private']}").status_code == 404
+    r = client.get(f"/statistics/estimates?table={ids['shared']}")
+    assert r.status_code == 200
+    overlap = r.text.split('id="overlap"')[1].split("</table>")[0]
+    assert "&lt;5 (suppressed)" in overlap  # Western has cells of 1 to 4 people
+    assert ">52<" in overlap  # large cells are shown
+
+
+def test_upload_form_estimates_and_saves(sqlite_db: Database, tmp_path: Path) -> None:
+    _world(sqlite_db)
+    client = client_for(make_settings(tmp_path, sqlite_db), sqlite_db)
+    login(client, "ana", PASSWORD)
+    token = csrf(client)
+    csv_text = (MSE / "UKdat.csv").read_text()
+    r = client.post("/statistics/estimates", data={"csrf_token": token, "criterion": "pvalue", "bootstrap": "0",
+                                                   "merge": "PF+NCA", "save": "true", "name": "UK 2013",
+                                                   "country": "GBR", "period": "2013"},
+                    files={"file": ("UKdat.csv", csv_text, "text/csv")})
+    assert r.status_code == 200, r.text[:500]
+    assert "2,744 identified; estimated total" in r.text and "PFNCA" in r.text
+    assert "UK 2013" in client.get("/statistics/estimates").text
+    bad = client.post("/statistics/estimates", data={"csrf_token": token, "csv_text": "A,B,count\n1,3,4\n"})
+    assert bad.status_code == 422 and "must be 0 (not on the list) or 1" in bad.text
+
+
+def test_upload_without_csrf_token_is_refused(sqlite_db: Database, tmp_path: Path) -> None:
+    _world(sqlite_db)
+    client = client_for(make_settings(tmp_path, sqlite_db), sqlite_db)
+    login(client, "ana", PASSWORD)
+    r = client.post("/statistics/estimates", data={"csv_text": "A,B,count\n1,0,4\n0,1,5\n1,1,2\n"})
+    assert r.status_code in (400, 403)
+
+
+def test_api_accepts_csv_and_json(sqlite_db: Database, tmp_path: Path) -> None:
+    _world(sqlite_db)
+    settings = make_settings(tmp_path, sqlite_db)
+    with sqlite_db.session() as s:
+        user = s.execute(select(User).where(User.username == "ana")).scalar_one()
+        token = accounts.issue_token(s, Principal.system(), user, "test").token
+    client = client_for(settings, sqlite_db)
+    headers = {"Authorization": f"Bearer {token}"}
+    csv_resp = client.post("/api/v1/estimates?criterion=pvalue", content=(MSE / "UKdat_5.csv").read_text(),
+                           headers={**headers, "Content-Type": "text/csv"})
+    assert csv_resp.status_code == 200, csv_resp.text
+    data = csv_resp.json()
+    assert data["method"] == "MSE" and data["lists"] == ["LA", "NG", "PFNCA", "GO", "GP"]
+    assert 10_000 <= data["estimate"] <= 13_000
+    assert any(c["suppressed"] for c in data["overlap"])  # the 1-person cells are not released
+    body = {"lists": ["NGO", "POLICE"], "overlap": {"NGO": 60, "POLICE": 80, "NGO+POLICE": 20}}
+    json_resp = client.post("/api/v1/estimates", json=body, headers=headers)
+    assert json_resp.status_code == 200 and round(json_resp.json()["estimate"]) == 400
+    bad = client.post("/api/v1/estimates", json={"lists": ["A"], "rows": [{"A": 1, "count": 3}]}, headers=headers)
+    assert bad.status_code == 422 and "at least two lists" in bad.json()["message"]
+    tables = client.get("/api/v1/estimates/tables", headers=headers).json()
+    assert {t["name"] for t in tables} == {"Western private", "Western hub overlap"}
