@@ -6,7 +6,7 @@ turns them into a JSON error (API) or an error page (UI) with :attr:`PalermoErro
 
 * PalermoError
   * ConfigurationError      settings that cannot work (bad database URL, missing secret) -> 500-free CLI message
-  * DatabaseUnavailable     the configured database cannot be reached
+  * DatabaseUnavailable     the configured database cannot be reached, or is too busy right now (503)
   * ValidationError         input that breaks a rule; ``problems`` lists every problem found (422)
     * ImportRejected        a file import refused as a whole; ``problems`` are (line, reason) (422)
   * NotFound                an object that does not exist or is not visible to the caller (404)

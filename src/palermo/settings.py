@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(8000, description="Port the web app listens on.")
+    worker_threads: int = Field(
+        200, description="Threads serving requests; `palermo serve` caps concurrent requests at half of this so a "
+        "request holding a database lock always finds a thread for its next step.")
     session_max_age: int = Field(8 * 3600, description="Seconds before a web session expires.")
     secure_cookies: bool = Field(False, description="Send cookies only over HTTPS (set true behind TLS).")
     login_attempts_per_minute: int = Field(5, description="Failed logins allowed per user and client per minute.")

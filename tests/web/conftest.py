@@ -16,7 +16,7 @@ from palermo.auth import accounts
 from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.settings import Settings
-from palermo.web.app import create_app
+from palermo.web.app import server_config
 from tests.conftest import make_settings
 
 PASSWORD = "test-password-1"
@@ -59,7 +59,7 @@ def _free_port() -> int:
 
 def serve(settings: Settings, db: Database) -> Iterator[LiveServer]:
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(settings, db, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

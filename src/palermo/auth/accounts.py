@@ -86,6 +86,8 @@ def list_organisations(session: Session) -> list[Organisation]:
 
 def create_user(session: Session, actor: Principal, *, username: str, password: str, organisation: str | int,
                 roles: str | list[str], full_name: str = "", email: str = "") -> User:
+    # Hash first: argon2 is slow on purpose and must not run while this transaction holds a write lock.
+    password_hash = hash_password(password) if len(password) >= MIN_PASSWORD_LENGTH else ""
     org = get_organisation(session, organisation)
     if not actor.is_system and not (actor.has("admin") and (actor.organisation_id == org.id or actor.is_operator)):
         raise PermissionDenied(f"user {actor.username!r} may not add users to {org.short_name}: needs the admin role there")
@@ -104,7 +106,7 @@ def create_user(session: Session, actor: Principal, *, username: str, password: 
         raise ValidationError("user not created: " + "; ".join(str(p) for p in problems), problems)
     if session.execute(select(User).where(func.lower(User.username) == username.lower())).scalar_one_or_none():
         raise Conflict(f"a user named {username!r} already exists; choose another username")
-    user = User(username=username, password_hash=hash_password(password), organisation_id=org.id,
+    user = User(username=username, password_hash=password_hash, organisation_id=org.id,
                 roles=",".join(role_list), full_name=full_name, email=email)
     session.add(user)
     session.flush()

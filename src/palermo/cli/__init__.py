@@ -60,12 +60,13 @@ def serve(host: str = typer.Option(None, help="Address to listen on (default fro
     """Run the web app and JSON API."""
     import uvicorn
 
-    from palermo.web.app import create_app
+    from palermo.web.app import server_config
 
     cfg = settings()
     db = database(cfg)
-    console.print(f"Palermo on http://{host or cfg.host}:{port or cfg.port} (database {db.safe_url})")
-    uvicorn.run(create_app(cfg, db), host=host or cfg.host, port=port or cfg.port, log_level="warning")
+    config = server_config(cfg, db, host, port)
+    console.print(f"Palermo on http://{config.host}:{config.port} (database {db.safe_url})")
+    uvicorn.Server(config).run()
 
 
 @app.command()

@@ -55,11 +55,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     try:
         if backend == "sqlite":
-            engine = create_engine(parsed, connect_args={"timeout": 30, "isolation_level": None}, **kwargs)
+            engine = create_engine(parsed, connect_args={"timeout": 30, "isolation_level": None},
+                                   **{"pool_size": 20, "max_overflow": 40, **kwargs})
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         else:
-            engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
+            engine = create_engine(parsed, pool_pre_ping=True, **{"pool_size": 10, "max_overflow": 30, **kwargs})
     except (NoSuchModuleError, ImportError) as exc:
         raise ConfigurationError(f"no driver for database URL {parsed.render_as_string(hide_password=True)!r}: {exc}") from exc
     return engine
@@ -102,6 +103,13 @@ class Database:
             try:
                 yield session
                 session.commit()
+            except OperationalError as exc:
+                session.rollback()
+                if "database is locked" in str(exc.orig):
+                    raise DatabaseUnavailable(
+                        "the database is busy with other writes (SQLite allows one writer at a time); "
+                        "retry in a moment, or use PostgreSQL for many concurrent users") from exc
+                raise
             except BaseException:
                 session.rollback()
                 raise

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -24,13 +28,21 @@ from palermo.web.templating import render
 log = logging.getLogger(__name__)
 
 # Router modules; each defines `pages` (HTML) and `api` (JSON, mounted under /api/v1) APIRouters.
-ROUTERS = ("core", "statistics", "linkage", "exchange", "coordination", "identification")
+ROUTERS = ("core", "statistics", "linkage", "exchange", "coordination", "identification", "estimation")
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or Settings()
     db = db or Database(settings.resolved_database_url)
-    app = FastAPI(title="Palermo API", version=__version__,
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes and dependencies share one thread pool; a request that holds SQLite's write lock
+        # must find a free thread for its next step, or every waiter starves it (a 10 s deadlock).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        yield
+
+    app = FastAPI(lifespan=lifespan, title="Palermo API", version=__version__,
                   description="Cooperation platform against trafficking in human beings and migrant smuggling.",
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
     app.state.settings = settings
@@ -46,6 +58,18 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.include_router(module.api, prefix="/api/v1")
     _register_error_handlers(app)
     return app
+
+
+def server_config(settings: Settings, db: Database, host: str | None = None, port: int | None = None) -> Any:
+    """The uvicorn configuration `palermo serve` runs with (tests start the same).
+
+    Concurrent requests are capped at half the worker threads: beyond that uvicorn answers 503 at
+    once, instead of letting lock waiters take every thread (see the lifespan note above).
+    """
+    import uvicorn
+
+    return uvicorn.Config(create_app(settings, db), host=host or settings.host, port=port or settings.port,
+                          log_level="warning", limit_concurrency=max(10, settings.worker_threads // 2))
 
 
 def _wants_json(request: Request) -> bool:

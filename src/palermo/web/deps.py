@@ -30,8 +30,12 @@ def get_settings(request: Request) -> Settings:
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """A read-write unit of work per request: commits on success, rolls back on any error."""
-    with get_database(request).session(write=request.method not in ("GET", "HEAD")) as s:
+    """A unit of work per request: commits on success, rolls back on any error.
+
+    Always a writer's transaction: even a GET may write (every read of personal data is audited), and
+    on SQLite a read transaction that later writes can fail if another writer committed in between.
+    """
+    with get_database(request).session(write=True) as s:
         yield s
 
 

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from palermo.auth import accounts, audit
 from palermo.auth.roles import ORG_TYPES, ROLES, Principal
 from palermo.errors import AuditChainBroken, PalermoError
-from palermo.web.deps import api_principal, csrf_form, db_session, page_principal
+from palermo.web.deps import api_principal, csrf_form, db_session, get_database, page_principal
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -34,22 +34,26 @@ def _safe_next(target: str) -> str:
 
 
 @pages.post("/login", dependencies=[Depends(csrf_form)])
-def login(request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/"),
-          s: Session = Depends(db_session)) -> Response:
+def login(request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/")) -> Response:
     client = request.client.host if request.client else "?"
     throttle = request.app.state.login_throttle
+    db = get_database(request)
     try:
         throttle.check(username, client)
-        user = accounts.authenticate(s, username, password)
+        # The password check (argon2, deliberately slow) runs in a read transaction, so it never holds
+        # SQLite's write lock; the audit entry is then written in its own short transaction.
+        with db.session(write=False) as s:
+            principal = accounts.principal_for(accounts.authenticate(s, username, password))
     except PalermoError as exc:
         if exc.http_status == 401:
             throttle.failed(username, client)
         return render(request, "login.html", {"next": next, "error": exc.message, "username": username},
                       status_code=exc.http_status)
     throttle.succeeded(username, client)
+    with db.session() as s:
+        audit.record(s, principal, "session.login", "user", principal.user_id)
     request.session.clear()  # a fresh session on login (no fixation)
-    request.session.update({"uid": user.id, "login_at": time.time()})
-    audit.record(s, accounts.principal_for(user), "session.login", "user", user.id)
+    request.session.update({"uid": principal.user_id, "login_at": time.time()})
     return RedirectResponse(_safe_next(next), status_code=303)
 
 

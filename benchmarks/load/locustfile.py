@@ -1,0 +1,37 @@
+"""Locust user for benchmarks/load_test.py: a logged-in analyst reading the main pages and API."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from locust import HttpUser, between, task
+
+PAGES = [p for p in os.environ.get("PALERMO_LOAD_PAGES", "/").split(",") if p]
+API = [p for p in os.environ.get("PALERMO_LOAD_API", "/api/v1/me").split(",") if p]
+USERS = os.environ.get("PALERMO_LOAD_USERS", "nl.analyst").split(",")
+PASSWORD = os.environ.get("PALERMO_LOAD_PASSWORD", "palermo-demo-2000")
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+_counter = iter(range(10**6))
+
+
+class Analyst(HttpUser):
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self) -> None:
+        username = USERS[next(_counter) % len(USERS)]
+        token = CSRF.search(self.client.get("/login", name="login form").text).group(1)  # type: ignore[union-attr]
+        r = self.client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token,
+                                             "next": "/"}, name="login")
+        if "Log out" not in r.text:
+            raise RuntimeError(f"login of {username} failed: {r.status_code}")
+
+    @task(3)
+    def pages(self) -> None:
+        for path in PAGES:
+            self.client.get(path, name=f"page {path}")
+
+    @task(2)
+    def api(self) -> None:
+        for path in API:
+            self.client.get(path, name=f"api {path}")

@@ -1,0 +1,106 @@
+"""Bounded load test of the main pages and API on the demo data (SQLite), with 50 concurrent users.
+
+Builds a demo workspace in a temporary folder, starts `palermo serve` on loopback, runs Locust
+headless for a fixed time, and prints p50/p95/p99 latency and the error rate per endpoint.
+Target (issue: reliability): p95 under 150 ms for read pages on SQLite, zero errors.
+
+    .venv/bin/python benchmarks/load_test.py [--users 50] [--seconds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+PAGES = ["/", "/statistics", "/linkage", "/exchange/agreements", "/coordination", "/identification", "/audit"]
+API = ["/api/v1/me", "/api/v1/organisations"]
+USERS = ["nl.analyst", "it.analyst", "europol.analyst", "unodc.analyst", "iom.analyst", "frontex.analyst"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def reachable(url: str) -> list[str]:
+    return [p for p in PAGES if _status(url + p) in (200, 303, 302, 401)]
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return int(r.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--seconds", type=int, default=30)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="palermo-load-"))
+    env = {**os.environ, "PALERMO_DATA_DIR": str(work), "PALERMO_DATABASE_URL": f"sqlite:///{work / 'palermo.db'}"}
+    subprocess.run([str(BIN / "palermo"), "demo"], env=env, check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([str(BIN / "palermo"), "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/login", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        pages = reachable(base)
+        prefix = work / "locust"
+        lenv = {**env, "PALERMO_LOAD_PAGES": ",".join(pages), "PALERMO_LOAD_API": ",".join(API),
+                "PALERMO_LOAD_USERS": ",".join(USERS)}
+        subprocess.run([str(BIN / "locust"), "-f", str(HERE / "load" / "locustfile.py"), "--headless", "--host", base,
+                        # ramp up at 10 users/s, then measure: --reset-stats drops the warm-up (logins)
+                        "-u", str(args.users), "-r", "10", "--run-time", f"{args.seconds + args.users // 10 + 5}s",
+                        "--reset-stats", "--csv", str(prefix), "--only-summary", "--loglevel", "ERROR"],
+                       env=lenv, check=False, capture_output=True)
+        rows = list(csv.DictReader(open(f"{prefix}_stats.csv")))
+        failures = list(csv.DictReader(open(f"{prefix}_failures.csv")))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"Load test: {args.users} concurrent users, {args.seconds} s, SQLite demo workspace, loopback")
+    print(f"{'endpoint':<34}{'requests':>9}{'errors':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}")
+    worst_page_p95, errors, page_requests = 0.0, 0, 0
+    for r in rows:
+        name = r["Name"]
+        if name in ("login form", "login"):
+            continue
+        p95 = float(r["95%"]) if r["95%"] != "N/A" else 0.0
+        print(f"{name:<34}{r['Request Count']:>9}{r['Failure Count']:>8}{r['50%']:>8}{r['95%']:>8}{r['99%']:>8}")
+        if name.startswith("page "):
+            worst_page_p95 = max(worst_page_p95, p95)
+            page_requests += int(r["Request Count"])
+        if name != "Aggregated":
+            errors += int(r["Failure Count"])
+    for f in failures:
+        print(f"  failure: {f['Method']} {f['Name']}: {f['Error'][:160]} x{f['Occurrences']}")
+    if page_requests == 0:
+        verdict = "NOT measured (no page was requested; did the logins fail?)"
+    else:
+        verdict = "met" if worst_page_p95 < 150 and errors == 0 else "NOT met"
+    print(f"target p95 < 150 ms on read pages and zero errors: {verdict} (worst page p95 {worst_page_p95:.0f} ms, {errors} errors)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
