@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from palermo.cli import app
+from palermo.db import Database
 from tests.conftest import EXTERNAL
 
 runner = CliRunner()
@@ -47,3 +49,22 @@ def test_bad_file_is_one_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "must be 0 (not on the list) or 1" in result.output
     assert "all-zero row" in result.output
+
+
+def test_lists_and_estimates_the_demo_hub_overlap(sqlite_demo_db: Database, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PALERMO_DATABASE_URL", sqlite_demo_db.url)
+    monkeypatch.setenv("PALERMO_DATA_DIR", str(tmp_path / "data"))
+    listed = runner.invoke(app, ["stats", "estimate", "--tables", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    demo = next(r for r in rows if r["country"] == "NLD")
+    assert demo["lists"] == ["NGO", "POLICE", "LABOUR_INSPECTION"]
+    result = runner.invoke(app, ["stats", "estimate", "--table", str(demo["id"])])
+    assert result.exit_code == 0, result.output
+    assert "Estimated total:" in result.output and "NGO" in result.output
+
+
+def test_neither_file_nor_table_is_refused() -> None:
+    result = runner.invoke(app, ["stats", "estimate"])
+    assert result.exit_code == 1 and "either a CSV file" in result.output

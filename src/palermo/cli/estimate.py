@@ -9,14 +9,18 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from palermo.cli.common import console, handle_errors, print_json
+from palermo.cli.common import cli_principal, console, database, handle_errors, print_json
+from palermo.errors import ValidationError
 from palermo.estimation import CRITERIA, DEFAULT_CRITERION, CaptureHistories, EstimateResult, estimate_population
 
 
 @handle_errors
 def estimate(
-    lists: Path = typer.Argument(..., help="CSV of capture histories: one 0/1 column per list and a count column "
-                                           "(count, frequency or n), e.g. LA,NG,PF,count."),
+    lists: Path | None = typer.Argument(None, help="CSV of capture histories: one 0/1 column per list and a count "
+                                                  "column (count, frequency or n), e.g. LA,NG,PF,count."),
+    table: int | None = typer.Option(None, "--table", help="Estimate a table saved in the database instead "
+                                                           "(e.g. a hub overlap; see --tables)."),
+    tables: bool = typer.Option(False, "--tables", help="List the capture-history tables saved in the database."),
     criterion: str = typer.Option(DEFAULT_CRITERION, "--criterion", "-c",
                                   help=f"Model choice: {', '.join(CRITERIA)} (pvalue = SparseMSE stepwise rule)."),
     bootstrap: int = typer.Option(0, "--bootstrap", "-b", min=0, max=10_000,
@@ -30,7 +34,10 @@ def estimate(
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
 ) -> None:
     """Estimate the total number of victims, seen and unseen, from the overlap of several lists."""
-    histories = CaptureHistories.from_csv(lists)
+    if tables:
+        _print_tables(as_json)
+        return
+    histories = _histories(lists, table)
     groups = [[x.strip() for x in m.split("+") if x.strip()] for m in merge]
     kwargs = dict(criterion=criterion.lower(), confidence=confidence, pthresh=pthresh, seed=seed,
                   terms=terms or None, merge=groups)
@@ -45,6 +52,34 @@ def estimate(
         print_json(result.to_dict())
         return
     _print(result)
+
+
+def _histories(lists: Path | None, table: int | None) -> CaptureHistories:
+    if (lists is None) == (table is None):
+        raise ValidationError("give either a CSV file of capture histories or --table ID (list them with --tables)")
+    if lists is not None:
+        return CaptureHistories.from_csv(lists)
+    from palermo.estimation.tables import get_table, histories_of
+
+    with database().session(write=False) as s:
+        return histories_of(get_table(s, cli_principal(), int(table)))  # type: ignore[arg-type]
+
+
+def _print_tables(as_json: bool) -> None:
+    from palermo.estimation.tables import histories_of, visible_tables
+
+    with database().session(write=False) as s:
+        rows = [{"id": t.id, "name": t.name, "country": t.country, "period": t.period, "origin": t.origin,
+                 "shared": t.shared, "lists": list(histories_of(t).lists), "observed": histories_of(t).observed}
+                for t in visible_tables(s, cli_principal())]
+    if as_json:
+        print_json(rows)
+        return
+    out = Table("id", "name", "country", "period", "origin", "lists", "observed", show_edge=False)
+    for r in rows:
+        out.add_row(str(r["id"]), str(r["name"]), str(r["country"] or "—"), str(r["period"] or "—"), str(r["origin"]),
+                    ", ".join(r["lists"]), f"{r['observed']:,}")  # type: ignore[arg-type]
+    console.print(out if rows else "No capture-history tables saved yet.")
 
 
 def _print(r: EstimateResult) -> None:
