@@ -117,7 +117,7 @@ def poisson_loglik(y: NDArray[np.float64], mu: NDArray[np.float64]) -> float:
 
 
 def fit_poisson(design: Design, offset: NDArray[np.float64] | None = None, X: NDArray[np.float64] | None = None,
-                max_iter: int = 100, tol: float = 1e-10) -> tuple[NDArray[np.float64], NDArray[np.float64], bool]:
+                max_iter: int = 100, tol: float = 1e-10, start: NDArray[np.float64] | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64], bool]:
     """Newton-Raphson for a Poisson log-linear GLM (the canonical link, so Newton = IRLS).
 
     A plain numpy solver because model selection and the bootstrap fit thousands of small models;
@@ -127,8 +127,10 @@ def fit_poisson(design: Design, offset: NDArray[np.float64] | None = None, X: ND
     y = design.counts
     off = np.zeros(len(y)) if offset is None else offset
     # start from the log of the counts (smoothed), projected on the model space
-    eta = np.log(y + 0.5) - off
-    beta, *_ = np.linalg.lstsq(X, eta, rcond=None)
+    if start is not None and len(start) == X.shape[1]:
+        beta = np.array(start, dtype=float)  # warm start from a neighbouring model (model selection)
+    else:
+        beta, *_ = np.linalg.lstsq(X, np.log(y + 0.5) - off, rcond=None)
     converged = False
     eta = np.clip(X @ beta + off, -700, 700)
     mu = np.exp(eta)
@@ -159,10 +161,21 @@ def fit_poisson(design: Design, offset: NDArray[np.float64] | None = None, X: ND
     return beta, mu, converged
 
 
-def fit_model(h: CaptureHistories, pairs: Sequence[Pair], table: tuple[NDArray[np.int8], NDArray[np.float64]] | None = None) -> Fit:
+def fit_model(h: CaptureHistories, pairs: Sequence[Pair], table: tuple[NDArray[np.int8], NDArray[np.float64]] | None = None,
+              near: Fit | None = None) -> Fit:
+    """Fit main effects + ``pairs``; ``near`` (a fitted model with one pair fewer) gives a warm start."""
     design = build_design(h, pairs, table)
-    beta, mu, ok = fit_poisson(design)
+    beta, mu, ok = fit_poisson(design, start=_warm_start(near, design))
     return Fit(design, beta, mu, poisson_loglik(design.counts, mu), ok)
+
+
+def _warm_start(near: Fit | None, design: Design) -> NDArray[np.float64] | None:
+    if near is None:
+        return None
+    old = dict(zip(near.design.columns, near.beta))
+    if not all(c in old or c.count(":") == 1 for c in design.columns):
+        return None
+    return np.array([old.get(c, 0.0) for c in design.columns])
 
 
 def statsmodels_fit(design: Design):  # type: ignore[no-untyped-def]

@@ -78,7 +78,7 @@ def stepwise(h: CaptureHistories, criterion: str = "aic", pthresh: float = DEFAU
         accepted = None
         for pair, before, after, cand_fit in ranked:
             if cand_fit is None:
-                cand_fit = fit_model(h, current + [pair], table)
+                cand_fit = fit_model(h, current + [pair], table, near=sel.fit)
                 sel.fits += 1
             check = check_model(cand_fit.design)
             if check.ok:
@@ -102,7 +102,7 @@ def _rank_by_criterion(h: CaptureHistories, sel: Selection, remaining: list[Pair
     base = score(sel.fit, sel.criterion, h.observed)
     scored = []
     for pair in remaining:
-        cand = fit_model(h, sel.pairs + [pair], table)
+        cand = fit_model(h, sel.pairs + [pair], table, near=sel.fit)
         sel.fits += 1
         s = score(cand, sel.criterion, h.observed)
         if s < base - 1e-9:

@@ -51,7 +51,7 @@ def _page(request: Request, s: Session, principal: Principal, *, analysis: Analy
         "criteria": CRITERIA, "options": options or {"criterion": DEFAULT_CRITERION, "bootstrap": 0, "merge": ""},
         "message": message, "max_bootstrap": WEB_MAX_BOOTSTRAP,
         "can_record": principal.has("admin", "analyst") and table is not None and table.country and table.period
-                      and principal.can_see(table.organisation_id),
+                      and (table.shared or principal.can_see(table.organisation_id)),
     }, status_code=status_code)
 
 
@@ -97,8 +97,7 @@ def estimates_record(request: Request, table_id: int, criterion: str = Form(DEFA
     from palermo.estimation.source import record_estimate
 
     principal.require("admin", "analyst", action="record an estimate in the statistics")
-    t = get_table(s, principal, table_id)
-    principal.require_org(t.organisation_id, "capture-history table")
+    t = get_table(s, principal, table_id)  # own tables, or shared hub overlaps (the source is then the caller's)
     if not (t.country and t.period):
         raise ValidationError("the table needs a country and a period before its estimate can enter the statistics")
     opts = _options(criterion, bootstrap, merge)
