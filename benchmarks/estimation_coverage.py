@@ -28,7 +28,7 @@ def main() -> None:
     print("| scenario | criterion | interval | repetitions | coverage | median estimate | seconds |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
     for label, scenario in SCENARIOS.items():
-        for criterion in ("aic", "bic", "pvalue"):
+        for criterion in ("aic", "bic", "pvalue", "average"):
             for b in sorted({0, boot}):
                 rng = np.random.default_rng(7)
                 hits, estimates, failed = 0, [], 0

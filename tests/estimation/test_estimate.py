@@ -26,7 +26,7 @@ def test_two_lists_give_the_lincoln_petersen_estimate() -> None:
 
 
 @pytest.mark.parametrize("name", ["UKdat", "UKdat_5", "Ned", "Ned_5", "NewOrl", "NewOrl_5", "Western"])
-@pytest.mark.parametrize("criterion", ["aic", "bic", "pvalue"])
+@pytest.mark.parametrize("criterion", ["aic", "bic", "pvalue", "average"])
 def test_every_real_data_set_runs_end_to_end(name: str, criterion: str) -> None:
     h = CaptureHistories.from_csv(MSE / f"{name}.csv")
     r = estimate_population(h, criterion=criterion)

@@ -22,7 +22,8 @@ def estimate(
                                                            "(e.g. a hub overlap; see --tables)."),
     tables: bool = typer.Option(False, "--tables", help="List the capture-history tables saved in the database."),
     criterion: str = typer.Option(DEFAULT_CRITERION, "--criterion", "-c",
-                                  help=f"Model choice: {', '.join(CRITERIA)} (pvalue = SparseMSE stepwise rule)."),
+                                  help=f"Model choice: {', '.join(CRITERIA)} (pvalue = SparseMSE stepwise rule; "
+                                       "average = BIC-weighted model averaging)."),
     bootstrap: int = typer.Option(0, "--bootstrap", "-b", min=0, max=10_000,
                                   help="Parametric bootstrap replicates (0 = profile-likelihood interval)."),
     merge: list[str] = typer.Option([], "--merge", "-m", help="Merge lists first, e.g. --merge PF+NCA (repeatable)."),
@@ -90,7 +91,14 @@ def _print(r: EstimateResult) -> None:
     console.print(f"Method: {r.method}, Poisson log-linear model; criterion {r.criterion}"
                   + (f" (p < {r.pthresh})" if r.pthresh else ""))
     console.print(f"Lists ({len(r.lists)}): " + ", ".join(f"{n} ({t:,})" for n, t in r.list_totals.items()))
-    console.print("Model: main effects" + (" + " + " + ".join(r.terms) if r.terms else " only"))
+    avg = r.extra.get("model_average")
+    if avg:
+        console.print(f"Averaged over {avg['models']} models built from: " + (", ".join(avg["candidate_terms"]) or "none"))
+        for m in avg["top"][:3]:
+            console.print(f"  weight {m['weight']:.2f}: main effects" + "".join(f" + {t}" for t in m["terms"])
+                          + f" -> {m['estimate']:,.0f}")
+    else:
+        console.print("Model: main effects" + (" + " + " + ".join(r.terms) if r.terms else " only"))
     if r.non_overlapping_terms:
         console.print("  terms for lists that share nobody (cells left out): " + ", ".join(r.non_overlapping_terms))
     if r.criterion == "pvalue":

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from palermo.errors import Problem, ValidationError
+from palermo.estimation.averaging import Average, average_models
 from palermo.estimation.histories import CaptureHistories, ListChange
 from palermo.estimation.intervals import Interval, bootstrap_interval, profile_interval, wald_interval
 from palermo.estimation.loglinear import Pair, build_design, check_model, statsmodels_fit, term_name
@@ -103,6 +104,7 @@ class EstimateResult:
             "fit": {"aic": num(self.aic), "bic": num(self.bic), "deviance": num(self.deviance),
                     "df_resid": self.df_resid},
             "coefficients": self.coefficients,
+            "model_average": self.extra.get("model_average"),
         }
 
 
@@ -120,7 +122,8 @@ def estimate_population(
 ) -> EstimateResult:
     """Estimate the total population (observed + dark figure) with an interval.
 
-    ``criterion`` is ``aic``, ``bic`` or ``pvalue`` (SparseMSE's stepwise rule with ``pthresh``);
+    ``criterion`` is ``aic``, ``bic`` or ``pvalue`` (SparseMSE's stepwise rule with ``pthresh``), or
+    ``average`` (BIC-weighted model averaging; ``terms`` then reports the heaviest model);
     ``terms`` fixes the interactions instead (e.g. ``["LA:NG"]``); ``merge`` lists groups of lists to
     merge first (e.g. ``[["PF", "NCA"]]``); ``bootstrap`` > 0 gives a parametric-bootstrap interval
     with that many replicates, otherwise the profile-likelihood interval is reported.
@@ -141,8 +144,14 @@ def estimate_population(
             f"after removing lists that carry no information ({'; '.join(map(str, h.changes))}) fewer than two "
             "lists remain; MSE needs at least two lists with some people in common and some not",
             [Problem(str(c)) for c in h.changes])
+    average = None
     if terms:
         selection = fixed_model(h, _parse_terms(h, terms))
+    elif criterion == "average":
+        _require_main_effects(h)
+        average = average_models(h, confidence)
+        top = average.models[0]
+        selection = Selection(top.fit, list(top.pairs), "average", fits=len(average.models))
     else:
         _require_main_effects(h)
         selection = stepwise(h, criterion, pthresh)
@@ -150,14 +159,15 @@ def estimate_population(
     if not check.ok:
         raise ValidationError(_failure_message(h, selection.pairs, check.exists),
                               [Problem(s) for s in _repairs(h, selection.pairs)])
-    return _result(h, selection, criterion if not terms else "fixed", bootstrap, confidence, seed, pthresh, progress)
+    return _result(h, selection, criterion if not terms else "fixed", bootstrap, confidence, seed, pthresh, progress,
+                   average)
 
 
 def _result(h: CaptureHistories, sel: Selection, criterion: str, bootstrap: int, confidence: float, seed: int,
-            pthresh: float, progress: Callable[[int], None] | None) -> EstimateResult:
+            pthresh: float, progress: Callable[[int], None] | None, average: Average | None = None) -> EstimateResult:
     fit = sel.fit
     observed = h.observed
-    dark = fit.dark_figure
+    dark = fit.dark_figure if average is None else average.estimate - observed
     try:
         profile = profile_interval(fit, observed, confidence)
     except (ValueError, ArithmeticError, np.linalg.LinAlgError):
@@ -172,6 +182,9 @@ def _result(h: CaptureHistories, sel: Selection, criterion: str, bootstrap: int,
                 if r.lists != h.lists:
                     raise ValidationError("a list lost all its people in a bootstrap replicate")
                 s = fixed_model(r, sel.pairs)
+            elif criterion == "average":
+                _require_main_effects(r)
+                return average_models(r, confidence).estimate
             else:
                 _require_main_effects(r)
                 s = stepwise(r, criterion, pthresh)
@@ -179,6 +192,10 @@ def _result(h: CaptureHistories, sel: Selection, criterion: str, bootstrap: int,
 
         boot = bootstrap_interval(fit, h, reestimate, bootstrap, confidence, seed, progress)
     chosen = boot or profile
+    if average is not None and boot is None:
+        chosen = Interval(average.lower, average.upper,
+                          f"BIC-weighted average over {len(average.models)} models (mixture of the models' normal "
+                          "intervals for the log dark figure)", confidence)
     sm = statsmodels_fit(fit.design)
     names = fit.design.columns
     coefficients = {n: {"coef": round(float(c), 6), "se": round(float(s), 6)}
@@ -192,6 +209,9 @@ def _result(h: CaptureHistories, sel: Selection, criterion: str, bootstrap: int,
         steps=sel.steps, refused=sel.refused, aic=fit.aic(), bic=fit.bic(observed), deviance=fit.deviance,
         df_resid=fit.df_resid, coefficients=coefficients, list_totals=h.list_totals(),
         pthresh=pthresh if criterion == "pvalue" else None)
+    if average is not None:
+        result.extra["model_average"] = {"models": len(average.models), "top": average.top(h.lists),
+                                         "candidate_terms": [term_name(h.lists, p) for p in average.candidates]}
     result.warnings = _warnings(h, result)
     return result
 
@@ -217,7 +237,10 @@ def _warnings(h: CaptureHistories, r: EstimateResult) -> list[str]:
                    f"{r.observed:,}); treat it as very uncertain")
     if math.isinf(r.upper):
         out.append("the data do not bound the upper end of the interval")
-    if r.bootstrap is None:
+    if r.bootstrap is None and r.criterion == "average":
+        out.append("the averaged interval covers the models built from the interactions AIC's search added; use a "
+                   "bootstrap (--bootstrap 200) to include that search too")
+    elif r.bootstrap is None:
         out.append("the interval is conditional on the chosen model; use a bootstrap (--bootstrap 1000) to include "
                    "the uncertainty of the model choice")
     elif r.bootstrap.details.get("failed"):

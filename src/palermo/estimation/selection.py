@@ -23,7 +23,8 @@ from scipy.stats import poisson
 from palermo.estimation.histories import CaptureHistories
 from palermo.estimation.loglinear import Fit, Pair, all_pairs, check_model, fit_model, term_name
 
-CRITERIA = ("aic", "bic", "pvalue")
+STEPWISE = ("aic", "bic", "pvalue")
+CRITERIA = STEPWISE + ("average",)  # "average": BIC-weighted model averaging (palermo.estimation.averaging)
 DEFAULT_PTHRESH = 0.02
 
 
@@ -59,8 +60,8 @@ def score(fit: Fit, criterion: str, n_observed: int) -> float:
 def stepwise(h: CaptureHistories, criterion: str = "aic", pthresh: float = DEFAULT_PTHRESH,
              max_terms: int | None = None) -> Selection:
     """Forward selection of two-list interactions (see the module docstring for the criteria)."""
-    if criterion not in CRITERIA:
-        raise ValueError(f"criterion must be one of {CRITERIA}")
+    if criterion not in STEPWISE:
+        raise ValueError(f"stepwise criterion must be one of {STEPWISE}")
     table = h.full_table()
     current: list[Pair] = []
     fit = fit_model(h, current, table)
