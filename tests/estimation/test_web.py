@@ -108,5 +108,8 @@ def test_api_accepts_csv_and_json(sqlite_db: Database, tmp_path: Path) -> None:
     assert json_resp.status_code == 200 and round(json_resp.json()["estimate"]) == 400
     bad = client.post("/api/v1/estimates", json={"lists": ["A"], "rows": [{"A": 1, "count": 3}]}, headers=headers)
     assert bad.status_code == 422 and "at least two lists" in bad.json()["message"]
+    costly = client.post("/api/v1/estimates?criterion=average&bootstrap=100", content=(MSE / "UKdat.csv").read_text(),
+                         headers={**headers, "Content-Type": "text/csv"})
+    assert costly.status_code == 422 and "too much work for a web request" in costly.json()["message"]
     tables = client.get("/api/v1/estimates/tables", headers=headers).json()
     assert {t["name"] for t in tables} == {"Western private", "Western hub overlap"}

@@ -24,6 +24,7 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["estimation"])
 
 WEB_MAX_BOOTSTRAP = 500  # keeps a request within a minute on the largest real tables
+WEB_BUDGET = 40_000  # (replicates + 1) x cells (x10 for model averaging): about a minute of work at most
 CRITERION_PATTERN = "^(" + "|".join(CRITERIA) + ")$"
 
 
@@ -39,6 +40,16 @@ def _options(criterion: str, bootstrap: int, merge: str = "") -> dict[str, Any]:
         raise ValidationError(f"bootstrap replicates must be between 0 and {WEB_MAX_BOOTSTRAP}, got {bootstrap}; "
                               "use the CLI (palermo stats estimate --bootstrap N) for more")
     return {"criterion": criterion, "bootstrap": bootstrap, "merge": _merge_groups(merge)}
+
+
+def _analyse(request: Request, histories: CaptureHistories, *, exact: bool, **opts: Any) -> Analysis:
+    """One web or API estimate, refused up front when it would keep a worker busy for minutes."""
+    cost = (opts.get("bootstrap", 0) + 1) * 2 ** histories.m * (10 if opts.get("criterion") == "average" else 1)
+    if cost > WEB_BUDGET:
+        raise ValidationError(f"this estimate is too much work for a web request ({histories.m} lists, "
+                              f"{opts.get('bootstrap', 0)} bootstrap replicates, criterion {opts.get('criterion')}); "
+                              "use fewer replicates or the CLI: palermo stats estimate FILE --bootstrap N")
+    return analyse(histories, threshold=get_settings(request).small_count_threshold, exact=exact, **opts)
 
 
 # ---------------------------------------------------------------- pages
@@ -65,8 +76,7 @@ def estimates_page(request: Request, table: int | None = Query(None, ge=1, le=2*
         return _page(request, s, principal, message=message)
     opts = _options(criterion, bootstrap, merge)
     t = get_table(s, principal, table)
-    analysis = analyse(histories_of(t), threshold=get_settings(request).small_count_threshold,
-                       exact=principal.can_see(t.organisation_id), **opts)
+    analysis = _analyse(request, histories_of(t), exact=principal.can_see(t.organisation_id), **opts)
     return _page(request, s, principal, analysis=analysis, table=t, message=message,
                  options={**opts, "merge": merge})
 
@@ -86,7 +96,7 @@ async def estimates_upload(request: Request, file: UploadFile | None = File(None
     if save:
         table = save_table(s, principal, histories, name=name or "uploaded table", country=country or None,
                            period=period or None, origin="upload")
-    analysis = analyse(histories, threshold=get_settings(request).small_count_threshold, exact=True, **opts)
+    analysis = _analyse(request, histories, exact=True, **opts)
     return _page(request, s, principal, analysis=analysis, table=table, options={**opts, "merge": merge})
 
 
@@ -101,7 +111,7 @@ def estimates_record(request: Request, table_id: int, criterion: str = Form(DEFA
     if not (t.country and t.period):
         raise ValidationError("the table needs a country and a period before its estimate can enter the statistics")
     opts = _options(criterion, bootstrap, merge)
-    analysis = analyse(histories_of(t), threshold=get_settings(request).small_count_threshold, exact=True, **opts)
+    analysis = _analyse(request, histories_of(t), exact=True, **opts)
     try:
         record_estimate(s, principal, analysis.result, key=f"mse-table-{t.id}-{criterion}",
                         name=f"MSE estimate: {t.name}", country=t.country, period=t.period,
@@ -185,8 +195,8 @@ def api_estimate(request: Request, body: tuple[str, bytes] = Depends(_raw_body),
             raise ValidationError(f"the body is neither a capture-history CSV (send Content-Type: text/csv) nor "
                                   f"valid JSON {{lists, rows | overlap}}: {str(exc)[:300]}") from None
         histories = histories_from_json(data.lists, data.rows, data.overlap)
-    analysis = analyse(histories, threshold=get_settings(request).small_count_threshold, exact=False,
-                       confidence=confidence, seed=seed, **_options(criterion, bootstrap, merge))
+    analysis = _analyse(request, histories, exact=False, confidence=confidence, seed=seed,
+                        **_options(criterion, bootstrap, merge))
     return analysis.to_dict()
 
 
