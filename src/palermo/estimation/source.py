@@ -82,3 +82,28 @@ def record_estimate(session: Any, actor: Principal, result: EstimateResult, *, k
         citizenship="total", exploitation="total", value=float(round(result.estimate)),
         flags={"estimated"}, lower=float(round(result.lower)), upper=None if upper is None else float(upper))
     return record_observations(session, actor, spec, [observation])
+
+
+def country_estimate_text(session: Any, principal: Principal, country: str, period: str | None = None,
+                          indicator: str = INDICATOR) -> str | None:
+    """The profile line for a country from the statistics: the latest estimate beside the identified count.
+
+    Reads through ``palermo.statistics.query.find_observations``; returns None when there is no
+    estimate. The identified count is the largest national total of stage ``identified`` for the same
+    period (never added to the estimate).
+    """
+    from palermo.statistics.query import find_observations
+
+    estimates = [o for o in find_observations(session, principal, country=country, indicator=indicator,
+                                              stage=STAGE, period=period)
+                 if getattr(o, "source_type", SOURCE_TYPE) == SOURCE_TYPE and getattr(o, "value", None) is not None]
+    if not estimates:
+        return None
+    latest = max(estimates, key=lambda o: str(o.period))
+    identified = [o for o in find_observations(session, principal, country=country, indicator=indicator,
+                                               stage="identified", period=str(latest.period))
+                  if getattr(o, "value", None) is not None]
+    count = int(max(o.value for o in identified)) if identified else None
+    lower = latest.lower if getattr(latest, "lower", None) is not None else latest.value
+    upper = latest.upper if getattr(latest, "upper", None) is not None else math.inf
+    return identified_and_estimated_text(count, float(lower), float(upper))
