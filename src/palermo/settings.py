@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(False, description="Send cookies only over HTTPS (set true behind TLS).")
     login_attempts_per_minute: int = Field(5, description="Failed logins allowed per user and client per minute.")
     small_count_threshold: int = Field(5, description="Public outputs suppress cells with fewer than this many.")
+    context_dir: Path | None = Field(
+        None, description="Folder with public context files (US TIP tiers and 3P index, Global Slavery Index, IOM "
+        "Missing Migrants) in the layout of shared/data/external; shown beside coordination gaps when set.")
     hub_name: str = Field("palermo-hub", description="Identifier of this hub; encodings uploaded elsewhere are refused.")
 
     @property

@@ -1,0 +1,151 @@
+"""Initiatives (projects, programmes, activities): validation, saving, listing, freshness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from palermo.auth import audit
+from palermo.auth.accounts import normalise_country
+from palermo.auth.roles import Principal
+from palermo.coordination.actors import resolve_actor
+from palermo.coordination.codelists import ROLE_CODES, STATUSES, TARGET_GROUPS, theme_key
+from palermo.coordination.models import Initiative, Participation
+from palermo.db.base import utcnow
+from palermo.errors import ImportRejected, Problem, ValidationError
+
+
+@dataclass
+class InitiativeSpec:
+    """An initiative as a user or a file describes it (names, not ids); ``line`` locates it in its file."""
+
+    ref: str
+    title: str
+    participants: list[tuple[str, str]]  # (actor name, role: funding / accountable / extending / implementing)
+    themes: list[str] = field(default_factory=list)
+    target_groups: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    description: str = ""
+    start: date | None = None
+    end: date | None = None
+    budget: float | None = None
+    currency: str | None = None
+    status: str = "active"
+    identifiers: dict[str, str] = field(default_factory=dict)  # actor name -> organisation identifier
+    line: int | None = None
+
+
+def validate(spec: InitiativeSpec) -> list[Problem]:
+    """Every problem of one initiative, each saying what is wrong and how to fix it."""
+    p: list[Problem] = []
+    line = spec.line
+    if not spec.ref.strip():
+        p.append(Problem("missing reference (an IATI identifier or a local code)", line=line, field="ref"))
+    if not spec.title.strip():
+        p.append(Problem("missing title", line=line, field="title"))
+    if not spec.participants:
+        p.append(Problem("no organisation given; name at least the implementing one", line=line, field="participants"))
+    for name, role in spec.participants:
+        if role not in ROLE_CODES:
+            p.append(Problem(f"unknown role; use one of {', '.join(ROLE_CODES)}", line=line, field="role", value=role))
+        if not name.strip():
+            p.append(Problem("empty organisation name", line=line, field="org"))
+    for t in spec.themes:
+        if theme_key(t) is None:
+            p.append(Problem("unknown theme; use a P (prevention, protection, prosecution, partnership) or a sub-theme "
+                             "listed by `palermo coord themes`", line=line, field="themes", value=t))
+    for g in spec.target_groups:
+        if g not in TARGET_GROUPS:
+            p.append(Problem(f"unknown target group; use one of {', '.join(TARGET_GROUPS)}", line=line,
+                             field="target_groups", value=g))
+    for c in spec.countries:
+        try:
+            normalise_country(c)
+        except ValidationError:
+            p.append(Problem("not an ISO 3166 country code or name; use e.g. LBY, NER, ITA", line=line,
+                             field="country", value=c))
+    if spec.start and spec.end and spec.end < spec.start:
+        p.append(Problem(f"end {spec.end} is before start {spec.start}; swap them or fix the dates", line=line,
+                         field="date"))
+    if spec.budget is not None and spec.budget < 0:
+        p.append(Problem("budget is negative; give the amount as a positive number", line=line, field="budget",
+                         value=spec.budget))
+    if spec.budget is not None and not spec.currency:
+        p.append(Problem("budget without currency; add an ISO 4217 code such as EUR", line=line, field="currency"))
+    if spec.status not in STATUSES:
+        p.append(Problem(f"unknown status; use one of {', '.join(STATUSES)}", line=line, field="status",
+                         value=spec.status))
+    return p
+
+
+def save_initiatives(session: Session, principal: Principal, specs: list[InitiativeSpec], *,
+                     origin: str = "manual") -> list[Initiative]:
+    """Create or update initiatives by reference, all or none: every problem of every row is reported."""
+    principal.require("analyst", "admin", action="edit the coordination registry")
+    problems = [p for s in specs for p in validate(s)]
+    seen: dict[str, int | None] = {}
+    for s in specs:
+        if s.ref in seen:
+            problems.append(Problem(f"reference {s.ref!r} appears twice (first at line {seen[s.ref]})", line=s.line,
+                                    field="ref", value=s.ref))
+        seen[s.ref] = s.line
+    if problems:
+        raise ImportRejected(f"{len(problems)} problem(s) in {origin}; nothing was saved", problems)
+    saved = []
+    for s in specs:
+        row = session.execute(select(Initiative).where(Initiative.ref == s.ref)).scalar_one_or_none()
+        if row is None:
+            row = Initiative(ref=s.ref)
+            session.add(row)
+        row.title, row.description = s.title.strip(), s.description
+        row.themes = sorted({theme_key(t) for t in s.themes if theme_key(t)})  # type: ignore[misc]
+        row.target_groups = sorted(set(s.target_groups))
+        row.countries = sorted({normalise_country(c) for c in s.countries})  # type: ignore[misc]
+        row.areas = list(dict.fromkeys(s.areas))
+        row.start, row.end, row.budget, row.currency, row.status = s.start, s.end, s.budget, s.currency, s.status
+        row.updated_at, row.updated_by = utcnow(), principal.username
+        row.participants.clear()
+        session.flush()
+        for name, role in dict.fromkeys(s.participants):
+            actor = resolve_actor(session, principal, name, identifier=s.identifiers.get(name))
+            if not any(p.actor_id == actor.id and p.role == role for p in row.participants):
+                row.participants.append(Participation(actor_id=actor.id, role=role))
+        saved.append(row)
+    session.flush()
+    audit.record(session, principal, "coord.initiatives.save", "coord_initiative", ",".join(s.ref for s in specs)[:120],
+                 details={"count": len(specs), "origin": origin})
+    return saved
+
+
+def list_initiatives(session: Session, *, country: str | None = None, active_on: date | None = None) -> list[Initiative]:
+    rows = session.execute(select(Initiative).options(selectinload(Initiative.participants)
+                                                      .selectinload(Participation.actor))
+                           .order_by(Initiative.ref)).scalars().all()
+    out = []
+    for r in rows:
+        if country and country not in r.countries:
+            continue
+        if active_on and not is_active(r, active_on):
+            continue
+        out.append(r)
+    return out
+
+
+def is_active(i: Initiative, on: date) -> bool:
+    if i.status in ("cancelled", "suspended"):
+        return False
+    return (i.start is None or i.start <= on) and (i.end is None or i.end >= on)
+
+
+def is_overdue(i: Initiative, today: date | None = None) -> bool:
+    """The record was not updated within its update interval: its information may be stale."""
+    today = today or date.today()
+    return i.updated_at.date() + timedelta(days=i.update_every_days) < today
+
+
+def actors_in(i: Initiative, role: str | None = None) -> list[str]:
+    return sorted({p.actor.name for p in i.participants if role is None or p.role == role})

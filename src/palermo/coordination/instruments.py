@@ -1,0 +1,99 @@
+"""International instruments (the two Palermo Protocols, the Global Compact for Migration) and each
+state's participation; national action plans and their commitments, with overdue ones flagged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from palermo.auth import audit
+from palermo.auth.accounts import normalise_country
+from palermo.auth.roles import Principal
+from palermo.coordination.actors import resolve_actor
+from palermo.coordination.models import ActionPlan, Commitment, Instrument, InstrumentParty
+from palermo.errors import Problem, ValidationError
+
+DATA = Path(__file__).parent / "data" / "instruments.yaml"
+COMMITMENT_STATUSES = ("open", "in_progress", "done", "dropped")
+
+
+def load_instruments(session: Session) -> int:
+    """Load the shipped instruments and participation dates (idempotent); returns the parties loaded."""
+    data = yaml.safe_load(DATA.read_text())
+    n = 0
+    for item in data["instruments"]:
+        inst = session.execute(select(Instrument).where(Instrument.key == item["key"])).scalar_one_or_none()
+        if inst is None:
+            inst = Instrument(key=item["key"], name=item["name"], adopted=item.get("adopted"),
+                              binding=item.get("binding", True))
+            session.add(inst)
+            session.flush()
+        for party in item.get("parties", []):
+            cc = normalise_country(party["country"])
+            row = session.execute(select(InstrumentParty).where(InstrumentParty.instrument_id == inst.id,
+                                                                InstrumentParty.country == cc)).scalar_one_or_none()
+            if row is None:
+                session.add(InstrumentParty(instrument_id=inst.id, country=cc, signature=party.get("signature"),
+                                            consent=party.get("consent"), consent_kind=party.get("kind"),
+                                            source=data.get("source", "")))
+                n += 1
+    session.flush()
+    return n
+
+
+def instrument_table(session: Session) -> list[dict[str, Any]]:
+    out = []
+    for inst in session.execute(select(Instrument).order_by(Instrument.adopted)).scalars():
+        parties = session.execute(select(InstrumentParty).where(InstrumentParty.instrument_id == inst.id)
+                                  .order_by(InstrumentParty.country)).scalars()
+        out.append({"key": inst.key, "name": inst.name, "adopted": inst.adopted, "binding": inst.binding,
+                    "parties": [{"country": p.country, "signature": p.signature, "consent": p.consent,
+                                 "kind": p.consent_kind} for p in parties]})
+    return out
+
+
+@dataclass
+class CommitmentSpec:
+    text: str
+    responsible: str
+    deadline: date
+    status: str = "open"
+    evidence: str = ""
+
+
+def add_action_plan(session: Session, principal: Principal, title: str, country: str | None,
+                    commitments: list[CommitmentSpec], period: tuple[date | None, date | None] = (None, None)) -> ActionPlan:
+    principal.require("analyst", "admin", action="record action plans")
+    problems = [Problem(f"unknown status; use one of {', '.join(COMMITMENT_STATUSES)}", line=n, field="status", value=c.status)
+                for n, c in enumerate(commitments, 1) if c.status not in COMMITMENT_STATUSES]
+    problems += [Problem("commitment text is empty", line=n, field="text") for n, c in enumerate(commitments, 1)
+                 if not c.text.strip()]
+    if problems:
+        raise ValidationError(f"action plan {title!r} not saved", problems)
+    plan = ActionPlan(title=title, country=normalise_country(country) if country else None, period_start=period[0],
+                      period_end=period[1], updated_by=principal.username)
+    session.add(plan)
+    session.flush()
+    for c in commitments:
+        actor = resolve_actor(session, principal, c.responsible)
+        plan.commitments.append(Commitment(text=c.text, responsible_actor_id=actor.id, deadline=c.deadline,
+                                           status=c.status, evidence=c.evidence, updated_by=principal.username))
+    session.flush()
+    audit.record(session, principal, "coord.action_plan.create", "coord_action_plan", plan.id)
+    return plan
+
+
+def commitments(session: Session, today: date | None = None) -> list[dict[str, Any]]:
+    """Every commitment with its plan, responsible actor and whether it is overdue."""
+    today = today or date.today()
+    rows = session.execute(select(Commitment, ActionPlan).join(ActionPlan).order_by(Commitment.deadline)).all()
+    return [{"plan": p.title, "country": p.country, "text": c.text, "responsible": c.responsible.name,
+             "deadline": c.deadline, "status": c.status, "evidence": c.evidence,
+             "overdue": c.deadline < today and c.status in ("open", "in_progress"),
+             "updated_at": c.updated_at, "updated_by": c.updated_by} for c, p in rows]

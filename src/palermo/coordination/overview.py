@@ -1,0 +1,56 @@
+"""One call that gathers what the analyses need: initiatives, statistics-based need and context."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from palermo.auth.roles import Principal
+from palermo.coordination import analysis
+from palermo.coordination.context import CountryContext, load_context
+from palermo.coordination.initiatives import list_initiatives
+from palermo.coordination.models import Initiative
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Overview:
+    initiatives: list[Initiative]
+    needs: list[analysis.Need]
+    context: dict[str, CountryContext] = field(default_factory=dict)
+    on: date | None = None
+
+    def matrix(self) -> list[dict[str, Any]]:
+        return analysis.matrix(self.initiatives, self.on)
+
+    def overlaps(self) -> list[analysis.Overlap]:
+        return analysis.overlaps(self.initiatives, self.on)
+
+    def gaps(self) -> list[analysis.Gap]:
+        return analysis.gaps(self.initiatives, self.needs, self.context, self.on)
+
+    def suggestions(self) -> list[dict[str, Any]]:
+        return analysis.suggestions(self.overlaps())
+
+
+def needs_from_statistics(session: Session, principal: Principal) -> list[analysis.Need]:
+    """Recorded victims per country, read through the statistics module's public query."""
+    from palermo.statistics.query import find_observations
+
+    return analysis.needs_from_observations(find_observations(session, principal))
+
+
+def overview(session: Session, principal: Principal, *, on: date | None = None,
+             context_dir: Path | None = None) -> Overview:
+    initiatives = list_initiatives(session)
+    recorded = needs_from_statistics(session, principal)
+    # Context is shown for the countries the map is about: where initiatives work or statistics show need.
+    focus = {c for i in initiatives for c in i.countries} | {n.country for n in recorded}
+    ctx = {cc: c for cc, c in load_context(context_dir).items() if cc in focus}
+    return Overview(initiatives, recorded + analysis.needs_from_context(ctx), ctx, on)

@@ -1,0 +1,134 @@
+"""Demo coordination map: countries of origin (NGA, SEN, ERI), transit (LBY, NER, MAR) and destination
+(ITA, ESP, NLD), with deliberate overlaps (two actors training Libyan coastguards with the same funder;
+two reintegration programmes in Edo State) and gaps, liaison officers with a duplicated report, the
+Palermo Protocols and an action plan with an overdue commitment."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from palermo.auth.roles import Principal
+from palermo.coordination.actors import resolve_actor
+from palermo.coordination.initiatives import InitiativeSpec, save_initiatives
+from palermo.coordination.instruments import CommitmentSpec, add_action_plan, load_instruments
+from palermo.coordination.liaison import PostingSpec, add_posting, add_report
+from palermo.coordination.models import Network, NetworkMember
+
+EC = "European Commission (DG INTPA)"
+
+INITIATIVES: list[dict[str, Any]] = [
+    dict(ref="DEMO-LBY-01", title="Search and rescue and interception training for the Libyan coastguard",
+         description="Training of coastguard crews in search and rescue, boarding and interception at sea",
+         participants=[(EC, "funding"), ("Ministero dell'Interno (Italy)", "implementing")],
+         themes=["coastguard_training"], target_groups=["coastguards"], countries=["LBY"], areas=["Tripoli"],
+         start=date(2022, 1, 1), end=date(2026, 12, 31), budget=15_000_000, currency="EUR"),
+    dict(ref="DEMO-LBY-02", title="Maritime border management capacity for the Libyan coastguard",
+         description="Capacity building of the Libyan coastguard in search and rescue and maritime border management",
+         participants=[(EC, "funding"), ("International Organization for Migration", "implementing")],
+         themes=["coastguard_training"], target_groups=["coastguards"], countries=["LBY"],
+         start=date(2023, 3, 1), end=date(2027, 2, 28), budget=9_500_000, currency="EUR"),
+    dict(ref="DEMO-LBY-03", title="Protection of migrants in detention centres",
+         description="Medical and legal assistance to migrants held in detention centres, identification of victims",
+         participants=[("Deutsche Gesellschaft für Internationale Zusammenarbeit", "funding"),
+                       ("International Committee of the Red Cross", "implementing")],
+         themes=["victim_assistance", "victim_identification"], target_groups=["migrants_in_detention"],
+         countries=["LBY"], start=date(2023, 1, 1), end=date(2026, 12, 31), budget=4_000_000, currency="EUR"),
+    dict(ref="DEMO-NER-01", title="Information on the risks of irregular migration along the Agadez route",
+         description="Awareness raising among migrants in transit on smuggling and trafficking risks",
+         participants=[(EC, "funding"), ("International Organization for Migration", "implementing")],
+         themes=["awareness"], target_groups=["migrants_in_transit"], countries=["NER"], areas=["Agadez"],
+         start=date(2021, 6, 1), end=date(2026, 5, 31), budget=3_000_000, currency="EUR"),
+    dict(ref="DEMO-NGA-01", title="GLO.ACT Nigeria: national strategy against trafficking and smuggling",
+         description="Support to legislation, training of investigators and prosecutors, national coordination",
+         participants=[(EC, "funding"), ("United Nations Office on Drugs and Crime", "accountable"),
+                       ("United Nations Office on Drugs and Crime", "implementing"),
+                       ("International Organization for Migration", "implementing"),
+                       ("United Nations Children's Fund", "implementing")],
+         themes=["legislation", "law_enforcement_training", "coordination"], target_groups=["prosecutors_judges", "police"],
+         countries=["NGA"], start=date(2022, 1, 1), end=date(2026, 12, 31), budget=12_000_000, currency="EUR"),
+    dict(ref="DEMO-NGA-02", title="Return and reintegration of trafficking victims from Libya",
+         description="Reintegration support, counselling and livelihoods for victims returned from Libya to Edo State",
+         participants=[(EC, "funding"), ("International Organization for Migration", "implementing")],
+         themes=["return_reintegration"], target_groups=["victims", "women"], countries=["NGA"], areas=["Edo"],
+         start=date(2022, 7, 1), end=date(2026, 6, 30), budget=6_000_000, currency="EUR"),
+    dict(ref="DEMO-NGA-03", title="Reintegration of returned victims in Edo State",
+         description="Counselling, livelihoods and reintegration for women victims returned to Edo State",
+         participants=[("Foreign, Commonwealth and Development Office (UK)", "funding"),
+                       ("National Agency for the Prohibition of Trafficking in Persons (Nigeria)", "implementing"),
+                       ("Pathfinders Justice Initiative", "implementing")],
+         themes=["return_reintegration"], target_groups=["victims", "women"], countries=["NGA"], areas=["Edo"],
+         start=date(2023, 1, 1), end=date(2026, 12, 31), budget=2_500_000, currency="GBP"),
+    dict(ref="DEMO-ITA-01", title="Anti-trafficking helpline and shelters",
+         description="National helpline, outreach and shelters for victims of sexual and labour exploitation",
+         participants=[("Dipartimento per le Pari Opportunità (Italy)", "funding"),
+                       ("On the Road Cooperativa Sociale", "implementing")],
+         themes=["victim_identification", "victim_assistance"], target_groups=["victims", "women"], countries=["ITA"],
+         start=date(2022, 1, 1), end=date(2026, 12, 31), budget=24_000_000, currency="EUR"),
+    dict(ref="DEMO-ESP-01", title="Identification of victims among arrivals in the Canary Islands",
+         description="Screening of women and minors arriving by sea, referral to specialised shelters",
+         participants=[("Ministerio de Igualdad (Spain)", "funding"),
+                       ("APRAMP - Asociación para la Prevención, Reinserción y Atención a la Mujer Prostituida", "implementing")],
+         themes=["victim_identification"], target_groups=["women", "migrants_in_transit"], countries=["ESP"],
+         areas=["Canarias"], start=date(2023, 1, 1), end=date(2026, 12, 31), budget=1_200_000, currency="EUR"),
+    dict(ref="DEMO-NLD-01", title="Outreach to labour migrants at risk of exploitation",
+         description="Outreach, legal advice and identification of victims of labour exploitation",
+         participants=[("Ministerie van Sociale Zaken en Werkgelegenheid", "funding"), ("FairWork", "implementing")],
+         themes=["victim_identification", "supply_chains"], target_groups=["labour_migrants"], countries=["NLD"],
+         start=date(2021, 1, 1), end=date(2026, 12, 31), budget=800_000, currency="EUR"),
+    dict(ref="DEMO-SEN-01", title="Safe migration information centres", description="Planned information centres",
+         participants=[("Agencia Española de Cooperación Internacional para el Desarrollo", "funding"),
+                       ("International Organization for Migration", "implementing")],
+         themes=["safe_migration"], target_groups=["general_public"], countries=["SEN"], status="planned",
+         start=date(2027, 1, 1), end=date(2028, 12, 31), budget=2_000_000, currency="EUR"),
+]
+
+
+def build(session: Session, ctx: Any) -> None:
+    who = Principal(None, "demo", None, frozenset({"analyst", "admin"}), True)
+    # Platform organisations known to the registry under their full names, linked to their accounts.
+    for short in ("IOM", "UNODC", "UNICEF", "ONDA", "FAIRWORK", "APRAMP", "NG-NAPTIP", "EUROPOL", "FRONTEX", "IT-POL",
+                  "ES-POL", "NL-POL", "UK-NCA", "NL-RAP", "LSTRADA"):
+        org = ctx.orgs[short]
+        actor = resolve_actor(session, who, org.name, acronym=None if "-" in short else short,
+                              actor_type=org.org_type, country=org.country)
+        actor.organisation_id = org.id
+    save_initiatives(session, who, [InitiativeSpec(**d) for d in INITIATIVES], origin="demo")
+    icat = Network(name="Inter-Agency Coordination Group against Trafficking in Persons", acronym="ICAT",
+                   description="UN GA resolution 61/180 (2007); coordinated by UNODC", updated_by="demo")
+    session.add(icat)
+    for name, chair in (("United Nations Office on Drugs and Crime", True), ("International Organization for Migration", False),
+                        ("United Nations Children's Fund", False)):
+        icat.members.append(NetworkMember(actor_id=resolve_actor(session, who, name).id, presidency=chair))
+    rap = Network(name="Informal EU Network of National Rapporteurs or Equivalent Mechanisms", acronym="NREMs",
+                  description="Since 2009; Directive 2011/36/EU art. 19", updated_by="demo")
+    session.add(rap)
+    rap.members.append(NetworkMember(actor_id=resolve_actor(session, who, ctx.orgs["NL-RAP"].name).id, presidency=True))
+    today = date.today()
+    for ref, state, agency, host, focus in (
+            ("ILO-IT-LBY-1", "ITA", ctx.orgs["IT-POL"].name, "LBY", ("smuggling", "maritime")),
+            ("ILO-NL-LBY-1", "NLD", ctx.orgs["NL-POL"].name, "LBY", ("trafficking",)),
+            ("ILO-ES-SEN-1", "ESP", ctx.orgs["ES-POL"].name, "SEN", ("smuggling",)),
+            ("ILO-ES-MAR-1", "ESP", "Guardia Civil", "MAR", ("smuggling", "maritime")),
+            ("ILO-UK-NGA-1", "GBR", ctx.orgs["UK-NCA"].name, "NGA", ("trafficking",)),
+            ("ILO-NL-NGA-1", "NLD", ctx.orgs["NL-POL"].name, "NGA", ("trafficking",))):
+        add_posting(session, who, PostingSpec(ref, state, agency, host, today - timedelta(days=400), None, focus))
+    add_report(session, who, "ILO-IT-LBY-1", event_date=today - timedelta(days=12), event_place="Zuwara port",
+               title="Departure of two boats from Zuwara intercepted by the coastguard", sharing_level="network")
+    add_report(session, who, "ILO-NL-LBY-1", event_date=today - timedelta(days=11), event_place="Zuwara",
+               title="Two boats departing Zuwara intercepted by coastguard", sharing_level="network")
+    add_report(session, who, "ILO-UK-NGA-1", event_date=today - timedelta(days=30), event_place="Benin City",
+               title="Recruitment of young women for Europe through fake job offers", sharing_level="sending_state")
+    parties = load_instruments(session)
+    add_action_plan(session, who, "National Action Plan on Human Trafficking (demo)", "NGA", [
+        CommitmentSpec("Adopt guidelines on the identification of victims among returnees", "National Agency for the "
+                       "Prohibition of Trafficking in Persons (Nigeria)", today - timedelta(days=60), "in_progress"),
+        CommitmentSpec("Train 500 border officers on indicators of trafficking", "International Organization for Migration",
+                       today + timedelta(days=200), "open"),
+        CommitmentSpec("Publish annual statistics with the national rapporteur", "National Agency for the Prohibition "
+                       "of Trafficking in Persons (Nigeria)", today - timedelta(days=300), "done", "Annual report published"),
+    ], (date(2022, 1, 1), date(2026, 12, 31)))
+    ctx.notes.append(f"coordination: {len(INITIATIVES)} initiatives, 2 networks, 6 liaison officers, "
+                     f"{parties} treaty participations, 1 action plan")
