@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pycountry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -13,6 +12,7 @@ from palermo.auth.models import ApiToken, Organisation, User
 from palermo.auth.passwords import (DUMMY_HASH, MIN_PASSWORD_LENGTH, hash_password, new_token, token_digest,
                                     verify_password)
 from palermo.auth.roles import ORG_TYPES, Principal, parse_roles
+from palermo.countries import iso3
 from palermo.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, Problem, ValidationError
 
 
@@ -21,13 +21,13 @@ def normalise_country(value: str | None, *, field: str = "country") -> str | Non
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()
-    try:
-        return str(pycountry.countries.lookup(text).alpha_3)
-    except LookupError:
+    code = iso3(text)
+    if code is None:
         raise ValidationError(
             f"{field} {text!r} is not an ISO 3166 country code or name; use a code such as NLD, ITA or NGA",
             [Problem("not an ISO 3166 country", field=field, value=text)],
-        ) from None
+        )
+    return code
 
 
 def principal_for(user: User) -> Principal:

@@ -1,0 +1,26 @@
+"""Country codes: ISO 3166-1 alpha-3 via pycountry, plus the user-assigned XKX for Kosovo, which
+UNODC, IOM and the EU use and which trafficking data cannot do without."""
+
+from __future__ import annotations
+
+import pycountry
+
+EXTRA = {"XKX": "Kosovo", "KOS": "Kosovo"}  # KOS appears in some published series
+
+
+def iso3(value: str) -> str | None:
+    """ISO3 code for a code or a name pycountry knows (or Kosovo); None when unknown."""
+    text = str(value).strip()
+    if text.upper() in EXTRA or text.lower() == "kosovo":
+        return "XKX"
+    try:
+        return str(pycountry.countries.lookup(text).alpha_3)
+    except LookupError:
+        return None
+
+
+def name(code: str) -> str:
+    if code in EXTRA:
+        return EXTRA[code]
+    c = pycountry.countries.get(alpha_3=code)
+    return str(c.name) if c else code

@@ -1,0 +1,143 @@
+"""The linkage schema: which columns are encoded how. A plain description; ``encoding`` runs it.
+
+Format (JSON)::
+
+    {"version": 1,
+     "id_column": "record_id",
+     "fields": [{"name": "name", "columns": ["first_name", "last_name"], "kind": "name", "bits": 1024, "hashes": 20},
+                {"name": "dob", "columns": ["date_of_birth"], "kind": "date", "bits": 256, "hashes": 20},
+                {"name": "sex", "columns": ["sex"], "kind": "sex", "bits": 64, "hashes": 10}, …],
+     "blocking": [{"name": "surname_sound_year", "parts": ["name:phonetic_min", "dob:year"]}, …],
+     "hardening": {"balance": false, "xor_fold": false, "salt": true}}
+
+Kinds: ``name`` (bigrams of normalised tokens plus their consonant skeletons), ``date`` (year, month,
+day and the whole date as tokens, so a swapped day/month still shares most), ``sex``, ``country``
+(ISO 3166 alpha-3), ``text`` (bigrams), ``document`` (trigrams of the normalised number).
+A clkhash v3 linkage schema is accepted and converted where it can be expressed (see ``from_clkhash``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError as PydanticValidationError, model_validator
+
+from palermo.errors import Problem, ValidationError
+
+Kind = Literal["name", "date", "sex", "country", "text", "document"]
+
+
+class FieldSpec(BaseModel):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    columns: list[str] = Field(min_length=1)
+    kind: Kind
+    bits: int = Field(512, ge=64, le=8192, multiple_of=64)
+    hashes: int = Field(20, ge=1, le=200)
+    q: int = Field(2, ge=1, le=4)
+
+
+class BlockSpec(BaseModel):
+    """A blocking key: parts ``<field>:<transform>`` joined, then hashed with a key (the hub never sees it)."""
+
+    name: str
+    parts: list[str] = Field(min_length=1)
+
+
+class Hardening(BaseModel):
+    salt: bool = True       # per-field keys: the same bigram sets different bits in different fields
+    balance: bool = False   # append the complement: every filter has exactly half its bits set
+    xor_fold: bool = False  # fold the filter in half with XOR: positions no longer map to single n-grams
+
+
+class LinkageSchema(BaseModel):
+    version: Literal[1] = 1
+    id_column: str = "record_id"
+    fields: list[FieldSpec] = Field(min_length=1)
+    blocking: list[BlockSpec] = []
+    hardening: Hardening = Hardening()
+
+    @model_validator(mode="after")
+    def _check(self) -> LinkageSchema:
+        names = [f.name for f in self.fields]
+        if len(set(names)) != len(names):
+            raise ValueError(f"field names must be unique, got {names}")
+        for b in self.blocking:
+            for part in b.parts:
+                field, _, transform = part.partition(":")
+                if field not in names:
+                    raise ValueError(f"blocking key {b.name!r} uses unknown field {field!r}; fields are {names}")
+                if transform not in TRANSFORMS:
+                    raise ValueError(f"blocking key {b.name!r}: transform {transform!r} unknown; use one of {sorted(TRANSFORMS)}")
+        return self
+
+    def canonical(self) -> str:
+        return json.dumps(self.model_dump(), sort_keys=True, separators=(",", ":"))
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+
+TRANSFORMS = {"phonetic_min", "phonetic_all", "year", "year_month", "value", "initials"}
+
+DEFAULT_SCHEMA = LinkageSchema(
+    fields=[
+        FieldSpec(name="name", columns=["first_name", "last_name"], kind="name", bits=1024, hashes=20),
+        FieldSpec(name="dob", columns=["date_of_birth"], kind="date", bits=256, hashes=20),
+        FieldSpec(name="sex", columns=["sex"], kind="sex", bits=64, hashes=10),
+        FieldSpec(name="birth_country", columns=["country_of_birth"], kind="country", bits=64, hashes=10),
+        FieldSpec(name="nationality", columns=["nationality"], kind="country", bits=64, hashes=10),
+        FieldSpec(name="document", columns=["document_number"], kind="document", bits=256, hashes=15, q=3),
+    ],
+    blocking=[BlockSpec(name="name_year", parts=["name:phonetic_min", "dob:year"]),
+              BlockSpec(name="names", parts=["name:phonetic_all"]),
+              BlockSpec(name="dob", parts=["dob:value"]),
+              BlockSpec(name="document", parts=["document:value"]),
+              BlockSpec(name="initials_month", parts=["name:initials", "dob:year_month"])],
+)
+
+
+def load_schema(path: Path) -> LinkageSchema:
+    """Read a Palermo schema, or a clkhash v3 schema converted; every problem reported at once."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"linkage schema {path} cannot be read: {exc}") from None
+    if isinstance(data, dict) and "features" in data:
+        data = from_clkhash(data)
+    try:
+        return LinkageSchema.model_validate(data)
+    except PydanticValidationError as exc:
+        problems = [Problem(e["msg"], field=".".join(str(x) for x in e["loc"])) for e in exc.errors()]
+        raise ValidationError(f"linkage schema {path} is invalid; see docs/linkage.md for the format", problems) from None
+
+
+_CLK_KINDS = {"date": "date", "enum": "text", "string": "text", "integer": "text"}
+
+
+def from_clkhash(data: dict[str, Any]) -> dict[str, Any]:
+    """Convert a clkhash v3 linkage schema: each feature with hashing becomes a field of its own size.
+
+    clkhash encodes all features into one record-level filter; Palermo keeps one filter per field so the
+    matcher can weigh fields (their concatenation is the record-level filter anonlink compares).
+    Features named like names become ``name`` fields; ``ignored`` features are skipped.
+    """
+    if data.get("version") not in (3, "3"):
+        raise ValidationError(f"clkhash schema version {data.get('version')!r} is not supported; version 3 is")
+    bits = int(data.get("clkConfig", {}).get("l", 1024))
+    features = [f for f in data["features"] if not f.get("ignored")]
+    fields = []
+    per = max(64, (bits // max(1, len(features))) // 64 * 64)
+    for f in features:
+        ident = f["identifier"]
+        fmt = f.get("format", {}).get("type", "string")
+        comparison = f.get("hashing", {}).get("comparison", {})
+        kind = "name" if "name" in ident.lower() and fmt == "string" else _CLK_KINDS.get(fmt, "text")
+        strategy = f.get("hashing", {}).get("strategy", {})
+        hashes = int(strategy.get("bitsPerToken", strategy.get("bitsPerFeature", 20)) or 20)
+        fields.append({"name": "".join(c if c.isalnum() else "_" for c in ident.lower()).strip("_") or "f",
+                       "columns": [ident], "kind": kind, "bits": per, "hashes": min(200, max(1, hashes)),
+                       "q": int(comparison.get("n", 2)) if comparison.get("type", "ngram") == "ngram" else 2})
+    return {"version": 1, "id_column": data.get("id_column", "record_id"), "fields": fields, "blocking": []}
