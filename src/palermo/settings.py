@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     context_dir: Path | None = Field(
         None, description="Folder with public context files (US TIP tiers and 3P index, Global Slavery Index, IOM "
         "Missing Migrants) in the layout of shared/data/external; shown beside coordination gaps when set.")
+    link_uploads_per_day: int = Field(20, description="Hit/no-hit uploads an organisation may make per 24 hours.")
+    link_records_per_day: int = Field(500_000, description="Encoded records an organisation may submit per 24 hours.")
+    link_unusual_factor: float = Field(
+        3.0, description="Flag an organisation whose records submitted in 24 hours exceed this many times its daily "
+        "average of the previous 30 days (enumeration of the hit/no-hit oracle).")
     hub_name: str = Field("palermo-hub", description="Identifier of this hub; encodings uploaded elsewhere are refused.")
 
     @property

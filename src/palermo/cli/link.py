@@ -2,6 +2,152 @@
 
 from __future__ import annotations
 
+import csv
+import secrets
+from pathlib import Path
+
 import typer
 
+from palermo.cli.common import console, handle_errors, print_json, progress_bar, settings
+from palermo.errors import PalermoError, ValidationError
+
 app = typer.Typer(help="Hit/no-hit linkage of person records without sharing personal data.", no_args_is_help=True)
+
+
+@app.command("keygen")
+@handle_errors
+def keygen(output: Path = typer.Option(..., "-o", "--output", help="Secret file to create (share it only with partner agencies).")) -> None:
+    """Create a random shared secret for encoding (64 characters, 384 bits)."""
+    if output.exists():
+        raise ValidationError(f"{output} exists; refusing to overwrite a secret (remove it first if you mean it)")
+    output.write_text(secrets.token_urlsafe(48))
+    output.chmod(0o600)
+    console.print(f"Secret written to {output} (readable by you only). Share it with the partner agencies, never with the hub.")
+
+
+@app.command("encode")
+@handle_errors
+def encode(persons: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV of person records."),
+           schema: Path = typer.Option(None, "--schema", exists=True, dir_okay=False,
+                                       help="Linkage schema JSON (Palermo or clkhash v3); default: the built-in schema."),
+           secret_file: Path = typer.Option(..., "--secret-file", help="The agencies' shared secret."),
+           output: Path = typer.Option(..., "-o", "--output", help="Parquet file of encodings to write."),
+           hub: str = typer.Option(None, "--hub", help="Name of the hub the encodings are for (default: settings hub_name).")) -> None:
+    """Encode person records locally into keyed Bloom filters; only the output file leaves the agency."""
+    from palermo.linkage.encoding import Encoder
+    from palermo.linkage.files import read_persons
+    from palermo.linkage.keys import read_secret
+    from palermo.linkage.schema import DEFAULT_SCHEMA, load_schema
+
+    sch = load_schema(schema) if schema else DEFAULT_SCHEMA
+    secret = read_secret(secret_file)
+    rows = read_persons(persons, [sch.id_column, *{c for f in sch.fields for c in f.columns}])
+    with progress_bar() as bar:
+        task = bar.add_task(f"encoding {persons.name}", total=len(rows))
+        ds = Encoder(sch, secret).encode(rows, label=persons.stem, progress=lambda n: bar.advance(task, n))
+    ds.meta["hub"] = hub or settings().hub_name
+    ds.write(output)
+    console.print(f"Encoded {len(ds)} records to {output} (fingerprint {ds.fingerprint[:12]}…)")
+
+
+@app.command("match")
+@handle_errors
+def match_cmd(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Two or more encodings files."),
+              threshold: float = typer.Option(None, "--threshold", help="Match probability cut-off (default: calibrated for the schema)."),
+              engine: str = typer.Option("local", "--engine", help="local or spark."),
+              output: Path = typer.Option(..., "-o", "--output", help="CSV of matched pairs to write.")) -> None:
+    """Match encodings offline (evaluation, benchmarks): one row per matched pair."""
+    from palermo.linkage.encoding import read_encodings
+    from palermo.linkage.engine import get_engine, match
+
+    datasets = [read_encodings(f) for f in files]
+    with progress_bar() as bar:
+        bar.add_task(f"matching {len(files)} lists ({sum(map(len, datasets)):,} records)", total=None)
+        matches = match(datasets, threshold=threshold, engine=get_engine(engine))
+    with output.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file_a", "record_a", "file_b", "record_b", "score"])
+        for m in matches:
+            w.writerow([m.list_a, m.record_a, m.list_b, m.record_b, f"{m.probability:.6f}"])
+    console.print(f"{len(matches)} matched pairs written to {output}")
+
+
+def _client(url: str | None, token: str | None):  # type: ignore[no-untyped-def]
+    import httpx
+
+    cfg = settings()
+    base = url or f"http://{cfg.host}:{cfg.port}"
+    if not token:
+        raise ValidationError("an API token is needed: --token (issue one with `palermo users token USER` at the hub)")
+    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=600)
+
+
+def _check(r) -> dict:  # type: ignore[no-untyped-def]
+    if r.status_code >= 400:
+        try:
+            body = r.json()
+            raise PalermoError(f"the hub refused ({r.status_code}): {body.get('message', body)}")
+        except ValueError:
+            raise PalermoError(f"the hub answered {r.status_code}: {r.text[:200]}") from None
+    return r.json()  # type: ignore[no-any-return]
+
+
+@app.command("submit")
+@handle_errors
+def submit(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Encodings made by `palermo link encode`."),
+           label: str = typer.Option(..., "--label", help="Name of the list, e.g. 'suspects 2026-Q3'."),
+           purpose: str = typer.Option(..., "--purpose", help="prevention, investigation, prosecution, victim_protection or research."),
+           kind: str = typer.Option("suspects", "--kind", help="suspects or victims."),
+           url: str = typer.Option(None, "--url", help="Hub URL (default: this machine's settings)."),
+           token: str = typer.Option(None, "--token", envvar="PALERMO_TOKEN", help="API token of your agency's user.")) -> None:
+    """Upload encodings to the hub with an API token; prints the hits found for your records."""
+    import httpx
+
+    try:
+        with _client(url, token) as c:
+            body = _check(c.post("/api/v1/linkage/uploads", data={"label": label, "purpose": purpose, "kind": kind},
+                                 files={"file": (file.name, file.read_bytes(), "application/octet-stream")}))
+    except httpx.HTTPError as exc:
+        raise PalermoError(f"cannot reach the hub: {exc}; check --url") from None
+    console.print(f"Upload {body['upload_id']} stored: compared with {body['compared']} list(s), {body['hits']} hit(s)")
+    for org, reasons in body.get("refused", {}).items():
+        console.print(f"  not compared with {org}: {'; '.join(reasons)}")
+
+
+@app.command("hits")
+@handle_errors
+def hits(url: str = typer.Option(None, "--url", help="Hub URL."),
+         token: str = typer.Option(None, "--token", envvar="PALERMO_TOKEN", help="API token."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Your records that may match records held by other agencies (references and scores only)."""
+    import httpx
+
+    try:
+        with _client(url, token) as c:
+            body = _check(c.get("/api/v1/linkage/hits"))
+    except httpx.HTTPError as exc:
+        raise PalermoError(f"cannot reach the hub: {exc}; check --url") from None
+    if as_json:
+        print_json(body)
+        return
+    for h in body:
+        console.print(f"{h['reference']}: your record {h['my_record']} may match a record held by {h['other_agency']} "
+                      f"(score {h['score']:.3f})")
+
+
+@app.command("dedupe")
+@handle_errors
+def dedupe(persons: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV of person records of one agency."),
+           output: Path = typer.Option(None, "-o", "--output", help="CSV of clusters to write."),
+           threshold: float = typer.Option(0.9, "--threshold", help="Match probability for the same person."),
+           as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """Find the same person under two spellings inside one agency's own file (Splink, DuckDB), plaintext, locally."""
+    from palermo.linkage.dedupe import dedupe_file
+
+    with progress_bar() as bar:
+        bar.add_task(f"deduplicating {persons.name} with Splink", total=None)
+        report = dedupe_file(persons, threshold=threshold, output=output)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    console.print(report.summary())

@@ -188,6 +188,7 @@ class Encoder:
         """Encode rows (dicts by column); every unreadable value of every row is reported, nothing encoded."""
         rows = list(rows)
         s = self.schema
+        salt_field, _, salt_how = (s.hardening.attribute_salt or "").partition(":")
         ids: list[str] = []
         problems: list[Problem] = []
         per_field: dict[str, list[list[str] | None]] = {f.name: [] for f in s.fields}
@@ -198,9 +199,19 @@ class Encoder:
             if not rid:
                 problems.append(Problem(f"empty {s.id_column}", line=n, field=s.id_column))
             ids.append(str(rid))
+            salt = ""
+            if salt_field:
+                sf = kinds[salt_field]
+                try:
+                    salt = _block_part(sf.kind, [row.get(c) for c in sf.columns], salt_how) or ""
+                except ValueError:
+                    salt = ""
             for f in s.fields:
                 try:
-                    per_field[f.name].append(tokens(f.kind, [row.get(c) for c in f.columns], f.q))
+                    toks = tokens(f.kind, [row.get(c) for c in f.columns], f.q)
+                    if salt and f.kind == "name" and toks is not None:
+                        toks = [f"{salt}#{t}" for t in toks]
+                    per_field[f.name].append(toks)
                 except ValueError as exc:
                     problems.append(Problem(str(exc), line=n, field=",".join(f.columns)))
                     per_field[f.name].append(None)

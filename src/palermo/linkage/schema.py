@@ -23,7 +23,8 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError as PydanticValidationError, model_validator
+from pydantic import BaseModel, Field, model_validator
+from pydantic import ValidationError as PydanticValidationError
 
 from palermo.errors import Problem, ValidationError
 
@@ -50,6 +51,10 @@ class Hardening(BaseModel):
     salt: bool = True       # per-field keys: the same bigram sets different bits in different fields
     balance: bool = False   # append the complement: every filter has exactly half its bits set
     xor_fold: bool = False  # fold the filter in half with XOR: positions no longer map to single n-grams
+    # Key the name filter also by another attribute (e.g. "dob:year"): equal names of people born in other
+    # years set other bits, which flattens the frequencies a frequency attack relies on. Costs recall
+    # when that attribute is wrong or missing in one of two records.
+    attribute_salt: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*:(year|value)$")
 
 
 class LinkageSchema(BaseModel):

@@ -1,0 +1,240 @@
+"""The hub: agencies upload encodings, the hub matches them where an agreement allows, and tells both
+sides "your record R may match a record held by agency X, score s". It stores no plaintext.
+
+Enumeration protection: a hit/no-hit service is an oracle, so uploads are counted against a daily
+quota per organisation, each carries a stated purpose, and unusual volume is flagged in the audit log.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from palermo.auth import audit
+from palermo.auth.models import Organisation
+from palermo.auth.roles import Principal
+from palermo.db.base import utcnow
+from palermo.errors import NotFound, RateLimited, ValidationError
+from palermo.linkage.encoding import EncodedDataset, read_encodings
+from palermo.linkage.engine import Engine, LocalEngine, check_compatible, match
+from palermo.linkage.models import LinkHit, LinkRun, LinkUpload
+from palermo.linkage.policy import may_compare
+from palermo.settings import Settings
+
+PURPOSES = ("prevention", "investigation", "prosecution", "victim_protection", "research")
+LIST_KINDS = ("suspects", "victims")
+
+
+def _dataset(upload: LinkUpload) -> EncodedDataset:
+    return read_encodings(io.BytesIO(upload.encodings), label=f"{upload.id}")  # type: ignore[arg-type]
+
+
+def check_quota(session: Session, principal: Principal, records: int, settings: Settings) -> None:
+    since = utcnow() - timedelta(days=1)
+    n, total = session.execute(select(func.count(), func.coalesce(func.sum(LinkUpload.records), 0))
+                               .where(LinkUpload.organisation_id == principal.organisation_id,
+                                      LinkUpload.created_at >= since)).one()
+    if n + 1 > settings.link_uploads_per_day:
+        raise RateLimited(f"your organisation made {n} hit/no-hit uploads in the last 24 hours; the limit is "
+                          f"{settings.link_uploads_per_day}. Try again later or ask the hub operator")
+    if total + records > settings.link_records_per_day:
+        raise RateLimited(f"this upload would bring your organisation to {total + records:,} records in 24 hours; "
+                          f"the limit is {settings.link_records_per_day:,}")
+
+
+def _unusual(session: Session, principal: Principal, records: int, settings: Settings) -> dict[str, Any] | None:
+    now = utcnow()
+    recent = session.execute(select(func.coalesce(func.sum(LinkUpload.records), 0)).where(
+        LinkUpload.organisation_id == principal.organisation_id, LinkUpload.created_at >= now - timedelta(days=1))).scalar()
+    past = session.execute(select(func.coalesce(func.sum(LinkUpload.records), 0)).where(
+        LinkUpload.organisation_id == principal.organisation_id, LinkUpload.created_at < now - timedelta(days=1),
+        LinkUpload.created_at >= now - timedelta(days=31))).scalar()
+    daily = (past or 0) / 30
+    volume = (recent or 0) + records
+    if daily > 0 and volume > settings.link_unusual_factor * daily:
+        return {"records_24h": volume, "daily_average_30d": round(daily, 1)}
+    return None
+
+
+@dataclass
+class SubmitResult:
+    upload: LinkUpload
+    run: LinkRun
+    hits: list[LinkHit]
+
+
+def submit(session: Session, principal: Principal, data: bytes, *, label: str, purpose: str, list_kind: str,
+           settings: Settings, engine: Engine | None = None) -> SubmitResult:
+    """Store an upload of encodings and match it against the other agencies' uploads the policy allows."""
+    principal.require("officer", "analyst", "data_owner", action="submit encodings for hit/no-hit")
+    if principal.organisation_id is None:
+        raise ValidationError("uploads belong to an organisation; use an account of the agency that holds the list")
+    problems = []
+    if purpose not in PURPOSES:
+        problems.append(f"purpose {purpose!r} unknown; state one of {', '.join(PURPOSES)}")
+    if list_kind not in LIST_KINDS:
+        problems.append(f"list kind {list_kind!r} unknown; use suspects or victims")
+    if problems:
+        raise ValidationError("; ".join(problems))
+    try:
+        ds = read_encodings(io.BytesIO(data), label=label)  # type: ignore[arg-type]
+    except ValidationError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any unreadable payload is bad input
+        raise ValidationError(f"the upload is not a file of encodings made by `palermo link encode` ({exc})") from None
+    hub = ds.meta.get("hub")
+    if hub != settings.hub_name:
+        raise ValidationError(f"these encodings were made for hub {hub!r}, not for this hub ({settings.hub_name!r}); "
+                              f"encode again with --hub {settings.hub_name}")
+    others = [u for u in session.execute(select(LinkUpload).where(LinkUpload.list_kind == list_kind)).scalars()]
+    if others and all(u.fingerprint != ds.fingerprint for u in others):
+        raise ValidationError("these encodings were made with a different shared secret or schema than the other "
+                              "agencies' uploads; encode with the hub's schema and the shared secret")
+    check_quota(session, principal, len(ds), settings)
+    flag = _unusual(session, principal, len(ds), settings)
+    upload = LinkUpload(organisation_id=principal.organisation_id, label=label, list_kind=list_kind, purpose=purpose,
+                        fingerprint=ds.fingerprint, records=len(ds), encodings=data, created_by=principal.username)
+    session.add(upload)
+    session.flush()
+    audit.record(session, principal, "link.upload", "link_upload", upload.id,
+                 legal_basis=f"hit/no-hit comparison for {purpose}", details={"records": len(ds), "kind": list_kind})
+    if flag:
+        audit.record(session, principal, "link.unusual_volume", "organisation", principal.organisation_id, details=flag)
+    run, hits = run_matching(session, principal, upload, ds, engine or LocalEngine())
+    return SubmitResult(upload, run, hits)
+
+
+def latest_uploads(session: Session, list_kind: str, exclude_org: int) -> list[LinkUpload]:
+    """The newest upload of each other organisation for this kind of list."""
+    rows = session.execute(select(LinkUpload).where(LinkUpload.list_kind == list_kind,
+                                                    LinkUpload.organisation_id != exclude_org)
+                           .order_by(LinkUpload.created_at.desc(), LinkUpload.id.desc())).scalars()
+    seen: dict[int, LinkUpload] = {}
+    for u in rows:
+        seen.setdefault(u.organisation_id, u)
+    return list(seen.values())
+
+
+def run_matching(session: Session, principal: Principal, upload: LinkUpload, ds: EncodedDataset,
+                 engine: Engine) -> tuple[LinkRun, list[LinkHit]]:
+    run = LinkRun(upload_id=upload.id, compared=[], refused={})
+    session.add(run)
+    session.flush()
+    hits: list[LinkHit] = []
+    orgs = {o.id: o.short_name for o in session.execute(select(Organisation)).scalars()}
+    for other in latest_uploads(session, upload.list_kind, upload.organisation_id):
+        perm = may_compare(session, upload.organisation_id, other.organisation_id, upload.purpose)
+        if not perm.allowed:
+            run.refused = {**run.refused, orgs[other.organisation_id]: perm.reasons}
+            continue
+        a, b = ds, _dataset(other)
+        a.label, b.label = f"u{upload.id}", f"u{other.id}"
+        check_compatible([a, b])
+        run.compared = [*run.compared, other.id]
+        for m in match([a, b], engine=engine):
+            hit = LinkHit(reference="hit-" + secrets.token_hex(8), run_id=run.id, upload_a_id=upload.id,
+                          record_a=m.record_a, org_a_id=upload.organisation_id, upload_b_id=other.id,
+                          record_b=m.record_b, org_b_id=other.organisation_id, score=m.probability,
+                          agreement=perm.agreement)
+            session.add(hit)
+            hits.append(hit)
+    session.flush()
+    run.hits, run.finished_at = len(hits), utcnow()
+    by_org: dict[int, int] = defaultdict(int)
+    for h in hits:
+        by_org[h.org_a_id] += 1
+        by_org[h.org_b_id] += 1
+    for org_id, n in sorted(by_org.items()):
+        audit.record(session, principal, "link.notify", "organisation", org_id,
+                     legal_basis=hits[0].agreement if hits else None, details={"run": run.id, "hits": n})
+    audit.record(session, principal, "link.match_run", "link_run", run.id,
+                 details={"compared": run.compared, "refused": sorted(run.refused), "hits": len(hits)})
+    return run, hits
+
+
+@dataclass(frozen=True)
+class HitView:
+    """A hit as one side sees it: its own record, the other agency, the score; never the other's data."""
+
+    reference: str
+    my_record: str
+    my_list: str
+    other_agency: str
+    score: float
+    agreement: str | None
+    created_at: Any
+
+
+def hits_for(session: Session, principal: Principal) -> list[HitView]:
+    org = principal.organisation_id
+    orgs = {o.id: o.short_name for o in session.execute(select(Organisation)).scalars()}
+    uploads = {u.id: u.label for u in session.execute(select(LinkUpload.id, LinkUpload.label)).all()}
+    rows = session.execute(select(LinkHit).where(or_(LinkHit.org_a_id == org, LinkHit.org_b_id == org))
+                           .order_by(LinkHit.score.desc(), LinkHit.id)).scalars()
+    out = []
+    for h in rows:
+        mine_a = h.org_a_id == org
+        out.append(HitView(h.reference, h.record_a if mine_a else h.record_b,
+                           uploads.get(h.upload_a_id if mine_a else h.upload_b_id, ""),
+                           orgs[h.org_b_id if mine_a else h.org_a_id], h.score, h.agreement, h.created_at))
+    return out
+
+
+def uploads_for(session: Session, principal: Principal) -> list[LinkUpload]:
+    return list(session.execute(select(LinkUpload).where(LinkUpload.organisation_id == principal.organisation_id)
+                                .order_by(LinkUpload.created_at.desc())).scalars())
+
+
+def get_hit(session: Session, principal: Principal, reference: str) -> LinkHit:
+    hit = session.execute(select(LinkHit).where(LinkHit.reference == reference)).scalar_one_or_none()
+    if hit is None or principal.organisation_id not in (hit.org_a_id, hit.org_b_id):
+        raise NotFound(f"no hit {reference!r} for your organisation")
+    return hit
+
+
+def list_overlap(session: Session, actor: Principal, upload_ids: list[int], threshold: float | None = None
+                 ) -> dict[tuple[str, ...], int]:
+    """Distinct persons by combination of lists, from the encodings alone (matches joined transitively).
+
+    Keys are sorted tuples of the uploads' labels; values are counts. Nothing is decoded: persons are
+    linked by the same matcher the hub uses for hits.
+    """
+    uploads = [session.get(LinkUpload, i) for i in upload_ids]
+    if any(u is None for u in uploads):
+        raise NotFound(f"unknown upload among {upload_ids}")
+    datasets = []
+    for u in uploads:
+        ds = _dataset(u)  # type: ignore[arg-type]
+        ds.label = u.label  # type: ignore[union-attr]
+        datasets.append(ds)
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(x: tuple[str, str]) -> tuple[str, str]:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for ds in datasets:
+        for rid in ds.ids:
+            find((ds.label, rid))
+    for m in match(datasets, threshold=threshold):
+        ra, rb = find((m.list_a, m.record_a)), find((m.list_b, m.record_b))
+        if ra != rb:
+            parent[ra] = rb
+    groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for node in list(parent):
+        groups[find(node)].add(node[0])
+    counts: dict[tuple[str, ...], int] = defaultdict(int)
+    for lists in groups.values():
+        counts[tuple(sorted(lists))] += 1
+    audit.record(session, actor, "link.overlap", "link_upload", ",".join(map(str, upload_ids)),
+                 details={"cells": len(counts)})
+    return dict(counts)
