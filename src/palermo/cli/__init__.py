@@ -75,9 +75,10 @@ def demo(force: bool = typer.Option(False, "--force", help="Rebuild even if demo
     """Build the demo workspace (organisations, users, data of every area) and print the demo logins."""
     from palermo.demo import DEMO_PASSWORD, build_demo
 
-    db = database(must_exist=False)
+    cfg = settings()
+    db = database(cfg, must_exist=False)
     db.upgrade()
-    report = build_demo(db, force=force)
+    report = build_demo(db, force=force, settings=cfg)
     console.print(report.summary())
     console.print(f"\nDemo logins (password for all: [bold]{DEMO_PASSWORD}[/]):")
     for username, org, roles in report.logins:

@@ -55,7 +55,7 @@ class DemoReport:
         return "Demo workspace built:\n" + "\n".join(f"  - {n}" for n in self.notes)
 
 
-def build_demo(db: Database, *, force: bool = False) -> DemoReport:
+def build_demo(db: Database, *, force: bool = False, settings: Any = None) -> DemoReport:
     """Create the demo data in ``db`` (schema must be current). Idempotent unless ``force``."""
     with db.session() as s:
         existing = s.execute(select(Organisation).limit(1)).scalar_one_or_none()
@@ -64,6 +64,7 @@ def build_demo(db: Database, *, force: bool = False) -> DemoReport:
     with db.session() as s:
         orgs, users = create_organisations_and_users(s)
         ctx = DemoContext(db, orgs, users)
+        ctx.extra["settings"] = settings
         ctx.notes.append(f"{len(orgs)} organisations and {len(users)} users")
         for name in STEPS:
             try:

@@ -1,0 +1,149 @@
+"""Follow-up requests after a hit: filed under an agreement, answered by the data owner, released data
+carrying its handling codes and retention; deadlines, reminders and answer-time dashboards."""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from palermo.auth import audit
+from palermo.auth.models import Organisation
+from palermo.auth.roles import Principal
+from palermo.db.base import utcnow
+from palermo.errors import Conflict, NotFound, PermissionDenied, Problem, ValidationError
+from palermo.exchange.models import ExchangeRequest
+from palermo.exchange.policy import decide
+
+ANSWER_DAYS = 30
+DECISIONS = ("approve", "partly_approve", "refuse")
+
+
+def file_request(session: Session, actor: Principal, *, owner_org_id: int, category: str, purpose: str,
+                 justification: str, case_reference: str, data_wanted: str,
+                 match_reference: str | None = None) -> ExchangeRequest:
+    """File a request; refused (nothing stored) unless an agreement allows this category and purpose."""
+    actor.require("officer", "analyst", "data_owner", action="file follow-up requests")
+    if actor.organisation_id is None:
+        raise ValidationError("requests are filed by an organisation; use an account of the requesting agency")
+    problems = []
+    if not (purpose or "").strip():
+        problems.append(Problem("a request needs a purpose", field="purpose"))
+    if not (justification or "").strip():
+        problems.append(Problem("a request needs a justification (why this data is necessary)", field="justification"))
+    if not (case_reference or "").strip():
+        problems.append(Problem("a request needs the requester's case reference", field="case_reference"))
+    if not (data_wanted or "").strip():
+        problems.append(Problem("say which data is wanted", field="data_wanted"))
+    if problems:
+        raise ValidationError("request not filed: " + "; ".join(str(p) for p in problems), problems)
+    decision = decide(session, requester_org_id=actor.organisation_id, owner_org_id=owner_org_id, category=category,
+                      purpose=purpose)
+    if not decision.allowed:
+        raise PermissionDenied("no agreement allows this request: " + "; ".join(decision.reasons) +
+                               ". Look for a lawful route with `palermo exchange routes`")
+    req = ExchangeRequest(reference="req-" + secrets.token_hex(6), requester_org_id=actor.organisation_id,
+                          owner_org_id=owner_org_id, category=category, purpose=purpose, justification=justification,
+                          case_reference=case_reference, data_wanted=data_wanted, match_reference=match_reference,
+                          agreement_id=decision.agreement_id, status="pending", created_by=actor.username,
+                          deadline=date.today() + timedelta(days=ANSWER_DAYS), handling_codes=[])
+    session.add(req)
+    session.flush()
+    audit.record(session, actor, "exchange.request.file", "xchg_request", req.reference,
+                 legal_basis=f"{decision.agreement_ref}: {decision.clause}",
+                 details={"owner": owner_org_id, "category": category, "purpose": purpose, "match": match_reference})
+    return req
+
+
+def get_request(session: Session, actor: Principal, reference: str) -> ExchangeRequest:
+    req = session.execute(select(ExchangeRequest).where(ExchangeRequest.reference == reference)).scalar_one_or_none()
+    if req is None or not (actor.is_system or actor.organisation_id in (req.requester_org_id, req.owner_org_id)):
+        raise NotFound(f"no request {reference!r} for your organisation")
+    return req
+
+
+def answer_request(session: Session, actor: Principal, reference: str, *, decision: str, reason: str = "",
+                   released: str = "") -> ExchangeRequest:
+    """The data owner approves, partly approves or refuses; released data carries handling codes and retention."""
+    req = get_request(session, actor, reference)
+    if actor.organisation_id != req.owner_org_id or not actor.has("data_owner"):
+        raise PermissionDenied(f"only a data owner of the organisation holding the data may answer request {reference}")
+    if req.status != "pending":
+        raise Conflict(f"request {reference} was already answered ({req.status})")
+    if decision not in DECISIONS:
+        raise ValidationError(f"decision {decision!r} unknown; use approve, partly_approve or refuse")
+    if decision == "refuse" and not reason.strip():
+        raise ValidationError("a refusal needs a reason the requester can act on")
+    if decision != "refuse" and not released.strip():
+        raise ValidationError("an approval needs the data released (or refuse the request)")
+    req.status = {"approve": "approved", "partly_approve": "partly_approved", "refuse": "refused"}[decision]
+    req.decided_at, req.decided_by, req.decision_reason = utcnow(), actor.username, reason
+    if decision != "refuse":
+        req.released = released
+        req.handling_codes = list(req.agreement.handling_codes)
+        if req.agreement.retention_days:
+            req.retention_until = date.today() + timedelta(days=req.agreement.retention_days)
+    audit.record(session, actor, f"exchange.request.{req.status}", "xchg_request", req.reference,
+                 legal_basis=f"{req.agreement.reference}", details={"reason": reason, "codes": req.handling_codes})
+    return req
+
+
+def read_released(session: Session, actor: Principal, reference: str) -> ExchangeRequest:
+    """The requester reads released data: an access to personal data, audited with its legal basis."""
+    req = get_request(session, actor, reference)
+    if req.status not in ("approved", "partly_approved"):
+        raise Conflict(f"request {reference} has no released data ({req.status})")
+    audit.record(session, actor, "exchange.request.read", "xchg_request", req.reference,
+                 legal_basis=req.agreement.reference, details={"codes": req.handling_codes})
+    return req
+
+
+def is_overdue(req: ExchangeRequest, today: date | None = None) -> bool:
+    return req.status == "pending" and req.deadline < (today or date.today())
+
+
+@dataclass
+class Box:
+    sent: list[ExchangeRequest]
+    received: list[ExchangeRequest]
+
+
+def requests_for(session: Session, actor: Principal) -> Box:
+    rows = list(session.execute(select(ExchangeRequest).where(or_(
+        ExchangeRequest.requester_org_id == actor.organisation_id, ExchangeRequest.owner_org_id == actor.organisation_id))
+        .order_by(ExchangeRequest.created_at.desc())).scalars())
+    return Box([r for r in rows if r.requester_org_id == actor.organisation_id],
+               [r for r in rows if r.owner_org_id == actor.organisation_id])
+
+
+def _days(r: ExchangeRequest) -> float:
+    return (r.decided_at - r.created_at).total_seconds() / 86400  # type: ignore[operator]
+
+
+def dashboard(session: Session, actor: Principal) -> dict[str, Any]:
+    """Requests sent and received, answer times (median, 90th percentile) and refusal reasons."""
+    box = requests_for(session, actor)
+    out: dict[str, Any] = {}
+    for side, rows in (("sent", box.sent), ("received", box.received)):
+        answered = [r for r in rows if r.decided_at is not None]
+        times = sorted(_days(r) for r in answered)
+        out[side] = {
+            "total": len(rows), "pending": sum(r.status == "pending" for r in rows),
+            "overdue": sum(is_overdue(r) for r in rows),
+            "by_status": dict(Counter(r.status for r in rows)),
+            "median_days": round(statistics.median(times), 1) if times else None,
+            "p90_days": round(times[min(len(times) - 1, int(0.9 * len(times)))], 1) if times else None,
+            "refusal_reasons": dict(Counter(r.decision_reason for r in rows if r.status == "refused")),
+        }
+    return out
+
+
+def org_name(session: Session, org_id: int) -> str:
+    org = session.get(Organisation, org_id)
+    return org.short_name if org else str(org_id)
