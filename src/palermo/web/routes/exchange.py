@@ -2,7 +2,205 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from palermo.auth.accounts import get_organisation, list_organisations
+from palermo.auth.roles import Principal
+from palermo.errors import PalermoError
+from palermo.exchange.agreements import get_agreement, list_agreements, party_names
+from palermo.exchange.codelists import CATEGORIES, HANDLING_CODES, PURPOSES
+from palermo.exchange.policy import decide
+from palermo.exchange.requests import (answer_request, dashboard, file_request, get_request, is_overdue, org_name,
+                                       read_released, requests_for)
+from palermo.exchange.routes import find_routes, graph_spec
+from palermo.web.deps import api_principal, csrf_form, db_session, page_principal
+from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(tags=["exchange"])
+api = APIRouter(tags=["exchange"], prefix="/exchange")
+
+
+@pages.get("/exchange")
+def exchange_home() -> Response:
+    return RedirectResponse("/exchange/agreements", status_code=303)
+
+
+@pages.get("/exchange/agreements")
+def agreements_page(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    rows = [(a, party_names(s, a)) for a in list_agreements(s)]
+    return render(request, "exchange/agreements.html", {"title": "Agreements", "active": "linkage", "rows": rows,
+                                                        "graph": graph_spec(s), "categories": CATEGORIES})
+
+
+@pages.get("/exchange/agreements/{reference}")
+def agreement_page(request: Request, reference: str, principal: Principal = Depends(page_principal),
+                   s: Session = Depends(db_session)) -> Response:
+    ag = get_agreement(s, reference)
+    return render(request, "exchange/agreement.html", {"title": ag.reference, "active": "linkage", "ag": ag,
+                                                       "parties": party_names(s, ag), "codes": HANDLING_CODES,
+                                                       "categories": CATEGORIES, "purposes": PURPOSES})
+
+
+@pages.get("/exchange/routes")
+def routes_page(request: Request, from_org: str | None = Query(None, alias="from"), to_org: str | None = Query(None, alias="to"),
+                category: str = "hit_no_hit", purpose: str = "investigation",
+                principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    found, error, decision = [], None, None
+    if from_org and to_org:
+        try:
+            a, b = get_organisation(s, from_org), get_organisation(s, to_org)
+            decision = decide(s, requester_org_id=a.id, owner_org_id=b.id, category=category, purpose=purpose)
+            found = find_routes(s, a.short_name, b.short_name, category, purpose)
+        except PalermoError as exc:
+            error = exc.message
+    return render(request, "exchange/routes.html", {
+        "title": "Lawful routes", "active": "linkage", "orgs": list_organisations(s), "from_org": from_org or "",
+        "to_org": to_org or "", "category": category, "purpose": purpose, "categories": CATEGORIES, "purposes": PURPOSES,
+        "routes": found, "error": error, "decision": decision})
+
+
+@pages.get("/exchange/requests")
+def requests_page(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    box = requests_for(s, principal)
+    return render(request, "exchange/requests.html", {
+        "title": "Requests", "active": "linkage", "box": box, "stats": dashboard(s, principal), "name": lambda i: org_name(s, i),
+        "overdue": is_overdue, "message": request.query_params.get("message")})
+
+
+@pages.get("/exchange/requests/new")
+def new_request_page(request: Request, owner: str = "", match: str = "", category: str = "personal_data_suspects",
+                     principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    return render(request, "exchange/new_request.html", {
+        "title": "New request", "active": "linkage", "orgs": list_organisations(s), "owner": owner, "match": match,
+        "category": category, "categories": CATEGORIES, "purposes": PURPOSES})
+
+
+@pages.post("/exchange/requests", dependencies=[Depends(csrf_form)])
+def file_request_form(request: Request, owner: str = Form(...), category: str = Form(...), purpose: str = Form(""),
+                      justification: str = Form(""), case_reference: str = Form(""), data_wanted: str = Form(""),
+                      match: str = Form(""), principal: Principal = Depends(page_principal),
+                      s: Session = Depends(db_session)) -> Response:
+    req = file_request(s, principal, owner_org_id=get_organisation(s, owner).id, category=category, purpose=purpose,
+                       justification=justification, case_reference=case_reference, data_wanted=data_wanted,
+                       match_reference=match or None)
+    return RedirectResponse(f"/exchange/requests?message=Request+{req.reference}+filed", status_code=303)
+
+
+@pages.post("/exchange/requests/{reference}/answer", dependencies=[Depends(csrf_form)])
+def answer_form(request: Request, reference: str, decision: str = Form(...), reason: str = Form(""),
+                released: str = Form(""), principal: Principal = Depends(page_principal),
+                s: Session = Depends(db_session)) -> Response:
+    req = answer_request(s, principal, reference, decision=decision, reason=reason, released=released)
+    return RedirectResponse(f"/exchange/requests?message=Request+{req.reference}+{req.status}", status_code=303)
+
+
+@pages.get("/exchange/requests/{reference}")
+def request_page(request: Request, reference: str, principal: Principal = Depends(page_principal),
+                 s: Session = Depends(db_session)) -> Response:
+    req = get_request(s, principal, reference)
+    if req.status in ("approved", "partly_approved") and req.requester_org_id == principal.organisation_id:
+        req = read_released(s, principal, reference)
+    return render(request, "exchange/request.html", {"title": req.reference, "active": "linkage", "r": req,
+                                                     "name": lambda i: org_name(s, i), "codes": HANDLING_CODES,
+                                                     "overdue": is_overdue(req)})
+
+
+# ------------------------------------------------------------------ API
+class DecisionOut(BaseModel):
+    allowed: bool
+    agreement_id: int | None
+    agreement_ref: str | None
+    clause: str | None
+    reasons: list[str]
+    handling_codes: list[str]
+
+
+class RequestIn(BaseModel):
+    owner: str = Field(min_length=1, max_length=200)
+    category: str
+    purpose: str
+    justification: str = Field(min_length=1, max_length=5000)
+    case_reference: str = Field(min_length=1, max_length=120)
+    data_wanted: str = Field(min_length=1, max_length=5000)
+    match_reference: str | None = Field(None, max_length=60)
+
+
+class AnswerIn(BaseModel):
+    decision: str
+    reason: str = Field("", max_length=5000)
+    released: str = Field("", max_length=20000)
+
+
+class RequestOut(BaseModel):
+    reference: str
+    requester: str
+    owner: str
+    category: str
+    purpose: str
+    status: str
+    deadline: date
+    overdue: bool
+    agreement: str
+    decision_reason: str
+    handling_codes: list[str]
+    retention_until: date | None
+
+
+def _out(s: Session, r: Any) -> RequestOut:
+    return RequestOut(reference=r.reference, requester=org_name(s, r.requester_org_id), owner=org_name(s, r.owner_org_id),
+                      category=r.category, purpose=r.purpose, status=r.status, deadline=r.deadline, overdue=is_overdue(r),
+                      agreement=r.agreement.reference, decision_reason=r.decision_reason,
+                      handling_codes=r.handling_codes, retention_until=r.retention_until)
+
+
+@api.get("/agreements")
+def api_agreements(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    return [{"reference": a.reference, "title": a.title, "type": a.agreement_type, "status": a.status,
+             "parties": party_names(s, a), "categories": a.categories, "purposes": a.purposes,
+             "valid_from": a.valid_from, "valid_to": a.valid_to, "handling_codes": a.handling_codes} for a in list_agreements(s)]
+
+
+@api.get("/check", response_model=DecisionOut)
+def api_check(from_org: str = Query(..., alias="from", max_length=200), to_org: str = Query(..., alias="to", max_length=200),
+              category: str = Query(..., max_length=60), purpose: str = Query(..., max_length=60), on: date | None = None,
+              principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> DecisionOut:
+    d = decide(s, requester_org_id=get_organisation(s, from_org).id, owner_org_id=get_organisation(s, to_org).id,
+               category=category, purpose=purpose, on=on)
+    return DecisionOut(**d.to_dict())
+
+
+@api.get("/routes")
+def api_routes(from_org: str = Query(..., alias="from", max_length=200), to_org: str = Query(..., alias="to", max_length=200),
+               category: str = Query(..., max_length=60), purpose: str = Query(..., max_length=60),
+               principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    return [r.to_dict() for r in find_routes(s, get_organisation(s, from_org).short_name,
+                                              get_organisation(s, to_org).short_name, category, purpose)]
+
+
+@api.get("/requests")
+def api_requests(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, Any]:
+    box = requests_for(s, principal)
+    return {"sent": [_out(s, r) for r in box.sent], "received": [_out(s, r) for r in box.received],
+            "dashboard": dashboard(s, principal)}
+
+
+@api.post("/requests", response_model=RequestOut, status_code=201)
+def api_file_request(body: RequestIn, principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> RequestOut:
+    req = file_request(s, principal, owner_org_id=get_organisation(s, body.owner).id, category=body.category,
+                       purpose=body.purpose, justification=body.justification, case_reference=body.case_reference,
+                       data_wanted=body.data_wanted, match_reference=body.match_reference)
+    return _out(s, req)
+
+
+@api.post("/requests/{reference}/answer", response_model=RequestOut)
+def api_answer(reference: str, body: AnswerIn, principal: Principal = Depends(api_principal),
+               s: Session = Depends(db_session)) -> RequestOut:
+    return _out(s, answer_request(s, principal, reference, decision=body.decision, reason=body.reason,
+                                  released=body.released))
