@@ -1,0 +1,80 @@
+"""Reading observations: the public query other domains use, with the access rule applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, true
+from sqlalchemy.orm import Session
+
+from palermo.auth.roles import Principal
+from palermo.statistics.models import Observation, Source
+
+
+@dataclass(frozen=True)
+class ObservationView:
+    indicator: str
+    country: str
+    period: str
+    sex: str
+    age_group: str
+    citizenship: str
+    exploitation: str
+    crime_code: str
+    value: float | None
+    lower: float | None
+    upper: float | None
+    flags: frozenset[str]
+    mapping: str
+    stage: str
+    source_key: str
+    source_name: str
+    source_type: str
+    source_vintage: str
+    counting_unit: str
+    legal_definition: str
+    coverage: str
+    owner_org_id: int | None
+
+
+def visible_sources(principal: Principal):  # type: ignore[no-untyped-def]
+    """Public sources, and the non-public ones of the principal's own organisation."""
+    if principal.is_system:
+        return true()
+    return or_(Source.public.is_(True), Source.owner_org_id == principal.organisation_id)
+
+
+def latest_vintages(session: Session) -> set[int]:
+    rows = session.execute(select(Source.id, Source.key, Source.vintage)).all()
+    best: dict[str, tuple[str, int]] = {}
+    for sid, key, vintage in rows:
+        if key not in best or vintage > best[key][0]:
+            best[key] = (vintage, sid)
+    return {sid for _, sid in best.values()}
+
+
+def find_observations(session: Session, principal: Principal, *, country: str | None = None,
+                      indicator: str | None = None, stage: str | None = None, period: str | None = None,
+                      source_key: str | None = None, all_vintages: bool = False) -> list[ObservationView]:
+    """Observations with their source's metadata (latest vintage of each source unless ``all_vintages``)."""
+    q = select(Observation, Source).join(Source).where(visible_sources(principal))
+    if country:
+        q = q.where(Observation.country == country)
+    if indicator:
+        q = q.where(Observation.indicator == indicator)
+    if stage:
+        q = q.where(Source.stage == stage)
+    if period:
+        q = q.where(Observation.period == str(period))
+    if source_key:
+        q = q.where(Source.key == source_key)
+    keep = None if all_vintages else latest_vintages(session)
+    out = []
+    for o, s in session.execute(q.order_by(Source.key, Observation.period, Observation.id)).all():
+        if keep is not None and s.id not in keep:
+            continue
+        out.append(ObservationView(o.indicator, o.country, o.period, o.sex, o.age_group, o.citizenship, o.exploitation,
+                                   o.crime_code, o.value, o.lower, o.upper, o.flag_set, o.mapping, s.stage, s.key, s.name,
+                                   s.source_type, s.vintage, s.counting_unit, s.legal_definition, s.coverage,
+                                   s.owner_org_id))
+    return out
