@@ -1,0 +1,415 @@
+"""Importers: every one atomic (all rows or none) and reporting every rejected row with its line and reason.
+
+Formats: UNODC GLOTIP country tables (CSV/XLSX), IOM CTDC victim-level files (aggregated to counts),
+Eurostat crim_thb TSV, SDMX-CSV and SDMX-ML (through sdmx1), and any CSV/XLSX with a small YAML
+mapping file. All go through :func:`palermo.statistics.ingest.insert_rows`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+from sqlalchemy.orm import Session
+
+from palermo.auth import audit
+from palermo.auth.roles import Principal
+from palermo.countries import iso3
+from palermo.errors import ImportRejected, Problem, ValidationError
+from palermo.statistics import codelists as cl
+from palermo.statistics.ingest import CELL, ObservationSpec, SourceSpec, ensure_source, insert_rows, row_of, validate_observation
+from palermo.statistics.values import parse_count
+
+Progress = Callable[[int], None]
+FORMATS = ("csv", "xlsx", "eurostat", "unodc", "ctdc", "sdmx")
+
+
+@dataclass
+class ImportReport:
+    source_key: str
+    vintage: str
+    rows_read: int
+    observations: int
+    skipped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        out = [f"{self.observations:,} observations stored in source {self.source_key!r} vintage {self.vintage} "
+               f"(from {self.rows_read:,} rows)"]
+        out += [f"  skipped {n:,} row(s): {why}" for why, n in self.skipped.items()]
+        out += [f"  warning: {w}" for w in self.warnings[:30]]
+        if len(self.warnings) > 30:
+            out.append(f"  … and {len(self.warnings) - 30} more warnings")
+        return "\n".join(out)
+
+
+def _read_table(path: Path, sheet_header_row: int | None = None) -> pl.DataFrame:
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            import pandas as pd
+
+            pdf = pd.read_excel(path, dtype=str, header=sheet_header_row or 0)
+            return pl.from_pandas(pdf.where(pdf.notna(), None))
+        return pl.read_csv(path, infer_schema=False, truncate_ragged_lines=False)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input
+        raise ImportRejected(f"{path} cannot be read: {str(exc).splitlines()[0]}", [Problem(str(exc).splitlines()[0])]) from None
+
+
+def _require(df: pl.DataFrame, path: Path, columns: list[str], fmt: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ImportRejected(f"{path} is not in the {fmt} shape: column(s) {', '.join(missing)} missing "
+                             f"(found {', '.join(df.columns[:15])})", [Problem("column missing", field=c) for c in missing])
+
+
+def _aggregate(specs: list[ObservationSpec]) -> list[ObservationSpec]:
+    """Rows that map to the same harmonised cell are summed; censored intervals add up as intervals."""
+    cells: dict[tuple[Any, ...], list[ObservationSpec]] = defaultdict(list)
+    for s in specs:
+        cells[(s.indicator, s.country, s.period, s.sex, s.age_group, s.citizenship, s.exploitation)].append(s)
+    out = []
+    for group in cells.values():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        first = group[0]
+        known = [g.value for g in group if g.value is not None]
+        censored = [g for g in group if g.value is None and g.lower is not None]
+        unknown = [g for g in group if g.value is None and g.lower is None]
+        flags = set().union(*(g.flags for g in group))
+        total = sum(known)
+        if unknown:
+            value, lower, upper = None, None, None
+        elif censored:
+            value, lower, upper = None, total + sum(g.lower or 0 for g in censored), total + sum(g.upper or 0 for g in censored)
+        else:
+            value, lower, upper = total, None, None
+        mapping = f"sum of {len(group)} source rows: " + "; ".join(sorted({g.mapping for g in group}))[:250]
+        out.append(ObservationSpec(first.indicator, first.country, first.period, first.sex, first.age_group,
+                                   first.citizenship, first.exploitation, value, flags, lower, upper, None, 0, mapping,
+                                   first.line))
+    return out
+
+
+def _check_totals(specs: list[ObservationSpec], report: ImportReport) -> None:
+    """Breakdowns that do not add up to their total are kept, flagged, and reported with the gap."""
+    totals = {(s.indicator, s.country, s.period): s for s in specs
+              if (s.sex, s.age_group, s.citizenship, s.exploitation) == ("total",) * 4 and s.value is not None}
+    parts: dict[tuple[Any, ...], list[ObservationSpec]] = defaultdict(list)
+    for s in specs:
+        dims = {"sex": s.sex, "age_group": s.age_group, "citizenship": s.citizenship, "exploitation": s.exploitation}
+        non_total = [k for k, v in dims.items() if v != "total"]
+        if len(non_total) == 1 and dims[non_total[0]] not in ("unknown",):
+            parts[(s.indicator, s.country, s.period, non_total[0])].append(s)
+    for (ind, c, p, dim), items in parts.items():
+        total = totals.get((ind, c, p))
+        if total is None or any(i.value is None and i.lower is None for i in items):
+            continue
+        lo = sum(i.value if i.value is not None else (i.lower or 0) for i in items)
+        hi = sum(i.value if i.value is not None else (i.upper or 0) for i in items)
+        if not lo <= (total.value or 0) <= hi and (total.value or 0) > hi:
+            gap = (total.value or 0) - hi
+            for i in items:
+                i.flags = i.flags | {"inconsistent"}
+            report.warnings.append(f"{ind} {c} {p}: the {dim} breakdown adds up to at most {hi:g}, "
+                                   f"the total is {total.value:g} (gap {gap:g})")
+        elif lo > (total.value or 0):
+            for i in items:
+                i.flags = i.flags | {"inconsistent"}
+            report.warnings.append(f"{ind} {c} {p}: the {dim} breakdown adds up to at least {lo:g}, more than the "
+                                   f"total {total.value:g} (gap {lo - (total.value or 0):g})")
+
+
+def store(session: Session, actor: Principal, source: SourceSpec, specs: list[ObservationSpec], report: ImportReport,
+          problems: list[Problem], origin: str) -> ImportReport:
+    """Validate everything, then write everything (or nothing)."""
+    actor.require("analyst", "data_owner", "admin", action="import statistics")
+    problems = problems + [p for s in specs for p in validate_observation(s)]
+    if problems:
+        raise ImportRejected(f"{len(problems)} problem(s) in {origin}; nothing was imported", problems)
+    specs = _aggregate(specs)
+    _check_totals(specs, report)
+    src = ensure_source(session, actor, source)
+    rows = [row_of(s) for s in specs]
+    keys = [tuple(r[c] for c in CELL) for r in rows]
+    if len(set(keys)) != len(keys):
+        raise ImportRejected(f"duplicate observations in {origin}", [Problem("duplicate cell")])
+    report.observations = insert_rows(session, src, rows)
+    report.vintage = src.vintage
+    audit.record(session, actor, "stats.import", "stat_source", src.id,
+                 details={"origin": origin, "observations": report.observations, "skipped": report.skipped})
+    return report
+
+
+# ------------------------------------------------------------------ UNODC GLOTIP
+GLOTIP_INDICATORS = {"Detected trafficking victims": "victims", "Persons brought into formal contact": "suspects",
+                     "Persons prosecuted": "prosecuted", "Persons convicted": "convicted",
+                     "Offences of trafficking in persons": "offences"}
+GLOTIP_EXPLOITATION = {"Sexual exploitation": "sexual", "Forced labour": "labour", "Other forms of exploitation": "other",
+                       "Total": "total"}
+GLOTIP_SEX = {"Total": "total", "Female": "female", "Male": "male", "Other": "other", "Unknown": "unknown"}
+GLOTIP_AGE = {"Total": "total", "0 to 17 years": "child", "18 years or over": "adult", "Unknown": "unknown"}
+_UNKNOWN_WORDS = {"unknown", "desconocida", "desconocido", "inconnu", "inconnue", "not known", "n/a"}
+
+
+def _citizenship(category: str, country: str) -> str:
+    text = category.strip()
+    if text.lower() in ("nationals", "national", "citizens"):
+        return "nationals"
+    if text.lower() in _UNKNOWN_WORDS:
+        return "unknown"
+    if text.lower() in ("foreigners", "foreign", "foreign nationals", "abroad"):
+        return "foreign"
+    code = iso3(text)
+    if code is not None:
+        return "nationals" if code == country else "foreign"
+    return "foreign"  # nationality adjectives ("Mexican", "Dutch"): UNODC lists them as foreign citizenships
+
+
+def _vintage_of(path: Path, vintage: str | None) -> str:
+    if vintage:
+        return vintage
+    m = re.search(r"(\d{4}-\d{2}-\d{2})", path.name)
+    return m.group(1) if m else "1"
+
+
+def import_glotip(session: Session, actor: Principal, path: Path, *, key: str = "unodc-glotip",
+                  vintage: str | None = None, progress: Progress | None = None) -> ImportReport:
+    header = 2 if path.suffix.lower() in (".xlsx", ".xlsm") else None
+    df = _read_table(path, header)
+    _require(df, path, ["Iso3_code", "Indicator", "Dimension", "Category", "Sex", "Age", "Year", "txtVALUE"], "UNODC GLOTIP")
+    report = ImportReport(key, "", df.height, 0)
+    problems: list[Problem] = []
+    specs: list[ObservationSpec] = []
+    offset = 2 if header is None else header + 2
+    for n, r in enumerate(df.iter_rows(named=True), start=offset):
+        if progress and n % 5000 == 0:
+            progress(5000)
+        dim = (r["Dimension"] or "").strip()
+        if dim == "by country of repatriation":
+            report.skipped["breakdown by country of repatriation (not a harmonised breakdown)"] = \
+                report.skipped.get("breakdown by country of repatriation (not a harmonised breakdown)", 0) + 1
+            continue
+        code = (r["Iso3_code"] or "").strip()
+        if not code:
+            report.skipped["no ISO code (territory or regional row)"] = report.skipped.get("no ISO code (territory or regional row)", 0) + 1
+            continue
+        indicator = GLOTIP_INDICATORS.get((r["Indicator"] or "").strip())
+        if indicator is None:
+            problems.append(Problem("unknown GLOTIP indicator", line=n, field="Indicator", value=r["Indicator"]))
+            continue
+        try:
+            parsed = parse_count(r["txtVALUE"])
+        except ValueError as exc:
+            problems.append(Problem(str(exc), line=n, field="txtVALUE", value=r["txtVALUE"]))
+            continue
+        category = (r["Category"] or "").strip()
+        exploitation, citizenship = "total", "total"
+        if dim == "by form of exploitation":
+            exploitation = GLOTIP_EXPLOITATION.get(category, "other")
+        elif dim == "by citizenship":
+            citizenship = _citizenship(category, code)
+        specs.append(ObservationSpec(indicator, code, str(r["Year"]).strip(), GLOTIP_SEX.get((r["Sex"] or "").strip(), r["Sex"]),
+                                     GLOTIP_AGE.get((r["Age"] or "").strip(), r["Age"]), citizenship, exploitation,
+                                     parsed.value, parsed.flags, parsed.lower, parsed.upper, None, 0,
+                                     f"{r['Indicator']} / {dim} / {category}", n))
+    source = SourceSpec(key=key, name="UNODC Global Report on Trafficking in Persons, country data (GLOTIP)",
+                        source_type="international_records", stage="detected", counting_unit="persons",
+                        legal_definition="national legislation as reported to UNODC (Palermo Protocol-based questionnaire)",
+                        coverage="countries answering the UNODC questionnaire", update_schedule="biennial",
+                        vintage=_vintage_of(path, vintage),
+                        notes="Values below 5 are published as '<5' and kept as the interval [0, 4].")
+    return store(session, actor, source, specs, report, problems, str(path))
+
+
+# ------------------------------------------------------------------ generic CSV/XLSX with a mapping file
+def load_mapping(path: Path) -> dict[str, Any]:
+    try:
+        mapping = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValidationError(f"mapping file {path} cannot be read: {exc}") from None
+    if not isinstance(mapping, dict) or "source" not in mapping or "columns" not in mapping:
+        raise ValidationError(f"mapping file {path} needs 'source' and 'columns' sections; see docs/statistics.md")
+    return mapping
+
+
+def import_mapped(session: Session, actor: Principal, path: Path, mapping: dict[str, Any], *,
+                  progress: Progress | None = None) -> ImportReport:
+    """Any table: ``columns`` names the column of each field, ``constants`` fixes fields, ``values`` maps the
+    source's own categories to the code lists; rows mapping to one cell are summed (e.g. agencies → country)."""
+    df = _read_table(path)
+    cols: dict[str, str] = mapping.get("columns", {})
+    consts: dict[str, Any] = mapping.get("constants", {})
+    vmap: dict[str, dict[str, str]] = mapping.get("values", {})
+    _require(df, path, list(cols.values()), "mapped")
+    src = mapping["source"]
+    report = ImportReport(src.get("key", path.stem), "", df.height, 0)
+    problems: list[Problem] = []
+    specs: list[ObservationSpec] = []
+    for n, r in enumerate(df.iter_rows(named=True), start=2):
+        if progress and n % 5000 == 0:
+            progress(5000)
+        fields: dict[str, Any] = dict(consts)
+        for f, col in cols.items():
+            raw = r.get(col)
+            fields[f] = vmap.get(f, {}).get(str(raw).strip(), raw) if raw is not None else None
+        try:
+            parsed = parse_count(fields.get("value"))
+        except ValueError as exc:
+            problems.append(Problem(str(exc), line=n, field=cols.get("value", "value"), value=fields.get("value")))
+            continue
+        country = fields.get("country")
+        specs.append(ObservationSpec(str(fields.get("indicator", "")), str(country or ""), str(fields.get("period", "")),
+                                     str(fields.get("sex") or "total"), str(fields.get("age_group") or "total"),
+                                     str(fields.get("citizenship") or "total"), str(fields.get("exploitation") or "total"),
+                                     parsed.value, parsed.flags, parsed.lower, parsed.upper, None, 0,
+                                     " / ".join(f"{c}={r.get(c)}" for c in cols.values() if c != cols.get("value"))[:300], n))
+    spec = SourceSpec(**{k: v for k, v in src.items() if k in SourceSpec.__dataclass_fields__})
+    return store(session, actor, spec, specs, report, problems, str(path))
+
+
+# ------------------------------------------------------------------ IOM CTDC victim-level
+CTDC_SEX = {"Female": "female", "Male": "male", "Woman": "female", "Man": "male", "Trans": "other", "-99": "unknown", "": "unknown"}
+
+
+def import_ctdc(session: Session, actor: Principal, path: Path, *, key: str = "iom-ctdc", progress: Progress | None = None) -> ImportReport:
+    """Victim-level records aggregated to counts of identified victims by country of exploitation, year,
+    sex, age group and form of exploitation. Small counts are protected later by disclosure control."""
+    df = _read_table(path)
+    _require(df, path, ["yearOfRegistration", "gender", "majorityStatus", "isSexualExploit", "isForcedLabour",
+                        "CountryOfExploitation"], "CTDC victim-level")
+    report = ImportReport(key, "", df.height, 0)
+    counts: dict[tuple[str, ...], int] = defaultdict(int)
+    problems: list[Problem] = []
+    for n, r in enumerate(df.iter_rows(named=True), start=2):
+        if progress and n % 5000 == 0:
+            progress(5000)
+        coe = (r["CountryOfExploitation"] or "").strip()
+        year = (r["yearOfRegistration"] or "").strip()
+        if coe in ("", "-99") or not year.isdigit():
+            report.skipped["country of exploitation or year missing"] = report.skipped.get("country of exploitation or year missing", 0) + 1
+            continue
+        country = iso3(coe)
+        if country is None:
+            problems.append(Problem("country of exploitation is not an ISO 3166 code", line=n, field="CountryOfExploitation", value=coe))
+            continue
+        sex = CTDC_SEX.get((r["gender"] or "").strip(), "unknown")
+        age = {"Adult": "adult", "Minor": "child"}.get((r["majorityStatus"] or "").strip(), "unknown")
+        forms = [f for f, col in (("sexual", "isSexualExploit"), ("labour", "isForcedLabour"), ("other", "isOtherExploit"))
+                 if (r.get(col) or "").strip() == "1"]
+        for ex in ["total", *forms]:
+            for s_, a_ in ((sex, "total"), ("total", age), ("total", "total")):
+                counts[(country, year, s_, a_, ex)] += 1
+    specs = [ObservationSpec("victims", c, y, s_, a_, "total", ex, float(v), set(), mapping="CTDC records counted", line=None)
+             for (c, y, s_, a_, ex), v in counts.items() if not (ex != "total" and (s_ != "total" or a_ != "total"))]
+    source = SourceSpec(key=key, name="IOM Counter Trafficking Data Collaborative (CTDC) victim records",
+                        source_type="international_records", stage="identified", counting_unit="persons",
+                        legal_definition="IOM case data (Palermo Protocol definition)", coverage="cases assisted by IOM and partners",
+                        update_schedule="annual", notes="Aggregated from victim-level records.")
+    return store(session, actor, source, specs, report, problems, str(path))
+
+
+# ------------------------------------------------------------------ Eurostat crim_thb TSV
+EUROSTAT_LEG = {"VICT": ("victims", "registered"), "SUSP": ("suspects", "suspected"), "PRSC": ("prosecuted", "prosecuted"),
+                "CONV": ("convicted", "convicted")}
+EUROSTAT_SEX = {"T": "total", "F": "female", "M": "male", "UNK": "unknown"}
+EUROSTAT_AGE = {"TOTAL": "total", "Y_LT18": "child", "Y_GE18": "adult", "UNK": "unknown"}
+EUROSTAT_CIT = {"TOTAL": "total", "NAT": "nationals", "EU27_2020_FOR": "eu", "EU_FOR": "eu", "NEU27_2020_FOR": "non_eu",
+                "NEU_FOR": "non_eu", "UNK": "unknown"}
+EUROSTAT_EXPL = {"TOTAL": "total", "SEX": "sexual", "LAB": "labour", "OTH": "other", "UNK": "unknown"}
+
+
+def import_eurostat_tsv(session: Session, actor: Principal, path: Path, *, key: str = "eurostat-crim-thb",
+                        progress: Progress | None = None) -> ImportReport:
+    """Eurostat TSV: first column 'dim1,dim2,…\\TIME_PERIOD', one column per period, values with flags ('12 p', ':')."""
+    text = path.read_text(encoding="utf-8-sig")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines or "\\" not in lines[0].split("\t")[0]:
+        raise ImportRejected(f"{path} is not a Eurostat TSV (first header cell like 'freq,leg_stat,sex,geo\\TIME_PERIOD')",
+                             [Problem("not a Eurostat TSV", line=1)])
+    head = lines[0].split("\t")
+    dims = head[0].split("\\")[0].split(",")
+    periods = [h.strip() for h in head[1:]]
+    if "geo" not in dims or "leg_stat" not in dims:
+        raise ImportRejected(f"{path}: the dimensions {dims} lack geo or leg_stat", [Problem("missing dimension", line=1)])
+    problems: list[Problem] = []
+    specs: list[ObservationSpec] = []
+    stages: set[str] = set()
+    for n, line in enumerate(lines[1:], start=2):
+        cells = line.split("\t")
+        keys = dict(zip(dims, cells[0].split(",")))
+        if len(cells) != len(head):
+            problems.append(Problem(f"{len(cells)} cells, header has {len(head)}", line=n))
+            continue
+        leg = EUROSTAT_LEG.get(keys.get("leg_stat", ""))
+        if leg is None:
+            problems.append(Problem("unknown leg_stat", line=n, field="leg_stat", value=keys.get("leg_stat")))
+            continue
+        indicator, stage = leg
+        stages.add(stage)
+        geo = keys["geo"]
+        country = iso3({"EL": "GR", "UK": "GB"}.get(geo, geo))
+        if country is None:
+            if geo.startswith("EU"):
+                continue  # EU aggregates are recomputed, not imported
+            problems.append(Problem("geo is not a country code", line=n, field="geo", value=geo))
+            continue
+        for period, raw in zip(periods, cells[1:]):
+            try:
+                parsed = parse_count(raw)
+            except ValueError as exc:
+                problems.append(Problem(str(exc), line=n, field=period, value=raw))
+                continue
+            specs.append(ObservationSpec(indicator, country, period, EUROSTAT_SEX.get(keys.get("sex", "T"), keys.get("sex", "")),
+                                         EUROSTAT_AGE.get(keys.get("age", "TOTAL"), keys.get("age", "")),
+                                         EUROSTAT_CIT.get(keys.get("citizen", "TOTAL"), keys.get("citizen", "")),
+                                         EUROSTAT_EXPL.get(keys.get("typtrai", keys.get("exploit", "TOTAL")), "other"),
+                                         parsed.value, parsed.flags, parsed.lower, parsed.upper, None, 0, cells[0], n))
+    source = SourceSpec(key=key, name="Eurostat trafficking in human beings statistics (crim_thb)",
+                        source_type="international_records", stage="registered", counting_unit="persons",
+                        legal_definition="Directive 2011/36/EU, art. 2", coverage="EU Member States and partners",
+                        update_schedule="annual")
+    report = ImportReport(key, "", len(lines) - 1, 0)
+    return store(session, actor, source, specs, report, problems, str(path))
+
+
+# ------------------------------------------------------------------ SDMX-CSV (our own structure, and compatible files)
+SDMX_REQUIRED = ["REF_AREA", "TIME_PERIOD", "OBS_VALUE", "INDICATOR"]
+
+
+def import_sdmx_csv(session: Session, actor: Principal, path: Path, *, source: SourceSpec,
+                    progress: Progress | None = None) -> ImportReport:
+    df = _read_table(path)
+    _require(df, path, SDMX_REQUIRED, "SDMX-CSV")
+    problems: list[Problem] = []
+    specs: list[ObservationSpec] = []
+    status_flag = {"E": "estimated", "P": "provisional", "B": "break", "Q": "confidential"}
+    for n, r in enumerate(df.iter_rows(named=True), start=2):
+        try:
+            parsed = parse_count(r["OBS_VALUE"])
+        except ValueError as exc:
+            problems.append(Problem(str(exc), line=n, field="OBS_VALUE", value=r["OBS_VALUE"]))
+            continue
+        flags = set(parsed.flags)
+        st = (r.get("OBS_STATUS") or "").strip()
+        if st in status_flag:
+            flags.add(status_flag[st])
+        flags |= {f for f in (r.get("PALERMO_FLAGS") or "").split(";") if f}
+        specs.append(ObservationSpec((r["INDICATOR"] or "").lower(), r["REF_AREA"] or "", r["TIME_PERIOD"] or "",
+                                     (r.get("SEX") or "total").lower(), (r.get("AGE") or "total").lower(),
+                                     (r.get("CITIZENSHIP") or "total").lower(), (r.get("EXPLOITATION") or "total").lower(),
+                                     parsed.value, flags, _num(r.get("LOWER")), _num(r.get("UPPER")), None, 0, "SDMX-CSV", n))
+    return store(session, actor, source, specs, ImportReport(source.key, "", df.height, 0), problems, str(path))
+
+
+def _num(v: Any) -> float | None:
+    try:
+        return float(v) if v not in (None, "") else None
+    except ValueError:
+        return None
