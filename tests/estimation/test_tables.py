@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -68,3 +70,43 @@ def test_json_rows_and_overlap_shapes() -> None:
     assert overlap == rows
     with pytest.raises(ValidationError):
         histories_from_json(["A", "B"])
+
+
+def test_hub_overlap_of_submitted_encodings_equals_the_plaintext_counts(db: Database, system: Principal,
+                                                                         tmp_path: Path) -> None:
+    # three agencies submit encoded victim lists to the hub; the operator computes the overlap from encodings
+    import io
+
+    from palermo.estimation.overlap import overlap_from_identities
+    from palermo.estimation.tables import save_hub_overlap
+    from palermo.linkage.encoding import Encoder
+    from palermo.linkage.hub import submit
+    from palermo.linkage.schema import DEFAULT_SCHEMA
+    from tests.conftest import make_settings
+    from tests.estimation.test_overlap import _linkage_lists
+
+    settings = make_settings(tmp_path, db)
+    rows, truth = _linkage_lists(noise=0.0, seed=3)
+    encoder = Encoder(DEFAULT_SCHEMA, b"agencies-shared-secret-32-bytes!")
+    with db.session() as s:
+        hub = accounts.create_organisation(s, system, name="Hub", short_name="HUB", org_type="international_organisation",
+                                           is_operator=True)
+        upload_ids = []
+        for name, recs in rows.items():
+            org = accounts.create_organisation(s, system, name=f"Agency {name}", short_name=name, org_type="ngo",
+                                               country="NLD")
+            officer = Principal(None, f"{name.lower()}.officer", org.id, frozenset({"officer"}))
+            ds = encoder.encode(recs, label=name)
+            ds.meta["hub"] = settings.hub_name
+            buf = io.BytesIO()
+            ds.write(buf)  # type: ignore[arg-type]
+            upload_ids.append(submit(s, officer, buf.getvalue(), label=name, purpose="victim_protection",
+                                     list_kind="victims", settings=settings).upload.id)
+        operator = Principal(None, "hub.admin", hub.id, frozenset({"admin"}), True)
+        agency = Principal(None, "ngo.analyst", hub.id + 1, frozenset({"analyst"}))
+        with pytest.raises(PermissionDenied):
+            save_hub_overlap(s, agency, upload_ids, name="not allowed")
+        table = save_hub_overlap(s, operator, upload_ids, name="NLD victims overlap", country="NLD", period="2025")
+        assert table.shared and table.origin == "hub"
+        assert dict(histories_of(table).counts) == dict(CaptureHistories.from_overlap(
+            overlap_from_identities(truth), lists=histories_of(table).lists).counts)

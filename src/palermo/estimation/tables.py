@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from palermo.auth import audit
 from palermo.auth.accounts import normalise_country
 from palermo.auth.roles import Principal
-from palermo.errors import NotFound, ValidationError
+from palermo.errors import NotFound, PermissionDenied, ValidationError
 from palermo.estimation.histories import CaptureHistories
 from palermo.estimation.models import CaptureTable
 from palermo.estimation.overlap import overlap_from_hub
@@ -46,11 +46,18 @@ def save_table(session: Session, actor: Principal, histories: CaptureHistories, 
 
 def save_hub_overlap(session: Session, actor: Principal, upload_ids: list[int], *, name: str,
                      country: str | None = None, period: str | None = None, threshold: float | None = None,
-                     shared: bool = True) -> CaptureTable:
-    """Count persons by combination of uploaded encoded lists at the hub and keep the table."""
+                     shared: bool = True, organisation_id: int | None = None) -> CaptureTable:
+    """Count persons by combination of uploaded encoded lists at the hub and keep the table.
+
+    Only the hub's operator may: the overlap joins several agencies' uploads. The counts are aggregate;
+    the table is shared so the agencies that took part can estimate from it (small cells are hidden
+    from organisations other than the hub when shown).
+    """
+    if not actor.is_operator:
+        raise PermissionDenied("only the hub operator computes list overlaps across agencies' uploads")
     overlap = overlap_from_hub(session, actor, upload_ids, threshold)
     return save_table(session, actor, CaptureHistories.from_overlap(overlap), name=name, country=country,
-                      period=period, origin="hub", shared=shared,
+                      period=period, origin="hub", shared=shared, organisation_id=organisation_id,
                       notes=f"overlap of hub uploads {upload_ids} computed from encodings")
 
 
