@@ -2,8 +2,136 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from pathlib import Path
+
 import typer
 
+from palermo.cli.common import cli_principal, console, database, handle_errors, print_json, progress_bar, settings
+from palermo.errors import ValidationError
+
 app = typer.Typer(help="Harmonised statistics: import, compare, explain, publish.", no_args_is_help=True)
+JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+@app.command("import")
+@handle_errors
+def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The file to import."),
+            fmt: str = typer.Option(..., "--format", help="csv, xlsx, eurostat, unodc, ctdc or sdmx."),
+            mapping: Path = typer.Option(None, "--mapping", exists=True, dir_okay=False, help="YAML mapping (csv/xlsx)."),
+            source: str = typer.Option(None, "--source", help="Source key (default per format)."),
+            vintage: str = typer.Option(None, "--vintage", help="Vintage of the release (default: a date in the file name)."),
+            as_json: bool = JSON) -> None:
+    """Import a file: all rows or none; every rejected row reported with its line and reason."""
+    from palermo.statistics import importers as im
+
+    with progress_bar() as bar:
+        task = bar.add_task(f"importing {file.name}", total=None)
+        advance = lambda n: bar.advance(task, n)  # noqa: E731
+        with database().session() as s:
+            who = cli_principal()
+            if fmt == "unodc":
+                report = im.import_glotip(s, who, file, key=source or "unodc-glotip", vintage=vintage, progress=advance)
+            elif fmt == "ctdc":
+                report = im.import_ctdc(s, who, file, key=source or "iom-ctdc", progress=advance)
+            elif fmt == "eurostat":
+                report = im.import_eurostat_tsv(s, who, file, key=source or "eurostat-crim-thb", progress=advance)
+            elif fmt in ("csv", "xlsx"):
+                if mapping is None:
+                    raise ValidationError("--mapping is needed for csv and xlsx files; see docs/statistics.md for the format")
+                m = im.load_mapping(mapping)
+                if source:
+                    m["source"]["key"] = source
+                report = im.import_mapped(s, who, file, m, progress=advance)
+            elif fmt == "sdmx":
+                if mapping is None:
+                    raise ValidationError("--mapping is needed for SDMX files: it describes the source (its 'source' section)")
+                from palermo.statistics.ingest import SourceSpec
+
+                src = im.load_mapping(mapping)["source"]
+                report = im.import_sdmx_csv(s, who, file, source=SourceSpec(**src), progress=advance)
+            else:
+                raise ValidationError(f"--format {fmt!r} unknown; use one of {', '.join(im.FORMATS)}")
+    if as_json:
+        print_json(asdict(report))
+    else:
+        console.print(report.summary())
+
+
+@app.command("export")
+@handle_errors
+def export(fmt: str = typer.Option(..., "--format", help="csv, json, sdmx-csv or sdmx-ml."),
+           output: Path = typer.Option(..., "-o", "--output", help="File to write."),
+           public: bool = typer.Option(False, "--public", help="Public release: public sources only, small cells suppressed."),
+           country: str = typer.Option(None, "--country", help="Only this country (ISO3)."),
+           indicator: str = typer.Option(None, "--indicator", help="Only this indicator.")) -> None:
+    """Export observations with their flags (public: disclosure-controlled)."""
+    from palermo.statistics.exports import export as write, rows_for_export
+
+    cfg = settings()
+    with database().session(write=False) as s:
+        rows = rows_for_export(s, cli_principal(), public=public, threshold=cfg.small_count_threshold, country=country,
+                               indicator=indicator)
+    n = write(rows, fmt, output)
+    console.print(f"{n:,} observations written to {output}" + (" (public: small cells suppressed)" if public else ""))
+
+
+@app.command("explain")
+@handle_errors
+def explain(country: str = typer.Option(..., "--country", help="ISO3 country code."),
+            year: str = typer.Option(..., "--year", help="Year."),
+            indicator: str = typer.Option("victims", "--indicator", help="Indicator (victims, convicted …)."),
+            as_json: bool = JSON) -> None:
+    """Why sources disagree: per pair, different concepts, different data, or both, with the evidence."""
+    from palermo.statistics.divergence import explain as run
+
+    with database().session(write=False) as s:
+        pairs = run(s, cli_principal(), country=country.upper(), year=year, indicator=indicator)
+    if as_json:
+        print_json([p.to_dict() for p in pairs])
+        return
+    if not pairs:
+        console.print(f"Fewer than two sources report {indicator} for {country} in {year}.")
+    for p in pairs:
+        console.print(f"[bold]{p.source_a}[/] vs [bold]{p.source_b}[/]: [bold]{p.verdict}[/]")
+        for d in p.concept_differences:
+            console.print(f"  concept: {d['aspect']} ({d['detail']})")
+        console.print(f"  data: {p.data_difference}")
+        for e in p.evidence:
+            console.print(f"  evidence: {e}")
+
+
+@app.command("stale")
+@handle_errors
+def stale(as_json: bool = JSON) -> None:
+    """Sources overdue for an update, and who owns them."""
+    from palermo.statistics.freshness import stale as find
+
+    with database().session(write=False) as s:
+        rows = find(s, cli_principal())
+    if as_json:
+        print_json([asdict(r) for r in rows])
+        return
+    if not rows:
+        console.print("No source is overdue.")
+    for r in rows:
+        console.print(f"{r.key} ({r.owner}): last updated {r.last_update}, due {r.due}, {r.days_overdue} days overdue")
+
+
+@app.command("sources")
+@handle_errors
+def sources(as_json: bool = JSON) -> None:
+    """The source registry: type, stage, owner, vintage and freshness of every source."""
+    from palermo.statistics.freshness import source_status
+
+    with database().session(write=False) as s:
+        rows = source_status(s, cli_principal())
+    if as_json:
+        print_json([asdict(r) for r in rows])
+        return
+    for r in rows:
+        flag = " [red]overdue[/]" if r.overdue else ""
+        console.print(f"{r.key}@{r.vintage} {r.source_type}/{r.stage} owner {r.owner}, updated {r.last_update}{flag}")
+
 
 from palermo.cli.estimate import register; register(app)  # noqa: E402,E702 - `palermo stats estimate` (estimation)

@@ -1,0 +1,111 @@
+"""Why do two sources disagree? Different concepts (stage, unit, definition, coverage, period, breakdown)
+or different data (after aligning what can be aligned), or both; revisions of one source told apart."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from palermo.auth.roles import Principal
+from palermo.statistics.comparability import Concept, differences
+from palermo.statistics.query import ObservationView, find_observations
+
+TOTAL = ("total", "total", "total", "total")
+
+
+@dataclass
+class Interval:
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        return f"{self.low:g}" if self.low == self.high else f"{self.low:g}–{self.high:g}"
+
+
+def _total(obs: list[ObservationView]) -> Interval | None:
+    for o in obs:
+        if (o.sex, o.age_group, o.citizenship, o.exploitation) == TOTAL:
+            if o.value is not None:
+                return Interval(o.value, o.value)
+            if o.lower is not None:
+                return Interval(o.lower, o.upper if o.upper is not None else o.lower)
+    return None
+
+
+def _breakdowns(obs: list[ObservationView]) -> set[str]:
+    out = set()
+    for o in obs:
+        for dim in ("sex", "age_group", "citizenship", "exploitation"):
+            if getattr(o, dim) != "total":
+                out.add(dim)
+    return out
+
+
+@dataclass
+class PairExplanation:
+    source_a: str
+    source_b: str
+    verdict: str  # "different concepts" / "different data" / "both" / "consistent"
+    concept_differences: list[dict[str, str]]
+    value_a: str | None
+    value_b: str | None
+    data_difference: str
+    revision: bool = False
+    evidence: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _label(o: ObservationView) -> str:
+    return f"{o.source_key}@{o.source_vintage}"
+
+
+def explain(session: Session, principal: Principal, *, country: str, year: str, indicator: str = "victims") -> list[PairExplanation]:
+    """One explanation per pair of sources reporting the indicator for the country and year (all vintages)."""
+    obs = find_observations(session, principal, country=country, indicator=indicator, period=str(year), all_vintages=True)
+    by_source: dict[str, list[ObservationView]] = {}
+    for o in obs:
+        by_source.setdefault(_label(o), []).append(o)
+    out = []
+    for a, b in combinations(sorted(by_source), 2):
+        oa, ob = by_source[a], by_source[b]
+        ca, cb = Concept.of(oa[0]), Concept.of(ob[0])
+        diffs = [{"aspect": k, "detail": v} for k, v in differences(ca, cb)]
+        ba, bb = _breakdowns(oa), _breakdowns(ob)
+        if ba != bb:
+            diffs.append({"aspect": "breakdown", "detail": f"{', '.join(sorted(ba)) or 'totals only'} vs "
+                                                          f"{', '.join(sorted(bb)) or 'totals only'}"})
+        ta, tb = _total(oa), _total(ob)
+        evidence = []
+        data_diff = False
+        if ta is None or tb is None:
+            detail = "no comparable total in one of the sources"
+        elif ta.high < tb.low or tb.high < ta.low:
+            data_diff = True
+            gap = min(abs(tb.low - ta.high), abs(ta.low - tb.high))
+            detail = f"totals {ta} vs {tb}: at least {gap:g} apart"
+            evidence.append(detail)
+        else:
+            detail = f"totals {ta} vs {tb}: consistent (within censoring)"
+        # Align on common breakdown cells: do the sources agree where they describe the same sub-population?
+        common = {(o.sex, o.age_group, o.citizenship, o.exploitation) for o in oa} & \
+                 {(o.sex, o.age_group, o.citizenship, o.exploitation) for o in ob}
+        for cell in sorted(common - {TOTAL}):
+            va = next((o.value for o in oa if (o.sex, o.age_group, o.citizenship, o.exploitation) == cell), None)
+            vb = next((o.value for o in ob if (o.sex, o.age_group, o.citizenship, o.exploitation) == cell), None)
+            if va is not None and vb is not None and va != vb:
+                evidence.append(f"{'/'.join(c for c in cell if c != 'total')}: {va:g} vs {vb:g}")
+                data_diff = True
+        revision = oa[0].source_key == ob[0].source_key
+        concept = bool(diffs)
+        verdict = "both" if concept and data_diff else "different concepts" if concept else \
+            "different data" if data_diff else "consistent"
+        if revision and data_diff and not concept:
+            evidence.insert(0, "same source, another vintage: a revision of the data, not a change of concept")
+        out.append(PairExplanation(a, b, verdict, diffs, str(ta) if ta else None, str(tb) if tb else None, detail,
+                                   revision, evidence))
+    return out
