@@ -6,8 +6,11 @@ import math
 
 import pytest
 
+from palermo.auth.roles import Principal
+from palermo.db import Database
 from palermo.estimation import CaptureHistories, estimate_population
-from palermo.estimation.source import identified_and_estimated_text, result_text, source_notes
+from palermo.estimation.source import (country_estimate_text, identified_and_estimated_text, record_estimate,
+                                       result_text, source_notes)
 from tests.conftest import EXTERNAL
 
 
@@ -27,3 +30,29 @@ def test_result_text_and_notes_name_the_lists_and_method() -> None:
     assert result_text(r).startswith("2,744 identified; estimated total ")
     notes = source_notes(r)
     assert "LA, NG, PF, GO, GP, NCA" in notes and "Poisson log-linear" in notes and "pvalue" in notes
+
+
+def test_estimate_enters_statistics_as_its_own_source_beside_the_identified_count(db: Database,
+                                                                                  system: Principal) -> None:
+    from palermo.auth import accounts
+    from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
+    from palermo.statistics.query import find_observations
+
+    r = estimate_population(CaptureHistories.from_csv(EXTERNAL / "mse-multiple-lists" / "UKdat.csv"), criterion="pvalue")
+    with db.session() as s:
+        org = accounts.create_organisation(s, system, name="Home Office", short_name="HO", org_type="ministry",
+                                           country="GBR")
+        analyst = Principal(None, "analyst", org.id, frozenset({"analyst"}))
+        record_observations(s, analyst, SourceSpec(key="nca-2013", name="NCA strategic assessment", source_type="police",
+                                                   stage="identified", counting_unit="persons",
+                                                   legal_definition="national"),
+                            [ObservationSpec(indicator="victims", country="GBR", period="2013", value=2744)])
+        for _ in range(2):  # recording again replaces the estimate, it does not add a second one
+            src = record_estimate(s, analyst, r, key="uk-mse-2013", name="UK MSE 2013", country="GBR", period="2013",
+                                  coverage="UK; six lists of the 2013 strategic assessment")
+        assert (src.source_type, src.stage, src.method) == ("estimate", "estimated", "MSE")
+        assert "LA, NG, PF, GO, GP, NCA" in src.notes
+        views = find_observations(s, analyst, country="GBR", indicator="victims", period="2013")
+        assert sorted((v.stage, v.source_type) for v in views) == [("estimated", "estimate"), ("identified", "police")]
+        text = country_estimate_text(s, analyst, "GBR")
+        assert text == "2,744 identified; estimated total 10,000 – 14,000"
