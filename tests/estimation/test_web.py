@@ -113,3 +113,19 @@ def test_api_accepts_csv_and_json(sqlite_db: Database, tmp_path: Path) -> None:
     assert costly.status_code == 422 and "too much work for a web request" in costly.json()["message"]
     tables = client.get("/api/v1/estimates/tables", headers=headers).json()
     assert {t["name"] for t in tables} == {"Western private", "Western hub overlap"}
+
+
+def test_record_a_tables_estimate_as_a_statistics_source(sqlite_db: Database, tmp_path: Path) -> None:
+    from palermo.statistics.query import find_observations
+
+    ids = _world(sqlite_db)
+    client = client_for(make_settings(tmp_path, sqlite_db), sqlite_db)
+    login(client, "ana", PASSWORD)
+    page = client.get(f"/statistics/estimates?table={ids['private']}&criterion=bic")
+    assert 'id="record-source"' in page.text
+    r = client.post(f"/statistics/estimates/{ids['private']}/source",
+                    data={"csrf_token": csrf(client), "criterion": "bic", "bootstrap": "0", "merge": ""})
+    assert r.status_code == 200 and "Recorded as an estimate source: 345 identified; estimated total" in r.text
+    with sqlite_db.session() as s:
+        views = find_observations(s, Principal.system(), country="USA", stage="estimated")
+        assert len(views) == 1 and views[0].source_type == "estimate" and views[0].period == "2016"
