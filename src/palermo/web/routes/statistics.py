@@ -2,7 +2,147 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from palermo.auth.roles import Principal
+from palermo.countries import name as country_name
+from palermo.statistics.charts import funnel_rows, funnel_spec
+from palermo.statistics.comparability import Concept, share
+from palermo.statistics.divergence import explain
+from palermo.statistics.exports import rows_for_export
+from palermo.statistics.freshness import source_status, stale
+from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
+from palermo.statistics.query import find_observations
+from palermo.web.deps import api_principal, db_session, get_settings, page_principal
+from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(tags=["statistics"])
+api = APIRouter(tags=["statistics"], prefix="/statistics")
+
+
+def _countries(s: Session, principal: Principal) -> list[str]:
+    return sorted({o.country for o in find_observations(s, principal)})
+
+
+@pages.get("/statistics")
+def statistics_home(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    return render(request, "statistics/index.html", {"title": "Statistics", "active": "statistics",
+                                                     "sources": source_status(s, principal), "countries": _countries(s, principal),
+                                                     "name": country_name})
+
+
+def _estimate_line(s: Session, principal: Principal, country: str) -> str | None:
+    try:
+        from palermo.estimation.source import country_estimate_text
+    except ImportError:
+        return None
+    return country_estimate_text(s, principal, country)
+
+
+@pages.get("/statistics/country/{country}")
+def country_profile(request: Request, country: str, year: str | None = None, principal: Principal = Depends(page_principal),
+                    s: Session = Depends(db_session)) -> Response:
+    country = country.upper()[:3]
+    obs = find_observations(s, principal, country=country)
+    years = sorted({o.period for o in obs})
+    # By default the most recent year that the most sources report on: where comparison is possible.
+    by_year = {y: len({o.source_key for o in obs if o.period == y}) for y in years}
+    year = year or (max(years, key=lambda y: (by_year[y], y)) if years else str(date.today().year - 1))
+    this_year = [o for o in obs if o.period == year]
+    police = next((o for o in this_year if o.source_type == "police" and o.indicator == "victims"), None)
+    rows = funnel_rows(this_year, Concept.of(police) if police else None)
+    victims = [o for o in this_year if o.indicator == "victims" and (o.sex, o.age_group, o.citizenship, o.exploitation) == ("total",) * 4]
+    shares = []
+    for o in victims:
+        female = next((x for x in this_year if x.source_key == o.source_key and x.indicator == "victims" and x.sex == "female"
+                       and (x.age_group, x.citizenship, x.exploitation) == ("total",) * 3), None)
+        if female and female.value is not None and o.value:
+            shares.append((o.source_key, str(share(female.value, o.value))))
+    return render(request, "statistics/country.html", {
+        "title": f"{country_name(country)}: profile", "active": "statistics", "country": country, "cname": country_name(country),
+        "year": year, "years": years, "chart": funnel_spec(rows, f"Justice funnel, {country_name(country)} {year}"),
+        "rows": rows, "pairs": explain(s, principal, country=country, year=year), "shares": shares,
+        "estimate": _estimate_line(s, principal, country)})
+
+
+@pages.get("/statistics/data")
+def data_table(request: Request, country: str | None = Query(None, max_length=3), indicator: str | None = Query(None, max_length=40),
+               public: bool = False, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    internal = principal.has("analyst", "data_owner") and not public
+    rows = rows_for_export(s, principal, public=not internal, threshold=get_settings(request).small_count_threshold,
+                           country=country.upper() if country else None, indicator=indicator)
+    return render(request, "statistics/data.html", {"title": "Data", "active": "statistics", "rows": rows[:1000],
+                                                    "total": len(rows), "internal": internal, "country": country or "",
+                                                    "indicator": indicator or ""})
+
+
+# ------------------------------------------------------------------ API
+class SourceIn(BaseModel):
+    key: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=300)
+    source_type: str
+    stage: str
+    counting_unit: str
+    legal_definition: str = Field(max_length=300)
+    coverage: str = Field("national", max_length=300)
+    update_schedule: str = "annual"
+    vintage: str = Field("1", max_length=40)
+    public: bool = True
+
+
+class ObservationIn(BaseModel):
+    indicator: str
+    country: str = Field(max_length=60)
+    period: str = Field(max_length=10)
+    sex: str = "total"
+    age_group: str = "total"
+    citizenship: str = "total"
+    exploitation: str = "total"
+    value: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    flags: list[str] = []
+
+
+class ObservationsIn(BaseModel):
+    source: SourceIn
+    observations: list[ObservationIn] = Field(min_length=1, max_length=100_000)
+
+
+@api.get("/sources")
+def api_sources(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    return [asdict(x) for x in source_status(s, principal)]
+
+
+@api.get("/stale")
+def api_stale(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    return [asdict(x) for x in stale(s, principal)]
+
+
+@api.get("/observations")
+def api_observations(request: Request, country: str | None = Query(None, max_length=3), indicator: str | None = Query(None, max_length=40),
+                     public: bool = False, principal: Principal = Depends(api_principal),
+                     s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    internal = principal.has("analyst", "data_owner") and not public
+    return rows_for_export(s, principal, public=not internal, threshold=get_settings(request).small_count_threshold,
+                           country=country.upper() if country else None, indicator=indicator)
+
+
+@api.get("/explain")
+def api_explain(country: str = Query(..., max_length=3), year: str = Query(..., max_length=10), indicator: str = Query("victims", max_length=40),
+                principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    return [p.to_dict() for p in explain(s, principal, country=country.upper(), year=year, indicator=indicator)]
+
+
+@api.post("/observations", status_code=201)
+def api_add(body: ObservationsIn, principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, Any]:
+    src = record_observations(s, principal, SourceSpec(**body.source.model_dump()),
+                              [ObservationSpec(**{**o.model_dump(), "flags": set(o.flags)}) for o in body.observations])
+    return {"source": src.key, "vintage": src.vintage, "observations": len(body.observations)}

@@ -1,0 +1,45 @@
+"""Vega-Lite specs for the statistics pages: the justice funnel per source, never stacking different concepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from palermo.statistics.comparability import Concept
+from palermo.statistics.query import ObservationView
+
+FUNNEL = ["detected", "signalled", "identified", "presumed", "registered", "assisted", "estimated", "suspects",
+          "prosecuted", "convicted"]
+
+
+def funnel_rows(obs: list[ObservationView], reference: Concept | None) -> list[dict[str, Any]]:
+    rows = []
+    for o in obs:
+        if (o.sex, o.age_group, o.citizenship, o.exploitation) != ("total",) * 4:
+            continue
+        c = Concept.of(o)
+        value = o.value if o.value is not None else o.upper
+        if value is None:
+            continue
+        comparable = reference is None or (c.stage == reference.stage and c.unit == reference.unit
+                                           and c.definition == reference.definition)
+        rows.append({"source": f"{o.source_key} ({o.source_type})", "stage": c.stage, "unit": o.counting_unit,
+                     "value": value, "flags": ", ".join(sorted(o.flags)),
+                     "comparison": "comparable with the reference" if comparable else "different concept: do not add or compare"})
+    return rows
+
+
+def funnel_spec(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": title, "width": "container",
+        "data": {"values": rows},
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "y": {"field": "source", "type": "nominal", "title": None},
+            "x": {"field": "value", "type": "quantitative", "title": "count (each bar its own concept)"},
+            "color": {"field": "stage", "type": "nominal", "sort": FUNNEL, "title": "stage",
+                      "scale": {"domain": [s for s in FUNNEL if s in {r['stage'] for r in rows}]}},
+            "opacity": {"field": "comparison", "type": "nominal", "title": "vs the first police source",
+                        "scale": {"domain": ["comparable with the reference", "different concept: do not add or compare"],
+                                  "range": [1, 0.35]}},
+        },
+    }
