@@ -97,6 +97,13 @@ def _aggregate(specs: list[ObservationSpec]) -> list[ObservationSpec]:
     return out
 
 
+# Category sets that cover a dimension: only then must the parts add up to the total (a lone "child"
+# row is a partial breakdown, not an inconsistency). Parts can never exceed the total, complete or not.
+COMPLETE = {"sex": [("female", "male")], "age_group": [("child", "adult")],
+            "citizenship": [("nationals", "foreign"), ("nationals", "eu", "non_eu")],
+            "exploitation": [("sexual", "labour", "other")]}
+
+
 def _check_totals(specs: list[ObservationSpec], report: ImportReport) -> None:
     """Breakdowns that do not add up to their total are kept, flagged, and reported with the gap."""
     totals = {(s.indicator, s.country, s.period): s for s in specs
@@ -113,7 +120,8 @@ def _check_totals(specs: list[ObservationSpec], report: ImportReport) -> None:
             continue
         lo = sum(i.value if i.value is not None else (i.lower or 0) for i in items)
         hi = sum(i.value if i.value is not None else (i.upper or 0) for i in items)
-        if not lo <= (total.value or 0) <= hi and (total.value or 0) > hi:
+        complete = any(set(c) <= {getattr(i, dim) for i in items} for c in COMPLETE.get(dim, []))
+        if complete and (total.value or 0) > hi:
             gap = (total.value or 0) - hi
             for i in items:
                 i.flags = i.flags | {"inconsistent"}
@@ -127,13 +135,22 @@ def _check_totals(specs: list[ObservationSpec], report: ImportReport) -> None:
 
 
 def store(session: Session, actor: Principal, source: SourceSpec, specs: list[ObservationSpec], report: ImportReport,
-          problems: list[Problem], origin: str) -> ImportReport:
-    """Validate everything, then write everything (or nothing)."""
+          problems: list[Problem], origin: str, *, negative_adjustments: bool = False) -> ImportReport:
+    """Validate everything, then write everything (or nothing).
+
+    ``negative_adjustments``: the source publishes corrections as negative rows (the FBI's UCR does);
+    they are allowed on input but every harmonised cell must still be a count (>= 0) after summing.
+    """
     actor.require("analyst", "data_owner", "admin", action="import statistics")
-    problems = problems + [p for s in specs for p in validate_observation(s)]
+    problems = problems + [p for s in specs for p in validate_observation(s)
+                           if not (negative_adjustments and p.reason == "negative count")]
     if problems:
         raise ImportRejected(f"{len(problems)} problem(s) in {origin}; nothing was imported", problems)
     specs = _aggregate(specs)
+    negative = [Problem(f"cell sums to a negative count after adjustments ({s.mapping[:80]})", line=s.line, field="value",
+                        value=s.value) for s in specs if s.value is not None and s.value < 0]
+    if negative:
+        raise ImportRejected(f"{len(negative)} negative cell(s) in {origin}; nothing was imported", negative)
     _check_totals(specs, report)
     src = ensure_source(session, actor, source)
     rows = [row_of(s) for s in specs]
@@ -197,8 +214,11 @@ def import_glotip(session: Session, actor: Principal, path: Path, *, key: str = 
                 report.skipped.get("breakdown by country of repatriation (not a harmonised breakdown)", 0) + 1
             continue
         code = (r["Iso3_code"] or "").strip()
-        if not code:
-            report.skipped["no ISO code (territory or regional row)"] = report.skipped.get("no ISO code (territory or regional row)", 0) + 1
+        if not code or iso3(code) is None:
+            # Regional and sub-regional totals share the table with countries (GLOTIP 2023 codes them
+            # e.g. "CAR"); they are aggregates of other rows, reported here and not imported.
+            why = f"not a country: regional or territory row ({code or 'no code'}: {(r.get('Country') or '').strip()})"
+            report.skipped[why] = report.skipped.get(why, 0) + 1
             continue
         indicator = GLOTIP_INDICATORS.get((r["Indicator"] or "").strip())
         if indicator is None:
@@ -271,7 +291,8 @@ def import_mapped(session: Session, actor: Principal, path: Path, mapping: dict[
                                      parsed.value, parsed.flags, parsed.lower, parsed.upper, None, 0,
                                      " / ".join(f"{c}={r.get(c)}" for c in cols.values() if c != cols.get("value"))[:300], n))
     spec = SourceSpec(**{k: v for k, v in src.items() if k in SourceSpec.__dataclass_fields__})
-    return store(session, actor, spec, specs, report, problems, str(path))
+    return store(session, actor, spec, specs, report, problems, str(path),
+                 negative_adjustments=mapping.get("negative_values") == "adjustments")
 
 
 # ------------------------------------------------------------------ IOM CTDC victim-level
