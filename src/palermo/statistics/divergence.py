@@ -88,7 +88,6 @@ def explain(session: Session, principal: Principal, *, country: str, year: str, 
             data_diff = True
             gap = min(abs(tb.low - ta.high), abs(ta.low - tb.high))
             detail = f"totals {ta} vs {tb}: at least {gap:g} apart"
-            evidence.append(detail)
         else:
             detail = f"totals {ta} vs {tb}: consistent (within censoring)"
         # Align on common breakdown cells: do the sources agree where they describe the same sub-population?
