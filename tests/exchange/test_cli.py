@@ -1,0 +1,46 @@
+"""`palermo exchange …` on the demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from palermo.cli import app
+from palermo.db import Database
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(sqlite_demo_db: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
+    monkeypatch.setenv("PALERMO_DATABASE_URL", sqlite_demo_db.url)
+    return sqlite_demo_db
+
+
+def test_check_routes_requests_import(env: Database, tmp_path: Path) -> None:
+    r = runner.invoke(app, ["exchange", "check", "--from", "NL-POL", "--to", "EUROPOL", "--category", "hit_no_hit",
+                            "--purpose", "investigation", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["agreement_ref"] == "EU-OPS-NL"
+    r = runner.invoke(app, ["exchange", "check", "--from", "MTX", "--to", "NL-POL", "--category", "personal_data_suspects",
+                            "--purpose", "investigation"])
+    assert r.exit_code == 1 and "does not cover personal data of suspects" in r.output
+    r = runner.invoke(app, ["exchange", "routes", "--from", "NG-NAPTIP", "--to", "EUROPOL", "--category", "hit_no_hit",
+                            "--purpose", "investigation", "--json"])
+    assert r.exit_code == 0 and [h["to_org"] for h in json.loads(r.stdout)[0]["hops"]] == ["UK-NCA", "EUROPOL"]
+    r = runner.invoke(app, ["exchange", "requests", "--org", "UK-NCA", "--json"])
+    body = json.loads(r.stdout)
+    assert body["received"][0]["status"] == "refused" and body["dashboard"]["received"]["refusal_reasons"]
+    good = tmp_path / "a.yaml"
+    good.write_text("- reference: NEW-1\n  title: t\n  type: mou\n  status: in_force\n  parties: [IT-POL, ES-POL]\n"
+                    "  categories: [hit_no_hit]\n  purposes: [investigation]\n  valid_from: 2024-01-01\n")
+    assert runner.invoke(app, ["exchange", "import", str(good)]).exit_code == 0
+    bad = tmp_path / "b.csv"
+    bad.write_text("reference,title,type,status,parties,categories,purposes,valid_from,valid_to\n"
+                   "B-1,t,mou,in_force,IT-POL;NOBODY,hit_no_hit,investigation,2024-01-01,2023-01-01\n")
+    r = runner.invoke(app, ["exchange", "import", str(bad)])
+    assert r.exit_code == 1 and "NOBODY" in r.output and "valid_to" in r.output
+    r = runner.invoke(app, ["exchange", "agreements", "--json"])
+    assert "NEW-1" in r.output and "B-1" not in r.output
