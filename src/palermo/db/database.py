@@ -55,8 +55,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     try:
         if backend == "sqlite":
-            engine = create_engine(parsed, connect_args={"timeout": 30, "isolation_level": None},
-                                   **{"pool_size": 20, "max_overflow": 40, **kwargs})
+            in_memory = parsed.database in (None, "", ":memory:")  # a single shared connection, no pool sizing
+            pool = {} if in_memory else {"pool_size": 20, "max_overflow": 40}
+            engine = create_engine(parsed, connect_args={"timeout": 30, "isolation_level": None}, **{**pool, **kwargs})
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         else:

@@ -28,7 +28,7 @@ api = APIRouter(tags=["exchange"], prefix="/exchange")
 
 
 @pages.get("/exchange")
-def exchange_home() -> Response:
+def exchange_home(principal: Principal = Depends(page_principal)) -> Response:
     return RedirectResponse("/exchange/agreements", status_code=303)
 
 
