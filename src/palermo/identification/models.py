@@ -1,0 +1,47 @@
+"""Saved screenings (pseudonymised: no name, a random reference) and NGO case summaries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from palermo.db.base import Base, utcnow
+from palermo.db.types import UTCDateTime
+
+
+class Screening(Base):
+    __tablename__ = "ident_screening"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    referred_to: Mapped[list[int]] = mapped_column(JSON, default=list)  # organisations that may read it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+    catalogue_version: Mapped[str] = mapped_column(String(20))
+    lang: Mapped[str] = mapped_column(String(2))
+    age_group: Mapped[str] = mapped_column(String(10))
+    conclusion: Mapped[str] = mapped_column(String(40), index=True)
+    case: Mapped[dict] = mapped_column(JSON)  # the validated case: indicators, evidence notes, journey facts; no name
+
+
+class NgoCase(Base):
+    """An anonymised case summary (HTCDS-aligned fields only) that counts into the statistics."""
+
+    __tablename__ = "ident_ngo_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    country: Mapped[str] = mapped_column(String(3))  # where the person was identified
+    gender: Mapped[str] = mapped_column(String(30))  # prs_Gender
+    age_group: Mapped[str] = mapped_column(String(10))
+    citizenship: Mapped[str | None] = mapped_column(String(3))
+    exploitation: Mapped[str] = mapped_column(String(40))  # vic_TypeOfExploitation
+    status: Mapped[str] = mapped_column(String(20))  # vic_TraffickingStatus: Possible / Actual
+    screening_reference: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text, default="")

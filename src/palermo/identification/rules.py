@@ -1,0 +1,93 @@
+"""The ILO/EC combination rule: when is a dimension positive, and what do the dimensions add up to.
+
+Source: ILO and European Commission, *Operational indicators of trafficking in human beings*
+(Delphi survey, first published March 2009, revised September 2009), section on how the
+indicators are combined:
+
+* a **dimension** is positive with at least two strong indicators, or one strong indicator and one
+  medium or weak indicator, or three medium indicators, or two medium and one weak indicator;
+* an **adult** is assessed as a victim of trafficking for the list's form of exploitation when a
+  recruitment dimension (1 deceptive, 2 coercive or 3 abuse of vulnerability) is positive AND the
+  exploitation dimension (4) is positive AND a destination dimension (5 coercion or 6 abuse of
+  vulnerability) is positive;
+* for a **child** the means (deception, coercion, abuse of vulnerability) are not needed (Trafficking
+  Protocol art. 3(c)). Palermo's reading: a child is assessed as a victim when the exploitation
+  dimension (4) is positive; the act (recruitment, transport, harbouring or receipt) is taken as
+  given whenever another person holds the child in exploitation. The other dimensions are still
+  reported, because they matter for protection and investigation.
+
+Everything here is a pure function of counts, so it is deterministic and monotone: observing one
+more indicator can only keep or raise a dimension, a list assessment and the overall level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Assessment levels, ordered: a higher index is a stronger indication.
+NOT_INDICATED = "not_indicated"
+POSSIBLE = "possible"
+INDICATED = "indicated"
+LEVELS = (NOT_INDICATED, POSSIBLE, INDICATED)
+
+RECRUITMENT_DIMENSIONS = ("deceptive_recruitment", "coercive_recruitment", "vulnerability_recruitment")
+EXPLOITATION_DIMENSION = "exploitation"
+DESTINATION_DIMENSIONS = ("coercion_destination", "vulnerability_destination")
+
+
+@dataclass(frozen=True)
+class Counts:
+    strong: int = 0
+    medium: int = 0
+    weak: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.strong + self.medium + self.weak
+
+
+def dimension_positive(c: Counts) -> bool:
+    """The ILO/EC rule for one dimension (see module docstring)."""
+    return (c.strong >= 2
+            or (c.strong >= 1 and c.medium + c.weak >= 1)
+            or c.medium >= 3
+            or (c.medium >= 2 and c.weak >= 1))
+
+
+def list_level(age: str, positive: dict[str, bool], any_strong: bool) -> str:
+    """Assessment for one list from its positive dimensions.
+
+    ``indicated`` when the combination rule is met; ``possible`` when at least one dimension is
+    positive or a strong indicator was observed (something points to trafficking but the rule is
+    not met yet); ``not_indicated`` otherwise.
+    """
+    if rule_met(age, positive):
+        return INDICATED
+    if any(positive.values()) or any_strong:
+        return POSSIBLE
+    return NOT_INDICATED
+
+
+def rule_met(age: str, positive: dict[str, bool]) -> bool:
+    exploitation = positive.get(EXPLOITATION_DIMENSION, False)
+    if age == "child":
+        return exploitation
+    recruitment = any(positive.get(d, False) for d in RECRUITMENT_DIMENSIONS)
+    destination = any(positive.get(d, False) for d in DESTINATION_DIMENSIONS)
+    return recruitment and exploitation and destination
+
+
+def missing_elements(age: str, positive: dict[str, bool]) -> list[str]:
+    """Which groups of dimensions the rule still needs: 'recruitment', 'exploitation', 'destination'."""
+    missing = []
+    if age != "child" and not any(positive.get(d, False) for d in RECRUITMENT_DIMENSIONS):
+        missing.append("recruitment")
+    if not positive.get(EXPLOITATION_DIMENSION, False):
+        missing.append("exploitation")
+    if age != "child" and not any(positive.get(d, False) for d in DESTINATION_DIMENSIONS):
+        missing.append("destination")
+    return missing
+
+
+def max_level(levels: list[str]) -> str:
+    return max(levels, key=LEVELS.index) if levels else NOT_INDICATED

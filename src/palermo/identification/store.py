@@ -1,0 +1,167 @@
+"""Saving screenings (pseudonymised, audited, visible to the screening organisation and those it refers
+to) and the NGO channel: anonymised case summaries that count into the statistics as presumed or
+identified victims, with the NGO as source."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from palermo.auth import audit
+from palermo.auth.accounts import get_organisation, normalise_country
+from palermo.auth.models import Organisation
+from palermo.auth.roles import Principal
+from palermo.errors import NotFound, PermissionDenied, Problem, ValidationError
+from palermo.identification.models import NgoCase, Screening
+from palermo.identification.screening import ScreeningResult, screen
+
+LEGAL_BASIS = "identification and protection of presumed victims of trafficking (screening)"
+GENDER = {"Feminine": "female", "Masculine": "male", "TransgenderFeminine": "other", "TransgenderMasculine": "other",
+          "NonConforming": "other", "NonSpecifiedUnknown": "unknown"}
+EXPLOITATION = {"SexualExploitation": "sexual", "ForcedLabour": "labour", "ChildLabour": "labour", "Servitude": "labour",
+                "ForcedMarriage": "marriage", "OrganRemoval": "organs", "ForcedBegging": "begging",
+                "ForcedCriminality": "criminality", "ForcedMilitaryByNonStateActors": "other", "ForcedAdoption": "other",
+                "Surrogacy": "other", "Other": "other"}
+STATUS_STAGE = {"Possible": "presumed", "Actual": "identified"}
+
+
+def save_screening(session: Session, actor: Principal, data: dict[str, Any], *, lang: str = "en",
+                   referred_to: list[str] | None = None) -> tuple[Screening, ScreeningResult]:
+    """Screen and keep the result under a random reference; nothing is stored if the input is invalid."""
+    actor.require("officer", "analyst", action="record screenings (front-line officers and case workers)")
+    if actor.organisation_id is None:
+        raise ValidationError("screenings belong to an organisation; use an account of the screening organisation")
+    result = screen(data, lang=lang)
+    targets = [get_organisation(session, r).id for r in (referred_to or [])]
+    row = Screening(reference="scr-" + secrets.token_hex(6), organisation_id=actor.organisation_id, referred_to=targets,
+                    created_by=actor.username, catalogue_version=result.catalogue_version, lang=result.lang,
+                    age_group=result.age_group, conclusion=result.conclusion, case=result.to_dict()["case"])
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "identification.screening.save", "ident_screening", row.reference,
+                 legal_basis=LEGAL_BASIS, details={"conclusion": result.conclusion, "referred_to": targets})
+    return row, result
+
+
+def _visible(row: Screening, actor: Principal) -> bool:
+    return actor.is_system or row.organisation_id == actor.organisation_id or actor.organisation_id in (row.referred_to or [])
+
+
+def get_screening(session: Session, actor: Principal, reference: str, *, lang: str | None = None) -> tuple[Screening, ScreeningResult]:
+    row = session.execute(select(Screening).where(Screening.reference == reference)).scalar_one_or_none()
+    if row is None or not _visible(row, actor):
+        raise NotFound(f"no screening {reference!r} visible to your organisation")
+    audit.record(session, actor, "identification.screening.read", "ident_screening", row.reference, legal_basis=LEGAL_BASIS)
+    return row, screen(row.case, lang=lang or row.lang)
+
+
+def list_screenings(session: Session, actor: Principal) -> list[Screening]:
+    rows = session.execute(select(Screening).order_by(Screening.created_at.desc())).scalars()
+    return [r for r in rows if _visible(r, actor)]
+
+
+@dataclass
+class CaseSummary:
+    year: int
+    country: str
+    gender: str
+    age_group: str
+    exploitation: str
+    status: str
+    citizenship: str | None = None
+    screening_reference: str | None = None
+
+
+def validate_case(c: dict[str, Any], n: int) -> tuple[CaseSummary | None, list[Problem]]:
+    p = []
+    if c.get("prs_Gender") not in GENDER:
+        p.append(Problem(f"prs_Gender must be one of {', '.join(GENDER)}", line=n, field="prs_Gender", value=c.get("prs_Gender")))
+    if c.get("age_group") not in ("child", "adult", "unknown"):
+        p.append(Problem("age_group must be child, adult or unknown", line=n, field="age_group", value=c.get("age_group")))
+    if c.get("vic_TypeOfExploitation") not in EXPLOITATION:
+        p.append(Problem(f"vic_TypeOfExploitation must be one of {', '.join(EXPLOITATION)}", line=n,
+                         field="vic_TypeOfExploitation", value=c.get("vic_TypeOfExploitation")))
+    if c.get("vic_TraffickingStatus") not in STATUS_STAGE:
+        p.append(Problem("vic_TraffickingStatus must be Possible or Actual (NotAVictimOfTrafficking is not counted)", line=n,
+                         field="vic_TraffickingStatus", value=c.get("vic_TraffickingStatus")))
+    year = c.get("year")
+    if not isinstance(year, int) or not 1990 <= year <= 2100:
+        p.append(Problem("year must be a year such as 2025", line=n, field="year", value=year))
+    country = citizenship = None
+    for key in ("country", "prs_Citizenship"):
+        value = c.get(key)
+        if value in (None, "") and key == "prs_Citizenship":
+            continue
+        try:
+            code = normalise_country(str(value), field=key)
+        except ValidationError as exc:
+            p.extend(Problem(x.reason, line=n, field=key, value=value) for x in exc.problems)
+            continue
+        if key == "country":
+            country = code
+        else:
+            citizenship = code
+    names = [k for k in c if k in ("prs_FirstName", "prs_SecondName", "prs_Birthdate", "prs_IdentityNumber", "name")]
+    if names:
+        p.append(Problem("case summaries are anonymised: remove direct identifiers", line=n, field=",".join(names)))
+    if p or country is None:
+        return None, p
+    return CaseSummary(year, country, c["prs_Gender"], c["age_group"], c["vic_TypeOfExploitation"], c["vic_TraffickingStatus"],
+                       citizenship, c.get("screening_reference")), p
+
+
+def submit_cases(session: Session, actor: Principal, cases: list[dict[str, Any]]) -> int:
+    """An NGO submits anonymised case summaries; its statistics sources are recomputed from all of them."""
+    actor.require("officer", "analyst", action="submit case summaries")
+    org = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+    if org is None or org.org_type != "ngo":
+        raise PermissionDenied("the NGO channel is for non-governmental organisations")
+    parsed, problems = [], []
+    for n, c in enumerate(cases, 1):
+        s, p = validate_case(c if isinstance(c, dict) else {}, n)
+        problems += p
+        if s:
+            parsed.append(s)
+    if problems:
+        raise ValidationError(f"{len(problems)} problem(s) in the case summaries; nothing was stored", problems)
+    for s in parsed:
+        session.add(NgoCase(organisation_id=org.id, year=s.year, country=s.country, gender=s.gender, age_group=s.age_group,
+                            citizenship=s.citizenship, exploitation=s.exploitation, status=s.status,
+                            screening_reference=s.screening_reference, created_by=actor.username))
+    session.flush()
+    _publish(session, actor, org)
+    audit.record(session, actor, "identification.cases.submit", "organisation", org.id, legal_basis=LEGAL_BASIS,
+                 details={"cases": len(parsed)})
+    return len(parsed)
+
+
+def _publish(session: Session, actor: Principal, org: Organisation) -> None:
+    """Counts by sex, age group, citizenship group and form of exploitation, as the NGO's own sources."""
+    from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
+
+    rows = list(session.execute(select(NgoCase).where(NgoCase.organisation_id == org.id)).scalars())
+    for status, stage in STATUS_STAGE.items():
+        mine = [r for r in rows if r.status == status]
+        if not mine:
+            continue
+        counts: Counter[tuple[str, str, str, str, str, str]] = Counter()
+        for r in mine:
+            sex, ex = GENDER[r.gender], EXPLOITATION[r.exploitation]
+            cit = "unknown" if r.citizenship is None else ("nationals" if r.citizenship == r.country else "foreign")
+            y = str(r.year)
+            for key in ((r.country, y, "total", "total", "total", "total"), (r.country, y, sex, "total", "total", "total"),
+                        (r.country, y, "total", r.age_group, "total", "total"), (r.country, y, "total", "total", cit, "total"),
+                        (r.country, y, "total", "total", "total", ex)):
+                counts[key] += 1
+        obs = [ObservationSpec("victims", c, y, sex=s, age_group=a, citizenship=ci, exploitation=e, value=float(v),
+                               mapping="NGO case summaries (HTCDS)") for (c, y, s, a, ci, e), v in sorted(counts.items())]
+        spec = SourceSpec(key=f"ngo-cases-{org.short_name.lower()}-{stage}", name=f"{org.name}: {stage} victims (case summaries)",
+                          source_type="ngo", stage=stage, counting_unit="persons",
+                          legal_definition="Palermo Protocol, art. 3 (as assessed by the NGO)", coverage="persons assisted by the NGO",
+                          owner_org_id=org.id, update_schedule="quarterly")
+        record_observations(session, actor, spec, obs)
