@@ -56,6 +56,11 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/exchange/agreements"): ANY, ("GET", "/api/v1/exchange/check"): ANY, ("GET", "/api/v1/exchange/routes"): ANY,
     ("GET", "/api/v1/exchange/requests"): ANY, ("POST", "/api/v1/exchange/requests"): frozenset({"officer", "analyst", "data_owner"}),
     ("POST", "/api/v1/exchange/requests/{reference}/answer"): frozenset({"data_owner"}),
+    # identification
+    ("GET", "/identification"): ANY, ("POST", "/identification/screen"): frozenset({"officer", "analyst"}),
+    ("GET", "/identification/screenings/{reference}"): ANY, ("GET", "/identification/handbooks"): ANY,
+    ("GET", "/api/v1/identification/catalogue"): ANY, ("GET", "/api/v1/identification/handbooks"): ANY,
+    ("POST", "/api/v1/identification/screen"): ANY, ("POST", "/api/v1/identification/cases"): frozenset({"officer", "analyst"}),
     # coordination
     ("GET", "/coordination"): ANY, ("GET", "/coordination/liaison"): ANY, ("GET", "/coordination/commitments"): ANY,
     ("POST", "/coordination/import"): frozenset({"analyst", "admin"}),
