@@ -46,7 +46,8 @@ PAGES = [("statistics", "/statistics", "#sources"), ("country-profile", "/statis
          ("agreements", "/exchange/agreements", "#agreement-graph svg"),
          ("routes", "/exchange/routes?from=NG-NAPTIP&to=EUROPOL&category=hit_no_hit&purpose=investigation", "#routes"),
          ("requests", "/exchange/requests", "h1"), ("coordination", "/coordination", "#activity-map svg"),
-         ("liaison", "/coordination/liaison", "#liaison-map svg"), ("commitments", "/coordination/commitments", "h1")]
+         ("liaison", "/coordination/liaison", "#liaison-map svg"), ("commitments", "/coordination/commitments", "h1"),
+         ("identification-es", "/identification?lang=es", "#screening-form"), ("handbooks", "/identification/handbooks", "#overlap")]
 
 
 def test_every_area_renders_with_its_charts(demo_server: LiveServer, page: tuple[object, Shots]) -> None:
@@ -61,3 +62,31 @@ def test_every_area_renders_with_its_charts(demo_server: LiveServer, page: tuple
         pg.goto(demo_server.url + path)  # type: ignore[attr-defined]
         pg.wait_for_selector(ready, timeout=20_000)  # type: ignore[attr-defined]
         shot(name)
+
+
+def test_front_line_screening_on_a_phone(demo_server: LiveServer, browser: object) -> None:
+    """An officer screens on a phone-sized screen, in French, without any name."""
+    from tests.web.conftest import OUTPUT
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # type: ignore[attr-defined]
+    pg = context.new_page()
+    shot = Shots(pg, OUTPUT / "test_front_line_screening_on_a_phone")
+    try:
+        pg.goto(demo_server.url + "/login")
+        pg.fill("#username", "gr.officer")
+        pg.fill("#password", "palermo-demo-2000")
+        pg.click("#login")
+        pg.goto(demo_server.url + "/identification?lang=fr")
+        pg.fill("#age", "15")
+        for iid in ("CD-DEBT", "EX-CHILDWORK", "EX-NOSCHOOL"):
+            pg.check(f"input[value='{iid}']")
+        shot("form")
+        pg.click("#screen")
+        pg.wait_for_selector("#conclusion")
+        assert pg.inner_text("#conclusion") == "traite indiquée"
+        assert "protection de l'enfance" in pg.inner_text("#next-steps")
+        width = pg.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, f"the page is {width}px wide on a 390px phone"
+        shot("result")
+    finally:
+        context.close()
