@@ -44,3 +44,9 @@ def test_check_routes_requests_import(env: Database, tmp_path: Path) -> None:
     assert r.exit_code == 1 and "NOBODY" in r.output and "valid_to" in r.output
     r = runner.invoke(app, ["exchange", "agreements", "--json"])
     assert "NEW-1" in r.output and "B-1" not in r.output
+
+
+def test_reminders_for_overdue_requests(env: Database) -> None:
+    r = runner.invoke(app, ["exchange", "remind", "--json"])
+    due = json.loads(r.stdout)
+    assert r.exit_code == 0 and any(d["overdue"] and d["owner"] == "NL-POL" for d in due)

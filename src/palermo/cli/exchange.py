@@ -113,6 +113,24 @@ def requests_cmd(org: str = typer.Option(..., "--org", help="Organisation whose 
                           + (" [red]OVERDUE[/]" if r["overdue"] else ""))
 
 
+@app.command("remind")
+@handle_errors
+def remind(as_json: bool = JSON) -> None:
+    """Remind data owners of pending requests due within 5 days or overdue (run daily, e.g. from cron)."""
+    from palermo.exchange.requests import is_overdue, org_name, send_reminders
+
+    with database().session() as s:
+        due = send_reminders(s, cli_principal())
+        rows = [{"reference": r.reference, "owner": org_name(s, r.owner_org_id), "deadline": r.deadline,
+                 "overdue": is_overdue(r)} for r in due]
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        console.print(f"{r['reference']} → {r['owner']}: due {r['deadline']}" + (" [red]OVERDUE[/]" if r["overdue"] else ""))
+    console.print(f"{len(rows)} reminder(s) sent")
+
+
 @app.command("import")
 @handle_errors
 def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Agreements as YAML or CSV.")) -> None:

@@ -108,6 +108,21 @@ def is_overdue(req: ExchangeRequest, today: date | None = None) -> bool:
     return req.status == "pending" and req.deadline < (today or date.today())
 
 
+REMIND_DAYS = 5
+
+
+def send_reminders(session: Session, actor: Principal, today: date | None = None) -> list[ExchangeRequest]:
+    """Pending requests due within REMIND_DAYS or overdue: each gets a reminder to its owner, audited once a day."""
+    today = today or date.today()
+    due = [r for r in session.execute(select(ExchangeRequest).where(ExchangeRequest.status == "pending")
+                                      .order_by(ExchangeRequest.deadline)).scalars()
+           if r.deadline <= today + timedelta(days=REMIND_DAYS)]
+    for r in due:
+        audit.record(session, actor, "exchange.request.reminder", "xchg_request", r.reference,
+                     details={"owner": r.owner_org_id, "deadline": r.deadline.isoformat(), "overdue": is_overdue(r, today)})
+    return due
+
+
 @dataclass
 class Box:
     sent: list[ExchangeRequest]
