@@ -3,11 +3,14 @@ UNODC, IOM and the EU use and which trafficking data cannot do without."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pycountry
 
 EXTRA = {"XKX": "Kosovo", "KOS": "Kosovo"}  # KOS appears in some published series
 
 
+@lru_cache(maxsize=4096)
 def iso3(value: str) -> str | None:
     """ISO3 code for a code or a name pycountry knows (or Kosovo); None when unknown."""
     text = str(value).strip()

@@ -137,7 +137,8 @@ def insert_rows(session: Session, source: Source, rows: list[dict[str, Any]], ba
     """Bulk insert (SQLAlchemy Core executemany); rows replace existing cells of the same source."""
     if not rows:
         return 0
-    keys = list({tuple(r[c] for c in CELL) for r in rows})
+    existing = session.execute(select(Observation.id).where(Observation.source_id == source.id).limit(1)).first()
+    keys = list({tuple(r[c] for c in CELL) for r in rows}) if existing else []  # a new source has nothing to replace
     for i in range(0, len(keys), 500):
         chunk = keys[i:i + 500]
         session.execute(delete(Observation).where(Observation.source_id == source.id,
