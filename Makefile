@@ -5,9 +5,13 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test install install-test system-deps serve bench clean
 
+# Public context files (TIP tiers, 3P index, Global Slavery Index, Missing Migrants) shown beside coordination
+# gaps when they are at hand; the demo runs without them.
+CONTEXT := $(wildcard ../shared/data/external)
+
 demo: $(VENV)/.installed
 	$(BIN)/palermo demo
-	$(BIN)/palermo serve
+	$(if $(CONTEXT),PALERMO_CONTEXT_DIR=$(abspath $(CONTEXT)),) $(BIN)/palermo serve
 
 serve: $(VENV)/.installed
 	$(BIN)/palermo serve
