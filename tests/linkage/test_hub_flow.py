@@ -1,0 +1,75 @@
+"""The hub workflow: policy-checked comparisons, hits for both sides, refusals, quotas, wrong hub, wrong key."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import select
+
+from palermo.auth import accounts
+from palermo.auth.models import AuditEntry
+from palermo.db import Database
+from palermo.demo.linkage import DEMO_SECRET
+from palermo.errors import RateLimited, ValidationError
+from palermo.linkage.encoding import Encoder
+from palermo.linkage.hub import hits_for, list_overlap, submit
+from palermo.linkage.models import LinkUpload
+from palermo.linkage.schema import DEFAULT_SCHEMA
+from palermo.linkage.synthetic import agency_lists
+from palermo.settings import Settings
+
+LISTS, TRUTH = agency_lists({"A": 120, "B": 120}, overlap=0.3, noise=0.05, seed=4)
+
+
+def _bytes(agency: str, secret: bytes = DEMO_SECRET, hub: str = "palermo-hub") -> bytes:
+    ds = Encoder(DEFAULT_SCHEMA, secret).encode(LISTS[agency], label=agency)
+    ds.meta["hub"] = hub
+    buf = io.BytesIO()
+    ds.write(buf)  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def _who(s, user):  # type: ignore[no-untyped-def]
+    return accounts.principal_for(accounts.get_user(s, user))
+
+
+def test_hits_for_both_sides_and_refusals(demo_db: Database) -> None:
+    settings = Settings()
+    with demo_db.session() as s:
+        a = submit(s, _who(s, "es.officer"), _bytes("A"), label="A", purpose="investigation", list_kind="suspects", settings=settings)
+        b = submit(s, _who(s, "europol.analyst"), _bytes("B"), label="B", purpose="investigation", list_kind="suspects",
+                   settings=settings)
+        c = submit(s, _who(s, "it.owner"), _bytes("A"), label="A again", purpose="investigation", list_kind="suspects",
+                   settings=settings)
+        assert a.hits == [] and b.run.compared and len(b.hits) >= 30  # ~36 true overlaps with light noise
+        assert c.run.compared  # Italy-Europol is allowed; Italy-Spain has no agreement, Italy-Netherlands an expired one
+        assert any("no agreement between" in r for r in c.run.refused["ES-POL"])
+        assert any("NL-IT-MOU has expired" in r for r in c.run.refused["NL-POL"])
+        es_hits = hits_for(s, _who(s, "es.officer"))
+        europol_hits = hits_for(s, _who(s, "europol.analyst"))
+        assert es_hits and {h.other_agency for h in es_hits} >= {"EUROPOL"}
+        assert all(h.my_record.startswith("B-") for h in europol_hits if h.my_list == "B")
+        overlap = list_overlap(s, _who(s, "hub.admin"), [a.upload.id, b.upload.id])
+        assert sum(overlap.values()) == len(set(TRUTH.values()))  # every person once, whatever their lists
+    with demo_db.session(write=False) as s:
+        actions = {e.action for e in s.execute(select(AuditEntry).where(AuditEntry.action.like("link.%"))).scalars()}
+    assert {"link.upload", "link.match_run", "link.notify", "link.overlap"} <= actions
+
+
+def test_wrong_hub_wrong_key_and_quota(demo_db: Database) -> None:
+    with demo_db.session() as s:
+        before = len(s.execute(select(LinkUpload)).scalars().all())
+        with pytest.raises(ValidationError, match="made for hub 'other-hub'"):
+            submit(s, _who(s, "es.officer"), _bytes("A", hub="other-hub"), label="x", purpose="investigation",
+                   list_kind="suspects", settings=Settings())
+        with pytest.raises(ValidationError, match="different shared secret or schema"):
+            submit(s, _who(s, "es.officer"), _bytes("A", secret=b"w" * 40), label="x", purpose="investigation",
+                   list_kind="suspects", settings=Settings())
+        with pytest.raises(ValidationError, match="purpose"):
+            submit(s, _who(s, "es.officer"), _bytes("A"), label="x", purpose="curiosity", list_kind="suspects", settings=Settings())
+        with pytest.raises(RateLimited):
+            submit(s, _who(s, "es.officer"), _bytes("A"), label="x", purpose="investigation", list_kind="suspects",
+                   settings=Settings(link_records_per_day=50))
+    with demo_db.session(write=False) as s:
+        assert len(s.execute(select(LinkUpload)).scalars().all()) == before
