@@ -12,7 +12,7 @@ from palermo.errors import Problem, ValidationError
 def read_persons(path: Path, required: list[str]) -> list[dict[str, str | None]]:
     """All columns as text; every missing column named at once."""
     try:
-        df = pl.read_csv(path, infer_schema=False, missing_utf8_is_empty_string=False)
+        df = pl.read_csv(path, infer_schema=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, OSError, UnicodeDecodeError) as exc:
         raise ValidationError(f"{path} cannot be read as CSV: {str(exc).splitlines()[0]}; save it as UTF-8 CSV "
                               "with a header row") from None
