@@ -56,7 +56,9 @@ def db_upgrade() -> None:
 @app.command()
 @handle_errors
 def serve(host: str = typer.Option(None, help="Address to listen on (default from settings)."),
-          port: int = typer.Option(None, help="Port (default from settings).")) -> None:
+          port: int = typer.Option(None, help="Port (default from settings)."),
+          workers: int = typer.Option(1, "--workers", min=1, max=64,
+                                      help="Server processes; more than one serves more users at once (fine with SQLite WAL).")) -> None:
     """Run the web app and JSON API."""
     import uvicorn
 
@@ -65,8 +67,13 @@ def serve(host: str = typer.Option(None, help="Address to listen on (default fro
     cfg = settings()
     db = database(cfg)
     config = server_config(cfg, db, host, port)
-    console.print(f"Palermo on http://{config.host}:{config.port} (database {db.safe_url})")
-    uvicorn.Server(config).run()
+    console.print(f"Palermo on http://{config.host}:{config.port} (database {db.safe_url}, {workers} process(es))")
+    if workers == 1:
+        uvicorn.Server(config).run()
+        return
+    # Each worker process builds its own app (and database engine) from the same settings.
+    uvicorn.run("palermo.web.app:create_app", factory=True, host=config.host, port=config.port, workers=workers,
+                log_level="warning", limit_concurrency=config.limit_concurrency)
 
 
 @app.command()
