@@ -57,9 +57,9 @@ def questions(cat: Catalogue, case: Case, lists: tuple[ListResult, ...], _: Tran
     if case.age is None and case.age_group == "child":
         out.append(_(N_("Are there documents showing the child's age? (Keep treating the person as a child meanwhile.)")))
     asked: set[str] = set()
+    if any(r.level == rules.INDICATED for r in lists):
+        return out  # the rule is already met: further indicator questions are for the specialists
     for result in lists:
-        if result.level == rules.INDICATED:
-            continue
         wanted = {d.key for d in result.dimensions if not d.positive and _needed(d.key, result.missing)}
         for ind in cat.in_list(result.key):
             p = ind.placements[result.key]

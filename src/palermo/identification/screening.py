@@ -84,6 +84,7 @@ class ScreeningResult:
     explanation: str
     next_steps: tuple[str, ...]
     questions: tuple[str, ...]
+    rule: str
     case: Case
 
     def list_result(self, key: str) -> ListResult:
@@ -112,7 +113,7 @@ def screen(data: dict[str, Any] | Case, *, lang: str = "en", catalogue: Catalogu
         smuggling=smuggling, conclusion=conclusion, conclusion_label=_(CONCLUSIONS[conclusion]),
         explanation=_explain(conclusion, level, lists, smuggling, case, _),
         next_steps=tuple(next_steps(conclusion, level, smuggling, case, _)),
-        questions=tuple(questions(cat, case, lists, _)), case=case)
+        questions=tuple(questions(cat, case, lists, _)), rule=_(RULE_TEXT), case=case)
 
 
 def _conclude(level: str, smuggling: str) -> str:
@@ -159,7 +160,7 @@ def _dimension_reason(pos: bool, c: rules.Counts, found: tuple[ObservedIndicator
     seen = _(N_("Observed: {strong} strong, {medium} medium, {weak} weak ({ids}).")).format(
         strong=c.strong, medium=c.medium, weak=c.weak, ids=", ".join(f.id for f in found))
     verdict = _(N_("Positive.")) if pos else _(N_("Not positive yet."))
-    return f"{verdict} {seen} {_(RULE_TEXT)}"
+    return f"{verdict} {seen}"
 
 
 ELEMENT_LABELS = {
