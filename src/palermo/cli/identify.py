@@ -69,6 +69,7 @@ def screen_cmd(case_file: Path = typer.Argument(..., exists=True, dir_okay=False
         return
     console.print(f"[bold]{result.conclusion_label}[/]")
     console.print(result.explanation)
+    console.print(f"[dim]{result.rule}[/]")
     for r in result.lists:
         console.print(f"\n[bold]{r.label}[/]: {r.level_label}. {r.reason}")
         for d in r.dimensions:
