@@ -19,12 +19,23 @@ from palermo.linkage.models import LinkHit, LinkUpload
 from palermo.statistics.models import Observation
 from tests.conftest import EXTERNAL
 
+# The import is fast (GLOTIP's 58,769 rows in about a second), so the child says when the bulk insert
+# starts, and lingers after it before the commit: the kill lands mid-write or with every row written
+# but not committed, the two moments that matter.
 IMPORT = textwrap.dedent("""
-    import sys
+    import sys, time
     from pathlib import Path
     from palermo.auth.roles import Principal
     from palermo.db import Database
+    from palermo.statistics import ingest
     from palermo.statistics.importers import import_glotip
+    original = ingest.bulk_insert
+    def bulk_insert(*args, **kwargs):
+        print("writing", flush=True)
+        n = original(*args, **kwargs)
+        time.sleep(60)
+        return n
+    ingest.bulk_insert = bulk_insert
     db = Database(sys.argv[1])
     with db.session() as s:
         print("started", flush=True)
@@ -55,12 +66,15 @@ UPLOAD = textwrap.dedent("""
 """)
 
 
-def _run_and_kill(script: str, args: list[str], delay: float) -> str:
+def _run_and_kill(script: str, args: list[str], delay: float, wait_for: str | None = None) -> str:
     proc = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PALERMO_LINK_RECORDS_PER_DAY": "10000000"})
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
     assert line == "started", proc.stderr.read() if proc.stderr else line
+    if wait_for:
+        line = proc.stdout.readline().strip()
+        assert line == wait_for, proc.stderr.read() if proc.stderr else line
     time.sleep(delay)
     if proc.poll() is None:
         proc.send_signal(signal.SIGKILL)
@@ -69,8 +83,9 @@ def _run_and_kill(script: str, args: list[str], delay: float) -> str:
 
 
 def test_kill_during_large_import_leaves_all_or_nothing(db: Database) -> None:
-    outcome = _run_and_kill(IMPORT, [db.url, str(EXTERNAL / "unodc-glotip" / "data_glotip_release_2025-04-14.csv")], 1.5)
-    assert outcome == "killed", "the import finished before the kill: make the delay shorter"
+    outcome = _run_and_kill(IMPORT, [db.url, str(EXTERNAL / "unodc-glotip" / "data_glotip_release_2025-04-14.csv")], 0.2,
+                             wait_for="writing")
+    assert outcome == "killed"
     restarted = Database(db.url)
     with restarted.session(write=False) as s:
         n = s.execute(select(func.count()).select_from(Observation)).scalar()

@@ -2,7 +2,9 @@
 
 Formats: UNODC GLOTIP country tables (CSV/XLSX), IOM CTDC victim-level files (aggregated to counts),
 Eurostat crim_thb TSV, SDMX-CSV and SDMX-ML (through sdmx1), and any CSV/XLSX with a small YAML
-mapping file. All go through :func:`palermo.statistics.ingest.insert_rows`.
+mapping file. All go through :func:`store_frame_report`, which validates, aggregates and checks
+totals on a Polars frame (vectorised: a million rows in seconds) and inserts through
+:func:`palermo.statistics.ingest.store_frame`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from palermo.auth.roles import Principal
 from palermo.countries import iso3
 from palermo.errors import ImportRejected, Problem, ValidationError
 from palermo.statistics import codelists as cl
-from palermo.statistics.ingest import CELL, ObservationSpec, SourceSpec, ensure_source, insert_rows, row_of, validate_observation
+from palermo.statistics.ingest import FRAME, ObservationSpec, SourceSpec, frame_of, store_frame, validate_frame
 from palermo.statistics.values import parse_count
 
 Progress = Callable[[int], None]
@@ -68,6 +70,9 @@ def _require(df: pl.DataFrame, path: Path, columns: list[str], fmt: str) -> None
                              f"(found {', '.join(df.columns[:15])})", [Problem("column missing", field=c) for c in missing])
 
 
+KEY = ["indicator", "country", "period", "sex", "age_group", "citizenship", "exploitation"]
+
+
 def _aggregate(specs: list[ObservationSpec]) -> list[ObservationSpec]:
     """Rows that map to the same harmonised cell are summed; censored intervals add up as intervals."""
     cells: dict[tuple[Any, ...], list[ObservationSpec]] = defaultdict(list)
@@ -104,60 +109,82 @@ COMPLETE = {"sex": [("female", "male")], "age_group": [("child", "adult")],
             "exploitation": [("sexual", "labour", "other")]}
 
 
-def _check_totals(specs: list[ObservationSpec], report: ImportReport) -> None:
+DIMENSIONS = ("sex", "age_group", "citizenship", "exploitation")
+
+
+def _check_totals(df: pl.DataFrame, report: ImportReport) -> pl.DataFrame:
     """Breakdowns that do not add up to their total are kept, flagged, and reported with the gap."""
-    totals = {(s.indicator, s.country, s.period): s for s in specs
-              if (s.sex, s.age_group, s.citizenship, s.exploitation) == ("total",) * 4 and s.value is not None}
-    parts: dict[tuple[Any, ...], list[ObservationSpec]] = defaultdict(list)
-    for s in specs:
-        dims = {"sex": s.sex, "age_group": s.age_group, "citizenship": s.citizenship, "exploitation": s.exploitation}
-        non_total = [k for k, v in dims.items() if v != "total"]
-        if len(non_total) == 1 and dims[non_total[0]] not in ("unknown",):
-            parts[(s.indicator, s.country, s.period, non_total[0])].append(s)
-    for (ind, c, p, dim), items in parts.items():
-        total = totals.get((ind, c, p))
-        if total is None or any(i.value is None and i.lower is None for i in items):
-            continue
-        lo = sum(i.value if i.value is not None else (i.lower or 0) for i in items)
-        hi = sum(i.value if i.value is not None else (i.upper or 0) for i in items)
-        complete = any(set(c) <= {getattr(i, dim) for i in items} for c in COMPLETE.get(dim, []))
-        if complete and (total.value or 0) > hi:
-            gap = (total.value or 0) - hi
-            for i in items:
-                i.flags = i.flags | {"inconsistent"}
+    non_total = pl.sum_horizontal(*[(pl.col(d) != "total").cast(pl.Int32) for d in DIMENSIONS])
+    place = ["indicator", "country", "period"]
+    totals = df.filter((non_total == 0) & pl.col("value").is_not_null()).select(*place, total=pl.col("value"))
+    parts = (df.with_row_index("_row").filter(non_total == 1)
+             .with_columns(dim=pl.coalesce([pl.when(pl.col(d) != "total").then(pl.lit(d)) for d in DIMENSIONS]),
+                           cat=pl.coalesce([pl.when(pl.col(d) != "total").then(pl.col(d)) for d in DIMENSIONS]))
+             .filter(pl.col("cat") != "unknown"))
+    groups = (parts.group_by(*place, "dim", maintain_order=True)
+              .agg(unknown=(pl.col("value").is_null() & pl.col("lower").is_null()).any(),
+                   lo=pl.coalesce("value", "lower", pl.lit(0.0)).sum(), hi=pl.coalesce("value", "upper", pl.lit(0.0)).sum(),
+                   cats=pl.col("cat").unique(), rows=pl.col("_row"))
+              .join(totals, on=place, how="inner", maintain_order="left").filter(~pl.col("unknown")))
+    flagged: list[int] = []
+    for ind, c, p, dim, _, lo, hi, cats, rows, total in groups.iter_rows():
+        complete = any(set(combo) <= set(cats) for combo in COMPLETE.get(dim, []))
+        if complete and total > hi:
             report.warnings.append(f"{ind} {c} {p}: the {dim} breakdown adds up to at most {hi:g}, "
-                                   f"the total is {total.value:g} (gap {gap:g})")
-        elif lo > (total.value or 0):
-            for i in items:
-                i.flags = i.flags | {"inconsistent"}
+                                   f"the total is {total:g} (gap {total - hi:g})")
+        elif lo > total:
             report.warnings.append(f"{ind} {c} {p}: the {dim} breakdown adds up to at least {lo:g}, more than the "
-                                   f"total {total.value:g} (gap {lo - (total.value or 0):g})")
+                                   f"total {total:g} (gap {lo - total:g})")
+        else:
+            continue
+        flagged += rows
+    if not flagged:
+        return df
+    add = (pl.concat_list(pl.col("flags").str.split(","), pl.lit(["inconsistent"]))
+           .list.eval(pl.element().filter(pl.element() != "")).list.unique().list.sort().list.join(","))
+    return (df.with_row_index("_row").with_columns(flags=pl.when(pl.col("_row").is_in(flagged)).then(add)
+                                                   .otherwise(pl.col("flags"))).drop("_row"))
+
+
+def _aggregate_frame(df: pl.DataFrame) -> pl.DataFrame:
+    """Sum the rows that map to one harmonised cell (only those go through :func:`_aggregate`)."""
+    many = pl.len().over(KEY) > 1
+    dup = df.filter(many)
+    if dup.height == 0:
+        return df
+    specs = [ObservationSpec(**{**r, "flags": set(filter(None, (r["flags"] or "").split(",")))})
+             for r in dup.iter_rows(named=True)]
+    return pl.concat([df.filter(~many), frame_of(_aggregate(specs))])
 
 
 def store(session: Session, actor: Principal, source: SourceSpec, specs: list[ObservationSpec], report: ImportReport,
           problems: list[Problem], origin: str, *, negative_adjustments: bool = False) -> ImportReport:
+    return store_frame_report(session, actor, source, frame_of(specs), report, problems, origin,
+                              negative_adjustments=negative_adjustments)
+
+
+def store_frame_report(session: Session, actor: Principal, source: SourceSpec, df: pl.DataFrame, report: ImportReport,
+                       problems: list[Problem], origin: str, *, negative_adjustments: bool = False) -> ImportReport:
     """Validate everything, then write everything (or nothing).
 
     ``negative_adjustments``: the source publishes corrections as negative rows (the FBI's UCR does);
     they are allowed on input but every harmonised cell must still be a count (>= 0) after summing.
     """
     actor.require("analyst", "data_owner", "admin", action="import statistics")
-    problems = problems + [p for s in specs for p in validate_observation(s)
-                           if not (negative_adjustments and p.reason == "negative count")]
+    problems = sorted(problems + validate_frame(df, negative_allowed=negative_adjustments),
+                      key=lambda p: p.line if p.line is not None else 0)
     if problems:
         raise ImportRejected(f"{len(problems)} problem(s) in {origin}; nothing was imported", problems)
-    specs = _aggregate(specs)
-    negative = [Problem(f"cell sums to a negative count after adjustments ({s.mapping[:80]})", line=s.line, field="value",
-                        value=s.value) for s in specs if s.value is not None and s.value < 0]
-    if negative:
-        raise ImportRejected(f"{len(negative)} negative cell(s) in {origin}; nothing was imported", negative)
-    _check_totals(specs, report)
-    src = ensure_source(session, actor, source)
-    rows = [row_of(s) for s in specs]
-    keys = [tuple(r[c] for c in CELL) for r in rows]
-    if len(set(keys)) != len(keys):
-        raise ImportRejected(f"duplicate observations in {origin}", [Problem("duplicate cell")])
-    report.observations = insert_rows(session, src, rows)
+    df = _aggregate_frame(df)
+    negative = df.filter(pl.col("value") < 0)
+    if negative.height:
+        raise ImportRejected(f"{negative.height} negative cell(s) in {origin}; nothing was imported",
+                             [Problem(f"cell sums to a negative count after adjustments ({m[:80]})", line=line,
+                                      field="value", value=v)
+                              for line, m, v in negative.select("line", "mapping", "value").iter_rows()])
+    df = _check_totals(df, report)
+    src = store_frame(session, actor, source, df, origin)
+    report.observations = df.height
     report.vintage = src.vintage
     audit.record(session, actor, "stats.import", "stat_source", src.id,
                  details={"origin": origin, "observations": report.observations, "skipped": report.skipped})
@@ -259,40 +286,78 @@ def load_mapping(path: Path) -> dict[str, Any]:
     return mapping
 
 
+MAPPED_FIELDS = ("indicator", "country", "period", "sex", "age_group", "citizenship", "exploitation", "value")
+
+
+def _mapped_column(df: pl.DataFrame, name: str, cols: dict[str, str], consts: dict[str, Any],
+                   vmap: dict[str, dict[str, Any]]) -> pl.Expr:
+    """The field as a string column: the source's column, with its categories mapped, or a constant."""
+    if name not in cols:
+        const = consts.get(name)
+        return pl.lit(None if const is None else str(const), dtype=pl.Utf8)
+    col = pl.col(cols[name]).cast(pl.Utf8)
+    values = {str(k): str(v) for k, v in (vmap.get(name) or {}).items()}
+    if not values:
+        return col
+    stripped = col.str.strip_chars()
+    return pl.when(stripped.is_in(list(values))).then(stripped.replace(values)).otherwise(col)
+
+
+def _parsed_values(raw: pl.Series) -> tuple[pl.DataFrame, dict[str, str]]:
+    """parse_count over the distinct texts only (published tables repeat the same few hundred numbers)."""
+    parsed, errors = {}, {}
+    for text in raw.unique().to_list():
+        try:
+            parsed[text] = parse_count(text)
+        except ValueError as exc:
+            errors[text] = str(exc)
+    keys = list(parsed)
+    table = pl.DataFrame({"_raw": keys, "value": [parsed[k].value for k in keys], "lower": [parsed[k].lower for k in keys],
+                          "upper": [parsed[k].upper for k in keys],
+                          "flags": [",".join(sorted(parsed[k].flags)) for k in keys]},
+                         schema={"_raw": pl.Utf8, "value": pl.Float64, "lower": pl.Float64, "upper": pl.Float64, "flags": pl.Utf8})
+    return table, errors
+
+
 def import_mapped(session: Session, actor: Principal, path: Path, mapping: dict[str, Any], *,
                   progress: Progress | None = None) -> ImportReport:
     """Any table: ``columns`` names the column of each field, ``constants`` fixes fields, ``values`` maps the
-    source's own categories to the code lists; rows mapping to one cell are summed (e.g. agencies → country)."""
+    source's own categories to the code lists; rows mapping to one cell are summed (e.g. agencies → country).
+
+    Vectorised with Polars: the mapping and parsing run per distinct value, not per row."""
     df = _read_table(path)
     cols: dict[str, str] = mapping.get("columns", {})
     consts: dict[str, Any] = mapping.get("constants", {})
-    vmap: dict[str, dict[str, str]] = mapping.get("values", {})
+    vmap: dict[str, dict[str, Any]] = mapping.get("values", {})
     _require(df, path, list(cols.values()), "mapped")
     src = mapping["source"]
     report = ImportReport(src.get("key", path.stem), "", df.height, 0)
-    problems: list[Problem] = []
-    specs: list[ObservationSpec] = []
-    for n, r in enumerate(df.iter_rows(named=True), start=2):
-        if progress and n % 5000 == 0:
-            progress(5000)
-        fields: dict[str, Any] = dict(consts)
-        for f, col in cols.items():
-            raw = r.get(col)
-            fields[f] = vmap.get(f, {}).get(str(raw).strip(), raw) if raw is not None else None
-        try:
-            parsed = parse_count(fields.get("value"))
-        except ValueError as exc:
-            problems.append(Problem(str(exc), line=n, field=cols.get("value", "value"), value=fields.get("value")))
-            continue
-        country = fields.get("country")
-        specs.append(ObservationSpec(str(fields.get("indicator", "")), str(country or ""), str(fields.get("period", "")),
-                                     str(fields.get("sex") or "total"), str(fields.get("age_group") or "total"),
-                                     str(fields.get("citizenship") or "total"), str(fields.get("exploitation") or "total"),
-                                     parsed.value, parsed.flags, parsed.lower, parsed.upper, None, 0,
-                                     " / ".join(f"{c}={r.get(c)}" for c in cols.values() if c != cols.get("value"))[:300], n))
+    described = [c for c in dict.fromkeys(cols.values()) if c != cols.get("value")]
+    fields = df.select(
+        *[_mapped_column(df, f, cols, consts, vmap).alias(f) for f in MAPPED_FIELDS],
+        mapping=pl.concat_str([pl.lit(f"{c}=") + pl.col(c).cast(pl.Utf8).fill_null("None") for c in described],
+                              separator=" / ").str.slice(0, 300) if described else pl.lit(""),
+        line=pl.int_range(2, df.height + 2, dtype=pl.Int64))
+    if progress:
+        progress(df.height // 2)
+    raw = fields["value"].fill_null("")
+    table, errors = _parsed_values(raw)
+    value_column = cols.get("value", "value")
+    problems = [Problem(errors[v], line=line, field=value_column, value=v)
+                for line, v in zip(fields["line"].to_list(), raw.to_list()) if v in errors] if errors else []
+    defaults = {f: pl.when(pl.col(f).is_null() | (pl.col(f) == "")).then(pl.lit("total")).otherwise(pl.col(f))
+                for f in ("sex", "age_group", "citizenship", "exploitation")}
+    frame = (fields.with_columns(_raw=raw).filter(~pl.col("_raw").is_in(list(errors))).drop("value")
+             .join(table, on="_raw", how="left", maintain_order="left")
+             .with_columns(**defaults, indicator=pl.col("indicator").fill_null(""), country=pl.col("country").fill_null(""),
+                           period=pl.col("period").fill_null(""), crime_code=pl.lit(None, dtype=pl.Utf8),
+                           unit_multiplier=pl.lit(0, dtype=pl.Int64))
+             .select(list(FRAME)))
+    if progress:
+        progress(df.height - df.height // 2)
     spec = SourceSpec(**{k: v for k, v in src.items() if k in SourceSpec.__dataclass_fields__})
-    return store(session, actor, spec, specs, report, problems, str(path),
-                 negative_adjustments=mapping.get("negative_values") == "adjustments")
+    return store_frame_report(session, actor, spec, frame, report, problems, str(path),
+                              negative_adjustments=mapping.get("negative_values") == "adjustments")
 
 
 # ------------------------------------------------------------------ IOM CTDC victim-level

@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
+import polars as pl
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from palermo.auth import audit
 from palermo.auth.roles import Principal
 from palermo.countries import iso3
 from palermo.db.base import utcnow
+from palermo.db.bulk import bulk_insert
 from palermo.errors import ImportRejected, PermissionDenied, Problem
 from palermo.statistics import codelists as cl
 from palermo.statistics.models import Observation, Source
@@ -61,6 +63,12 @@ class ObservationSpec:
     line: int | None = None
 
 
+FRAME: dict[str, Any] = {
+    "indicator": pl.Utf8, "country": pl.Utf8, "period": pl.Utf8, "sex": pl.Utf8, "age_group": pl.Utf8,
+    "citizenship": pl.Utf8, "exploitation": pl.Utf8, "value": pl.Float64, "flags": pl.Utf8, "lower": pl.Float64,
+    "upper": pl.Float64, "crime_code": pl.Utf8, "unit_multiplier": pl.Int64, "mapping": pl.Utf8, "line": pl.Int64}
+
+
 def _schedule_days(value: str | int) -> int:
     if isinstance(value, int):
         return value
@@ -77,39 +85,67 @@ def validate_source(spec: SourceSpec) -> list[Problem]:
     return p
 
 
-def validate_observation(o: ObservationSpec, n: int | None = None) -> list[Problem]:
-    line = o.line if o.line is not None else n
-    p = []
-    if o.indicator not in cl.INDICATORS:
-        p.append(Problem(f"unknown indicator; use one of {', '.join(cl.INDICATORS)}", line=line, field="indicator", value=o.indicator))
-    if iso3(o.country) is None:
-        p.append(Problem("country is not an ISO 3166 code; use e.g. NLD, or add a mapping", line=line, field="country", value=o.country))
+def frame_of(specs: list[ObservationSpec]) -> pl.DataFrame:
+    """Observations as one table, the shape every check and the insert work on (vectorised, not per row)."""
+    cols: dict[str, list[Any]] = {c: [] for c in FRAME}
+    for s in specs:
+        for c in FRAME:
+            v = getattr(s, c)
+            if c == "flags":
+                v = ",".join(sorted(v))
+            elif v is not None and FRAME[c] == pl.Float64:
+                v = float(v)
+            elif v is not None and FRAME[c] == pl.Utf8:
+                v = str(v)
+            cols[c].append(v)
+    return pl.DataFrame(cols, schema=FRAME)
+
+
+def _problems(df: pl.DataFrame, bad: pl.Expr, reason: str, field: str, value: str | None) -> list[Problem]:
+    rows = df.filter(bad)
+    values = rows[value].to_list() if value else [None] * rows.height
+    return [Problem(reason, line=line, field=field, value=v) for line, v in zip(rows["line"].to_list(), values)]
+
+
+def validate_frame(df: pl.DataFrame, *, negative_allowed: bool = False) -> list[Problem]:
+    """Every problem of every row (code lists, ISO 3166 country, counts, intervals, flags, period), by line."""
+    codes = _country_codes(df)
+    unknown_flags = [f for f in df["flags"].unique().to_list() if f and set(f.split(",")) - set(cl.FLAGS)]
+    p = _problems(df, ~pl.col("indicator").is_in(list(cl.INDICATORS)),
+                  f"unknown indicator; use one of {', '.join(cl.INDICATORS)}", "indicator", "indicator")
+    p += _problems(df, pl.col("country").replace_strict(codes, default=None, return_dtype=pl.Utf8).is_null(),
+                   "country is not an ISO 3166 code; use e.g. NLD, or add a mapping", "country", "country")
     for name, allowed in (("sex", cl.SEX), ("age_group", cl.AGE_GROUPS), ("citizenship", cl.CITIZENSHIP),
                           ("exploitation", cl.EXPLOITATION)):
-        if getattr(o, name) not in allowed:
-            p.append(Problem(f"unknown {name}; use one of {', '.join(allowed)} (or map it)", line=line, field=name,
-                             value=getattr(o, name)))
-    if o.value is not None and o.value < 0:
-        p.append(Problem("negative count", line=line, field="value", value=o.value))
-    if o.lower is not None and o.upper is not None and o.lower > o.upper:
-        p.append(Problem(f"interval lower {o.lower} above upper {o.upper}", line=line, field="value"))
-    unknown = set(o.flags) - set(cl.FLAGS)
-    if unknown:
-        p.append(Problem(f"unknown flag(s); use {', '.join(cl.FLAGS)}", line=line, field="flags", value=",".join(sorted(unknown))))
-    if not str(o.period).strip():
-        p.append(Problem("missing period", line=line, field="period"))
-    return p
+        p += _problems(df, ~pl.col(name).is_in(list(allowed)), f"unknown {name}; use one of {', '.join(allowed)} (or map it)",
+                       name, name)
+    if not negative_allowed:
+        p += _problems(df, pl.col("value") < 0, "negative count", "value", "value")
+    p += [Problem(f"interval lower {lo} above upper {up}", line=line, field="value")
+          for line, lo, up in df.filter(pl.col("lower") > pl.col("upper")).select("line", "lower", "upper").iter_rows()]
+    p += [Problem(f"unknown flag(s); use {', '.join(cl.FLAGS)}", line=line, field="flags",
+                  value=",".join(sorted(set(f.split(",")) - set(cl.FLAGS))))
+          for line, f in df.filter(pl.col("flags").is_in(unknown_flags)).select("line", "flags").iter_rows()]
+    p += _problems(df, pl.col("period").is_null() | (pl.col("period").str.strip_chars() == ""), "missing period", "period", None)
+    return sorted(p, key=lambda x: x.line if x.line is not None else 0)
 
 
-def row_of(o: ObservationSpec) -> dict[str, Any]:
-    return {"indicator": o.indicator, "country": iso3(o.country), "period": str(o.period), "sex": o.sex,
-            "age_group": o.age_group, "citizenship": o.citizenship, "exploitation": o.exploitation,
-            "crime_code": o.crime_code or (cl.EXPLOITATION_ICCS.get(o.exploitation, "0204") if o.indicator != "smuggled_migrants" else "08051"),
-            "value": o.value, "lower": o.lower, "upper": o.upper, "unit_multiplier": o.unit_multiplier,
-            "flags": ",".join(sorted(o.flags)), "mapping": o.mapping}
+def _country_codes(df: pl.DataFrame) -> dict[str, str | None]:
+    return {c: iso3(c) if c else None for c in df["country"].unique().to_list() if c is not None}
+
+
+def normalise(df: pl.DataFrame) -> pl.DataFrame:
+    """Rows as stored: ISO3 country, ICCS crime code from the form of exploitation (08051 for smuggling)."""
+    iccs = pl.col("exploitation").replace_strict(cl.EXPLOITATION_ICCS, default="0204", return_dtype=pl.Utf8)
+    return df.with_columns(
+        country=pl.col("country").replace_strict(_country_codes(df), default=None, return_dtype=pl.Utf8),
+        period=pl.col("period").cast(pl.Utf8),
+        crime_code=pl.coalesce(pl.col("crime_code"), pl.when(pl.col("indicator") == "smuggled_migrants")
+                               .then(pl.lit("08051")).otherwise(iccs)))
 
 
 CELL = ("indicator", "country", "period", "sex", "age_group", "citizenship", "exploitation", "crime_code")
+STORED = (*CELL, "value", "lower", "upper", "unit_multiplier", "flags", "mapping")
 
 
 def ensure_source(session: Session, actor: Principal, spec: SourceSpec) -> Source:
@@ -133,39 +169,46 @@ def ensure_source(session: Session, actor: Principal, spec: SourceSpec) -> Sourc
     return src
 
 
-def insert_rows(session: Session, source: Source, rows: list[dict[str, Any]], batch: int = 20_000) -> int:
-    """Bulk insert (SQLAlchemy Core executemany); rows replace existing cells of the same source."""
-    if not rows:
+def insert_rows(session: Session, source: Source, df: pl.DataFrame) -> int:
+    """Bulk insert of a normalised frame; rows replace existing cells of the same source."""
+    if df.height == 0:
         return 0
     existing = session.execute(select(Observation.id).where(Observation.source_id == source.id).limit(1)).first()
-    keys = list({tuple(r[c] for c in CELL) for r in rows}) if existing else []  # a new source has nothing to replace
-    for i in range(0, len(keys), 500):
-        chunk = keys[i:i + 500]
-        session.execute(delete(Observation).where(Observation.source_id == source.id,
-                                                  tuple_(*[getattr(Observation, c) for c in CELL]).in_(chunk)))
-    table = Observation.__table__
-    for i in range(0, len(rows), batch):
-        session.execute(insert(table), [{**r, "source_id": source.id} for r in rows[i:i + batch]])
+    if existing:  # a new source has nothing to replace
+        keys = df.select(CELL).unique().rows()
+        for i in range(0, len(keys), 500):
+            session.execute(delete(Observation).where(Observation.source_id == source.id,
+                                                      tuple_(*[getattr(Observation, c) for c in CELL]).in_(keys[i:i + 500])))
+    bulk_insert(session, Observation.__table__, df.select(STORED).with_columns(source_id=pl.lit(source.id)),
+                order=list(CELL))
     source.updated_at = utcnow()
-    return len(rows)
+    return df.height
+
+
+def store_frame(session: Session, actor: Principal, source: SourceSpec, df: pl.DataFrame, origin: str) -> Source:
+    """Normalise, refuse duplicate cells, insert (all or nothing, in the caller's transaction)."""
+    df = normalise(df)
+    dup = df.filter(df.select(CELL).is_duplicated())
+    if dup.height:
+        raise ImportRejected(f"{dup.height} duplicate observation(s) in {origin} (same indicator, country, period and "
+                             "breakdown); nothing was stored",
+                             [Problem("duplicate observation (same indicator, country, period and breakdown)", line=line)
+                              for line in dup["line"].to_list()])
+    src = ensure_source(session, actor, source)
+    insert_rows(session, src, df)
+    return src
 
 
 def record_observations(session: Session, actor: Principal, source: SourceSpec,
                         observations: list[ObservationSpec]) -> Source:
     """Add observations to a source (created if new) in the caller's transaction; all or none."""
     actor.require("analyst", "data_owner", "admin", "officer", action="add statistics")
-    problems = [p for n, o in enumerate(observations, 1) for p in validate_observation(o, n)]
-    rows = [row_of(o) for o in observations] if not problems else []
-    seen: set[tuple[Any, ...]] = set()
-    for n, r in enumerate(rows, 1):
-        k = tuple(r[c] for c in CELL)
-        if k in seen:
-            problems.append(Problem("duplicate observation (same indicator, country, period and breakdown)", line=n))
-        seen.add(k)
+    df = frame_of(observations).with_columns(line=pl.coalesce(pl.col("line"), pl.int_range(1, len(observations) + 1)))
+    problems = validate_frame(df)
     if problems:
         raise ImportRejected(f"{len(problems)} problem(s) in the observations for {source.key!r}; nothing was stored", problems)
-    src = ensure_source(session, actor, source)
-    insert_rows(session, src, rows)
+    src = store_frame(session, actor, source, df, repr(source.key))
+    rows = df.height
     audit.record(session, actor, "stats.observations.add", "stat_source", src.id,
-                 details={"key": src.key, "vintage": src.vintage, "rows": len(rows)})
+                 details={"key": src.key, "vintage": src.vintage, "rows": rows})
     return src
