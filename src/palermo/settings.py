@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     context_dir: Path | None = Field(
         None, description="Folder with public context files (US TIP tiers and 3P index, Global Slavery Index, IOM "
         "Missing Migrants) in the layout of shared/data/external; shown beside coordination gaps when set.")
+    mappings_dir: Path | None = Field(
+        None, description="Folder with edited category maps (YAML, named like the shipped ones in "
+        "palermo/statistics/data/category-maps) that replace the shipped ones for imports.")
     link_uploads_per_day: int = Field(20, description="Hit/no-hit uploads an organisation may make per 24 hours.")
     link_records_per_day: int = Field(500_000, description="Encoded records an organisation may submit per 24 hours.")
     link_unusual_factor: float = Field(

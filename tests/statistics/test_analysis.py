@@ -6,6 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import func, select
 
 from palermo.auth.roles import Principal
 from palermo.db import Database
@@ -14,6 +15,7 @@ from palermo.statistics.disclosure import Cell, protect
 from palermo.statistics.divergence import explain
 from palermo.statistics.exports import export, rows_for_export, structure
 from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
+from palermo.statistics.models import Source
 
 SYSTEM = Principal.system()
 
@@ -116,3 +118,72 @@ def test_sdmx_round_trip_keeps_values_and_flags(db: Database, tmp_path: Path) ->
     export(rows, "sdmx-csv", csv_out)
     text = csv_out.read_text()
     assert "OBS_STATUS" in text.splitlines()[0] and ",P,F," in text
+
+
+def test_sdmx_ml_import_reads_back_what_was_exported(db: Database, tmp_path: Path) -> None:
+    from palermo.statistics.importers import import_sdmx_ml
+    from palermo.statistics.query import find_observations
+
+    obs = [ObservationSpec("victims", "NLD", "2022", value=120.0, flags={"provisional"}),
+           ObservationSpec("victims", "NLD", "2022", sex="female", value=None),
+           ObservationSpec("victims", "NLD", "2022", sex="male", value=0.0),
+           ObservationSpec("victims", "NLD", "2022", exploitation="organs", value=None, lower=0, upper=4, flags={"censored"}),
+           ObservationSpec("convicted", "ITA", "2021", age_group="child", value=7.0, flags={"estimated"})]
+    with db.session() as s:
+        record_observations(s, SYSTEM, SourceSpec("p", "p", "police", "detected", "persons", "national"), obs)
+        rows = rows_for_export(s, SYSTEM, public=False, threshold=5)
+    out = tmp_path / "x.xml"
+    export(rows, "sdmx-ml", out)
+    with db.session() as s:
+        report = import_sdmx_ml(s, SYSTEM, out, source=SourceSpec("back", "back", "police", "detected", "persons", "national"))
+        assert report.observations == 5
+        found = find_observations(s, SYSTEM)
+
+    def cells(key: str) -> dict[tuple[str, ...], tuple[float | None, float | None, float | None, frozenset[str]]]:
+        return {(o.indicator, o.country, o.period, o.sex, o.age_group, o.exploitation): (o.value, o.lower, o.upper, frozenset(o.flags))
+                for o in found if o.source_key == key}
+
+    assert cells("back") == cells("p")
+    assert cells("back")[("victims", "NLD", "2022", "female", "total", "total")][0] is None  # unknown stays unknown
+    assert cells("back")[("victims", "NLD", "2022", "male", "total", "total")][0] == 0  # known zero stays zero
+
+
+def test_sdmx_ml_generic_message_with_eurostat_dimensions(db: Database, tmp_path: Path) -> None:
+    import sdmx
+    from sdmx import message
+    from sdmx.model import common
+    from sdmx.model import v21 as m
+
+    from palermo.statistics.importers import import_sdmx_ml
+    from palermo.statistics.query import find_observations
+
+    dsd = m.DataStructureDefinition(id="CRIM_THB", maintainer=common.Agency(id="ESTAT"), version="1.0")
+    for i, d in enumerate(["leg_stat", "sex", "geo", "TIME_PERIOD"]):
+        dsd.dimensions.getdefault(d, order=i)
+    dsd.measures.getdefault("OBS_VALUE")
+    dsd.attributes.getdefault("OBS_STATUS", related_to=m.PrimaryMeasureRelationship())
+    ds = m.GenericDataSet(structured_by=dsd)
+    values = [("VICT", "F", "EL", "2021", 35, None), ("VICT", "T", "EL", "2021", 50, "P"), ("CONV", "T", "DE", "2021", 12, None)]
+    ds.add_obs([m.Observation(dimension=dsd.make_key(common.Key, dict(zip(["leg_stat", "sex", "geo", "TIME_PERIOD"], v[:4]))),
+                              value=v[4], value_for=dsd.measures[0],
+                              attached_attribute={"OBS_STATUS": common.AttributeValue(value=v[5], value_for=dsd.attributes.get("OBS_STATUS"))}
+                              if v[5] else {}) for v in values])
+    out = tmp_path / "estat.xml"
+    out.write_bytes(sdmx.to_xml(message.DataMessage(data=[ds], header=message.Header(id="T", sender=common.Agency(id="ESTAT")))))
+    with db.session() as s:
+        import_sdmx_ml(s, SYSTEM, out, source=SourceSpec("estat", "Eurostat", "international_records", "registered", "persons", "eu_directive"))
+        got = {(o.indicator, o.country, o.sex): (o.value, set(o.flags)) for o in find_observations(s, SYSTEM)}
+    assert got == {("victims", "GRC", "female"): (35.0, set()), ("victims", "GRC", "total"): (50.0, {"provisional"}),
+                   ("convicted", "DEU", "total"): (12.0, set())}
+
+
+def test_sdmx_ml_import_refuses_a_file_that_is_not_sdmx(db: Database, tmp_path: Path) -> None:
+    from palermo.errors import ImportRejected
+    from palermo.statistics.importers import import_sdmx_ml
+
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<html><body>not sdmx</body></html>")
+    with pytest.raises(ImportRejected, match="not an SDMX-ML data message"), db.session() as s:
+        import_sdmx_ml(s, SYSTEM, bad, source=SourceSpec("x", "x", "police", "detected", "persons", "national"))
+    with db.session(write=False) as s:
+        assert s.execute(select(func.count()).select_from(Source)).scalar() == 0

@@ -46,3 +46,19 @@ def test_cli_errors_are_one_clear_line(env: Database, tmp_path: Path) -> None:
     assert r.exit_code == 1 and "--mapping is needed" in r.output
     r = runner.invoke(app, ["stats", "export", "--format", "xls", "-o", str(tmp_path / "x")])
     assert r.exit_code == 1 and "unknown" in r.output
+
+
+@pytest.mark.parametrize("fmt", ["sdmx-ml", "sdmx-csv"])
+def test_sdmx_export_then_import_through_the_cli(env: Database, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / ("nld.xml" if fmt == "sdmx-ml" else "nld.csv")
+    r = runner.invoke(app, ["stats", "export", "--format", fmt, "--country", "NLD", "--indicator", "victims", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    mapping = tmp_path / "source.yaml"
+    mapping.write_text("source: {key: nld-reimport, name: NLD re-import, source_type: national_rapporteur, stage: detected,\n"
+                       "         counting_unit: persons, legal_definition: national}\ncolumns: {}\n")
+    r = runner.invoke(app, ["stats", "import", str(out), "--format", "sdmx", "--mapping", str(mapping), "--json"])
+    assert r.exit_code == 0, r.output
+    exported = out.read_text()
+    report = json.loads(r.stdout)
+    assert report["observations"] > 10 and report["source_key"] == "nld-reimport"
+    assert ("<" in exported[:5]) == (fmt == "sdmx-ml")

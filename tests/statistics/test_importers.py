@@ -132,3 +132,51 @@ def test_inconsistent_breakdowns_are_imported_flagged_and_reported(db: Database,
     with db.session(write=False) as s:
         parts = [o for o in find_observations(s, SYSTEM, country="NLD") if o.sex != "total"]
     assert all("inconsistent" in o.flags for o in parts)
+
+
+def test_generic_xlsx_with_mapping_gives_the_same_cells_as_the_csv(db: Database, tmp_path: Path) -> None:
+    import pandas as pd
+
+    csv_file = EXTERNAL / "fbi-ucr-human-trafficking" / "HT_2013-2020.csv"
+    xlsx = tmp_path / "HT_2013-2020.xlsx"
+    pd.read_csv(csv_file, dtype=str).to_excel(xlsx, index=False)
+    mapping = load_mapping(DATA / "fbi_mapping.yaml")
+    with db.session() as s:
+        from_xlsx = import_mapped(s, SYSTEM, xlsx, {**mapping, "source": {**mapping["source"], "key": "fbi-xlsx"}})
+        from_csv = import_mapped(s, SYSTEM, csv_file, mapping)
+    assert from_xlsx.rows_read == from_csv.rows_read == 4417 and from_xlsx.observations == from_csv.observations
+    with db.session(write=False) as s:
+        obs = find_observations(s, SYSTEM, country="USA", indicator="offences")
+    cells = {k: {(o.period, o.exploitation): o.value for o in obs if o.source_key == k} for k in ("fbi-xlsx", mapping["source"]["key"])}
+    assert cells["fbi-xlsx"] == cells[mapping["source"]["key"]] and len(cells["fbi-xlsx"]) == 16
+    strict = {**mapping, "source": {**mapping["source"], "key": "fbi-strict"}}
+    del strict["negative_values"]
+    with db.session() as s, pytest.raises(ImportRejected) as info:  # line numbers are the spreadsheet's rows
+        import_mapped(s, SYSTEM, xlsx, strict)
+    assert [(p.line, p.reason) for p in info.value.problems] == [(1952, "negative count")]
+
+
+def test_category_maps_ship_as_valid_data_and_an_edited_copy_takes_over(db: Database, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from palermo.errors import ConfigurationError
+    from palermo.statistics import category_maps
+
+    assert category_maps.available() == ["eurostat-crim-thb", "iom-ctdc", "unodc-glotip"]
+    for name in category_maps.available():
+        assert category_maps.load(name).maps  # every shipped map validates against the code lists
+    edited = tmp_path / "maps"
+    edited.mkdir()
+    text = (category_maps.SHIPPED / "eurostat-crim-thb.yaml").read_text()
+    (edited / "eurostat-crim-thb.yaml").write_text(text.replace("{T: total, F: female, M: male", "{T: total, F: other, M: male"))
+    monkeypatch.setenv("PALERMO_MAPPINGS_DIR", str(edited))
+    assert category_maps.path_of("eurostat-crim-thb") == edited / "eurostat-crim-thb.yaml"
+    with db.session() as s:
+        import_eurostat_tsv(s, SYSTEM, DATA / "crim_thb_vict.tsv")
+    with db.session(write=False) as s:
+        sexes = {o.sex for o in find_observations(s, SYSTEM, country="NLD", indicator="victims")}
+    assert "other" in sexes and "female" not in sexes
+    (edited / "eurostat-crim-thb.yaml").write_text(text.replace("{T: total, F: female", "{T: total, F: woman"))
+    before = _count(db)
+    with pytest.raises(ConfigurationError, match=r"sex: 'F' maps to 'woman'"), db.session() as s:
+        import_eurostat_tsv(s, SYSTEM, DATA / "crim_thb_vict.tsv", key="other-key")
+    assert _count(db) == before

@@ -9,6 +9,7 @@ totals on a Polars frame (vectorised: a million rows in seconds) and inserts thr
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from palermo.auth import audit
 from palermo.auth.roles import Principal
 from palermo.countries import iso3
 from palermo.errors import ImportRejected, Problem, ValidationError
-from palermo.statistics import codelists as cl
+from palermo.statistics import category_maps
 from palermo.statistics.ingest import FRAME, ObservationSpec, SourceSpec, frame_of, store_frame, validate_frame
 from palermo.statistics.values import parse_count
 
@@ -192,13 +193,6 @@ def store_frame_report(session: Session, actor: Principal, source: SourceSpec, d
 
 
 # ------------------------------------------------------------------ UNODC GLOTIP
-GLOTIP_INDICATORS = {"Detected trafficking victims": "victims", "Persons brought into formal contact": "suspects",
-                     "Persons prosecuted": "prosecuted", "Persons convicted": "convicted",
-                     "Offences of trafficking in persons": "offences"}
-GLOTIP_EXPLOITATION = {"Sexual exploitation": "sexual", "Forced labour": "labour", "Other forms of exploitation": "other",
-                       "Total": "total"}
-GLOTIP_SEX = {"Total": "total", "Female": "female", "Male": "male", "Other": "other", "Unknown": "unknown"}
-GLOTIP_AGE = {"Total": "total", "0 to 17 years": "child", "18 years or over": "adult", "Unknown": "unknown"}
 _UNKNOWN_WORDS = {"unknown", "desconocida", "desconocido", "inconnu", "inconnue", "not known", "n/a"}
 
 
@@ -231,6 +225,7 @@ def import_glotip(session: Session, actor: Principal, path: Path, *, key: str = 
     report = ImportReport(key, "", df.height, 0)
     problems: list[Problem] = []
     specs: list[ObservationSpec] = []
+    cm = category_maps.load("unodc-glotip")
     offset = 2 if header is None else header + 2
     for n, r in enumerate(df.iter_rows(named=True), start=offset):
         if progress and n % 5000 == 0:
@@ -247,7 +242,7 @@ def import_glotip(session: Session, actor: Principal, path: Path, *, key: str = 
             why = f"not a country: regional or territory row ({code or 'no code'}: {(r.get('Country') or '').strip()})"
             report.skipped[why] = report.skipped.get(why, 0) + 1
             continue
-        indicator = GLOTIP_INDICATORS.get((r["Indicator"] or "").strip())
+        indicator = cm["indicator"].get((r["Indicator"] or "").strip())
         if indicator is None:
             problems.append(Problem("unknown GLOTIP indicator", line=n, field="Indicator", value=r["Indicator"]))
             continue
@@ -259,11 +254,11 @@ def import_glotip(session: Session, actor: Principal, path: Path, *, key: str = 
         category = (r["Category"] or "").strip()
         exploitation, citizenship = "total", "total"
         if dim == "by form of exploitation":
-            exploitation = GLOTIP_EXPLOITATION.get(category, "other")
+            exploitation = cm["exploitation"].get(category, "other")
         elif dim == "by citizenship":
             citizenship = _citizenship(category, code)
-        specs.append(ObservationSpec(indicator, code, str(r["Year"]).strip(), GLOTIP_SEX.get((r["Sex"] or "").strip(), r["Sex"]),
-                                     GLOTIP_AGE.get((r["Age"] or "").strip(), r["Age"]), citizenship, exploitation,
+        specs.append(ObservationSpec(indicator, code, str(r["Year"]).strip(), cm["sex"].get((r["Sex"] or "").strip(), r["Sex"]),
+                                     cm["age_group"].get((r["Age"] or "").strip(), r["Age"]), citizenship, exploitation,
                                      parsed.value, parsed.flags, parsed.lower, parsed.upper, None, 0,
                                      f"{r['Indicator']} / {dim} / {category}", n))
     source = SourceSpec(key=key, name="UNODC Global Report on Trafficking in Persons, country data (GLOTIP)",
@@ -361,7 +356,6 @@ def import_mapped(session: Session, actor: Principal, path: Path, mapping: dict[
 
 
 # ------------------------------------------------------------------ IOM CTDC victim-level
-CTDC_SEX = {"Female": "female", "Male": "male", "Woman": "female", "Man": "male", "Trans": "other", "-99": "unknown", "": "unknown"}
 
 
 def import_ctdc(session: Session, actor: Principal, path: Path, *, key: str = "iom-ctdc", progress: Progress | None = None) -> ImportReport:
@@ -372,6 +366,7 @@ def import_ctdc(session: Session, actor: Principal, path: Path, *, key: str = "i
                         "CountryOfExploitation"], "CTDC victim-level")
     report = ImportReport(key, "", df.height, 0)
     counts: dict[tuple[str, ...], int] = defaultdict(int)
+    cm = category_maps.load("iom-ctdc")
     problems: list[Problem] = []
     for n, r in enumerate(df.iter_rows(named=True), start=2):
         if progress and n % 5000 == 0:
@@ -385,8 +380,8 @@ def import_ctdc(session: Session, actor: Principal, path: Path, *, key: str = "i
         if country is None:
             problems.append(Problem("country of exploitation is not an ISO 3166 code", line=n, field="CountryOfExploitation", value=coe))
             continue
-        sex = CTDC_SEX.get((r["gender"] or "").strip(), "unknown")
-        age = {"Adult": "adult", "Minor": "child"}.get((r["majorityStatus"] or "").strip(), "unknown")
+        sex = cm["sex"].get((r["gender"] or "").strip(), "unknown")
+        age = cm["age_group"].get((r["majorityStatus"] or "").strip(), "unknown")
         forms = [f for f, col in (("sexual", "isSexualExploit"), ("labour", "isForcedLabour"), ("other", "isOtherExploit"))
                  if (r.get(col) or "").strip() == "1"]
         for ex in ["total", *forms]:
@@ -402,13 +397,6 @@ def import_ctdc(session: Session, actor: Principal, path: Path, *, key: str = "i
 
 
 # ------------------------------------------------------------------ Eurostat crim_thb TSV
-EUROSTAT_LEG = {"VICT": ("victims", "registered"), "SUSP": ("suspects", "suspected"), "PRSC": ("prosecuted", "prosecuted"),
-                "CONV": ("convicted", "convicted")}
-EUROSTAT_SEX = {"T": "total", "F": "female", "M": "male", "UNK": "unknown"}
-EUROSTAT_AGE = {"TOTAL": "total", "Y_LT18": "child", "Y_GE18": "adult", "UNK": "unknown"}
-EUROSTAT_CIT = {"TOTAL": "total", "NAT": "nationals", "EU27_2020_FOR": "eu", "EU_FOR": "eu", "NEU27_2020_FOR": "non_eu",
-                "NEU_FOR": "non_eu", "UNK": "unknown"}
-EUROSTAT_EXPL = {"TOTAL": "total", "SEX": "sexual", "LAB": "labour", "OTH": "other", "UNK": "unknown"}
 
 
 def import_eurostat_tsv(session: Session, actor: Principal, path: Path, *, key: str = "eurostat-crim-thb",
@@ -427,17 +415,18 @@ def import_eurostat_tsv(session: Session, actor: Principal, path: Path, *, key: 
     problems: list[Problem] = []
     specs: list[ObservationSpec] = []
     stages: set[str] = set()
+    cm = category_maps.load("eurostat-crim-thb")
     for n, line in enumerate(lines[1:], start=2):
         cells = line.split("\t")
         keys = dict(zip(dims, cells[0].split(",")))
         if len(cells) != len(head):
             problems.append(Problem(f"{len(cells)} cells, header has {len(head)}", line=n))
             continue
-        leg = EUROSTAT_LEG.get(keys.get("leg_stat", ""))
-        if leg is None:
+        leg_stat = keys.get("leg_stat", "")
+        if leg_stat not in cm["indicator"]:
             problems.append(Problem("unknown leg_stat", line=n, field="leg_stat", value=keys.get("leg_stat")))
             continue
-        indicator, stage = leg
+        indicator, stage = cm["indicator"][leg_stat], cm["stage"].get(leg_stat, "registered")
         stages.add(stage)
         geo = keys["geo"]
         country = iso3({"EL": "GR", "UK": "GB"}.get(geo, geo))
@@ -452,10 +441,10 @@ def import_eurostat_tsv(session: Session, actor: Principal, path: Path, *, key: 
             except ValueError as exc:
                 problems.append(Problem(str(exc), line=n, field=period, value=raw))
                 continue
-            specs.append(ObservationSpec(indicator, country, period, EUROSTAT_SEX.get(keys.get("sex", "T"), keys.get("sex", "")),
-                                         EUROSTAT_AGE.get(keys.get("age", "TOTAL"), keys.get("age", "")),
-                                         EUROSTAT_CIT.get(keys.get("citizen", "TOTAL"), keys.get("citizen", "")),
-                                         EUROSTAT_EXPL.get(keys.get("typtrai", keys.get("exploit", "TOTAL")), "other"),
+            specs.append(ObservationSpec(indicator, country, period, cm["sex"].get(keys.get("sex", "T"), keys.get("sex", "")),
+                                         cm["age_group"].get(keys.get("age", "TOTAL"), keys.get("age", "")),
+                                         cm["citizenship"].get(keys.get("citizen", "TOTAL"), keys.get("citizen", "")),
+                                         cm["exploitation"].get(keys.get("typtrai", keys.get("exploit", "TOTAL")), "other"),
                                          parsed.value, parsed.flags, parsed.lower, parsed.upper, None, 0, cells[0], n))
     source = SourceSpec(key=key, name="Eurostat trafficking in human beings statistics (crim_thb)",
                         source_type="international_records", stage="registered", counting_unit="persons",
@@ -469,29 +458,92 @@ def import_eurostat_tsv(session: Session, actor: Principal, path: Path, *, key: 
 SDMX_REQUIRED = ["REF_AREA", "TIME_PERIOD", "OBS_VALUE", "INDICATOR"]
 
 
+STATUS_FLAG = {"E": "estimated", "P": "provisional", "B": "break", "Q": "confidential"}
+# Dimension ids other SDMX producers use (Eurostat's crim_thb: lower-case ids and its own codes).
+SDMX_ALIASES = {"geo": "REF_AREA", "time_period": "TIME_PERIOD", "sex": "SEX", "age": "AGE", "citizen": "CITIZENSHIP",
+                "typtrai": "EXPLOITATION", "exploit": "EXPLOITATION", "leg_stat": "INDICATOR", "LOWER_BOUND": "LOWER",
+                "UPPER_BOUND": "UPPER"}
+
+
+def _sdmx_spec(r: dict[str, Any], line: int, problems: list[Problem], origin: str, cm: category_maps.CategoryMap) -> ObservationSpec | None:
+    """One SDMX observation (its dimensions and attributes by id) as an observation spec."""
+    r = {SDMX_ALIASES.get(k, k): v for k, v in r.items()}
+    try:
+        parsed = parse_count(r.get("OBS_VALUE"))
+    except ValueError as exc:
+        problems.append(Problem(str(exc), line=line, field="OBS_VALUE", value=r.get("OBS_VALUE")))
+        return None
+    flags = set(parsed.flags)
+    st = (r.get("OBS_STATUS") or "").strip()
+    if st in STATUS_FLAG:
+        flags.add(STATUS_FLAG[st])
+    flags |= {f for f in (r.get("PALERMO_FLAGS") or "").split(";") if f}
+    indicator = (r.get("INDICATOR") or "").strip()
+    indicator = cm["indicator"].get(indicator, indicator.lower())
+    area = (r.get("REF_AREA") or "").strip()
+    area = {"EL": "GR", "UK": "GB"}.get(area, area)
+
+    def code(dim: str, eurostat: dict[str, str]) -> str:
+        v = (r.get(dim) or "TOTAL").strip()
+        return eurostat.get(v, v.lower())
+
+    return ObservationSpec(indicator, area, (r.get("TIME_PERIOD") or "").strip(), code("SEX", cm["sex"]),
+                           code("AGE", cm["age_group"]), code("CITIZENSHIP", cm["citizenship"]), code("EXPLOITATION", cm["exploitation"]),
+                           parsed.value, flags, _num(r.get("LOWER")), _num(r.get("UPPER")), None, 0, origin, line)
+
+
 def import_sdmx_csv(session: Session, actor: Principal, path: Path, *, source: SourceSpec,
                     progress: Progress | None = None) -> ImportReport:
     df = _read_table(path)
     _require(df, path, SDMX_REQUIRED, "SDMX-CSV")
     problems: list[Problem] = []
-    specs: list[ObservationSpec] = []
-    status_flag = {"E": "estimated", "P": "provisional", "B": "break", "Q": "confidential"}
-    for n, r in enumerate(df.iter_rows(named=True), start=2):
-        try:
-            parsed = parse_count(r["OBS_VALUE"])
-        except ValueError as exc:
-            problems.append(Problem(str(exc), line=n, field="OBS_VALUE", value=r["OBS_VALUE"]))
-            continue
-        flags = set(parsed.flags)
-        st = (r.get("OBS_STATUS") or "").strip()
-        if st in status_flag:
-            flags.add(status_flag[st])
-        flags |= {f for f in (r.get("PALERMO_FLAGS") or "").split(";") if f}
-        specs.append(ObservationSpec((r["INDICATOR"] or "").lower(), r["REF_AREA"] or "", r["TIME_PERIOD"] or "",
-                                     (r.get("SEX") or "total").lower(), (r.get("AGE") or "total").lower(),
-                                     (r.get("CITIZENSHIP") or "total").lower(), (r.get("EXPLOITATION") or "total").lower(),
-                                     parsed.value, flags, _num(r.get("LOWER")), _num(r.get("UPPER")), None, 0, "SDMX-CSV", n))
+    cm = category_maps.load("eurostat-crim-thb")  # SDMX files from Eurostat use its codes
+    specs = [s for n, r in enumerate(df.iter_rows(named=True), start=2) if (s := _sdmx_spec(r, n, problems, "SDMX-CSV", cm))]
     return store(session, actor, source, specs, ImportReport(source.key, "", df.height, 0), problems, str(path))
+
+
+def import_sdmx_ml(session: Session, actor: Principal, path: Path, *, source: SourceSpec,
+                   progress: Progress | None = None) -> ImportReport:
+    """SDMX-ML data messages read by sdmx1: Palermo's own structure (structure-specific data) or any
+    generic-data message whose dimensions are Palermo's or Eurostat crim_thb's. Line numbers in the
+    report are observation numbers (1 = the first observation of the first data set)."""
+    import sdmx
+
+    from palermo.statistics.exports import structure
+
+    try:
+        msg = sdmx.read_sdmx(path, structure=structure())
+    except Exception as exc:  # noqa: BLE001 - sdmx1 raises many types for unreadable input
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ImportRejected(f"{path} is not an SDMX-ML data message Palermo can read: {first}",
+                             [Problem(first)]) from None
+    if not getattr(msg, "data", None):
+        raise ImportRejected(f"{path} holds no SDMX data set (a structure message?); export data, not structures",
+                             [Problem("no data set")])
+    problems: list[Problem] = []
+    specs: list[ObservationSpec] = []
+    cm = category_maps.load("eurostat-crim-thb")
+    n = 0
+    for ds in msg.data:
+        for obs in ds.obs:
+            n += 1
+            row = {k: str(v.value) for k, v in obs.key.values.items()}
+            row |= {k: str(v.value) for k, v in obs.attrib.items()}
+            missing = obs.value is None or (isinstance(obs.value, float) and math.isnan(obs.value))
+            row["OBS_VALUE"] = None if missing else obs.value
+            if (spec := _sdmx_spec(row, n, problems, "SDMX-ML", cm)) is not None:
+                specs.append(spec)
+            if progress and n % 5000 == 0:
+                progress(5000)
+    if n == 0:
+        raise ImportRejected(f"{path} holds no observations", [Problem("no observations")])
+    return store(session, actor, source, specs, ImportReport(source.key, "", n, 0), problems, str(path))
+
+
+def is_xml(path: Path) -> bool:
+    """SDMX-ML rather than SDMX-CSV, by content (file names lie)."""
+    with path.open("rb") as fh:
+        return fh.read(200).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def _num(v: Any) -> float | None:

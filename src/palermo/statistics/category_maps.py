@@ -1,0 +1,76 @@
+"""Category maps: each source's own categories mapped to Palermo's code lists, stored as data.
+
+The maps ship as YAML in ``statistics/data/category-maps/``; a file of the same name in the folder set
+by ``PALERMO_MAPPINGS_DIR`` replaces the shipped one, so an agency can correct a mapping without a
+release. Every map is validated on load: a target outside the code lists is refused with its file and key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from palermo.errors import ConfigurationError
+from palermo.settings import get_settings
+from palermo.statistics import codelists as cl
+
+SHIPPED = Path(__file__).parent / "data" / "category-maps"
+TARGETS: dict[str, Any] = {"indicator": cl.INDICATORS, "stage": cl.STAGES, "sex": cl.SEX, "age_group": cl.AGE_GROUPS,
+                           "citizenship": cl.CITIZENSHIP, "exploitation": cl.EXPLOITATION}
+
+
+@dataclass(frozen=True)
+class CategoryMap:
+    source: str
+    path: Path
+    maps: dict[str, dict[str, str]]
+    columns: dict[str, str]
+
+    def __getitem__(self, field: str) -> dict[str, str]:
+        return self.maps[field]
+
+
+def path_of(source: str) -> Path:
+    """The file in force for ``source``: the edited copy if there is one, else the shipped file."""
+    edited = get_settings().mappings_dir
+    if edited is not None and (edited / f"{source}.yaml").is_file():
+        return edited / f"{source}.yaml"
+    return SHIPPED / f"{source}.yaml"
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in SHIPPED.glob("*.yaml"))
+
+
+def load(source: str) -> CategoryMap:
+    path = path_of(source)
+    if not path.is_file():
+        raise ConfigurationError(f"no category map for source {source!r}; the shipped ones are {', '.join(available())}")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigurationError(f"category map {path} cannot be read: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("maps"), dict):
+        raise ConfigurationError(f"category map {path} needs a 'maps' section (field -> column, values)")
+    maps: dict[str, dict[str, str]] = {}
+    columns: dict[str, str] = {}
+    problems = []
+    for field, spec in doc["maps"].items():
+        if field not in TARGETS:
+            problems.append(f"'{field}' is not a field Palermo maps to (use {', '.join(TARGETS)})")
+            continue
+        values = (spec or {}).get("values") if isinstance(spec, dict) else None
+        if not isinstance(values, dict):
+            problems.append(f"{field}: needs 'values' (source category -> code)")
+            continue
+        for raw, code in values.items():
+            if str(code) not in TARGETS[field]:
+                problems.append(f"{field}: {raw!r} maps to {code!r}, not a code of the list ({', '.join(TARGETS[field])})")
+        maps[field] = {str(k): str(v) for k, v in values.items()}
+        columns[field] = str(spec.get("column", ""))
+    if problems:
+        raise ConfigurationError(f"category map {path} is invalid: " + "; ".join(problems))
+    return CategoryMap(str(doc.get("source", source)), path, maps, columns)
