@@ -43,7 +43,7 @@ def test_cli_errors_are_one_clear_line(env: Database, tmp_path: Path) -> None:
     r = runner.invoke(app, ["stats", "import", str(bad), "--format", "eurostat"])
     assert r.exit_code == 1 and "not a Eurostat TSV" in r.output and "Traceback" not in r.output
     r = runner.invoke(app, ["stats", "import", str(bad), "--format", "csv"])
-    assert r.exit_code == 1 and "--mapping is needed" in r.output
+    assert r.exit_code == 1 and "mapping file is needed" in r.output
     r = runner.invoke(app, ["stats", "export", "--format", "xls", "-o", str(tmp_path / "x")])
     assert r.exit_code == 1 and "unknown" in r.output
 

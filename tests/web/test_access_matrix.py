@@ -40,6 +40,9 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/statistics/sources"): ANY, ("GET", "/api/v1/statistics/stale"): ANY,
     ("GET", "/api/v1/statistics/observations"): ANY, ("GET", "/api/v1/statistics/explain"): ANY,
     ("POST", "/api/v1/statistics/observations"): STAFF,
+    ("POST", "/api/v1/statistics/import"): frozenset({"admin", "analyst", "data_owner"}),
+    ("POST", "/statistics/import"): frozenset({"admin", "analyst", "data_owner"}),
+    ("GET", "/api/v1/statistics/export"): ANY,
     # estimation
     ("GET", "/statistics/estimates"): ANY, ("POST", "/statistics/estimates"): ANY,
     ("POST", "/statistics/estimates/{table_id}/source"): frozenset({"admin", "analyst"}),

@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from palermo.cli.common import cli_principal, console, database, handle_errors, print_json, progress_bar, settings
-from palermo.errors import ValidationError
 
 app = typer.Typer(help="Harmonised statistics: import, compare, explain, publish.", no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -30,28 +29,8 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="
         advance = lambda n: bar.advance(task, n)  # noqa: E731
         with database().session() as s:
             who = cli_principal()
-            if fmt == "unodc":
-                report = im.import_glotip(s, who, file, key=source or "unodc-glotip", vintage=vintage, progress=advance)
-            elif fmt == "ctdc":
-                report = im.import_ctdc(s, who, file, key=source or "iom-ctdc", progress=advance)
-            elif fmt == "eurostat":
-                report = im.import_eurostat_tsv(s, who, file, key=source or "eurostat-crim-thb", progress=advance)
-            elif fmt in ("csv", "xlsx"):
-                if mapping is None:
-                    raise ValidationError("--mapping is needed for csv and xlsx files; see docs/statistics.md for the format")
-                m = im.load_mapping(mapping)
-                if source:
-                    m["source"]["key"] = source
-                report = im.import_mapped(s, who, file, m, progress=advance)
-            elif fmt == "sdmx":
-                if mapping is None:
-                    raise ValidationError("--mapping is needed for SDMX files: it describes the source (its 'source' section)")
-                from palermo.statistics.ingest import SourceSpec
-
-                src = im.load_mapping(mapping)["source"]
-                report = im.import_sdmx_csv(s, who, file, source=SourceSpec(**src), progress=advance)
-            else:
-                raise ValidationError(f"--format {fmt!r} unknown; use one of {', '.join(im.FORMATS)}")
+            report = im.import_file(s, who, file, fmt, mapping=im.load_mapping(mapping) if mapping else None,
+                                    source=source, vintage=vintage, progress=advance)
     if as_json:
         print_json(asdict(report))
     else:

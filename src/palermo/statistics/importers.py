@@ -273,11 +273,20 @@ def import_glotip(session: Session, actor: Principal, path: Path, *, key: str = 
 # ------------------------------------------------------------------ generic CSV/XLSX with a mapping file
 def load_mapping(path: Path) -> dict[str, Any]:
     try:
-        mapping = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
+        return parse_mapping(path.read_text(), str(path))
+    except OSError as exc:
         raise ValidationError(f"mapping file {path} cannot be read: {exc}") from None
+
+
+def parse_mapping(text: str, name: str = "mapping") -> dict[str, Any]:
+    try:
+        mapping = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"mapping file {name} is not valid YAML: {exc}") from None
     if not isinstance(mapping, dict) or "source" not in mapping or "columns" not in mapping:
-        raise ValidationError(f"mapping file {path} needs 'source' and 'columns' sections; see docs/statistics.md")
+        raise ValidationError(f"mapping file {name} needs 'source' and 'columns' sections; see docs/statistics.md")
+    if not isinstance(mapping["source"], dict) or not isinstance(mapping["columns"] or {}, dict):
+        raise ValidationError(f"mapping file {name}: 'source' and 'columns' must be mappings (key: value)")
     return mapping
 
 
@@ -350,7 +359,7 @@ def import_mapped(session: Session, actor: Principal, path: Path, mapping: dict[
              .select(list(FRAME)))
     if progress:
         progress(df.height - df.height // 2)
-    spec = SourceSpec(**{k: v for k, v in src.items() if k in SourceSpec.__dataclass_fields__})
+    spec = source_spec(src)
     return store_frame_report(session, actor, spec, frame, report, problems, str(path),
                               negative_adjustments=mapping.get("negative_values") == "adjustments")
 
@@ -538,6 +547,36 @@ def import_sdmx_ml(session: Session, actor: Principal, path: Path, *, source: So
     if n == 0:
         raise ImportRejected(f"{path} holds no observations", [Problem("no observations")])
     return store(session, actor, source, specs, ImportReport(source.key, "", n, 0), problems, str(path))
+
+
+def import_file(session: Session, actor: Principal, path: Path, fmt: str, *, mapping: dict[str, Any] | None = None,
+                source: str | None = None, vintage: str | None = None, progress: Progress | None = None) -> ImportReport:
+    """One entry point for the CLI, the API and the web form: the format decides the importer."""
+    if fmt == "unodc":
+        return import_glotip(session, actor, path, key=source or "unodc-glotip", vintage=vintage, progress=progress)
+    if fmt == "ctdc":
+        return import_ctdc(session, actor, path, key=source or "iom-ctdc", progress=progress)
+    if fmt == "eurostat":
+        return import_eurostat_tsv(session, actor, path, key=source or "eurostat-crim-thb", progress=progress)
+    if fmt not in FORMATS:
+        raise ValidationError(f"format {fmt!r} unknown; use one of {', '.join(FORMATS)}")
+    if mapping is None:
+        raise ValidationError(f"a mapping file is needed for {fmt} files (for sdmx: its 'source' section describes the "
+                              "source); see docs/statistics.md for the format")
+    mapping = {**mapping, "source": {**mapping["source"], **({"key": source} if source else {})}}
+    if fmt in ("csv", "xlsx"):
+        return import_mapped(session, actor, path, mapping, progress=progress)
+    spec = source_spec(mapping["source"])
+    return (import_sdmx_ml if is_xml(path) else import_sdmx_csv)(session, actor, path, source=spec, progress=progress)
+
+
+def source_spec(fields: dict[str, Any]) -> SourceSpec:
+    unknown = sorted(set(fields) - set(SourceSpec.__dataclass_fields__))
+    missing = sorted(k for k in ("key", "name", "source_type", "stage", "counting_unit", "legal_definition") if k not in fields)
+    if unknown or missing:
+        raise ValidationError("the mapping's 'source' section " + "; ".join(
+            ([f"lacks {', '.join(missing)}"] if missing else []) + ([f"has unknown field(s) {', '.join(unknown)}"] if unknown else [])))
+    return SourceSpec(**fields)
 
 
 def is_xml(path: Path) -> bool:

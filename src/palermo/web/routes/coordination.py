@@ -24,11 +24,12 @@ from palermo.coordination.overview import overview
 from palermo.errors import ValidationError
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render
+from palermo.web.uploads import read_upload
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["coordination"], prefix="/coordination")
 
-MAX_UPLOAD = 20 * 1024 * 1024
+MAX_UPLOAD_MIB = 20
 
 
 def _overview(request: Request, s: Session, principal: Principal, on: date | None) -> Any:
@@ -56,9 +57,7 @@ def coordination_page(request: Request, on: date | None = None, principal: Princ
 async def coordination_import(request: Request, fmt: str = Form(...), file: UploadFile = File(...),
                               principal: Principal = Depends(page_principal),
                               s: Session = Depends(db_session)) -> Response:
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise ValidationError(f"file larger than {MAX_UPLOAD // 2**20} MiB; split it")
+    data = await read_upload(file, MAX_UPLOAD_MIB)
     specs = _parse(fmt, data, file.filename or "upload")
     saved = save_initiatives(s, principal, specs, origin=file.filename or "upload")
     return RedirectResponse(f"/coordination?message=Imported+{len(saved)}+initiatives", status_code=303)

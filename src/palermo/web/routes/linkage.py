@@ -11,21 +11,18 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from palermo.auth.roles import Principal
-from palermo.errors import ValidationError
 from palermo.linkage.hub import LIST_KINDS, PURPOSES, hits_for, submit, uploads_for
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render
+from palermo.web.uploads import read_upload
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["linkage"], prefix="/linkage")
-MAX_UPLOAD = 200 * 1024 * 1024
+MAX_UPLOAD_MIB = 200
 
 
 async def _read(file: UploadFile) -> bytes:
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise ValidationError(f"upload larger than {MAX_UPLOAD // 2**20} MiB; split the list")
-    return data
+    return await read_upload(file, MAX_UPLOAD_MIB, "the list")
 
 
 @pages.get("/linkage")

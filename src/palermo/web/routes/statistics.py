@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from urllib.parse import urlencode
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from palermo.auth.roles import Principal
+from palermo.errors import ValidationError
 from palermo.countries import name as country_name
 from palermo.statistics.charts import funnel_rows, funnel_spec
 from palermo.statistics.comparability import Concept, share
 from palermo.statistics.divergence import explain
-from palermo.statistics.exports import rows_for_export
+from palermo.statistics import importers
+from palermo.statistics.exports import EXPORT_FORMATS, export, rows_for_export
 from palermo.statistics.freshness import source_status, stale
 from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
 from palermo.statistics.query import find_observations
-from palermo.web.deps import api_principal, db_session, get_settings, page_principal
+from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render
+from palermo.web.uploads import as_file, read_upload
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["statistics"], prefix="/statistics")
@@ -80,7 +85,37 @@ def data_table(request: Request, country: str | None = Query(None, max_length=3)
                            country=country.upper() if country else None, indicator=indicator)
     return render(request, "statistics/data.html", {"title": "Data", "active": "statistics", "rows": rows[:1000],
                                                     "total": len(rows), "internal": internal, "country": country or "",
-                                                    "indicator": indicator or ""})
+                                                    "indicator": indicator or "", "formats": importers.FORMATS,
+                                                    "export_formats": EXPORT_FORMATS,
+                                                    "message": request.query_params.get("message")})
+
+
+MAX_UPLOAD_MIB = 200
+MEDIA = {"csv": ("text/csv", "csv"), "json": ("application/json", "json"), "sdmx-csv": ("text/csv", "csv"),
+         "sdmx-ml": ("application/xml", "xml")}
+
+
+async def _import(s: Session, principal: Principal, fmt: str, file: UploadFile, mapping: UploadFile | None,
+                  source: str | None) -> importers.ImportReport:
+    """Import an uploaded file exactly as `palermo stats import` does (all rows or none)."""
+    principal.require("analyst", "data_owner", "admin", action="import statistics")
+    data = await read_upload(file, MAX_UPLOAD_MIB)
+    spec = None
+    if mapping is not None and mapping.filename:
+        spec = importers.parse_mapping((await read_upload(mapping, 1)).decode("utf-8-sig", errors="replace"), mapping.filename)
+    with as_file(data, file.filename) as path:
+        return importers.import_file(s, principal, path, fmt, mapping=spec, source=source or None)
+
+
+@pages.post("/statistics/import", dependencies=[Depends(csrf_form)])
+async def import_page(fmt: str = Form(..., max_length=20), file: UploadFile = File(...), mapping: UploadFile | None = File(None),
+                      source: str = Form("", max_length=120), principal: Principal = Depends(page_principal),
+                      s: Session = Depends(db_session)) -> Response:
+    report = await _import(s, principal, fmt, file, mapping, source)
+    message = f"Imported {report.observations:,} observations into {report.source_key} (vintage {report.vintage})"
+    if report.warnings:
+        message += f"; {len(report.warnings)} warning(s), e.g. {report.warnings[0]}"
+    return RedirectResponse(f"/statistics/data?{urlencode({'message': message})}", status_code=303)
 
 
 # ------------------------------------------------------------------ API
@@ -139,6 +174,34 @@ def api_observations(request: Request, country: str | None = Query(None, max_len
 def api_explain(country: str = Query(..., max_length=3), year: str = Query(..., max_length=10), indicator: str = Query("victims", max_length=40),
                 principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
     return [p.to_dict() for p in explain(s, principal, country=country.upper(), year=year, indicator=indicator)]
+
+
+@api.post("/import", status_code=201)
+async def api_import(fmt: str = Form(..., max_length=20, description="csv, xlsx, eurostat, unodc, ctdc or sdmx"),
+                     file: UploadFile = File(...), mapping: UploadFile | None = File(None, description="YAML mapping"),
+                     source: str = Form("", max_length=120), principal: Principal = Depends(api_principal),
+                     s: Session = Depends(db_session)) -> dict[str, Any]:
+    """Import a file as `palermo stats import` does: all rows or none, every rejected row reported."""
+    return asdict(await _import(s, principal, fmt, file, mapping, source))
+
+
+@api.get("/export", response_class=Response, responses={200: {"content": {m: {} for m, _ in MEDIA.values()}}})
+def api_export(request: Request, fmt: str = Query("csv", alias="format", max_length=10),
+               country: str | None = Query(None, max_length=3), indicator: str | None = Query(None, max_length=40),
+               public: bool = False, principal: Principal = Depends(api_principal),
+               s: Session = Depends(db_session)) -> Response:
+    """CSV, JSON, SDMX-CSV or SDMX-ML; public unless the caller may see true values (analyst, data owner)."""
+    if fmt not in MEDIA:
+        raise ValidationError(f"format {fmt!r} unknown; use one of {', '.join(EXPORT_FORMATS)}")
+    internal = principal.has("analyst", "data_owner") and not public
+    rows = rows_for_export(s, principal, public=not internal, threshold=get_settings(request).small_count_threshold,
+                           country=country.upper() if country else None, indicator=indicator)
+    media, suffix = MEDIA[fmt]
+    with as_file(b"", f"export.{suffix}") as path:
+        export(rows, fmt, path)
+        body = path.read_bytes()
+    name = f"palermo-{'internal' if internal else 'public'}-{country or 'all'}.{fmt}.{suffix}".replace(".csv.csv", ".csv")
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @api.post("/observations", status_code=201)
