@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from palermo.errors import ConfigurationError, DatabaseUnavailable
+from palermo.errors import ConfigurationError, Conflict, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -104,8 +104,17 @@ class Database:
             try:
                 yield session
                 session.commit()
+            except IntegrityError as exc:
+                # A unique constraint hit by a concurrent writer (two creations of the same key at once):
+                # the whole unit of work is rolled back and the caller told to retry, never a 500.
+                session.rollback()
+                raise Conflict("another change to the same record was saved at the same moment; nothing of this "
+                               "operation was stored. Retry it.") from exc
             except OperationalError as exc:
                 session.rollback()
+                if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):  # PostgreSQL serialisation / deadlock
+                    raise DatabaseUnavailable("the database resolved a conflict between concurrent writes by stopping "
+                                              "this one; nothing of it was stored. Retry it.") from exc
                 if "database is locked" in str(exc.orig):
                     raise DatabaseUnavailable(
                         "the database is busy with other writes (SQLite allows one writer at a time); "

@@ -61,8 +61,10 @@ def file_request(session: Session, actor: Principal, *, owner_org_id: int, categ
     return req
 
 
-def get_request(session: Session, actor: Principal, reference: str) -> ExchangeRequest:
-    req = session.execute(select(ExchangeRequest).where(ExchangeRequest.reference == reference)).scalar_one_or_none()
+def get_request(session: Session, actor: Principal, reference: str, *, lock: bool = False) -> ExchangeRequest:
+    """``lock``: hold the row until commit, so two answers to one request cannot both see it pending."""
+    query = select(ExchangeRequest).where(ExchangeRequest.reference == reference)
+    req = session.execute(query.with_for_update(of=ExchangeRequest) if lock else query).scalar_one_or_none()
     if req is None or not (actor.is_system or actor.organisation_id in (req.requester_org_id, req.owner_org_id)):
         raise NotFound(f"no request {reference!r} for your organisation")
     return req
@@ -71,7 +73,7 @@ def get_request(session: Session, actor: Principal, reference: str) -> ExchangeR
 def answer_request(session: Session, actor: Principal, reference: str, *, decision: str, reason: str = "",
                    released: str = "") -> ExchangeRequest:
     """The data owner approves, partly approves or refuses; released data carries handling codes and retention."""
-    req = get_request(session, actor, reference)
+    req = get_request(session, actor, reference, lock=True)
     if actor.organisation_id != req.owner_org_id or not actor.has("data_owner"):
         raise PermissionDenied(f"only a data owner of the organisation holding the data may answer request {reference}")
     if req.status != "pending":

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import delete, select, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from palermo.auth import audit
@@ -152,21 +153,40 @@ def ensure_source(session: Session, actor: Principal, spec: SourceSpec) -> Sourc
     problems = validate_source(spec)
     if problems:
         raise ImportRejected(f"source {spec.key!r} is invalid", problems)
-    src = session.execute(select(Source).where(Source.key == spec.key, Source.vintage == spec.vintage)).scalar_one_or_none()
     owner = spec.owner_org_id if spec.owner_org_id is not None else actor.organisation_id
-    if src is not None:
-        if not actor.is_system and src.owner_org_id != actor.organisation_id:
-            raise PermissionDenied(f"source {spec.key!r} belongs to another organisation; choose another key")
-        return src
+    src = _locked_source(session, spec) or _create_source(session, actor, spec, owner)
+    if not actor.is_system and src.owner_org_id != actor.organisation_id:
+        raise PermissionDenied(f"source {spec.key!r} belongs to another organisation; choose another key")
+    return src
+
+
+def _locked_source(session: Session, spec: SourceSpec) -> Source | None:
+    """The source row, locked until commit (PostgreSQL), so two imports into one source run one after the other."""
+    return session.execute(select(Source).where(Source.key == spec.key, Source.vintage == spec.vintage)
+                           .with_for_update()).scalar_one_or_none()
+
+
+def _create_source(session: Session, actor: Principal, spec: SourceSpec, owner: int | None) -> Source:
     if not actor.is_system and owner != actor.organisation_id:
         raise PermissionDenied("a user adds sources of their own organisation only")
-    src = Source(key=spec.key, vintage=spec.vintage, name=spec.name, owner_org_id=owner, source_type=spec.source_type,
+    try:
+        with session.begin_nested():  # a concurrent import may create the same source first
+            src = _new_source(actor, spec, owner)
+            session.add(src)
+            session.flush()
+        return src
+    except IntegrityError:
+        found = _locked_source(session, spec)
+        if found is None:
+            raise
+        return found
+
+
+def _new_source(actor: Principal, spec: SourceSpec, owner: int | None) -> Source:
+    return Source(key=spec.key, vintage=spec.vintage, name=spec.name, owner_org_id=owner, source_type=spec.source_type,
                  stage=spec.stage, counting_unit=spec.counting_unit, legal_definition=spec.legal_definition,
                  coverage=spec.coverage, update_every_days=_schedule_days(spec.update_schedule), method=spec.method,
                  notes=spec.notes, public=spec.public, updated_by=actor.username)
-    session.add(src)
-    session.flush()
-    return src
 
 
 def insert_rows(session: Session, source: Source, df: pl.DataFrame) -> int:
