@@ -122,3 +122,18 @@ def test_concurrent_requests_and_one_answer_per_request(demo_db: Database) -> No
                                                                                 AuditEntry.object_id.in_(refs))).scalar()
         assert filings == len(refs)
         audit.verify(s)
+
+
+def test_a_unique_constraint_race_is_a_conflict_and_stores_nothing(db: Database) -> None:
+    """The safety net under every domain: what a concurrent writer's duplicate key looks like to the caller."""
+    import pytest
+
+    from palermo.auth.models import Organisation
+
+    with pytest.raises(Conflict, match="Retry it"), db.session() as s:
+        s.add(Organisation(name="Same", short_name="S1", org_type="police"))
+        s.flush()
+        s.add(Organisation(name="Same", short_name="S2", org_type="police"))
+        s.flush()
+    with db.session(write=False) as s:
+        assert s.execute(select(func.count()).select_from(Organisation).where(Organisation.name == "Same")).scalar() == 0
