@@ -49,12 +49,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--workers", type=int, default=2, help="server processes (palermo serve --workers)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="palermo-load-"))
     env = {**os.environ, "PALERMO_DATA_DIR": str(work), "PALERMO_DATABASE_URL": f"sqlite:///{work / 'palermo.db'}"}
     subprocess.run([str(BIN / "palermo"), "demo"], env=env, check=True, capture_output=True)
     port = free_port()
-    server = subprocess.Popen([str(BIN / "palermo"), "serve", "--port", str(port)], env=env,
+    server = subprocess.Popen([str(BIN / "palermo"), "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -78,7 +79,8 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"Load test: {args.users} concurrent users, {args.seconds} s, SQLite demo workspace, loopback")
+    print(f"Load test: {args.users} concurrent users, {args.seconds} s, SQLite demo workspace, loopback, "
+          f"{args.workers} server process(es)")
     print(f"{'endpoint':<34}{'requests':>9}{'errors':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}")
     worst_page_p95, errors, page_requests = 0.0, 0, 0
     for r in rows:

@@ -33,8 +33,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front, so two writers never both read then collide.
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("palermo_write") else "BEGIN")
+    # BEGIN IMMEDIATE takes the write lock up front, so two writers never both read then collide. A read
+    # session takes no lock at all (WAL: readers never wait) and is made read-only, so code that writes
+    # in one fails at once in the tests instead of racing for the lock under load.
+    options = conn.get_execution_options()
+    conn.exec_driver_sql(f"PRAGMA query_only={1 if options.get('palermo_read') else 0}")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("palermo_write") else "BEGIN")
+
+
+def _postgresql_begin(conn: Any) -> None:
+    if conn.get_execution_options().get("palermo_read"):
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -62,6 +71,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             event.listen(engine, "begin", _sqlite_begin)
         else:
             engine = create_engine(parsed, pool_pre_ping=True, **{"pool_size": 10, "max_overflow": 30, **kwargs})
+            event.listen(engine, "begin", _postgresql_begin)
     except (NoSuchModuleError, ImportError) as exc:
         raise ConfigurationError(f"no driver for database URL {parsed.render_as_string(hide_password=True)!r}: {exc}") from exc
     return engine
@@ -73,7 +83,7 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine.execution_options(palermo_read=True), expire_on_commit=False)
         self._write_sessions = sessionmaker(self.engine.execution_options(palermo_write=True), expire_on_commit=False)
 
     @property

@@ -29,12 +29,22 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 def db_session(request: Request) -> Iterator[Session]:
     """A unit of work per request: commits on success, rolls back on any error.
 
-    Always a writer's transaction: even a GET may write (every read of personal data is audited), and
-    on SQLite a read transaction that later writes can fail if another writer committed in between.
+    Safe methods get a read-only transaction (on SQLite: no lock, so readers never queue behind
+    writers); every other method a writer's. A GET that writes (an audited read of personal data)
+    declares :func:`db_write_session` instead.
     """
+    with get_database(request).session(write=request.method not in SAFE_METHODS) as s:
+        yield s
+
+
+def db_write_session(request: Request) -> Iterator[Session]:
+    """A writer's transaction whatever the method: for pages whose reading is itself audited."""
     with get_database(request).session(write=True) as s:
         yield s
 

@@ -20,7 +20,7 @@ from palermo.exchange.policy import decide
 from palermo.exchange.requests import (answer_request, dashboard, file_request, get_request, is_overdue, org_name,
                                        read_released, requests_for)
 from palermo.exchange.routes import find_routes, graph_spec
-from palermo.web.deps import api_principal, csrf_form, db_session, page_principal
+from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, page_principal
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -103,7 +103,7 @@ def answer_form(request: Request, reference: str, decision: str = Form(...), rea
 
 @pages.get("/exchange/requests/{reference}")
 def request_page(request: Request, reference: str, principal: Principal = Depends(page_principal),
-                 s: Session = Depends(db_session)) -> Response:
+                 s: Session = Depends(db_write_session)) -> Response:
     req = get_request(s, principal, reference)
     if req.status in ("approved", "partly_approved") and req.requester_org_id == principal.organisation_id:
         req = read_released(s, principal, reference)

@@ -19,7 +19,7 @@ from palermo.identification.catalogue import load_catalogue, overlap, workspace_
 from palermo.identification.i18n import LANGUAGES, check_language, translator
 from palermo.identification.screening import screen
 from palermo.identification.store import get_screening, list_screenings, save_screening, submit_cases
-from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
+from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, get_settings, page_principal
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -72,7 +72,7 @@ async def screen_form(request: Request, principal: Principal = Depends(page_prin
 
 @pages.get("/identification/screenings/{reference}")
 def screening_page(request: Request, reference: str, lang: str | None = Query(None, max_length=5),
-                   principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+                   principal: Principal = Depends(page_principal), s: Session = Depends(db_write_session)) -> Response:
     row, result = get_screening(s, principal, reference, lang=lang)
     return render(request, "identification/result.html", {"title": "Screening", "active": "identification", "row": row,
                                                           "r": result, "languages": LANGUAGES})
