@@ -137,3 +137,20 @@ def test_a_unique_constraint_race_is_a_conflict_and_stores_nothing(db: Database)
         s.flush()
     with db.session(write=False) as s:
         assert s.execute(select(func.count()).select_from(Organisation).where(Organisation.name == "Same")).scalar() == 0
+
+
+def test_a_read_session_cannot_write(db: Database) -> None:
+    """Reads take no lock (so they never queue behind writers); the price is that they must not write."""
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    from palermo.auth.models import Organisation
+
+    with pytest.raises(DBAPIError, match="(?i)read.?only"), db.session(write=False) as s:
+        s.add(Organisation(name="Sneaky", short_name="SN", org_type="police"))
+        s.flush()
+    with db.session() as s:  # a writer's session on the same pooled connection writes normally again
+        s.add(Organisation(name="Fine", short_name="FN", org_type="police"))
+    with db.session(write=False) as s:
+        names = s.execute(select(Organisation.name)).scalars().all()
+    assert "Fine" in names and "Sneaky" not in names
