@@ -2,6 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+REFVENV := .venv-reference
 
 .PHONY: demo test install install-test system-deps serve bench clean
 
@@ -32,12 +33,16 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 system-deps:
 	@./scripts/system-deps.sh
 
-test: $(VENV)/.installed-test system-deps
+# anonlink and clkhash, the reference the linkage tests and benchmark compare with: stale, so in a venv of their own.
+$(REFVENV)/.installed: scripts/reference-venv.sh
+	./scripts/reference-venv.sh $(PYTHON)
+
+test: $(VENV)/.installed-test system-deps $(REFVENV)/.installed
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test $(REFVENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) palermo-data .pytest_cache test-output
+	rm -rf $(VENV) $(REFVENV) palermo-data .pytest_cache test-output
