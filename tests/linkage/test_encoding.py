@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from palermo.errors import ValidationError
-from palermo.linkage.encoding import Encoder, read_encodings
+from palermo.linkage.encoding import EncodedDataset, Encoder, read_encodings, tokens
 from palermo.linkage.engine import check_compatible, match
 from palermo.linkage.keys import read_secret
+from palermo.linkage.normalise import parse_date
 from palermo.linkage.schema import DEFAULT_SCHEMA, LinkageSchema, load_schema
 from palermo.linkage.similarity import dice
+from palermo.linkage.synthetic import agency_lists
 
 KEY = b"k" * 40
 ROW = {"record_id": "1", "first_name": "Mohammed", "last_name": "Abdel Rahman", "date_of_birth": "1990-03-04",
@@ -101,3 +105,54 @@ def test_schema_validation_and_clkhash_v3(tmp_path: Path) -> None:
     schema = load_schema(clk)
     assert isinstance(schema, LinkageSchema)
     assert [(f.name, f.kind, f.hashes) for f in schema.fields] == [("given_name", "name", 15), ("dob", "date", 10)]
+
+
+def _digest(ds: EncodedDataset) -> str:
+    h = hashlib.sha256()
+    for f in ds.schema.fields:
+        h.update(ds.filters[f.name].tobytes() + ds.present[f.name].tobytes())
+    for b in ds.schema.blocking:
+        h.update(repr(ds.blocks[b.name]).encode())
+    return h.hexdigest()
+
+
+def test_encodings_stay_the_same_across_releases() -> None:
+    """Agencies match files encoded months apart: the same secret and schema must give the same bits."""
+    rows = [ROW, {**ROW, "record_id": "2", "first_name": "Aster", "last_name": "Haile", "date_of_birth": "12.11.1985",
+                  "sex": "F", "document_number": ""}]
+    ds = Encoder(DEFAULT_SCHEMA, KEY).encode(rows)
+    assert _digest(ds) == "027d9e2d743daa0735f6aa517ae34a94700aa51e28c2bc7356d27e59cc4b90d7"
+
+
+@pytest.mark.parametrize("hardening", [{}, {"balance": True, "xor_fold": True}, {"attribute_salt": "dob:year"}])
+def test_several_processes_give_the_same_encodings_and_problems(hardening: dict[str, object]) -> None:
+    schema = DEFAULT_SCHEMA.model_copy(update={"hardening": DEFAULT_SCHEMA.hardening.model_copy(update=hardening)})
+    rows = agency_lists({"A": 900}, noise=0.4, seed=4)[0]["A"]
+    one, three = Encoder(schema, KEY).encode(rows, workers=1), Encoder(schema, KEY).encode(rows, workers=3)
+    assert one.ids == three.ids and one.blocks == three.blocks and _digest(one) == _digest(three)
+    bad = [dict(r) for r in rows]
+    bad[850]["date_of_birth"], bad[20]["sex"], bad[700]["record_id"] = "31/31/1990", "?", bad[10]["record_id"]
+    reported = []
+    for workers in (1, 3):
+        with pytest.raises(ValidationError) as info:
+            Encoder(schema, KEY).encode(bad, workers=workers)
+        reported.append([(p.line, p.field, p.reason) for p in info.value.problems])
+    assert reported[0] == reported[1]
+    assert [line for line, _, _ in reported[0]] == [22, 852, 702]  # line 1 is the header
+
+
+@pytest.mark.parametrize("text", ["1990-03-04", "04/03/1990", "04.03.1990", "1990-3-4", "4/3/1990", " 04/03/1990 ",
+                                  "04-03-1990", "19900304", "1990/03/04", "29.02.2000", "٠٤/٠٣/١٩٩٠",
+                                  "04/03.1990", "29.02.2001", "31/31/1990", "1990-13-01", "yesterday"])
+def test_dates_are_read_as_parse_date_reads_them(text: str) -> None:
+    """The encoder reads the usual forms without strptime; it must agree with parse_date on every input."""
+    try:
+        expected: date | str = parse_date(text) or ""
+    except ValueError as exc:
+        expected = str(exc)
+    if isinstance(expected, date):
+        assert f"all{expected.isoformat()}" in (tokens("date", [text], 2) or [])
+    else:
+        with pytest.raises(ValueError) as info:
+            tokens("date", [text], 2)
+        assert str(info.value) == expected

@@ -9,14 +9,21 @@ Keyed blocking keys let the hub group candidate pairs without plaintext.
 
 from __future__ import annotations
 
+import gc
 import hashlib
-import hmac
 import json
-from collections.abc import Callable, Iterable, Mapping
+import logging
+import multiprocessing as mp
+import os
+import re
+import sys
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import jellyfish
 import numpy as np
@@ -29,6 +36,7 @@ from palermo.linkage.keys import derive, fingerprint
 from palermo.linkage.schema import FieldSpec, LinkageSchema
 
 FORMAT = "palermo-encodings/1"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -99,184 +107,493 @@ def tokens(kind: str, values: list[str | None], q: int) -> list[str] | None:
     return _tokens(kind, tuple(values), q)
 
 
+@lru_cache(maxsize=500_000)
+def _tokens(kind: str, values: tuple[str | None, ...], q: int) -> list[str] | None:
+    c = _canonical(kind, values)
+    return None if c is None else _canonical_tokens(kind, c, q)
+
+
 def _grams(text: str, q: int) -> list[str]:
     padded = f"_{text}_" if q > 1 else text
     return [padded[i:i + q] for i in range(max(1, len(padded) - q + 1))]
 
 
 @lru_cache(maxsize=500_000)
-def _tokens(kind: str, values: tuple[str | None, ...], q: int) -> list[str] | None:
+def _canonical(kind: str, values: tuple[Any, ...]) -> Hashable:
+    """The normalised value that a field's tokens are made of (None when missing): a tuple of name words,
+    a date, a code or a text. Raises ValueError on unreadable input."""
     if kind == "name":
-        words = [t for v in values for t in nz.name_tokens(v)]
-        if not words:
-            return None
-        out = [g for w in words for g in _grams(w, q)]
-        out += ["S" + g for w in words for g in _grams(nz.skeleton(w), q)]
-        return out
+        return tuple(t for v in values for t in _name_words(v)) or None
     if kind == "date":
-        d = nz.parse_date(values[0])
-        if d is None:
-            return None
-        lo, hi = sorted((d.day, d.month))
-        return [f"y{d.year}", f"m{d.month}", f"d{d.day}", f"dm{lo}-{hi}", f"ym{d.year}-{d.month}", f"all{d.isoformat()}"]
+        return _parse_date(values[0])
     if kind == "sex":
-        s = nz.normalise_sex(values[0])
-        return None if s is None else [f"s{s}"]
+        return nz.normalise_sex(values[0])
     if kind == "country":
-        c = nz.normalise_country(values[0])
-        return None if c is None else [f"c{c}"]
+        return nz.normalise_country(values[0])
     if kind == "document":
-        d = nz.normalise_document(values[0])
-        return None if d is None else _grams(d, q) + [f"all{d}"]
-    text = " ".join(v for v in values if v).strip().lower()
-    return _grams(text, q) if text else None
+        return nz.normalise_document(values[0])
+    return " ".join(v for v in values if v).strip().lower() or None
+
+
+def _canonical_tokens(kind: str, c: Any, q: int) -> list[str]:
+    if kind == "name":
+        return [g for w in c for g in _grams(w, q)] + ["S" + g for w in c for g in _grams(_skeleton(w), q)]
+    if kind == "date":
+        lo, hi = sorted((c.day, c.month))
+        return [f"y{c.year}", f"m{c.month}", f"d{c.day}", f"dm{lo}-{hi}", f"ym{c.year}-{c.month}", f"all{c.isoformat()}"]
+    if kind == "sex":
+        return [f"s{c}"]
+    if kind == "country":
+        return [f"c{c}"]
+    if kind == "document":
+        return _grams(c, q) + [f"all{c}"]
+    return _grams(c, q)
+
+
+_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DMY = re.compile(r"([0-9]{2})([/.])([0-9]{2})\2([0-9]{4})")
+
+
+@lru_cache(maxsize=200_000)
+def _parse_date(value: str | date | None) -> date | None:
+    """``normalise.parse_date``, with the usual forms read by a regular expression: strptime costs
+    microseconds for every format it tries, and a batch has tens of thousands of distinct dates."""
+    if isinstance(value, str):
+        m = _ISO.fullmatch(value)
+        parts = m.group(1, 2, 3) if m else (m2.group(4, 3, 1) if (m2 := _DMY.fullmatch(value)) else None)
+        if parts:
+            try:
+                return date(int(parts[0]), int(parts[1]), int(parts[2]))
+            except ValueError:
+                pass  # not a real date: parse_date says why
+    return nz.parse_date(value)
+
+
+@lru_cache(maxsize=200_000)
+def _name_words(value: str | None) -> tuple[str, ...]:
+    return tuple(nz.name_tokens(value))
+
+
+@lru_cache(maxsize=200_000)
+def _word_tokens(word: str, q: int) -> tuple[str, ...]:
+    """One name word's n-grams and those of its consonant skeleton (prefixed ``S``)."""
+    return (*_grams(word, q), *("S" + g for g in _grams(_skeleton(word), q)))
+
+
+@lru_cache(maxsize=200_000)
+def _skeleton(word: str) -> str:
+    return nz.skeleton(word)
+
+
+@lru_cache(maxsize=200_000)
+def _metaphone(word: str) -> str:
+    return jellyfish.metaphone(word) or word
 
 
 # ------------------------------------------------------------------ blocking transforms
+NAME_TRANSFORMS = ("phonetic_min", "phonetic_all", "initials")
+
+
 def _block_part(kind: str, values: list[str | None], transform: str) -> str | None:
-    return _block_part_cached(kind, tuple(values), transform)
-
-
-@lru_cache(maxsize=500_000)
-def _block_part_cached(kind: str, values: tuple[str | None, ...], transform: str) -> str | None:
-    if transform in ("phonetic_min", "phonetic_all", "initials"):
-        words = [t for v in values for t in nz.name_tokens(v)]
-        if not words:
-            return None
-        codes = sorted(jellyfish.metaphone(w) or w for w in words)
-        if transform == "phonetic_min":
-            return codes[0]
-        if transform == "initials":
-            return "".join(sorted(w[0] for w in words))
-        return " ".join(codes)
+    """One part of a blocking key before hashing (None when missing); raises ValueError on unreadable input."""
+    if transform in NAME_TRANSFORMS:
+        return _words_part(tuple(t for v in values for t in _name_words(v)), transform)
     if transform in ("year", "year_month"):
-        d = nz.parse_date(values[0])
-        return None if d is None else (str(d.year) if transform == "year" else f"{d.year}-{d.month:02d}")
-    toks = tokens(kind, list(values), 2)
-    return None if toks is None else "|".join(sorted(set(toks)))
+        return _date_part(_parse_date(values[0]), transform)
+    c = _canonical(kind, tuple(values))
+    return None if c is None else _value_part(kind, c)
+
+
+def _words_part(words: tuple[str, ...], transform: str) -> str | None:
+    if not words:
+        return None
+    if transform == "initials":
+        return "".join(sorted(w[0] for w in words))
+    codes = sorted(_metaphone(w) for w in words)
+    return codes[0] if transform == "phonetic_min" else " ".join(codes)
+
+
+def _date_part(d: date | None, transform: str) -> str | None:
+    return None if d is None else (str(d.year) if transform == "year" else f"{d.year}-{d.month:02d}")
+
+
+def _value_part(kind: str, c: Any) -> str:
+    return "|".join(sorted(set(_canonical_tokens(kind, c, 2))))
+
+
+class _Hmac:
+    """HMAC-SHA256 (RFC 2104) with the keyed inner and outer states computed once: twice as fast as
+    ``hmac.digest`` on the short messages of blocking keys, and the same result."""
+
+    def __init__(self, key: bytes) -> None:
+        key = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def hexdigest(self, msg: bytes) -> str:
+        inner, outer = self._inner.copy(), self._outer.copy()
+        inner.update(msg)
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+# ------------------------------------------------------------------ batch helpers
+def _factorize(values: Sequence[Hashable]) -> tuple[list[Any], np.ndarray]:
+    """Distinct values in order of first appearance, and every value's index among them."""
+    index: dict[Hashable, int] = {}
+    inverse = [index.setdefault(v, len(index)) for v in values]
+    return list(index), np.asarray(inverse, dtype=np.int64).reshape(len(values))
+
+
+def _combine(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with equal codes in every array share an id: (first row of each id, id of every row)."""
+    combo = codes[0]
+    for c in codes[1:]:  # re-numbered after each step, so the product never overflows
+        combo = np.unique(combo * (int(c.max(initial=0)) + 1) + c, return_inverse=True)[1].reshape(-1)
+    first, inverse = np.unique(combo, return_index=True, return_inverse=True)[1:]
+    return first, inverse.reshape(-1)
+
+
+def _pick(distinct: list[Any], inverse: np.ndarray, rows: np.ndarray) -> list[Any]:
+    """The values of the given rows, from distinct values and every row's index among them."""
+    return [distinct[i] for i in inverse[rows].tolist()]
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """Stands for a value that could not be read, with the reason (one per distinct reason)."""
+
+    reason: str
 
 
 class Encoder:
-    """Encodes records under one schema and secret. Token positions are cached: names repeat a lot."""
+    """Encodes records under one schema and secret.
+
+    The work is done once per distinct value, not per row: names, dates and codes repeat a lot, so
+    each distinct value is normalised and tokenised once, each distinct token hashed once (and
+    remembered across batches), and the filters of all rows are gathered with numpy.
+    """
 
     def __init__(self, schema: LinkageSchema, secret: bytes) -> None:
         self.schema, self.fingerprint = schema, fingerprint(secret, schema.digest())
         h = schema.hardening
         self._keys = {f.name: derive(secret, f"field/{f.name if h.salt else '*'}") for f in schema.fields}
-        self._block_key = derive(secret, "blocking")
+        self._block_hmac = _Hmac(derive(secret, "blocking"))
         self._perm = {f.name: np.random.default_rng(int.from_bytes(derive(secret, f"perm/{f.name}", 8), "little"))
                       .permutation(2 * f.bits) for f in schema.fields} if h.balance else {}
-        self._pos: dict[str, Callable[[str], np.ndarray]] = {f.name: self._positions_fn(f) for f in schema.fields}
-        self._record_cache = {}
-
-    def _positions_fn(self, f: FieldSpec) -> Callable[[str], np.ndarray]:
-        key, k, bits = self._keys[f.name], f.hashes, f.bits
-
-        @lru_cache(maxsize=200_000)
-        def positions(token: str) -> np.ndarray:
-            out, counter = [], 0
-            while len(out) < k:
-                digest = hashlib.blake2b(f"{counter}:{token}".encode(), key=key, digest_size=64).digest()
-                out.extend((np.frombuffer(digest, dtype="<u2") % bits).tolist())
-                counter += 1
-            return np.asarray(out[:k], dtype=np.int64)
-
-        return positions
+        # Every token hashed so far, per field: its row in a table of bit positions (tokens, hashes).
+        self._rows: dict[str, dict[str, int]] = {f.name: {} for f in schema.fields}
+        self._table = {f.name: np.zeros((0, f.hashes), dtype=np.uint16) for f in schema.fields}
 
     def encode(self, rows: Iterable[Mapping[str, str | None]], *, label: str = "",
-               progress: Callable[[int], None] | None = None) -> EncodedDataset:
-        """Encode rows (dicts by column); every unreadable value of every row is reported, nothing encoded."""
-        rows = list(rows)
+               progress: Callable[[int], None] | None = None, workers: int | None = None) -> EncodedDataset:
+        """Encode rows (dicts by column); every unreadable value of every row is reported, nothing encoded.
+
+        Large batches are split over ``workers`` processes (default: two from 10,000 rows, where the
+        system can fork); the result is the same as in one process.
+        """
+        rows = rows if isinstance(rows, list) else list(rows)
+        if workers is None:
+            workers = min(2, os.cpu_count() or 1) if len(rows) >= PARALLEL_FROM else 1
+        collecting = gc.isenabled()
+        gc.disable()  # a batch allocates millions of short-lived strings and lists, none in cycles
+        try:
+            slices = _encode_slices(self, rows, progress, workers)
+        finally:
+            if collecting:
+                gc.enable()
         s = self.schema
-        salt_field, _, salt_how = (s.hardening.attribute_salt or "").partition(":")
-        ids: list[str] = []
-        problems: list[Problem] = []
-        per_field: dict[str, list[list[str] | None]] = {f.name: [] for f in s.fields}
-        blocks: dict[str, list[str | None]] = {b.name: [] for b in s.blocking}
-        kinds = {f.name: f for f in s.fields}
-        for n, row in enumerate(rows, start=2):  # line 1 is the header
-            rid = (row.get(s.id_column) or "").strip() if isinstance(row.get(s.id_column), str) else row.get(s.id_column)
-            if not rid:
-                problems.append(Problem(f"empty {s.id_column}", line=n, field=s.id_column))
-            ids.append(str(rid))
-            salt = ""
-            if salt_field:
-                sf = kinds[salt_field]
-                try:
-                    salt = _block_part(sf.kind, [row.get(c) for c in sf.columns], salt_how) or ""
-                except ValueError:
-                    salt = ""
-            for f in s.fields:
-                try:
-                    toks = tokens(f.kind, [row.get(c) for c in f.columns], f.q)
-                    if salt and f.kind == "name" and toks is not None:
-                        toks = [f"{salt}#{t}" for t in toks]
-                    per_field[f.name].append(toks)
-                except ValueError as exc:
-                    problems.append(Problem(str(exc), line=n, field=",".join(f.columns)))
-                    per_field[f.name].append(None)
-            for b in s.blocking:
-                parts = []
-                for part in b.parts:
-                    fname, _, transform = part.partition(":")
-                    fs = kinds[fname]
-                    try:
-                        parts.append(_block_part(fs.kind, [row.get(c) for c in fs.columns], transform))
-                    except ValueError:
-                        parts.append(None)
-                blocks[b.name].append(None if any(p is None for p in parts) else
-                                      hmac.new(self._block_key, (b.name + "|" + "|".join(parts)).encode(),  # type: ignore[arg-type]
-                                               hashlib.sha256).hexdigest()[:24])
-            if progress and n % 5000 == 0:
-                progress(5000)
+        ids = [i for sl in slices for i in sl.ids]
+        problems = [p for sl in slices for p in sl.problems]
+        problems.sort(key=lambda t: t[:2])
+        reported = [p for _, _, p in problems]
         if len(set(ids)) != len(ids):
             seen: set[str] = set()
             for n, rid in enumerate(ids, start=2):
                 if rid in seen:
-                    problems.append(Problem("duplicate record id", line=n, field=s.id_column, value=rid))
+                    reported.append(Problem("duplicate record id", line=n, field=s.id_column, value=rid))
                 seen.add(rid)
-        if problems:
-            raise ValidationError(f"{len(problems)} problem(s) in the person records; nothing was encoded", problems)
-        filters, present = {}, {}
-        for f in s.fields:
-            filters[f.name], present[f.name] = self._field_filters(f, per_field[f.name])
-        if progress:
-            progress(len(rows) % 5000)
+        if reported:
+            raise ValidationError(f"{len(reported)} problem(s) in the person records; nothing was encoded", reported)
+        one = len(slices) == 1
+        filters = {f.name: slices[0].filters[f.name] if one else np.concatenate([sl.filters[f.name] for sl in slices])
+                   for f in s.fields}
+        present = {f.name: slices[0].present[f.name] if one else np.concatenate([sl.present[f.name] for sl in slices])
+                   for f in s.fields}
+        blocks = {b.name: [k for sl in slices for k in sl.blocks[b.name]] for b in s.blocking}
         return EncodedDataset(ids, filters, present, blocks, self.fingerprint, s, label)
 
-    _record_cache: dict[tuple[str, tuple[str, ...]], np.ndarray]
+    def _token_rows(self, f: FieldSpec, toks: list[str]) -> np.ndarray:
+        """Rows of tokens in the field's table of bit positions, hashing the tokens not seen before.
 
-    def _record_positions(self, field: str, toks: tuple[str, ...], pos: Callable[[str], np.ndarray]) -> np.ndarray:
-        key = (field, toks)
-        hit = self._record_cache.get(key)
-        if hit is None:
-            hit = np.unique(np.concatenate([pos(t) for t in toks]))
-            if len(self._record_cache) < 500_000:
-                self._record_cache[key] = hit
-        return hit
+        A token's ``hashes`` positions are the little-endian 16-bit words of BLAKE2b-512(``"{counter}:{token}"``)
+        under the field key, counter 0, 1, …, each modulo the filter size.
+        """
+        rows = self._rows[f.name]
+        if len(rows) > 1_000_000:  # bounded memory over many batches
+            rows.clear()
+            self._table[f.name] = self._table[f.name][:0]
+        missing = [t for t in dict.fromkeys(toks) if t not in rows]
+        if missing:
+            rounds = -(-f.hashes // 32)  # one 64-byte digest gives 32 positions
+            keyed = hashlib.blake2b(key=self._keys[f.name], digest_size=64)
+            digests = []
+            for t in missing:
+                for counter in range(rounds):
+                    h = keyed.copy()
+                    h.update(f"{counter}:{t}".encode())
+                    digests.append(h.digest())
+            words = np.frombuffer(b"".join(digests), dtype="<u2").reshape(len(missing), 32 * rounds)[:, :f.hashes]
+            rows.update(zip(missing, range(len(rows), len(rows) + len(missing))))
+            self._table[f.name] = np.concatenate([self._table[f.name], (words % f.bits).astype(np.uint16)])
+        return np.fromiter(map(rows.__getitem__, toks), dtype=np.int64, count=len(toks))
 
-    def _field_filters(self, f: FieldSpec, toks: list[list[str] | None]) -> tuple[np.ndarray, np.ndarray]:
-        n = len(toks)
-        dense = np.zeros((n, f.bits), dtype=bool)
-        present = np.array([t is not None for t in toks], dtype=bool)
-        pos = self._pos[f.name]
-        rows_at: list[np.ndarray] = []
-        cols_at: list[np.ndarray] = []
-        for i, ts in enumerate(toks):
-            if ts:
-                p = self._record_positions(f.name, tuple(ts), pos)
-                cols_at.append(p)
-                rows_at.append(np.full(len(p), i, dtype=np.int64))
-        if cols_at:
-            dense[np.concatenate(rows_at), np.concatenate(cols_at)] = True
+    def _bits(self, f: FieldSpec, items: Sequence[Sequence[str] | None], chunk: int = 65_536) -> np.ndarray:
+        """Bit-packed filters (len(items), bits // 8) of token lists; None or empty sets no bit."""
+        out = np.zeros((len(items), f.bits // 8), dtype=np.uint8)
+        for s in range(0, len(items), chunk):
+            part = [t or () for t in items[s:s + chunk]]
+            counts = np.fromiter(map(len, part), dtype=np.int64, count=len(part))
+            if not counts.any():
+                continue
+            rows = self._token_rows(f, list(chain.from_iterable(part)))  # may grow the table: first
+            positions = self._table[f.name][rows]
+            dense = np.zeros((len(part), f.bits), dtype=bool)
+            dense[np.repeat(np.arange(len(part)), counts)[:, None], positions] = True
+            out[s:s + len(part)] = np.packbits(dense, axis=1)
+        return out
+
+    def _harden(self, f: FieldSpec, packed: np.ndarray, present: np.ndarray) -> np.ndarray:
         h = self.schema.hardening
+        if not (h.balance or h.xor_fold):
+            return packed
+        dense = np.unpackbits(packed, axis=1).astype(bool)
         if h.balance:  # complement appended, then a keyed permutation: half the bits set, always
             dense = np.concatenate([dense, ~dense], axis=1)[:, self._perm[f.name]]
             dense[~present] = False
         if h.xor_fold:
             half = dense.shape[1] // 2
             dense = dense[:, :half] ^ dense[:, half:]
-        return np.packbits(dense, axis=1), present
+        return np.packbits(dense, axis=1)
+
+
+@dataclass
+class _Slice:
+    """Encodings of consecutive rows, before their problems are judged: one part of ``Encoder.encode``."""
+
+    ids: list[str]
+    filters: dict[str, np.ndarray]
+    present: dict[str, np.ndarray]
+    blocks: dict[str, list[str | None]]
+    problems: list[tuple[int, int, Problem]]  # (row, place within the row, problem)
+
+
+class _Batch:
+    """Rows encoded together: their columns, each field's distinct values, the problems found."""
+
+    def __init__(self, enc: Encoder, rows: Sequence[Mapping[str, str | None]], progress: Callable[[int], None] | None,
+                 offset: int = 0) -> None:
+        self.enc, self.schema, self.n, self.progress, self.offset = enc, enc.schema, len(rows), progress, offset
+        self.fields = {f.name: f for f in self.schema.fields}
+        needed = {self.schema.id_column, *(c for f in self.schema.fields for c in f.columns)}
+        self.cols: dict[str, list[Any]] = {c: [r.get(c) for r in rows] for c in needed}
+        self.problems: list[tuple[int, int, Problem]] = []
+        self._canon: dict[str, tuple[list[Any], np.ndarray]] = {}
+        self._parts: dict[str, tuple[list[str | None], np.ndarray]] = {}
+        self._done = 0
+
+    def run(self) -> _Slice:
+        s = self.schema
+        ids = self._ids()
+        filters, present = {}, {}
+        for place, f in enumerate(s.fields, start=1):
+            filters[f.name], present[f.name] = self._field(f, place)
+            self._advance(1 / (len(s.fields) + 1))
+        blocks = {b.name: self._block_keys(b.name, b.parts) for b in s.blocking}
+        self._advance(1.0)
+        return _Slice(ids, filters, present, blocks, self.problems)
+
+    def _problem(self, row: int, place: int, reason: str, column: str) -> tuple[int, int, Problem]:
+        return self.offset + row, place, Problem(reason, line=self.offset + row + 2, field=column)
+
+    def _advance(self, share: float) -> None:
+        if self.progress:
+            step = min(self.n, round(self._done + share * self.n)) - self._done
+            self._done += step
+            self.progress(step)
+
+    def _ids(self) -> list[str]:
+        col = self.schema.id_column
+        raw = [v.strip() if isinstance(v, str) else v for v in self.cols[col]]
+        self.problems += [self._problem(i, 0, f"empty {col}", col) for i, v in enumerate(raw) if not v]
+        return [str(v) for v in raw]
+
+    def _values(self, f: FieldSpec | list[str]) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+        """Distinct tuples of a field's column values, and every row's index among them."""
+        per_column = [_factorize(self.cols[c]) for c in (f.columns if isinstance(f, FieldSpec) else f)]
+        if len(per_column) == 1:
+            return [(v,) for v in per_column[0][0]], per_column[0][1]
+        first, inverse = _combine([inv for _, inv in per_column])
+        return list(zip(*(_pick(d, inv, first) for d, inv in per_column))), inverse
+
+    def _canonical(self, f: FieldSpec) -> tuple[list[Any], np.ndarray]:
+        """Distinct normalised values of a field (``_Unreadable`` for bad input), and each row's index."""
+        if f.name not in self._canon:
+            # Every kind but names and free text reads its first column only: fewer distinct values.
+            distinct, inverse = self._values(f if f.kind in ("name", "text") else f.columns[:1])
+            canon: list[Any] = []
+            for v in distinct:
+                try:
+                    canon.append(_canonical(f.kind, v))
+                except ValueError as exc:
+                    canon.append(_Unreadable(str(exc)))
+            values, of_distinct = _factorize(canon)
+            self._canon[f.name] = values, of_distinct[inverse]
+        return self._canon[f.name]
+
+    def _field(self, f: FieldSpec, place: int) -> tuple[np.ndarray, np.ndarray]:
+        values, inverse = self._canonical(f)
+        bad = {k: v.reason for k, v in enumerate(values) if isinstance(v, _Unreadable)}
+        if bad:
+            rows = np.flatnonzero(np.isin(inverse, list(bad)))
+            self.problems += [self._problem(r, place, bad[k], ",".join(f.columns))
+                              for r, k in zip(rows.tolist(), inverse[rows].tolist())]
+        present = np.array([v is not None and not isinstance(v, _Unreadable) for v in values], dtype=bool)[inverse]
+        if f.kind == "name":
+            packed = self._name_bits(f)
+        else:
+            items = [None if v is None or isinstance(v, _Unreadable) else _canonical_tokens(f.kind, v, f.q) for v in values]
+            packed = self.enc._bits(f, items)[inverse]
+        return self.enc._harden(f, packed, present), present
+
+    def _name_bits(self, f: FieldSpec) -> np.ndarray:
+        """A name filter is the union over the columns (and words) of their n-grams: built per column,
+        which has far fewer distinct values than the combinations of columns."""
+        salts, salt_of = self._salts()
+        packed = np.zeros((self.n, f.bits // 8), dtype=np.uint8)
+        for c in f.columns:
+            distinct, inverse = _factorize(self.cols[c])
+            if len(salts) > 1:  # attribute salt: the same name under another salt sets other bits
+                first, combo = _combine([inverse, salt_of])
+                pairs = list(zip(_pick(distinct, inverse, first), _pick(salts, salt_of, first)))
+                inverse = combo
+            else:
+                pairs = [(v, salts[0]) for v in distinct]
+            items = []
+            for v, salt in pairs:
+                try:
+                    toks = [t for w in _name_words(v) for t in _word_tokens(w, f.q)]
+                except ValueError:  # already reported by _canonical
+                    toks = []
+                items.append([f"{salt}#{t}" for t in toks] if salt else toks)
+            packed |= self.enc._bits(f, items)[inverse]
+        return packed
+
+    def _salts(self) -> tuple[list[str], np.ndarray]:
+        """Attribute salt of every row (``hardening.attribute_salt``): distinct salts and each row's index."""
+        salt_field, _, how = (self.schema.hardening.attribute_salt or "").partition(":")
+        if not salt_field:
+            return [""], np.zeros(self.n, dtype=np.int64)
+        values, inverse = self._part(salt_field, how)
+        return [v or "" for v in values], inverse
+
+    def _part(self, field_name: str, transform: str) -> tuple[list[str | None], np.ndarray]:
+        """A blocking-key part (``field:transform``) of every row: distinct parts and each row's index."""
+        key = f"{field_name}:{transform}"
+        if key not in self._parts:
+            f = self.fields[field_name]
+            if transform in NAME_TRANSFORMS and f.kind != "name" or transform in ("year", "year_month") and f.kind != "date":
+                distinct, inverse = self._values(f)  # an unusual pairing: the part comes from the raw values
+                parts = []
+                for v in distinct:
+                    try:
+                        parts.append(_block_part(f.kind, list(v), transform))
+                    except ValueError:
+                        parts.append(None)
+            else:
+                canon, inverse = self._canonical(f)
+                parts = [None if c is None or isinstance(c, _Unreadable) else
+                         _words_part(c, transform) if transform in NAME_TRANSFORMS else
+                         _date_part(c, transform) if transform in ("year", "year_month") else
+                         _value_part(f.kind, c) for c in canon]
+            values, of_distinct = _factorize(parts)
+            self._parts[key] = values, of_distinct[inverse]
+        return self._parts[key]
+
+    def _block_keys(self, name: str, spec: list[str]) -> list[str | None]:
+        """Keyed blocking key of every row (HMAC of the parts), None where a part is missing."""
+        parts = [self._part(*p.partition(":")[::2]) for p in spec]
+        first, inverse = _combine([inv for _, inv in parts])
+        hexdigest, prefix = self.enc._block_hmac.hexdigest, name + "|"
+        keys = [None if None in values else hexdigest((prefix + "|".join(values)).encode())[:24]  # type: ignore[arg-type]
+                for values in zip(*(_pick(distinct, inv, first) for distinct, inv in parts))]
+        return _pick(keys, inverse, np.arange(len(inverse)))
+
+
+PARALLEL_FROM = 10_000  # rows; below this a second process costs more than it saves
+
+
+def _encode_slices(enc: Encoder, rows: list[Mapping[str, str | None]], progress: Callable[[int], None] | None,
+                   workers: int) -> list[_Slice]:
+    """Encode consecutive slices of the rows, all but the first in forked child processes.
+
+    A child that cannot be started or fails leaves its slice to this process: never a lost or partial
+    result. Fork is used (not spawn) so that the rows need not be pickled to the children.
+    """
+    bounds = [len(rows) * k // workers for k in range(workers + 1)]
+    children: dict[int, tuple[Any, Any]] = {}
+    if workers > 1 and _can_fork():
+        ctx = mp.get_context("fork")
+        for k in range(1, workers):
+            try:
+                receive, send = ctx.Pipe(duplex=False)
+                child = ctx.Process(target=_child, args=(enc, rows, bounds[k], bounds[k + 1], send), daemon=True)
+                child.start()
+            except OSError:
+                logger.info("encoding in fewer processes: cannot start another", exc_info=True)
+                break
+            send.close()
+            children[k] = child, receive
+    slices = [_Batch(enc, rows[:bounds[1]], progress).run()]
+    for k in range(1, workers):
+        result: _Slice | str = "not started"
+        if k in children:
+            child, receive = children[k]
+            try:
+                result = receive.recv()
+            except (EOFError, OSError):
+                result = "the process ended without a result"
+            child.join()
+        if not isinstance(result, _Slice):
+            if k in children:
+                logger.warning("encoding rows %d-%d in this process: %s", bounds[k], bounds[k + 1], result)
+            result = _Batch(enc, rows[bounds[k]:bounds[k + 1]], None, bounds[k]).run()
+        if progress:
+            progress(bounds[k + 1] - bounds[k])
+        slices.append(result)
+    return slices
+
+
+def _can_fork() -> bool:
+    """Fork only where it is safe: not from a daemonic process (it may have no children), and from
+    Python 3.12 on (which deprecates forking a multi-threaded process) only while this one has one thread."""
+    if "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
+        return False
+    if sys.version_info < (3, 12):
+        return True
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+def _child(enc: Encoder, rows: list[Mapping[str, str | None]], start: int, stop: int, send: Any) -> None:
+    try:
+        send.send(_Batch(enc, rows[start:stop], None, start).run())
+    except Exception as exc:  # noqa: BLE001 (any failure is reported to the parent, which encodes the slice itself)
+        send.send(repr(exc))
+    finally:
+        send.close()
 
 
 def today_iso() -> str:
