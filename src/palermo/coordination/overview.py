@@ -25,15 +25,22 @@ class Overview:
     needs: list[analysis.Need]
     context: dict[str, CountryContext] = field(default_factory=dict)
     on: date | None = None
+    _computed: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def matrix(self) -> list[dict[str, Any]]:
         return analysis.matrix(self.initiatives, self.on)
 
     def overlaps(self) -> list[analysis.Overlap]:
-        return analysis.overlaps(self.initiatives, self.on)
+        return self._once("overlaps", lambda: analysis.overlaps(self.initiatives, self.on))
 
     def gaps(self) -> list[analysis.Gap]:
-        return analysis.gaps(self.initiatives, self.needs, self.context, self.on)
+        return self._once("gaps", lambda: analysis.gaps(self.initiatives, self.needs, self.context, self.on))
+
+    def _once(self, name: str, compute: Any) -> Any:
+        """Each analysis computed once per overview (the page and its suggestions both use them)."""
+        if name not in self._computed:
+            self._computed[name] = compute()
+        return self._computed[name]
 
     def suggestions(self) -> list[dict[str, Any]]:
         return analysis.suggestions(self.overlaps())

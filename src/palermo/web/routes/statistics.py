@@ -23,7 +23,7 @@ from palermo.statistics import importers
 from palermo.statistics.exports import EXPORT_FORMATS, export, rows_for_export
 from palermo.statistics.freshness import source_status, stale
 from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
-from palermo.statistics.query import find_observations
+from palermo.statistics.query import countries_with_data, find_observations
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render
 from palermo.web.uploads import as_file, read_upload
@@ -32,14 +32,10 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["statistics"], prefix="/statistics")
 
 
-def _countries(s: Session, principal: Principal) -> list[str]:
-    return sorted({o.country for o in find_observations(s, principal)})
-
-
 @pages.get("/statistics")
 def statistics_home(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     return render(request, "statistics/index.html", {"title": "Statistics", "active": "statistics",
-                                                     "sources": source_status(s, principal), "countries": _countries(s, principal),
+                                                     "sources": source_status(s, principal), "countries": countries_with_data(s, principal),
                                                      "name": country_name})
 
 
