@@ -53,6 +53,9 @@ def main() -> int:
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="palermo-load-"))
     env = {**os.environ, "PALERMO_DATA_DIR": str(work), "PALERMO_DATABASE_URL": f"sqlite:///{work / 'palermo.db'}"}
+    context = HERE.parent.parent / "shared" / "data" / "external"
+    if context.exists():  # as `make demo` runs it: public context beside the coordination gaps
+        env["PALERMO_CONTEXT_DIR"] = str(context)
     subprocess.run([str(BIN / "palermo"), "demo"], env=env, check=True, capture_output=True)
     port = free_port()
     server = subprocess.Popen([str(BIN / "palermo"), "serve", "--port", str(port), "--workers", str(args.workers)], env=env,

@@ -8,6 +8,7 @@ Read from a folder laid out like the public files (``tip-tiers-cho-3p/``, ``glob
 from __future__ import annotations
 
 import csv
+import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,16 +55,30 @@ def _iso3(name: str) -> str | None:
             return None
 
 
+CONTEXT_FILES = ("tip-tiers-cho-3p/criminalization-cho-tiers_jk_2015-08-10.csv",
+                 "global-slavery-index/Global_Slavery_Index_2023.csv",
+                 "iom-missing-migrants/missing_migrants_incidents_2014-2021.csv")
+
+
 def load_context(folder: Path | None) -> dict[str, CountryContext]:
-    """Context per ISO3 country from whatever of the three sources the folder holds."""
-    out: dict[str, CountryContext] = {}
+    """Context per ISO3 country from whatever of the three sources the folder holds.
+
+    Parsed once per version of the files (their modification times), not on every page view; treat
+    the result as read-only."""
     if folder is None or not folder.exists():
-        return out
+        return {}
+    stamps = tuple((folder / f).stat().st_mtime_ns if (folder / f).exists() else None for f in CONTEXT_FILES)
+    return _parse_context(folder, stamps)
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_context(folder: Path, stamps: tuple[int | None, ...]) -> dict[str, CountryContext]:
+    out: dict[str, CountryContext] = {}
 
     def ctx(cc: str) -> CountryContext:
         return out.setdefault(cc, CountryContext(cc))
 
-    tiers = folder / "tip-tiers-cho-3p" / "criminalization-cho-tiers_jk_2015-08-10.csv"
+    tiers = folder / CONTEXT_FILES[0]
     if tiers.exists():
         with tiers.open(encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
@@ -82,7 +97,7 @@ def load_context(folder: Path | None) -> dict[str, CountryContext]:
                     c.p3 = {k: float(v) for k, v in scores.items() if v is not None}
                 if "US TIP report / Cho 3P index" not in c.sources:
                     c.sources.append("US TIP report / Cho 3P index")
-    gsi = folder / "global-slavery-index" / "Global_Slavery_Index_2023.csv"
+    gsi = folder / CONTEXT_FILES[1]
     if gsi.exists():
         with gsi.open(encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
@@ -95,7 +110,7 @@ def load_context(folder: Path | None) -> dict[str, CountryContext]:
                 number = _num(row.get("Estimated number of people in modern slavery", ""))
                 c.gsi_number = int(number) if number is not None else None
                 c.sources.append("Global Slavery Index 2023")
-    mmp = folder / "iom-missing-migrants" / "missing_migrants_incidents_2014-2021.csv"
+    mmp = folder / CONTEXT_FILES[2]
     if mmp.exists():
         by_route: dict[str, int] = {}
         with mmp.open(encoding="utf-8") as fh:
