@@ -81,7 +81,11 @@ def main() -> int:
         failures = list(csv.DictReader(open(f"{prefix}_failures.csv")))
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # keep-alive connections can hold a worker past its grace period
+            server.kill()
+            server.wait(timeout=10)
     print(f"Load test: {args.users} concurrent users, {args.seconds} s, SQLite demo workspace, loopback, "
           f"{args.workers} server process(es)")
     print(f"{'endpoint':<34}{'requests':>9}{'errors':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}")

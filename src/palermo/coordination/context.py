@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,9 @@ def _num(text: str) -> float | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _iso3(name: str) -> str | None:
+    """ISO3 for a country name; fuzzy search is slow, and the files repeat each name once per year."""
     try:
         return str(pycountry.countries.lookup(name.strip()).alpha_3)
     except LookupError:
@@ -68,7 +71,11 @@ def load_context(folder: Path | None) -> dict[str, CountryContext]:
     if folder is None or not folder.exists():
         return {}
     stamps = tuple((folder / f).stat().st_mtime_ns if (folder / f).exists() else None for f in CONTEXT_FILES)
-    return _parse_context(folder, stamps)
+    with _PARSING:  # concurrent first views wait for one parse instead of each parsing the files
+        return _parse_context(folder, stamps)
+
+
+_PARSING = threading.Lock()
 
 
 @functools.lru_cache(maxsize=4)
