@@ -85,3 +85,20 @@ def test_matrix_and_suggestions() -> None:
     assert lby["actors"] == [IOM, ITMOI, UNODC] and lby["initiatives"] == ["A", "B", "E"]
     top = analysis.suggestions(analysis.overlaps(MAP))[0]
     assert top["actors"] == [IOM, ITMOI] and top["overlaps"] == 2
+
+
+def test_the_overview_is_cached_until_the_next_write(sqlite_demo_db) -> None:  # type: ignore[no-untyped-def]
+    """A write anywhere moves the audit chain, so the next view recomputes; without one it is reused."""
+    from palermo.auth import audit
+    from palermo.auth.roles import Principal
+    from palermo.coordination.overview import overview
+
+    who = Principal.system()
+    with sqlite_demo_db.session(write=False) as s:
+        first = overview(s, who)
+        assert overview(s, who) is first
+    with sqlite_demo_db.session() as s:
+        audit.record(s, who, "test.write", "thing", 1)
+    with sqlite_demo_db.session(write=False) as s:
+        again = overview(s, who)
+    assert again is not first and len(again.initiatives) == len(first.initiatives)

@@ -61,6 +61,11 @@ def record(session: Session, actor: Principal, action: str, object_type: str, ob
     return entry
 
 
+def head_seq(session: Session) -> int:
+    """Length of the chain. Every committed write appends to it, so it versions cached analyses."""
+    return int(session.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar() or 0)
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     entries: int

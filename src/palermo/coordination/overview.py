@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from palermo.auth import audit
 from palermo.auth.roles import Principal
+from palermo.cache import VersionedCache
 from palermo.coordination import analysis
 from palermo.coordination.context import CountryContext, load_context
 from palermo.coordination.initiatives import list_initiatives
@@ -53,8 +55,18 @@ def needs_from_statistics(session: Session, principal: Principal) -> list[analys
     return analysis.needs_from_observations(find_observations(session, principal))
 
 
+_CACHE = VersionedCache(size=32, ttl=60.0)
+
+
 def overview(session: Session, principal: Principal, *, on: date | None = None,
              context_dir: Path | None = None) -> Overview:
+    """The map, cached per organisation, day and data version (the page is read far more than written)."""
+    key = (str(session.get_bind().url), principal.organisation_id, principal.is_system, on or date.today(), context_dir,
+           audit.head_seq(session))
+    return _CACHE.get(key, lambda: _overview(session, principal, on, context_dir))
+
+
+def _overview(session: Session, principal: Principal, on: date | None, context_dir: Path | None) -> Overview:
     initiatives = list_initiatives(session)
     recorded = needs_from_statistics(session, principal)
     # Context is shown for the countries the map is about: where initiatives work or statistics show need.
