@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
 
 from palermo import __version__
+from palermo.coordination.context import load_context
 from palermo.db import Database
 from palermo.errors import PalermoError
 from palermo.settings import Settings
@@ -40,6 +41,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         # Sync routes and dependencies share one thread pool; a request that holds SQLite's write lock
         # must find a free thread for its next step, or every waiter starves it (a 10 s deadlock).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        # Parse the public context files before the first visitor rather than during their request.
+        await anyio.to_thread.run_sync(load_context, settings.context_dir)
         yield
 
     app = FastAPI(lifespan=lifespan, title="Palermo API", version=__version__,
