@@ -12,6 +12,7 @@ from itertools import combinations
 from typing import Any, Protocol
 
 import numpy as np
+import polars as pl
 
 from palermo.errors import ValidationError
 from palermo.linkage import model as fs
@@ -58,21 +59,16 @@ def candidate_pairs(a: EncodedDataset, b: EncodedDataset) -> tuple[np.ndarray, n
         return ia.ravel(), ib.ravel()
     found = []
     for spec in a.schema.blocking:
-        index: dict[str, list[int]] = {}
-        for j, key in enumerate(b.blocks[spec.name]):
-            if key is not None:
-                index.setdefault(key, []).append(j)
-        xs, ys = [], []
-        for i, key in enumerate(a.blocks[spec.name]):
-            if key is not None and key in index:
-                js = index[key]
-                xs.extend([i] * len(js))
-                ys.extend(js)
-        if xs:
-            found.append(np.asarray(xs, np.int64) * len(b) + np.asarray(ys, np.int64))
+        # A hash join in Polars (Rust) rather than a dict in Python: a million records per side in seconds.
+        left = pl.DataFrame({"k": a.blocks[spec.name], "i": np.arange(len(a), dtype=np.int64)}).drop_nulls("k")
+        right = pl.DataFrame({"k": b.blocks[spec.name], "j": np.arange(len(b), dtype=np.int64)}).drop_nulls("k")
+        joined = left.join(right, on="k", how="inner")
+        if joined.height:
+            found.append(joined["i"].to_numpy() * len(b) + joined["j"].to_numpy())
     if not found:
         return np.array([], np.int64), np.array([], np.int64)
-    pairs = np.unique(np.concatenate(found))
+    pairs = np.sort(np.concatenate(found))  # sort then drop repeats: several times faster than np.unique here
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     return pairs // len(b), pairs % len(b)
 
 
@@ -83,13 +79,12 @@ def random_pairs(a: EncodedDataset, b: EncodedDataset, n: int = U_SAMPLE, seed: 
 
 def one_to_one(ia: np.ndarray, ib: np.ndarray, p: np.ndarray, threshold: float) -> np.ndarray:
     """Greedy 1-to-1 assignment: best pairs first, each record used once. Returns kept pair indices."""
-    order = np.lexsort((ib, ia, -p))  # deterministic tie-break
+    above = np.nonzero(p >= threshold)[0]  # only pairs above the threshold can be kept
+    order = above[np.lexsort((ib[above], ia[above], -p[above]))]  # deterministic tie-break
     used_a: set[int] = set()
     used_b: set[int] = set()
     keep = []
     for k in order:
-        if p[k] < threshold:
-            break
         x, y = int(ia[k]), int(ib[k])
         if x in used_a or y in used_b:
             continue
