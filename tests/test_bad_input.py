@@ -20,6 +20,7 @@ from palermo.exchange.agreements import read_agreements_file
 from palermo.identification.screening import screen
 from palermo.linkage.encoding import read_encodings
 from palermo.statistics.importers import import_eurostat_tsv, import_mapped
+from palermo.statistics.ingest import SourceSpec
 from palermo.statistics.models import Observation
 from palermo.statistics.values import parse_count
 
@@ -140,3 +141,80 @@ def test_screening_input(data: object) -> None:
         screen(data)  # type: ignore[arg-type]
     except Exception as exc:  # noqa: BLE001
         assert _is_clean(exc), repr(exc)
+
+
+def _import_cleanly(db: Database, run) -> None:  # type: ignore[no-untyped-def]
+    """The property shared by every importer: success, or a clear Palermo error and nothing stored."""
+    before = _observations(db)
+    try:
+        with db.session() as s:
+            run(s)
+    except Exception as exc:  # noqa: BLE001 - the property is about which exceptions escape
+        assert _is_clean(exc), repr(exc)
+        assert _observations(db) == before
+
+
+SOURCE = SourceSpec("fuzz-sdmx", "fuzz", "police", "detected", "persons", "national")
+# A message as Palermo's SDMX-ML export writes it (header and structure reference), observations fuzzed.
+SDMX_ML = """<?xml version='1.0' encoding='utf-8'?>
+<mes:StructureSpecificData xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+ xmlns:com="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
+ xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message">
+  <mes:Header><mes:ID>FUZZ</mes:ID><mes:Test>false</mes:Test><mes:Prepared>2026-01-01T00:00:00</mes:Prepared>
+    <mes:Sender id="PALERMO"/>
+    <mes:Structure structureID="PALERMO_THB"><com:Structure>
+      <Ref id="PALERMO_THB" version="1.0" agencyID="PALERMO" package="datastructure" class="DataStructure"/>
+    </com:Structure></mes:Structure></mes:Header>
+  <mes:DataSet structureRef="PALERMO_THB">
+{obs}
+  </mes:DataSet>
+</mes:StructureSpecificData>"""
+xml_cell = cell.map(lambda t: t.replace("&", "").replace("<", "").replace('"', ""))
+sdmx_obs = st.builds(lambda ind, area, period, sex, value: (
+    f'<Obs SOURCE="s" INDICATOR="{ind}" STAGE="DETECTED" REF_AREA="{area}" SEX="{sex}" AGE="TOTAL" CITIZENSHIP="TOTAL" '
+    f'EXPLOITATION="TOTAL" TIME_PERIOD="{period}" OBS_VALUE="{value}" OBS_STATUS="A" CONF_STATUS="F"/>'),
+    st.sampled_from(["VICTIMS", "CONVICTED", "XX"]) | xml_cell, st.sampled_from(["NLD", "ITA", "ZZ"]) | xml_cell,
+    st.sampled_from(["2020", "2021"]) | xml_cell, st.sampled_from(["TOTAL", "FEMALE", "ODD"]), st.integers(-3, 50) | xml_cell)
+
+
+@SETTINGS
+@given(st.one_of(st.binary(max_size=200), st.lists(sdmx_obs, max_size=4).map(lambda obs: SDMX_ML.format(obs="\n".join(obs)).encode())))
+def test_sdmx_ml_importer(sqlite_db: Database, tmp_path_factory, data: bytes) -> None:  # type: ignore[no-untyped-def]
+    from palermo.statistics.importers import import_sdmx_ml
+
+    f = tmp_path_factory.mktemp("sdmx") / "x.xml"
+    f.write_bytes(data)
+    _import_cleanly(sqlite_db, lambda s: import_sdmx_ml(s, Principal.system(), f, source=SOURCE))
+
+
+@SETTINGS
+@given(csvish)
+def test_sdmx_csv_importer(sqlite_db: Database, tmp_path_factory, text: str) -> None:  # type: ignore[no-untyped-def]
+    from palermo.statistics.importers import import_sdmx_csv
+
+    f = tmp_path_factory.mktemp("sdmxcsv") / "x.csv"
+    f.write_text("REF_AREA,TIME_PERIOD,OBS_VALUE,INDICATOR\n" + text)
+    _import_cleanly(sqlite_db, lambda s: import_sdmx_csv(s, Principal.system(), f, source=SOURCE))
+
+
+@SETTINGS
+@given(st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=5))
+def test_mapped_xlsx_importer(sqlite_db: Database, tmp_path_factory, rows: list[list[str]]) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    f = tmp_path_factory.mktemp("xlsx") / "x.xlsx"
+    pd.DataFrame(rows, columns=["a", "b", "c"]).to_excel(f, index=False)
+    _import_cleanly(sqlite_db, lambda s: import_mapped(s, Principal.system(), f, MAPPING))
+
+
+@SETTINGS
+@given(csvish)
+def test_glotip_and_ctdc_importers(sqlite_db: Database, tmp_path_factory, text: str) -> None:  # type: ignore[no-untyped-def]
+    from palermo.statistics.importers import import_ctdc, import_glotip
+
+    folder = tmp_path_factory.mktemp("shapes")
+    glotip, ctdc = folder / "glotip.csv", folder / "ctdc.csv"
+    glotip.write_text("Iso3_code,Indicator,Dimension,Category,Sex,Age,Year,txtVALUE\n" + text)
+    ctdc.write_text("yearOfRegistration,gender,majorityStatus,isSexualExploit,isForcedLabour,CountryOfExploitation\n" + text)
+    _import_cleanly(sqlite_db, lambda s: import_glotip(s, Principal.system(), glotip, key="fuzz-glotip"))
+    _import_cleanly(sqlite_db, lambda s: import_ctdc(s, Principal.system(), ctdc, key="fuzz-ctdc"))
