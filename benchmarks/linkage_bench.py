@@ -202,13 +202,24 @@ def main() -> int:
                                                 block_on("document_number")])
     t = time.perf_counter()
     linker = Linker([db.register(frame(lists["A"])), db.register(frame(lists["B"]))], settings, log_level=40)
+    # The prior (how likely two random records match) as Splink's tutorials estimate it first: from
+    # deterministic rules with an assumed recall; the default (1e-4) is 20x too high for these lists.
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "last_name", "date_of_birth"), block_on("document_number")], recall=0.6)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("last_name"))
-    pred = linker.inference.predict(threshold_match_probability=0.9).as_pandas_dataframe()
+    pred = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
     splink_s = time.perf_counter() - t
-    sp = {(x, y) if x.startswith("A") else (y, x) for x, y in zip(pred["unique_id_l"], pred["unique_id_r"])}
-    sp_p, sp_r, sp_f = f1(sp, truth_ab)
+    # Splink at its best threshold in hindsight (chosen on the truth: an upper bound of what a user would get)
+    best_sp = (0.0, 0.0, 0.0, 0.0)
+    for cut in (0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999):
+        kept = pred[pred["match_probability"] >= cut]
+        sp = {(x, y) if x.startswith("A") else (y, x) for x, y in zip(kept["unique_id_l"], kept["unique_id_r"])}
+        score = f1(sp, truth_ab)
+        if score[2] > best_sp[2]:
+            best_sp = (*score, cut)
+    sp_p, sp_r, sp_f, sp_cut = best_sp
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     def prf(x: float, y: float, z: float) -> str:
@@ -221,7 +232,7 @@ def main() -> int:
             (f"all-pairs Dice on Palermo's filters, comparisons/s ({k:,}²)", f"{pairs_rate / 1e6:,.1f} million",
              f"{ref['anonlink_pairs_per_s'] / 1e6:,.1f} million anonlink", dash),
             ("blocked linkage (Palermo, Splink), seconds", f"{link_s:.1f}", dash, f"{splink_s:.1f}"),
-            ("precision / recall / F1 (Palermo, Splink)", prf(p, r, f), dash, prf(sp_p, sp_r, sp_f)),
+            ("precision / recall / F1 (Palermo calibrated; Splink best cut)", prf(p, r, f), dash, prf(sp_p, sp_r, sp_f)),
             (f"all-pairs anonlink at Dice {th}, Palermo's filters: s", dash, f"{ref['on_palermo_s']:.1f}", dash),
             ("   precision / recall / F1", dash, prf(an_p, an_r, an_f), dash),
             (f"all-pairs anonlink at Dice {th}, clkhash's CLKs: s", dash, f"{ref['on_clkhash_s']:.1f}", dash),
@@ -231,6 +242,7 @@ def main() -> int:
     for row in rows:
         print(f"{row[0]:<56}{row[1]:>20}{row[2]:>26}{row[3]:>20}")
     print("clkhash encodes in one process; anonlink compares on one core; Palermo's all-pairs kernel uses every core")
+    print(f"Splink's match-probability cut chosen in hindsight on the truth: {sp_cut}; Palermo's threshold is its calibrated one")
     print(f"peak memory of this process (Palermo and Splink; anonlink and clkhash run in a subprocess): {peak:,.0f} MiB")
     return 0
 
