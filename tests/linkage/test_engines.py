@@ -42,3 +42,26 @@ def test_engines_give_the_same_matches(engine: object) -> None:
     truth = true_pairs(TRUTH, "A", "B")
     assert len(found & truth) / len(truth) > 0.6 and len(found & truth) / max(1, len(found)) > 0.9
     assert {(m.list_a, m.list_b) for m in got} == {("A", "B"), ("A", "C"), ("B", "C")}  # three lists at once
+
+
+def test_oversized_blocks_are_skipped_alike_by_both_engines(engine: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key value shared by too many records on both sides proposes no pairs, on either backend."""
+    import polars as pl
+
+    from palermo.linkage import engine as local_engine
+    from palermo.linkage import spark_engine
+
+    a, b = DATASETS[0], DATASETS[1]
+    uncapped = set(zip(*(x.tolist() for x in local_engine.candidate_pairs(a, b, max_block_pairs=0))))
+    monkeypatch.setattr(local_engine, "MAX_BLOCK_PAIRS", 1)
+    monkeypatch.setattr(spark_engine, "MAX_BLOCK_PAIRS", 1)
+    ia, ib, _ = engine.pair_scores(a, b)  # type: ignore[attr-defined]
+    capped = set(zip(ia.tolist(), ib.tolist()))
+    expected = set()  # by hand: per key, the values held by exactly one record on each side
+    for spec in a.schema.blocking:
+        left = pl.DataFrame({"k": a.blocks[spec.name], "i": range(len(a))}).drop_nulls("k")
+        right = pl.DataFrame({"k": b.blocks[spec.name], "j": range(len(b))}).drop_nulls("k")
+        single = (left.group_by("k").len().filter(pl.col("len") == 1).select("k")
+                  .join(right.group_by("k").len().filter(pl.col("len") == 1).select("k"), on="k"))
+        expected |= set(left.join(single, on="k").join(right, on="k").select("i", "j").iter_rows())
+    assert capped == expected and capped < uncapped

@@ -27,6 +27,7 @@ from typing import Any
 
 import jellyfish
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -46,7 +47,7 @@ class EncodedDataset:
     ids: list[str]
     filters: dict[str, np.ndarray]  # field -> (n, bytes) uint8, bit-packed
     present: dict[str, np.ndarray]  # field -> (n,) bool
-    blocks: dict[str, list[str | None]]
+    blocks: dict[str, Sequence[str | None]]  # a list, or a Polars string Series when read from a file
     fingerprint: str
     schema: LinkageSchema
     label: str = ""
@@ -65,7 +66,7 @@ class EncodedDataset:
             cols[f"f_{name}"] = pa.array([bytes(r) for r in arr], pa.binary(arr.shape[1]))
             cols[f"m_{name}"] = pa.array(self.present[name])
         for name, keys in self.blocks.items():
-            cols[f"b_{name}"] = pa.array(keys, pa.string())
+            cols[f"b_{name}"] = keys.to_arrow() if isinstance(keys, pl.Series) else pa.array(keys, pa.string())
         meta = {"palermo.format": FORMAT, "palermo.fingerprint": self.fingerprint,
                 "palermo.schema": self.schema.canonical(), **{f"palermo.{k}": v for k, v in self.meta.items()}}
         table = pa.table(cols).replace_schema_metadata({k.encode(): v.encode() for k, v in meta.items()})
@@ -84,16 +85,29 @@ def read_encodings(path: Path, label: str | None = None) -> EncodedDataset:
     schema = LinkageSchema.model_validate(json.loads(meta["palermo.schema"]))
     filters, present, blocks = {}, {}, {}
     for f in schema.fields:
-        raw = table.column(f"f_{f.name}").to_pylist()
-        filters[f.name] = np.frombuffer(b"".join(raw), dtype=np.uint8).reshape(len(raw), -1) if raw else \
-            np.zeros((0, filter_bytes(schema, f)), np.uint8)
-        present[f.name] = np.asarray(table.column(f"m_{f.name}").to_pylist(), dtype=bool)
+        filters[f.name] = _fixed_width_rows(table.column(f"f_{f.name}"), filter_bytes(schema, f), f.name)
+        present[f.name] = table.column(f"m_{f.name}").to_numpy(zero_copy_only=False).astype(bool)
     for b in schema.blocking:
-        blocks[b.name] = table.column(f"b_{b.name}").to_pylist()
+        # Kept in Arrow memory as a Polars Series: millions of keys, no Python string per key.
+        blocks[b.name] = pl.Series(b.name, table.column(f"b_{b.name}"), dtype=pl.Utf8)
     extra = {k.removeprefix("palermo."): v for k, v in meta.items()
              if k not in ("palermo.format", "palermo.fingerprint", "palermo.schema")}
     return EncodedDataset(table.column("record_id").to_pylist(), filters, present, blocks, meta["palermo.fingerprint"],
                           schema, label or path.stem, extra)
+
+
+def _fixed_width_rows(column: pa.ChunkedArray, width: int, name: str) -> np.ndarray:
+    """A fixed-size binary column as an (n, width) uint8 array, straight from Arrow's buffer: no Python
+    object per row (a million-record file would otherwise hold a million bytes objects per field)."""
+    arr = column.combine_chunks()
+    if len(arr) == 0:
+        return np.zeros((0, width), np.uint8)
+    if not pa.types.is_fixed_size_binary(arr.type) or arr.type.byte_width != width or arr.null_count:
+        raise ValidationError(f"field {name!r} does not hold {width}-byte filters as the schema says; "
+                              "re-encode with `palermo link encode`")
+    data = np.frombuffer(arr.buffers()[1], dtype=np.uint8)
+    # A read-only view on Arrow's buffer (which it keeps alive): filters are only ever read after encoding.
+    return data[arr.offset * width:(arr.offset + len(arr)) * width].reshape(len(arr), width)
 
 
 def filter_bytes(schema: LinkageSchema, f: FieldSpec) -> int:

@@ -20,6 +20,7 @@ from palermo.linkage.calibration import calibrate
 from palermo.linkage.encoding import EncodedDataset
 from palermo.linkage.similarity import field_similarities
 
+MAX_BLOCK_PAIRS = 2_500  # 50 x 50 records share one key value: beyond that the key does not discriminate
 DEFAULT_THRESHOLD = 0.9  # match probability; calibrated on synthetic data (docs/linkage.md)
 U_SAMPLE = 20_000
 
@@ -52,8 +53,16 @@ def check_compatible(datasets: list[EncodedDataset]) -> None:
         raise ValidationError(f"list labels must be distinct, got {labels}")
 
 
-def candidate_pairs(a: EncodedDataset, b: EncodedDataset) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs sharing at least one keyed blocking key (all pairs when the schema has no blocking)."""
+def candidate_pairs(a: EncodedDataset, b: EncodedDataset,
+                    max_block_pairs: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs sharing at least one keyed blocking key (all pairs when the schema has no blocking).
+
+    ``max_block_pairs`` (default :data:`MAX_BLOCK_PAIRS`) skips a key value whose block would yield more
+    pairs than that: a key shared by hundreds of records on each side (a common name without a date)
+    does not tell them apart, grows with the square of the lists, and the other keys still propose the
+    pairs that can be decided. ``0`` keeps every block.
+    """
+    cap = MAX_BLOCK_PAIRS if max_block_pairs is None else max_block_pairs
     if not a.schema.blocking:
         ia, ib = np.meshgrid(np.arange(len(a)), np.arange(len(b)), indexing="ij")
         return ia.ravel(), ib.ravel()
@@ -62,13 +71,13 @@ def candidate_pairs(a: EncodedDataset, b: EncodedDataset) -> tuple[np.ndarray, n
         # A hash join in Polars (Rust) rather than a dict in Python: a million records per side in seconds.
         left = pl.DataFrame({"k": a.blocks[spec.name], "i": np.arange(len(a), dtype=np.int64)}).drop_nulls("k")
         right = pl.DataFrame({"k": b.blocks[spec.name], "j": np.arange(len(b), dtype=np.int64)}).drop_nulls("k")
-        joined = left.join(right, on="k", how="inner")
-        if joined.height:
-            found.append(joined["i"].to_numpy() * len(b) + joined["j"].to_numpy())
-    if not found:
-        return np.array([], np.int64), np.array([], np.int64)
-    pairs = np.sort(np.concatenate(found))  # sort then drop repeats: several times faster than np.unique here
-    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+        if cap:
+            sizes = (left.group_by("k").len().join(right.group_by("k").len(), on="k", suffix="_b")
+                     .filter(pl.col("len") * pl.col("len_b") <= cap).select("k"))
+            left = left.join(sizes, on="k", how="semi")
+        found.append(left.join(right, on="k", how="inner").select(pair=pl.col("i") * len(b) + pl.col("j")))
+    pairs = pl.concat(found)["pair"].unique().to_numpy()
+    pairs.sort()
     return pairs // len(b), pairs % len(b)
 
 
@@ -142,7 +151,8 @@ def match(datasets: list[EncodedDataset], *, threshold: float | None = None, eng
             model = fs.estimate(lv, {f: fs.levels(s) for f, s in field_similarities(a, b, ra, rb).items()})
             cut = None
         weight = model.log2_bayes(lv) if len(ia) else np.array([])
-        p = model.probability(lv) if len(ia) else np.array([])
+        del lv
+        p = model.probability_of_weight(weight) if len(ia) else np.array([])
         if threshold is not None:
             score, cutoff = p, threshold
         elif cut is not None:

@@ -33,11 +33,16 @@ class FSModel:
         total = np.zeros(len(next(iter(lv.values()))), dtype=np.float64)
         for f, l in lv.items():
             w = np.log2(np.maximum(self.m[f], 1e-9) / np.maximum(self.u[f], 1e-9))
-            total += np.where(l >= 0, w[np.clip(l, 0, None)], 0.0)
+            table = np.append(w, 0.0)  # level -1 (missing) indexes the appended 0: no evidence
+            total += table[l]  # one lookup, no full-size temporaries
         return total
 
     def probability(self, lv: dict[str, np.ndarray]) -> np.ndarray:
-        log_odds = np.log2(self.prior / (1 - self.prior)) + self.log2_bayes(lv)
+        return self.probability_of_weight(self.log2_bayes(lv))
+
+    def probability_of_weight(self, weight: np.ndarray) -> np.ndarray:
+        """Match probability from the match weight (log2 Bayes factor) and the prior."""
+        log_odds = np.log2(self.prior / (1 - self.prior)) + weight
         return 1.0 / (1.0 + np.exp2(-np.clip(log_odds, -60, 60)))
 
     def weights(self) -> dict[str, list[float]]:

@@ -13,6 +13,7 @@ import numpy as np
 
 from palermo.errors import ConfigurationError
 from palermo.linkage.encoding import EncodedDataset
+from palermo.linkage.engine import MAX_BLOCK_PAIRS
 from palermo.linkage.similarity import dice
 
 
@@ -43,8 +44,13 @@ class SparkEngine:
         if a.schema.blocking:
             frames = []
             for spec in a.schema.blocking:
-                ka = spark.createDataFrame(pd.DataFrame({"ia": np.arange(len(a)), "k": a.blocks[spec.name]}).dropna())
-                kb = spark.createDataFrame(pd.DataFrame({"ib": np.arange(len(b)), "k": b.blocks[spec.name]}).dropna())
+                ka = spark.createDataFrame(pd.DataFrame({"ia": np.arange(len(a)), "k": list(a.blocks[spec.name])}).dropna())
+                kb = spark.createDataFrame(pd.DataFrame({"ib": np.arange(len(b)), "k": list(b.blocks[spec.name])}).dropna())
+                if MAX_BLOCK_PAIRS:  # the same cap as the local engine: identical candidate pairs
+                    sizes = (ka.groupBy("k").count().withColumnRenamed("count", "na")
+                             .join(kb.groupBy("k").count().withColumnRenamed("count", "nb"), "k")
+                             .where(F.col("na") * F.col("nb") <= MAX_BLOCK_PAIRS).select("k"))
+                    ka = ka.join(sizes, "k", "left_semi")
                 frames.append(ka.join(kb, "k").select("ia", "ib"))
             pairs = frames[0]
             for f in frames[1:]:
