@@ -36,7 +36,7 @@ class Calibration:
     pairs: int
 
 
-def _sims(schema: LinkageSchema, n: int, overlap: float, noise: float, seed: int):  # type: ignore[no-untyped-def]
+def _sims(schema: LinkageSchema, n: int, overlap: float, noise: float, seed: int, sample: str):  # type: ignore[no-untyped-def]
     from palermo.linkage.engine import candidate_pairs
     from palermo.linkage.similarity import field_similarities
     from palermo.linkage.synthetic import agency_lists, true_pairs
@@ -44,22 +44,31 @@ def _sims(schema: LinkageSchema, n: int, overlap: float, noise: float, seed: int
     lists, truth = agency_lists({"A": n, "B": n}, overlap=overlap, noise=noise, seed=seed)
     enc = Encoder(schema, CALIBRATION_KEY)
     a, b = enc.encode(lists["A"], label="A"), enc.encode(lists["B"], label="B")
-    ia, ib = candidate_pairs(a, b)
-    sims = field_similarities(a, b, ia, ib)
     pos_a = {r: i for i, r in enumerate(a.ids)}
     pos_b = {r: i for i, r in enumerate(b.ids)}
-    true = {pos_a[x] * len(b) + pos_b[y] for x, y in true_pairs(truth, "A", "B")}
-    is_match = np.isin(ia * len(b) + ib, np.fromiter(true, dtype=np.int64))
+    true = np.fromiter((pos_a[x] * len(b) + pos_b[y] for x, y in true_pairs(truth, "A", "B")), dtype=np.int64)
+    if sample == "weights":
+        # m among all true pairs, u among random pairs (as Fellegi and Sunter, and Splink, estimate them):
+        # candidate pairs were chosen because they agree on a blocking key, so counting u among them
+        # would make agreement on that key look like no evidence at all.
+        rng = np.random.default_rng(seed)
+        ra, rb = rng.integers(0, len(a), 200_000), rng.integers(0, len(b), 200_000)
+        ia, ib = np.concatenate([true // len(b), ra]), np.concatenate([true % len(b), rb])
+        is_match = np.concatenate([np.ones(len(true), bool), np.isin(ra * len(b) + rb, true)])
+    else:
+        ia, ib = candidate_pairs(a, b)
+        is_match = np.isin(ia * len(b) + ib, true)
+    sims = field_similarities(a, b, ia, ib)
     return {f: fs.levels(s) for f, s in sims.items()}, is_match, len(true)
 
 
 @lru_cache(maxsize=32)
 def _calibrate(schema_json: str, n: int, overlap: float, noise: float) -> Calibration:
     schema = LinkageSchema.model_validate_json(schema_json)
-    lv, is_match, n_true = _sims(schema, n, overlap, noise, seed=7)
+    lv, is_match, n_true = _sims(schema, n, overlap, noise, seed=7, sample="weights")
     model = fs.from_labels(lv, is_match)
     # the threshold is chosen on a second, independent sample
-    lv2, is_match2, n_true2 = _sims(schema, n, overlap, noise, seed=11)
+    lv2, is_match2, n_true2 = _sims(schema, n, overlap, noise, seed=11, sample="candidates")
     w = model.log2_bayes(lv2)
     best = (0.0, 0.0, 0.0, 0.0)
     for t in np.unique(np.round(w, 1)):
