@@ -34,6 +34,17 @@ class Calibration:
     recall: float
     f1: float
     pairs: int
+    matches: int  # true matches among the calibration's candidate pairs: with ``pairs``, the prior it assumed
+
+    def threshold_for(self, candidates: int, found: int) -> float:
+        """The threshold moved by the difference in prior odds between these lists and the calibration
+        lists: larger lists bring more candidate pairs per true match, so the same weight is weaker
+        evidence. ``found`` (matches at the calibrated threshold) estimates the true matches. Never lower."""
+        if candidates == 0 or found == 0:
+            return self.threshold
+        prior_here = (found / max(self.recall, 0.1)) / candidates
+        prior_calibration = self.matches / max(1, self.pairs)
+        return self.threshold + max(0.0, float(np.log2(prior_calibration / prior_here)))
 
 
 def _sims(schema: LinkageSchema, n: int, overlap: float, noise: float, seed: int, sample: str):  # type: ignore[no-untyped-def]
@@ -78,7 +89,7 @@ def _calibrate(schema_json: str, n: int, overlap: float, noise: float) -> Calibr
         f1 = 2 * prec * rec / max(1e-9, prec + rec)
         if f1 > best[0]:
             best = (f1, float(t), prec, rec)
-    return Calibration(model, best[1], round(best[2], 4), round(best[3], 4), round(best[0], 4), len(w))
+    return Calibration(model, best[1], round(best[2], 4), round(best[3], 4), round(best[0], 4), len(w), n_true2)
 
 
 def calibrate(schema: LinkageSchema, n: int = 4000, overlap: float = 0.2, noise: float = 0.3) -> Calibration:

@@ -159,6 +159,8 @@ def match(datasets: list[EncodedDataset], *, threshold: float | None = None, eng
             score, cutoff = weight, cut
         else:
             score, cutoff = p, DEFAULT_THRESHOLD
+        if cal is not None and threshold is None and len(ia):
+            cutoff = cal.threshold_for(len(ia), len(one_to_one(ia, ib, score, cutoff)))
         for k in one_to_one(ia, ib, score, cutoff):
             out.append(Match(a.label, a.ids[ia[k]], b.label, b.ids[ib[k]], round(float(p[k]), 6),
                              {f: (None if np.isnan(s[k]) else round(float(s[k]), 4)) for f, s in sims.items()}))
