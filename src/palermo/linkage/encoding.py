@@ -215,7 +215,21 @@ def _block_part(kind: str, values: list[str | None], transform: str) -> str | No
     if transform in ("year", "year_month"):
         return _date_part(_parse_date(values[0]), transform)
     c = _canonical(kind, tuple(values))
-    return None if c is None else _value_part(kind, c)
+    if c is None:
+        return None
+    return _affix_part(c, transform) if transform in AFFIX_TRANSFORMS else _value_part(kind, c)
+
+
+AFFIX_TRANSFORMS = ("head4", "tail4")
+
+
+def _affix_part(c: Any, transform: str) -> str | None:
+    """First or last four characters of a value (a document number): one typo elsewhere still shares a
+    key. None for values too short to split, which the full-value key covers."""
+    text = str(c)
+    if len(text) < 6:
+        return None
+    return text[:4] if transform == "head4" else text[-4:]
 
 
 def _words_part(words: tuple[str, ...], transform: str) -> str | None:
@@ -529,6 +543,7 @@ class _Batch:
                 parts = [None if c is None or isinstance(c, _Unreadable) else
                          _words_part(c, transform) if transform in NAME_TRANSFORMS else
                          _date_part(c, transform) if transform in ("year", "year_month") else
+                         _affix_part(c, transform) if transform in AFFIX_TRANSFORMS else
                          _value_part(f.kind, c) for c in canon]
             values, of_distinct = _factorize(parts)
             self._parts[key] = values, of_distinct[inverse]

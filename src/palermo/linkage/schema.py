@@ -85,7 +85,7 @@ class LinkageSchema(BaseModel):
         return hashlib.sha256(self.canonical().encode()).hexdigest()
 
 
-TRANSFORMS = {"phonetic_min", "phonetic_all", "year", "year_month", "value", "initials"}
+TRANSFORMS = {"phonetic_min", "phonetic_all", "year", "year_month", "value", "initials", "head4", "tail4"}
 
 DEFAULT_SCHEMA = LinkageSchema(
     fields=[
@@ -100,7 +100,10 @@ DEFAULT_SCHEMA = LinkageSchema(
               BlockSpec(name="names", parts=["name:phonetic_all"]),
               BlockSpec(name="dob", parts=["dob:value"]),
               BlockSpec(name="document", parts=["document:value"]),
-              BlockSpec(name="initials_month", parts=["name:initials", "dob:year_month"])],
+              BlockSpec(name="initials_month", parts=["name:initials", "dob:year_month"]),
+              # A document number with a typo still shares its first or its last four characters.
+              BlockSpec(name="document_head", parts=["document:head4", "nationality:value"]),
+              BlockSpec(name="document_tail", parts=["document:tail4", "nationality:value"])],
 )
 
 
