@@ -72,10 +72,13 @@ def export(rows: list[dict[str, Any]], fmt: str, out: Path) -> int:
     elif fmt == "sdmx-csv":
         with out.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
-            w.writerow(["DATAFLOW", *DIMENSIONS, "OBS_VALUE", "OBS_STATUS", "CONF_STATUS", "LOWER", "UPPER", "PALERMO_FLAGS"])
+            # SDMX-CSV 2.0: sdmx1 (and any SDMX 3 tool) reads it back against Palermo's structure.
+            w.writerow(["STRUCTURE", "STRUCTURE_ID", "ACTION", *DIMENSIONS, "OBS_VALUE", "OBS_STATUS", "CONF_STATUS",
+                        "LOWER_BOUND", "UPPER_BOUND", "PALERMO_FLAGS"])
             for r in rows:
                 status, conf = obs_status(r)
-                w.writerow(["PALERMO:THB(1.0)", *_dims(r).values(), "" if r["value"] is None else r["value"], status, conf,
+                w.writerow(["datastructure", "PALERMO:PALERMO_THB(1.0)", "I", *_dims(r).values(),
+                            "" if r["value"] is None else r["value"], status, conf,
                             "" if r["lower"] is None else r["lower"], "" if r["upper"] is None else r["upper"], r["flags"]])
     else:
         import sdmx

@@ -503,6 +503,13 @@ def _sdmx_spec(r: dict[str, Any], line: int, problems: list[Problem], origin: st
 
 def import_sdmx_csv(session: Session, actor: Principal, path: Path, *, source: SourceSpec,
                     progress: Progress | None = None) -> ImportReport:
+    """SDMX-CSV: version 2.0 (first column ``STRUCTURE``, what ``stats export`` writes) read by sdmx1
+    against Palermo's structure; version 1.0 files (first column ``DATAFLOW``, e.g. Eurostat's) read as
+    a table, with line numbers."""
+    with path.open(encoding="utf-8-sig", errors="replace") as fh:
+        first = fh.readline().split(",")[0].strip()
+    if first.startswith("STRUCTURE"):
+        return _import_sdmx_message(session, actor, path, "SDMX-CSV 2.0", source=source, progress=progress)
     df = _read_table(path)
     _require(df, path, SDMX_REQUIRED, "SDMX-CSV")
     problems: list[Problem] = []
@@ -516,6 +523,11 @@ def import_sdmx_ml(session: Session, actor: Principal, path: Path, *, source: So
     """SDMX-ML data messages read by sdmx1: Palermo's own structure (structure-specific data) or any
     generic-data message whose dimensions are Palermo's or Eurostat crim_thb's. Line numbers in the
     report are observation numbers (1 = the first observation of the first data set)."""
+    return _import_sdmx_message(session, actor, path, "SDMX-ML", source=source, progress=progress)
+
+
+def _import_sdmx_message(session: Session, actor: Principal, path: Path, kind: str, *, source: SourceSpec,
+                         progress: Progress | None = None) -> ImportReport:
     import sdmx
 
     from palermo.statistics.exports import structure
@@ -524,7 +536,7 @@ def import_sdmx_ml(session: Session, actor: Principal, path: Path, *, source: So
         msg = sdmx.read_sdmx(path, structure=structure())
     except Exception as exc:  # noqa: BLE001 - sdmx1 raises many types for unreadable input
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise ImportRejected(f"{path} is not an SDMX-ML data message Palermo can read: {first}",
+        raise ImportRejected(f"{path} is not an {kind} data message Palermo can read: {first}",
                              [Problem(first)]) from None
     if not getattr(msg, "data", None):
         raise ImportRejected(f"{path} holds no SDMX data set (a structure message?); export data, not structures",
@@ -538,9 +550,9 @@ def import_sdmx_ml(session: Session, actor: Principal, path: Path, *, source: So
             n += 1
             row = {k: str(v.value) for k, v in obs.key.values.items()}
             row |= {k: str(v.value) for k, v in obs.attrib.items()}
-            missing = obs.value is None or (isinstance(obs.value, float) and math.isnan(obs.value))
+            missing = obs.value in (None, "") or (isinstance(obs.value, float) and math.isnan(obs.value))
             row["OBS_VALUE"] = None if missing else obs.value
-            if (spec := _sdmx_spec(row, n, problems, "SDMX-ML", cm)) is not None:
+            if (spec := _sdmx_spec(row, n, problems, kind, cm)) is not None:
                 specs.append(spec)
             if progress and n % 5000 == 0:
                 progress(5000)
