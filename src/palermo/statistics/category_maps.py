@@ -27,7 +27,6 @@ class CategoryMap:
     source: str
     path: Path
     maps: dict[str, dict[str, str]]
-    columns: dict[str, str]
 
     def __getitem__(self, field: str) -> dict[str, str]:
         return self.maps[field]
@@ -56,7 +55,6 @@ def load(source: str) -> CategoryMap:
     if not isinstance(doc, dict) or not isinstance(doc.get("maps"), dict):
         raise ConfigurationError(f"category map {path} needs a 'maps' section (field -> column, values)")
     maps: dict[str, dict[str, str]] = {}
-    columns: dict[str, str] = {}
     problems = []
     for field, spec in doc["maps"].items():
         if field not in TARGETS:
@@ -70,7 +68,6 @@ def load(source: str) -> CategoryMap:
             if str(code) not in TARGETS[field]:
                 problems.append(f"{field}: {raw!r} maps to {code!r}, not a code of the list ({', '.join(TARGETS[field])})")
         maps[field] = {str(k): str(v) for k, v in values.items()}
-        columns[field] = str(spec.get("column", ""))
     if problems:
         raise ConfigurationError(f"category map {path} is invalid: " + "; ".join(problems))
-    return CategoryMap(str(doc.get("source", source)), path, maps, columns)
+    return CategoryMap(str(doc.get("source", source)), path, maps)

@@ -293,7 +293,7 @@ def parse_mapping(text: str, name: str = "mapping") -> dict[str, Any]:
 MAPPED_FIELDS = ("indicator", "country", "period", "sex", "age_group", "citizenship", "exploitation", "value")
 
 
-def _mapped_column(df: pl.DataFrame, name: str, cols: dict[str, str], consts: dict[str, Any],
+def _mapped_column(name: str, cols: dict[str, str], consts: dict[str, Any],
                    vmap: dict[str, dict[str, Any]]) -> pl.Expr:
     """The field as a string column: the source's column, with its categories mapped, or a constant."""
     if name not in cols:
@@ -338,7 +338,7 @@ def import_mapped(session: Session, actor: Principal, path: Path, mapping: dict[
     report = ImportReport(src.get("key", path.stem), "", df.height, 0)
     described = [c for c in dict.fromkeys(cols.values()) if c != cols.get("value")]
     fields = df.select(
-        *[_mapped_column(df, f, cols, consts, vmap).alias(f) for f in MAPPED_FIELDS],
+        *[_mapped_column(f, cols, consts, vmap).alias(f) for f in MAPPED_FIELDS],
         mapping=pl.concat_str([pl.lit(f"{c}=") + pl.col(c).cast(pl.Utf8).fill_null("None") for c in described],
                               separator=" / ").str.slice(0, 300) if described else pl.lit(""),
         line=pl.int_range(2, df.height + 2, dtype=pl.Int64))

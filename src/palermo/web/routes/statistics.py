@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+import tempfile
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlencode
 from typing import Any
 
@@ -193,10 +195,11 @@ def api_export(request: Request, fmt: str = Query("csv", alias="format", max_len
     rows = rows_for_export(s, principal, public=not internal, threshold=get_settings(request).small_count_threshold,
                            country=country.upper() if country else None, indicator=indicator)
     media, suffix = MEDIA[fmt]
-    with as_file(b"", f"export.{suffix}") as path:
+    with tempfile.TemporaryDirectory(prefix="palermo-export-") as tmp:  # the exporters write files, as the CLI's
+        path = Path(tmp) / f"export.{suffix}"
         export(rows, fmt, path)
         body = path.read_bytes()
-    name = f"palermo-{'internal' if internal else 'public'}-{country or 'all'}.{fmt}.{suffix}".replace(".csv.csv", ".csv")
+    name = f"palermo-{'internal' if internal else 'public'}-{country or 'all'}-{fmt}.{suffix}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
