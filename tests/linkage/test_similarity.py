@@ -16,12 +16,12 @@ def _every_pair(a: np.ndarray, b: np.ndarray, threshold: float) -> tuple[np.ndar
     return r, c, d[r, c]
 
 
-@pytest.mark.parametrize("width", [128, 216, 27, 3])  # bytes per filter; not all whole 64-bit words
+@pytest.mark.parametrize("width", [128, 216, 27, 3, 1024])  # bytes per filter; not all whole 64-bit words
 @pytest.mark.parametrize("threshold", [0.0, 0.5, 0.8, 1.0])  # 0: every pair passes, more than a row's room
 def test_all_pairs_dice_finds_exactly_the_pairs_over_the_threshold(width: int, threshold: float) -> None:
     rng = np.random.default_rng(width)
     a = np.packbits(rng.random((70, width * 8)) < 0.3, axis=1)
-    b = np.packbits(rng.random((90, width * 8)) < 0.3, axis=1)
+    b = np.packbits(rng.random((400, width * 8)) < 0.3, axis=1)  # several tiles of b, the last one partial
     b[:20] = a[:20]  # identical pairs
     b[20:40] = a[20:40] & np.packbits(rng.random((20, width * 8)) < 0.9, axis=1)  # near matches
     a[-2:], b[-1] = 0, 0  # empty filters score 0
