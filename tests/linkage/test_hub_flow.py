@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from palermo.auth import accounts
 from palermo.auth.models import AuditEntry
 from palermo.db import Database
+from palermo.demo import estimation as demo_estimation
 from palermo.demo.linkage import DEMO_SECRET
 from palermo.errors import RateLimited, ValidationError
 from palermo.linkage.encoding import Encoder
@@ -73,3 +75,22 @@ def test_wrong_hub_wrong_key_and_quota(demo_db: Database) -> None:
                    settings=Settings(link_records_per_day=50))
     with demo_db.session(write=False) as s:
         assert len(s.execute(select(LinkUpload)).scalars().all()) == before
+
+
+
+def test_a_hit_offers_to_request_the_kind_of_record_compared(demo_db: Database) -> None:
+    """Lists are compared with lists of their kind; a hit between victims' lists leads to a request for a
+    victim's data, not a suspect's (the demo's hits are between suspects' lists)."""
+    settings = Settings()
+    victims_secret = random.Random(demo_estimation.SEED).getrandbits(256).to_bytes(32, "big")  # the demo's victims network
+    with demo_db.session() as s:
+        assert {h.category for h in hits_for(s, _who(s, "europol.analyst"))} == {"personal_data_suspects"}
+        submit(s, _who(s, "es.officer"), _bytes("A", secret=victims_secret), label="victims A", purpose="victim_protection", list_kind="victims",
+               settings=settings)
+        run = submit(s, _who(s, "europol.analyst"), _bytes("B", secret=victims_secret), label="victims B", purpose="victim_protection",
+                     list_kind="victims", settings=settings)
+        assert run.hits
+        es_hits = [h for h in hits_for(s, _who(s, "es.officer")) if h.my_list == "victims A"]
+        europol_hits = [h for h in hits_for(s, _who(s, "europol.analyst")) if h.my_list == "victims B"]
+    assert es_hits and {h.category for h in es_hits} == {"personal_data_victims"}
+    assert europol_hits and {h.category for h in europol_hits} == {"personal_data_victims"}

@@ -170,20 +170,25 @@ class HitView:
     score: float
     agreement: str | None
     created_at: Any
+    category: str  # the data category a request for the other agency's record falls under
+
+
+REQUEST_CATEGORY = {"suspects": "personal_data_suspects", "victims": "personal_data_victims"}
 
 
 def hits_for(session: Session, principal: Principal) -> list[HitView]:
     org = principal.organisation_id
     orgs = {o.id: o.short_name for o in session.execute(select(Organisation)).scalars()}
-    uploads = {u.id: u.label for u in session.execute(select(LinkUpload.id, LinkUpload.label)).all()}
+    uploads = {u.id: (u.label, u.list_kind) for u in session.execute(select(LinkUpload.id, LinkUpload.label, LinkUpload.list_kind)).all()}
     rows = session.execute(select(LinkHit).where(or_(LinkHit.org_a_id == org, LinkHit.org_b_id == org))
                            .order_by(LinkHit.score.desc(), LinkHit.id)).scalars()
     out = []
     for h in rows:
         mine_a = h.org_a_id == org
-        out.append(HitView(h.reference, h.record_a if mine_a else h.record_b,
-                           uploads.get(h.upload_a_id if mine_a else h.upload_b_id, ""),
-                           orgs[h.org_b_id if mine_a else h.org_a_id], h.score, h.agreement, h.created_at))
+        mine, theirs = (h.upload_a_id, h.upload_b_id) if mine_a else (h.upload_b_id, h.upload_a_id)
+        out.append(HitView(h.reference, h.record_a if mine_a else h.record_b, uploads.get(mine, ("", ""))[0],
+                           orgs[h.org_b_id if mine_a else h.org_a_id], h.score, h.agreement, h.created_at,
+                           REQUEST_CATEGORY.get(uploads.get(theirs, ("", "suspects"))[1], "personal_data_suspects")))
     return out
 
 

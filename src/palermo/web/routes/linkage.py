@@ -59,6 +59,7 @@ class HitOut(BaseModel):
     score: float
     agreement: str | None
     created_at: datetime
+    category: str  # what a request for the other agency's record asks for (suspects' or victims' data)
 
 
 @api.post("/uploads", response_model=UploadOut, status_code=201)
