@@ -148,3 +148,19 @@ def test_bad_options_are_refused(kwargs: dict[str, object], expected: str) -> No
     with pytest.raises(ValidationError) as info:
         estimate_population(h, **kwargs)  # type: ignore[arg-type]
     assert expected in str(info.value)
+
+
+@pytest.mark.parametrize(("name", "pthresh", "terms", "published"), [
+    ("NewOrl", 0.02, ["D:E"], 1184), ("NewOrl", 0.01, [], 997), ("NewOrl_5", 0.02, [], 1034), ("Western", 0.02, ["A:E"], 2483)])
+def test_published_sparse_estimates_are_reproduced(name: str, pthresh: float, terms: list[str], published: int) -> None:
+    """Chan, Silverman & Vincent (JASA 2021, §4.1-4.2): the stepwise p-value method's model and estimate."""
+    r = estimate_population(CaptureHistories.from_csv(MSE / f"{name}.csv"), criterion="pvalue", pthresh=pthresh)
+    assert r.terms == terms
+    assert round(r.estimate) == published
+
+
+@pytest.mark.parametrize(("name", "published"), [("UKdat", 12350), ("UKdat_5", 12262)])
+def test_published_bic_estimates_for_the_uk_are_reproduced(name: str, published: int) -> None:
+    """Silverman, Chan & Vincent (Statistics and Computing 2024, Table 6): BIC downhill search, order 2."""
+    r = estimate_population(CaptureHistories.from_csv(MSE / f"{name}.csv"), criterion="bic")
+    assert round(r.estimate) == published
