@@ -20,6 +20,7 @@ def test_help_is_there() -> None:
     result = runner.invoke(app, ["stats", "estimate", "--help"])
     assert result.exit_code == 0
     assert "--criterion" in result.output and "--bootstrap" in result.output
+    assert "--bootstrap-method" in result.output
 
 
 def test_prints_estimate_interval_model_and_warnings() -> None:
@@ -68,3 +69,26 @@ def test_lists_and_estimates_the_demo_hub_overlap(sqlite_demo_db: Database, tmp_
 def test_neither_file_nor_table_is_refused() -> None:
     result = runner.invoke(app, ["stats", "estimate"])
     assert result.exit_code == 1 and "either a CSV file" in result.output
+
+
+def test_bca_bootstrap_method() -> None:
+    result = runner.invoke(app, ["stats", "estimate", str(MSE / "Western.csv"), "--criterion", "pvalue",
+                                 "--bootstrap", "30", "--bootstrap-method", "bca", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["interval_method"].startswith("BCa bootstrap")
+    assert data["bootstrap"]["replicates"] == 30 and "acceleration" in data["bootstrap"] and "z0" in data["bootstrap"]
+    assert data["lower"] < data["estimate"] < data["upper"]
+    printed = runner.invoke(app, ["stats", "estimate", str(MSE / "Western.csv"), "--criterion", "pvalue",
+                                  "--bootstrap", "30", "--bootstrap-method", "BCa"])
+    assert printed.exit_code == 0, printed.output
+    assert "BCa bootstrap (multinomial resampling" in " ".join(printed.output.split())  # rich wraps lines
+
+
+def test_bad_bootstrap_method_is_one_clear_error() -> None:
+    result = runner.invoke(app, ["stats", "estimate", str(MSE / "Western.csv"), "--bootstrap", "30",
+                                 "--bootstrap-method", "jackknife"])
+    assert result.exit_code == 1
+    assert "--bootstrap-method 'jackknife' unknown; use parametric or bca" in result.output
+    result = runner.invoke(app, ["stats", "estimate", str(MSE / "Western.csv"), "--bootstrap-method", "bca"])
+    assert result.exit_code == 1 and "needs replicates: add --bootstrap N" in result.output

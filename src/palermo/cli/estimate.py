@@ -12,6 +12,7 @@ from rich.table import Table
 from palermo.cli.common import cli_principal, console, database, handle_errors, print_json
 from palermo.errors import ValidationError
 from palermo.estimation import CRITERIA, DEFAULT_CRITERION, CaptureHistories, EstimateResult, estimate_population
+from palermo.estimation.estimate import BOOTSTRAP_METHODS
 
 
 @handle_errors
@@ -25,7 +26,12 @@ def estimate(
                                   help=f"Model choice: {', '.join(CRITERIA)} (pvalue = SparseMSE stepwise rule; "
                                        "average = BIC-weighted model averaging)."),
     bootstrap: int = typer.Option(0, "--bootstrap", "-b", min=0, max=10_000,
-                                  help="Parametric bootstrap replicates (0 = profile-likelihood interval)."),
+                                  help="Bootstrap replicates (0 = profile-likelihood interval); see --bootstrap-method."),
+    bootstrap_method: str = typer.Option(
+        "parametric", "--bootstrap-method",
+        help="parametric = Poisson tables drawn from the fitted model, percentile interval; bca = the observed "
+             "people resampled, bias-corrected and accelerated interval (Chan, Silverman & Vincent 2021). "
+             "Both re-select the model in every replicate."),
     merge: list[str] = typer.Option([], "--merge", "-m", help="Merge lists first, e.g. --merge PF+NCA (repeatable)."),
     terms: list[str] = typer.Option([], "--term", "-t",
                                     help="Fit this interaction instead of choosing (repeatable), e.g. --term LA:NG."),
@@ -38,10 +44,15 @@ def estimate(
     if tables:
         _print_tables(as_json)
         return
+    method = bootstrap_method.strip().lower()
+    if method not in BOOTSTRAP_METHODS:
+        raise ValidationError(f"--bootstrap-method {bootstrap_method!r} unknown; use {' or '.join(BOOTSTRAP_METHODS)}")
+    if method != "parametric" and not bootstrap:
+        raise ValidationError(f"--bootstrap-method {method} needs replicates: add --bootstrap N (e.g. --bootstrap 1000)")
     histories = _histories(lists, table)
     groups = [[x.strip() for x in m.split("+") if x.strip()] for m in merge]
     kwargs = dict(criterion=criterion.lower(), confidence=confidence, pthresh=pthresh, seed=seed,
-                  terms=terms or None, merge=groups)
+                  terms=terms or None, merge=groups, bootstrap_method=method)
     if bootstrap and not as_json:
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("bootstrap", total=bootstrap)

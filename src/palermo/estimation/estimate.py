@@ -3,7 +3,7 @@
 :func:`estimate_population` runs the whole method on a :class:`CaptureHistories` table: lists that
 carry no information are merged or dropped (with the reason), two-list interactions are chosen by a
 stated criterion, the chosen model is checked for existence and identifiability, and an interval is
-computed (profile likelihood, or a parametric bootstrap that re-runs the model choice).
+computed (profile likelihood, or a parametric or BCa bootstrap that re-runs the model choice).
 
     >>> from palermo.estimation import CaptureHistories, estimate_population
     >>> h = CaptureHistories.from_overlap({("NGO",): 60, ("POLICE",): 80, ("NGO", "POLICE"): 20,
@@ -25,7 +25,7 @@ import numpy as np
 from palermo.errors import Problem, ValidationError
 from palermo.estimation.averaging import Average, average_models
 from palermo.estimation.histories import CaptureHistories, ListChange
-from palermo.estimation.intervals import Interval, bootstrap_interval, profile_interval, wald_interval
+from palermo.estimation.intervals import Interval, bca_interval, bootstrap_interval, profile_interval, wald_interval
 from palermo.estimation.loglinear import Pair, build_design, check_model, statsmodels_fit, term_name
 from palermo.estimation.selection import CRITERIA, DEFAULT_PTHRESH, Selection, Step, fixed_model, stepwise
 
@@ -33,6 +33,9 @@ DEFAULT_CRITERION = "bic"
 METHOD = "MSE"
 METHOD_LONG = "multiple systems estimation, Poisson log-linear model (main effects + selected two-list interactions)"
 SMALL_LIST = 10  # lists with fewer people than this make estimates fragile
+# parametric: Poisson tables drawn from the fitted model, percentile interval;
+# bca: the observed people resampled, bias-corrected and accelerated interval (Chan, Silverman & Vincent 2021)
+BOOTSTRAP_METHODS = ("parametric", "bca")
 
 
 @dataclass
@@ -119,20 +122,26 @@ def estimate_population(
     terms: Sequence[str] | None = None,
     merge: Sequence[Sequence[str]] = (),
     progress: Callable[[int], None] | None = None,
+    bootstrap_method: str = "parametric",
 ) -> EstimateResult:
     """Estimate the total population (observed + dark figure) with an interval.
 
     ``criterion`` is ``aic``, ``bic`` or ``pvalue`` (SparseMSE's stepwise rule with ``pthresh``), or
     ``average`` (BIC-weighted model averaging; ``terms`` then reports the heaviest model);
     ``terms`` fixes the interactions instead (e.g. ``["LA:NG"]``); ``merge`` lists groups of lists to
-    merge first (e.g. ``[["PF", "NCA"]]``); ``bootstrap`` > 0 gives a parametric-bootstrap interval
-    with that many replicates, otherwise the profile-likelihood interval is reported.
+    merge first (e.g. ``[["PF", "NCA"]]``); ``bootstrap`` > 0 gives a bootstrap interval with that many
+    replicates, otherwise the profile-likelihood interval is reported; ``bootstrap_method`` is
+    ``parametric`` (Poisson tables from the fitted model, percentile interval) or ``bca`` (the observed
+    people resampled, BCa interval as Chan, Silverman & Vincent 2021).
     """
     if criterion not in CRITERIA:
         raise ValidationError(f"unknown criterion {criterion!r}; use one of {', '.join(CRITERIA)}",
                               [Problem("unknown criterion", field="criterion", value=criterion)])
     if not 0.5 <= confidence < 1:
         raise ValidationError(f"confidence must be between 0.5 and 1 (e.g. 0.95), got {confidence}")
+    if bootstrap_method not in BOOTSTRAP_METHODS:
+        raise ValidationError(f"unknown bootstrap method {bootstrap_method!r}; use one of {', '.join(BOOTSTRAP_METHODS)}",
+                              [Problem("unknown bootstrap method", field="bootstrap_method", value=bootstrap_method)])
     if bootstrap < 0 or bootstrap > 10_000:
         raise ValidationError(f"bootstrap replicates must be between 0 and 10,000, got {bootstrap}")
     h = histories
@@ -160,11 +169,12 @@ def estimate_population(
         raise ValidationError(_failure_message(h, selection.pairs, check.exists),
                               [Problem(s) for s in _repairs(h, selection.pairs)])
     return _result(h, selection, criterion if not terms else "fixed", bootstrap, confidence, seed, pthresh, progress,
-                   average)
+                   average, bootstrap_method)
 
 
 def _result(h: CaptureHistories, sel: Selection, criterion: str, bootstrap: int, confidence: float, seed: int,
-            pthresh: float, progress: Callable[[int], None] | None, average: Average | None = None) -> EstimateResult:
+            pthresh: float, progress: Callable[[int], None] | None, average: Average | None = None,
+            bootstrap_method: str = "parametric") -> EstimateResult:
     fit = sel.fit
     observed = h.observed
     dark = fit.dark_figure if average is None else average.estimate - observed
@@ -190,7 +200,10 @@ def _result(h: CaptureHistories, sel: Selection, criterion: str, bootstrap: int,
                 s = stepwise(r, criterion, pthresh)
             return r.observed + s.fit.dark_figure
 
-        boot = bootstrap_interval(fit, h, reestimate, bootstrap, confidence, seed, progress)
+        if bootstrap_method == "bca":
+            boot = bca_interval(h, observed + dark, reestimate, bootstrap, confidence, seed, progress)
+        else:
+            boot = bootstrap_interval(fit, h, reestimate, bootstrap, confidence, seed, progress)
     chosen = boot or profile
     if average is not None and boot is None:
         chosen = Interval(average.lower, average.upper,
@@ -245,6 +258,12 @@ def _warnings(h: CaptureHistories, r: EstimateResult) -> list[str]:
                    "the uncertainty of the model choice")
     elif r.bootstrap.details.get("failed"):
         out.append(f"{r.bootstrap.details['failed']} bootstrap replicate(s) had no estimable model and were left out")
+    if r.bootstrap is not None and "levels" in r.bootstrap.details:
+        used = int(r.bootstrap.details["replicates"]) - int(r.bootstrap.details["failed"])  # type: ignore[call-overload]
+        for end, level in zip(("lower", "upper"), r.bootstrap.details["levels"]):  # type: ignore[call-overload]
+            if min(level, 1 - level) * used < 1:  # the BCa correction moved this end past the replicates' range
+                out.append(f"the BCa {end} end is the {level:.2g} quantile of {used} replicates, i.e. the most extreme "
+                           "replicate: it moves with the seed; compare other seeds or more replicates before quoting it")
     return out
 
 
