@@ -7,13 +7,14 @@ import json
 import re
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from palermo.auth import accounts
 from palermo.auth.models import User
 from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.estimation import CaptureHistories
+from palermo.estimation.models import CaptureTable
 from palermo.estimation.tables import save_table
 from tests.conftest import EXTERNAL, make_settings
 from tests.web_helpers import client_for, csrf, login
@@ -34,6 +35,12 @@ def _world(db: Database) -> dict[str, int]:
         private = save_table(s, ana, table, name="Western private", country="USA", period="2016")
         shared = save_table(s, ana, table, name="Western hub overlap", origin="hub", shared=True)
         return {"private": private.id, "shared": shared.id}
+
+
+def _api_headers(db: Database) -> dict[str, str]:
+    with db.session() as s:
+        user = s.execute(select(User).where(User.username == "ana")).scalar_one()
+        return {"Authorization": f"Bearer {accounts.issue_token(s, Principal.system(), user, 'test').token}"}
 
 
 def test_page_estimates_a_saved_table_with_chart_and_interval(sqlite_db: Database, tmp_path: Path) -> None:
@@ -129,3 +136,66 @@ def test_record_a_tables_estimate_as_a_statistics_source(sqlite_db: Database, tm
     with sqlite_db.session() as s:
         views = find_observations(s, Principal.system(), country="USA", stage="estimated")
         assert len(views) == 1 and views[0].source_type == "estimate" and views[0].period == "2016"
+
+
+def test_api_bca_bootstrap_gives_a_bca_interval_around_the_estimate(sqlite_db: Database, tmp_path: Path) -> None:
+    _world(sqlite_db)
+    client = client_for(make_settings(tmp_path, sqlite_db), sqlite_db)
+    headers = {**_api_headers(sqlite_db), "Content-Type": "text/csv"}
+    western = (MSE / "Western.csv").read_text()
+    r = client.post("/api/v1/estimates?criterion=pvalue&bootstrap=30&bootstrap_method=bca", content=western,
+                    headers=headers)
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["interval_method"].startswith("BCa bootstrap") and round(data["estimate"]) == 2483
+    assert data["lower"] < data["estimate"] < data["upper"]
+    default = client.post("/api/v1/estimates?criterion=pvalue&bootstrap=30", content=western, headers=headers)
+    assert default.status_code == 200 and default.json()["interval_method"].startswith("parametric bootstrap")
+
+
+def test_unknown_bootstrap_method_is_refused_and_nothing_stored(sqlite_db: Database, tmp_path: Path) -> None:
+    from palermo.statistics.query import find_observations
+
+    ids = _world(sqlite_db)
+    client = client_for(make_settings(tmp_path, sqlite_db), sqlite_db)
+    headers = {**_api_headers(sqlite_db), "Content-Type": "text/csv"}
+    western = (MSE / "Western.csv").read_text()
+    bad = client.post("/api/v1/estimates?bootstrap=30&bootstrap_method=jackknife", content=western, headers=headers)
+    assert bad.status_code == 422
+    assert "unknown bootstrap method 'jackknife'; use one of parametric, bca" in bad.json()["message"]
+    no_replicates = client.post("/api/v1/estimates?bootstrap_method=bca", content=western, headers=headers)
+    assert no_replicates.status_code == 422 and "needs replicates" in no_replicates.json()["message"]
+    login(client, "ana", PASSWORD)
+    token = csrf(client)
+    upload = client.post("/statistics/estimates", data={"csrf_token": token, "csv_text": western, "bootstrap": "30",
+                                                        "bootstrap_method": "jackknife", "save": "true",
+                                                        "name": "Western again"})
+    assert upload.status_code == 422 and "use one of parametric, bca" in html.unescape(upload.text)
+    record = client.post(f"/statistics/estimates/{ids['private']}/source",
+                         data={"csrf_token": token, "criterion": "pvalue", "bootstrap": "30",
+                               "bootstrap_method": "jackknife"})
+    assert record.status_code == 422 and "use one of parametric, bca" in html.unescape(record.text)
+    with sqlite_db.session() as s:
+        assert s.scalar(select(func.count()).select_from(CaptureTable)) == 2  # only the two of _world
+        assert find_observations(s, Principal.system(), country="USA", stage="estimated") == []
+
+
+def test_page_form_with_bca_shows_the_bca_interval(sqlite_db: Database, tmp_path: Path) -> None:
+    ids = _world(sqlite_db)
+    client = client_for(make_settings(tmp_path, sqlite_db), sqlite_db)
+    login(client, "ana", PASSWORD)
+    page = client.get("/statistics/estimates")
+    assert '<option value="bca">BCa (resample the observed people)</option>' in page.text
+    r = client.get(f"/statistics/estimates?table={ids['private']}&criterion=pvalue&bootstrap=30&bootstrap_method=bca")
+    assert r.status_code == 200, r.text[:500]
+    facts = r.text.split('class="facts"')[1].split("</table>")[0]
+    assert "BCa bootstrap (multinomial resampling of the observed people" in facts and "30 replicates" in facts
+    warnings = r.text.split('class="warn"')[1].split("</ul>")[0]
+    assert "<li>the BCa lower end is the" in warnings and "share nobody" in warnings  # listed like the others
+    assert '<option value="bca" selected>' in r.text  # the choice is kept for "Estimate again"
+    assert '<input type="hidden" name="bootstrap_method" value="bca">' in r.text  # and for recording
+    upload = client.post("/statistics/estimates", data={"csrf_token": csrf(client), "criterion": "pvalue",
+                                                        "bootstrap": "20", "bootstrap_method": "bca"},
+                         files={"file": ("Western.csv", (MSE / "Western.csv").read_text(), "text/csv")})
+    assert upload.status_code == 200, upload.text[:500]
+    assert "BCa bootstrap (multinomial resampling of the observed people" in upload.text

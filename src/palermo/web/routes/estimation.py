@@ -14,6 +14,7 @@ from starlette.responses import Response
 from palermo.auth.roles import Principal
 from palermo.errors import PalermoError, ValidationError
 from palermo.estimation import CRITERIA, DEFAULT_CRITERION, CaptureHistories
+from palermo.estimation.estimate import BOOTSTRAP_METHODS
 from palermo.estimation.histories import MAX_LISTS
 from palermo.estimation.report import Analysis, analyse
 from palermo.estimation.tables import get_table, histories_from_json, histories_of, save_table, visible_tables
@@ -24,8 +25,10 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["estimation"])
 
 WEB_MAX_BOOTSTRAP = 500  # keeps a request within a minute on the largest real tables
-WEB_BUDGET = 40_000  # (replicates + 1) x cells (x10 for model averaging): about a minute of work at most
+WEB_BUDGET = 40_000  # (replicates + 1 [+ BCa jackknife refits]) x cells (x10 for averaging): about a minute at most
 CRITERION_PATTERN = "^(" + "|".join(CRITERIA) + ")$"
+DEFAULT_BOOTSTRAP_METHOD = "parametric"
+BOOTSTRAP_METHOD_LABELS = {"parametric": "parametric (percentile)", "bca": "BCa (resample the observed people)"}
 
 
 def _merge_groups(text: str) -> list[list[str]]:
@@ -33,21 +36,31 @@ def _merge_groups(text: str) -> list[list[str]]:
     return [[x.strip() for x in g.split("+") if x.strip()] for g in text.replace(";", ",").split(",") if g.strip()]
 
 
-def _options(criterion: str, bootstrap: int, merge: str = "") -> dict[str, Any]:
+def _options(criterion: str, bootstrap: int, merge: str = "",
+             bootstrap_method: str = DEFAULT_BOOTSTRAP_METHOD) -> dict[str, Any]:
     if criterion not in CRITERIA:
         raise ValidationError(f"unknown criterion {criterion!r}; use one of {', '.join(CRITERIA)}")
     if not 0 <= bootstrap <= WEB_MAX_BOOTSTRAP:
         raise ValidationError(f"bootstrap replicates must be between 0 and {WEB_MAX_BOOTSTRAP}, got {bootstrap}; "
                               "use the CLI (palermo stats estimate --bootstrap N) for more")
-    return {"criterion": criterion, "bootstrap": bootstrap, "merge": _merge_groups(merge)}
+    method = bootstrap_method.strip().lower()
+    if method not in BOOTSTRAP_METHODS:
+        raise ValidationError(f"unknown bootstrap method {bootstrap_method!r}; "
+                              f"use one of {', '.join(BOOTSTRAP_METHODS)}")
+    if method != DEFAULT_BOOTSTRAP_METHOD and not bootstrap:
+        raise ValidationError(f"the {method} bootstrap needs replicates: set bootstrap replicates above 0 (e.g. 200)")
+    return {"criterion": criterion, "bootstrap": bootstrap, "bootstrap_method": method, "merge": _merge_groups(merge)}
 
 
 def _analyse(request: Request, histories: CaptureHistories, *, exact: bool, **opts: Any) -> Analysis:
     """One web or API estimate, refused up front when it would keep a worker busy for minutes."""
-    cost = (opts.get("bootstrap", 0) + 1) * 2 ** histories.m * (10 if opts.get("criterion") == "average" else 1)
+    replicates = opts.get("bootstrap", 0)
+    jackknife = len(histories.counts) if replicates and opts.get("bootstrap_method") == "bca" else 0  # BCa refits
+    cost = (replicates + 1 + jackknife) * 2 ** histories.m * (10 if opts.get("criterion") == "average" else 1)
     if cost > WEB_BUDGET:
+        extra = f" and {jackknife} BCa jackknife refits" if jackknife else ""
         raise ValidationError(f"this estimate is too much work for a web request ({histories.m} lists, "
-                              f"{opts.get('bootstrap', 0)} bootstrap replicates, criterion {opts.get('criterion')}); "
+                              f"{replicates} bootstrap replicates{extra}, criterion {opts.get('criterion')}); "
                               "use fewer replicates or the CLI: palermo stats estimate FILE --bootstrap N")
     return analyse(histories, threshold=get_settings(request).small_count_threshold, exact=exact, **opts)
 
@@ -59,7 +72,9 @@ def _page(request: Request, s: Session, principal: Principal, *, analysis: Analy
     return render(request, "estimation/estimates.html", {
         "title": "Estimates of the hidden number", "active": "statistics",
         "tables": visible_tables(s, principal), "analysis": analysis, "table": table,
-        "criteria": CRITERIA, "options": options or {"criterion": DEFAULT_CRITERION, "bootstrap": 0, "merge": ""},
+        "criteria": CRITERIA, "bootstrap_methods": BOOTSTRAP_METHOD_LABELS,
+        "options": options or {"criterion": DEFAULT_CRITERION, "bootstrap": 0,
+                               "bootstrap_method": DEFAULT_BOOTSTRAP_METHOD, "merge": ""},
         "message": message, "max_bootstrap": WEB_MAX_BOOTSTRAP,
         "can_record": principal.has("admin", "analyst") and table is not None and table.country and table.period
                       and (table.shared or principal.can_see(table.organisation_id)),
@@ -69,12 +84,13 @@ def _page(request: Request, s: Session, principal: Principal, *, analysis: Analy
 @pages.get("/statistics/estimates")
 def estimates_page(request: Request, table: int | None = Query(None, ge=1, le=2**31 - 1),
                    criterion: str = Query(DEFAULT_CRITERION, max_length=10),
-                   bootstrap: int = Query(0, ge=0, le=WEB_MAX_BOOTSTRAP), merge: str = Query("", max_length=200),
-                   message: str | None = Query(None, max_length=300),
+                   bootstrap: int = Query(0, ge=0, le=WEB_MAX_BOOTSTRAP),
+                   bootstrap_method: str = Query(DEFAULT_BOOTSTRAP_METHOD, max_length=20),
+                   merge: str = Query("", max_length=200), message: str | None = Query(None, max_length=300),
                    principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     if table is None:
         return _page(request, s, principal, message=message)
-    opts = _options(criterion, bootstrap, merge)
+    opts = _options(criterion, bootstrap, merge, bootstrap_method)
     t = get_table(s, principal, table)
     analysis = _analyse(request, histories_of(t), exact=principal.can_see(t.organisation_id), **opts)
     return _page(request, s, principal, analysis=analysis, table=t, message=message,
@@ -83,15 +99,17 @@ def estimates_page(request: Request, table: int | None = Query(None, ge=1, le=2*
 
 @pages.post("/statistics/estimates", dependencies=[Depends(csrf_form)])
 async def estimates_upload(request: Request, file: UploadFile | None = File(None), csv_text: str = Form(""),
-                           criterion: str = Form(DEFAULT_CRITERION), bootstrap: int = Form(0), merge: str = Form(""),
-                           save: bool = Form(False), name: str = Form(""), country: str = Form(""),
-                           period: str = Form(""), principal: Principal = Depends(page_principal),
+                           criterion: str = Form(DEFAULT_CRITERION), bootstrap: int = Form(0),
+                           bootstrap_method: str = Form(DEFAULT_BOOTSTRAP_METHOD, max_length=20),
+                           merge: str = Form(""), save: bool = Form(False), name: str = Form(""),
+                           country: str = Form(""), period: str = Form(""),
+                           principal: Principal = Depends(page_principal),
                            s: Session = Depends(db_session)) -> Response:
     raw = (await file.read()).decode("utf-8-sig", errors="replace") if file is not None and file.filename else csv_text
     if not raw.strip():
         raise ValidationError("choose a CSV file or paste the capture-history table (e.g. LA,NG,PF,count)")
     histories = CaptureHistories.from_csv_text(raw)
-    opts = _options(criterion, bootstrap, merge)
+    opts = _options(criterion, bootstrap, merge, bootstrap_method)
     table = None
     if save:
         table = save_table(s, principal, histories, name=name or "uploaded table", country=country or None,
@@ -102,7 +120,8 @@ async def estimates_upload(request: Request, file: UploadFile | None = File(None
 
 @pages.post("/statistics/estimates/{table_id}/source", dependencies=[Depends(csrf_form)])
 def estimates_record(request: Request, table_id: int, criterion: str = Form(DEFAULT_CRITERION),
-                     bootstrap: int = Form(0), merge: str = Form(""), principal: Principal = Depends(page_principal),
+                     bootstrap: int = Form(0), bootstrap_method: str = Form(DEFAULT_BOOTSTRAP_METHOD, max_length=20),
+                     merge: str = Form(""), principal: Principal = Depends(page_principal),
                      s: Session = Depends(db_session)) -> Response:
     from palermo.estimation.source import record_estimate
 
@@ -110,7 +129,7 @@ def estimates_record(request: Request, table_id: int, criterion: str = Form(DEFA
     t = get_table(s, principal, table_id)  # own tables, or shared hub overlaps (the source is then the caller's)
     if not (t.country and t.period):
         raise ValidationError("the table needs a country and a period before its estimate can enter the statistics")
-    opts = _options(criterion, bootstrap, merge)
+    opts = _options(criterion, bootstrap, merge, bootstrap_method)
     analysis = _analyse(request, histories_of(t), exact=True, **opts)
     try:
         record_estimate(s, principal, analysis.result, key=f"mse-table-{t.id}-{criterion}",
@@ -180,6 +199,9 @@ _BODY_DOC = {"requestBody": {"required": True, "content": {
 def api_estimate(request: Request, body: tuple[str, bytes] = Depends(_raw_body),
                  criterion: str = Query(DEFAULT_CRITERION, pattern=CRITERION_PATTERN),
                  bootstrap: int = Query(0, ge=0, le=WEB_MAX_BOOTSTRAP),
+                 bootstrap_method: str = Query(DEFAULT_BOOTSTRAP_METHOD, max_length=20, description=(
+                     "parametric: Poisson tables from the fitted model, percentile interval; bca: the observed "
+                     "people resampled, bias-corrected and accelerated interval (needs bootstrap > 0)")),
                  confidence: float = Query(0.95, ge=0.5, le=0.999), seed: int = Query(2000, ge=0, le=2**31 - 1),
                  merge: str = Query("", max_length=200),
                  principal: Principal = Depends(api_principal)) -> dict[str, Any]:
@@ -196,7 +218,7 @@ def api_estimate(request: Request, body: tuple[str, bytes] = Depends(_raw_body),
                                   f"valid JSON {{lists, rows | overlap}}: {str(exc)[:300]}") from None
         histories = histories_from_json(data.lists, data.rows, data.overlap)
     analysis = _analyse(request, histories, exact=False, confidence=confidence, seed=seed,
-                        **_options(criterion, bootstrap, merge))
+                        **_options(criterion, bootstrap, merge, bootstrap_method))
     return analysis.to_dict()
 
 
