@@ -125,9 +125,9 @@ def clkhash_schema() -> dict[str, Any]:
 
 def cold_caches() -> None:
     """Forget the values earlier encodings remembered (module-level caches), so each rate starts cold."""
-    from palermo.linkage import encoding, normalise
+    from palermo.linkage import encoding, normalise, tokens
 
-    for module in (encoding, normalise):
+    for module in (encoding, normalise, tokens):
         for obj in vars(module).values():
             if callable(getattr(obj, "cache_clear", None)):
                 obj.cache_clear()

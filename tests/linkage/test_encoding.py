@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 
 from palermo.errors import ValidationError
-from palermo.linkage.encoding import EncodedDataset, Encoder, read_encodings, tokens
+from palermo.linkage.encoding import EncodedDataset, Encoder, read_encodings
 from palermo.linkage.engine import check_compatible, match
 from palermo.linkage.keys import read_secret
 from palermo.linkage.normalise import parse_date
 from palermo.linkage.schema import DEFAULT_SCHEMA, LinkageSchema, load_schema
 from palermo.linkage.similarity import dice
 from palermo.linkage.synthetic import agency_lists
+from palermo.linkage.tokens import tokens
 
 KEY = b"k" * 40
 ROW = {"record_id": "1", "first_name": "Mohammed", "last_name": "Abdel Rahman", "date_of_birth": "1990-03-04",

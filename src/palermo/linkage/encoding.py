@@ -1,7 +1,7 @@
 """Keyed Bloom-filter encoding of person records, run at the agency (``palermo link encode``).
 
 Each schema field becomes its own Bloom filter: its tokens (name bigrams and consonant skeletons,
-date parts, codes) set ``hashes`` bits chosen by keyed BLAKE2b under a key derived from the shared
+date parts, codes: ``palermo.linkage.tokens``) set ``hashes`` bits chosen by keyed BLAKE2b under a key derived from the shared
 secret (per field when salting, so equal bigrams in different fields set different bits). Missing
 values stay explicit (an empty filter and ``present = False``), never a filter of the empty string.
 Keyed blocking keys let the hub group candidate pairs without plaintext.
@@ -15,26 +15,35 @@ import json
 import logging
 import multiprocessing as mp
 import os
-import re
 import sys
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
-import jellyfish
 import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from palermo.errors import Problem, ValidationError
-from palermo.linkage import normalise as nz
 from palermo.linkage.keys import derive, fingerprint
 from palermo.linkage.schema import FieldSpec, LinkageSchema
+from palermo.linkage.tokens import (
+    AFFIX_TRANSFORMS,
+    NAME_TRANSFORMS,
+    affix_part,
+    block_part,
+    canonical,
+    canonical_tokens,
+    date_part,
+    name_words,
+    value_part,
+    word_tokens,
+    words_part,
+)
 
 FORMAT = "palermo-encodings/1"
 logger = logging.getLogger(__name__)
@@ -113,140 +122,6 @@ def _fixed_width_rows(column: pa.ChunkedArray, width: int, name: str) -> np.ndar
 def filter_bytes(schema: LinkageSchema, f: FieldSpec) -> int:
     bits = f.bits * (2 if schema.hardening.balance else 1) // (2 if schema.hardening.xor_fold else 1)
     return bits // 8
-
-
-# ------------------------------------------------------------------ tokens per kind
-def tokens(kind: str, values: list[str | None], q: int) -> list[str] | None:
-    """The token set of one field value (None when missing); raises ValueError on unreadable input."""
-    return _tokens(kind, tuple(values), q)
-
-
-@lru_cache(maxsize=500_000)
-def _tokens(kind: str, values: tuple[str | None, ...], q: int) -> list[str] | None:
-    c = _canonical(kind, values)
-    return None if c is None else _canonical_tokens(kind, c, q)
-
-
-def _grams(text: str, q: int) -> list[str]:
-    padded = f"_{text}_" if q > 1 else text
-    return [padded[i:i + q] for i in range(max(1, len(padded) - q + 1))]
-
-
-@lru_cache(maxsize=500_000)
-def _canonical(kind: str, values: tuple[Any, ...]) -> Hashable:
-    """The normalised value that a field's tokens are made of (None when missing): a tuple of name words,
-    a date, a code or a text. Raises ValueError on unreadable input."""
-    if kind == "name":
-        return tuple(t for v in values for t in _name_words(v)) or None
-    if kind == "date":
-        return _parse_date(values[0])
-    if kind == "sex":
-        return nz.normalise_sex(values[0])
-    if kind == "country":
-        return nz.normalise_country(values[0])
-    if kind == "document":
-        return nz.normalise_document(values[0])
-    return " ".join(v for v in values if v).strip().lower() or None
-
-
-def _canonical_tokens(kind: str, c: Any, q: int) -> list[str]:
-    if kind == "name":
-        return [g for w in c for g in _grams(w, q)] + ["S" + g for w in c for g in _grams(_skeleton(w), q)]
-    if kind == "date":
-        lo, hi = sorted((c.day, c.month))
-        return [f"y{c.year}", f"m{c.month}", f"d{c.day}", f"dm{lo}-{hi}", f"ym{c.year}-{c.month}", f"all{c.isoformat()}"]
-    if kind == "sex":
-        return [f"s{c}"]
-    if kind == "country":
-        return [f"c{c}"]
-    if kind == "document":
-        return _grams(c, q) + [f"all{c}"]
-    return _grams(c, q)
-
-
-_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_DMY = re.compile(r"([0-9]{2})([/.])([0-9]{2})\2([0-9]{4})")
-
-
-@lru_cache(maxsize=200_000)
-def _parse_date(value: str | date | None) -> date | None:
-    """``normalise.parse_date``, with the usual forms read by a regular expression: strptime costs
-    microseconds for every format it tries, and a batch has tens of thousands of distinct dates."""
-    if isinstance(value, str):
-        m = _ISO.fullmatch(value)
-        parts = m.group(1, 2, 3) if m else (m2.group(4, 3, 1) if (m2 := _DMY.fullmatch(value)) else None)
-        if parts:
-            try:
-                return date(int(parts[0]), int(parts[1]), int(parts[2]))
-            except ValueError:
-                pass  # not a real date: parse_date says why
-    return nz.parse_date(value)
-
-
-@lru_cache(maxsize=200_000)
-def _name_words(value: str | None) -> tuple[str, ...]:
-    return tuple(nz.name_tokens(value))
-
-
-@lru_cache(maxsize=200_000)
-def _word_tokens(word: str, q: int) -> tuple[str, ...]:
-    """One name word's n-grams and those of its consonant skeleton (prefixed ``S``)."""
-    return (*_grams(word, q), *("S" + g for g in _grams(_skeleton(word), q)))
-
-
-@lru_cache(maxsize=200_000)
-def _skeleton(word: str) -> str:
-    return nz.skeleton(word)
-
-
-@lru_cache(maxsize=200_000)
-def _metaphone(word: str) -> str:
-    return jellyfish.metaphone(word) or word
-
-
-# ------------------------------------------------------------------ blocking transforms
-NAME_TRANSFORMS = ("phonetic_min", "phonetic_all", "initials")
-
-
-def _block_part(kind: str, values: list[str | None], transform: str) -> str | None:
-    """One part of a blocking key before hashing (None when missing); raises ValueError on unreadable input."""
-    if transform in NAME_TRANSFORMS:
-        return _words_part(tuple(t for v in values for t in _name_words(v)), transform)
-    if transform in ("year", "year_month"):
-        return _date_part(_parse_date(values[0]), transform)
-    c = _canonical(kind, tuple(values))
-    if c is None:
-        return None
-    return _affix_part(c, transform) if transform in AFFIX_TRANSFORMS else _value_part(kind, c)
-
-
-AFFIX_TRANSFORMS = ("head4", "tail4")
-
-
-def _affix_part(c: Any, transform: str) -> str | None:
-    """First or last four characters of a value (a document number): one typo elsewhere still shares a
-    key. None for values too short to split, which the full-value key covers."""
-    text = str(c)
-    if len(text) < 6:
-        return None
-    return text[:4] if transform == "head4" else text[-4:]
-
-
-def _words_part(words: tuple[str, ...], transform: str) -> str | None:
-    if not words:
-        return None
-    if transform == "initials":
-        return "".join(sorted(w[0] for w in words))
-    codes = sorted(_metaphone(w) for w in words)
-    return codes[0] if transform == "phonetic_min" else " ".join(codes)
-
-
-def _date_part(d: date | None, transform: str) -> str | None:
-    return None if d is None else (str(d.year) if transform == "year" else f"{d.year}-{d.month:02d}")
-
-
-def _value_part(kind: str, c: Any) -> str:
-    return "|".join(sorted(set(_canonical_tokens(kind, c, 2))))
 
 
 class _Hmac:
@@ -472,7 +347,7 @@ class _Batch:
             canon: list[Any] = []
             for v in distinct:
                 try:
-                    canon.append(_canonical(f.kind, v))
+                    canon.append(canonical(f.kind, v))
                 except ValueError as exc:
                     canon.append(_Unreadable(str(exc)))
             values, of_distinct = _factorize(canon)
@@ -490,7 +365,7 @@ class _Batch:
         if f.kind == "name":
             packed = self._name_bits(f)
         else:
-            items = [None if v is None or isinstance(v, _Unreadable) else _canonical_tokens(f.kind, v, f.q) for v in values]
+            items = [None if v is None or isinstance(v, _Unreadable) else canonical_tokens(f.kind, v, f.q) for v in values]
             packed = self.enc._bits(f, items)[inverse]
         return self.enc._harden(f, packed, present), present
 
@@ -510,7 +385,7 @@ class _Batch:
             items = []
             for v, salt in pairs:
                 try:
-                    toks = [t for w in _name_words(v) for t in _word_tokens(w, f.q)]
+                    toks = [t for w in name_words(v) for t in word_tokens(w, f.q)]
                 except ValueError:  # already reported by _canonical
                     toks = []
                 items.append([f"{salt}#{t}" for t in toks] if salt else toks)
@@ -535,16 +410,16 @@ class _Batch:
                 parts = []
                 for v in distinct:
                     try:
-                        parts.append(_block_part(f.kind, list(v), transform))
+                        parts.append(block_part(f.kind, list(v), transform))
                     except ValueError:
                         parts.append(None)
             else:
                 canon, inverse = self._canonical(f)
                 parts = [None if c is None or isinstance(c, _Unreadable) else
-                         _words_part(c, transform) if transform in NAME_TRANSFORMS else
-                         _date_part(c, transform) if transform in ("year", "year_month") else
-                         _affix_part(c, transform) if transform in AFFIX_TRANSFORMS else
-                         _value_part(f.kind, c) for c in canon]
+                         words_part(c, transform) if transform in NAME_TRANSFORMS else
+                         date_part(c, transform) if transform in ("year", "year_month") else
+                         affix_part(c, transform) if transform in AFFIX_TRANSFORMS else
+                         value_part(f.kind, c) for c in canon]
             values, of_distinct = _factorize(parts)
             self._parts[key] = values, of_distinct[inverse]
         return self._parts[key]
