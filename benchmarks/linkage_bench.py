@@ -12,7 +12,6 @@ encodes under, converted), and anonlink compares Palermo's record-level filters 
 from __future__ import annotations
 
 import argparse
-import base64
 import csv
 import json
 import os
@@ -102,27 +101,6 @@ print(json.dumps(out))
 """
 
 
-def clkhash_schema() -> dict[str, Any]:
-    """A clkhash v3 linkage schema of the synthetic lists' columns, as a clkhash user would write it
-    (the same as in tests/linkage/test_anonlink_interop.py)."""
-    hashed = [("first_name", {"type": "string", "encoding": "utf-8", "case": "mixed"}, 2, 20, False),
-              ("last_name", {"type": "string", "encoding": "utf-8", "case": "mixed"}, 2, 20, False),
-              ("date_of_birth", {"type": "date", "format": "%Y-%m-%d"}, 2, 15, True),
-              ("sex", {"type": "enum", "values": ["M", "F"]}, 1, 10, True),
-              ("country_of_birth", {"type": "string", "encoding": "utf-8", "case": "upper"}, 2, 10, True),
-              ("nationality", {"type": "string", "encoding": "utf-8", "case": "upper"}, 2, 10, True),
-              ("document_number", {"type": "string", "encoding": "utf-8", "case": "mixed"}, 3, 15, True)]
-    return {"version": 3,
-            "clkConfig": {"l": 1024, "kdf": {"type": "HKDF", "hash": "SHA256", "keySize": 64,
-                                             "salt": base64.b64encode(b"palermo-bench-salt").decode(),
-                                             "info": base64.b64encode(b"palermo").decode()}},
-            "features": [{"identifier": "record_id", "ignored": True}] + [
-                {"identifier": column, "format": fmt,
-                 "hashing": {"comparison": {"type": "ngram", "n": n}, "strategy": {"bitsPerToken": k},
-                             "hash": {"type": "blakeHash"}, **({"missingValue": {"sentinel": ""}} if missing else {})}}
-                for column, fmt, n, k, missing in hashed]}
-
-
 def cold_caches() -> None:
     """Forget the values earlier encodings remembered (module-level caches), so each rate starts cold."""
     from palermo.linkage import encoding, normalise, tokens
@@ -194,7 +172,12 @@ def main() -> int:
     from palermo.linkage.normalise import parse_date
     from palermo.linkage.schema import DEFAULT_SCHEMA, load_schema
     from palermo.linkage.similarity import all_pairs_dice
-    from palermo.linkage.synthetic import COLUMNS, agency_lists, true_pairs
+    from palermo.linkage.synthetic import (
+        COLUMNS,
+        agency_lists,
+        clkhash_schema,
+        true_pairs,
+    )
 
     n = args.records
     lists, truth = agency_lists({"A": n, "B": n}, overlap=0.1, noise=args.noise, seed=3)
@@ -220,7 +203,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="palermo-bench-") as tmp:
         folder = Path(tmp)
-        (folder / "clkhash.json").write_text(json.dumps(clkhash_schema()))
+        (folder / "clkhash.json").write_text(json.dumps(clkhash_schema(b"palermo-bench-salt")))
         clk_enc = Encoder(load_schema(folder / "clkhash.json"), b"b" * 40)
         cold_caches()
         t = time.perf_counter()

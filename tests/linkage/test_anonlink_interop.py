@@ -22,7 +22,7 @@ from palermo.linkage.encoding import EncodedDataset, Encoder, read_encodings
 from palermo.linkage.engine import match, one_to_one
 from palermo.linkage.schema import DEFAULT_SCHEMA, LinkageSchema, load_schema
 from palermo.linkage.similarity import all_pairs_dice
-from palermo.linkage.synthetic import agency_lists, true_pairs
+from palermo.linkage.synthetic import agency_lists, clkhash_schema, true_pairs
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_PYTHON = ROOT / ".venv-reference" / "bin" / "python"
@@ -47,24 +47,7 @@ print(json.dumps({"candidates": [[int(x), int(y), float(s)] for s, x, y in zip(s
                   "matches": [m for m in matches if len(m) == 2]}))
 """
 
-# A clkhash v3 linkage schema of the synthetic lists' columns, as a clkhash user would write it.
-CLKHASH_SCHEMA: dict[str, Any] = {
-    "version": 3,
-    "clkConfig": {"l": 1024, "kdf": {"type": "HKDF", "hash": "SHA256", "keySize": 64,
-                                     "salt": base64.b64encode(b"palermo-interop-salt").decode(),
-                                     "info": base64.b64encode(b"palermo").decode()}},
-    "features": [{"identifier": "record_id", "ignored": True}] + [
-        {"identifier": column, "format": fmt,
-         "hashing": {"comparison": {"type": "ngram", "n": n}, "strategy": {"bitsPerToken": k}, "hash": {"type": "blakeHash"},
-                     **({"missingValue": {"sentinel": ""}} if missing else {})}}
-        for column, fmt, n, k, missing in [
-            ("first_name", {"type": "string", "encoding": "utf-8", "case": "mixed"}, 2, 20, False),
-            ("last_name", {"type": "string", "encoding": "utf-8", "case": "mixed"}, 2, 20, False),
-            ("date_of_birth", {"type": "date", "format": "%Y-%m-%d"}, 2, 15, True),
-            ("sex", {"type": "enum", "values": ["M", "F"]}, 1, 10, True),
-            ("country_of_birth", {"type": "string", "encoding": "utf-8", "case": "upper"}, 2, 10, True),
-            ("nationality", {"type": "string", "encoding": "utf-8", "case": "upper"}, 2, 10, True),
-            ("document_number", {"type": "string", "encoding": "utf-8", "case": "mixed"}, 3, 15, True)]]}
+CLKHASH_SCHEMA = clkhash_schema(b"palermo-interop-salt")
 
 
 @pytest.fixture(scope="module")

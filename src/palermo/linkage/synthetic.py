@@ -8,10 +8,12 @@ The ground truth (person id of every record) comes back with the lists, for test
 
 from __future__ import annotations
 
+import base64
 import random
 import string
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 POOLS: dict[str, dict[str, list[str]]] = {
     "west_africa": {"first_m": ["Chinedu", "Emeka", "Oluwaseun", "Babajide", "Ibrahima", "Mamadou", "Osaro", "Kelechi", "Abdoulaye",
@@ -159,3 +161,24 @@ def write_csv(records: list[dict[str, str]], path: str) -> None:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)
         w.writeheader()
         w.writerows(records)
+
+
+def clkhash_schema(salt: bytes) -> dict[str, Any]:
+    """A clkhash v3 linkage schema of these lists' columns, as a clkhash user would write it: the
+    reference side of the interoperability test and the benchmark (dates in ISO, as clkhash validates)."""
+    hashed = [("first_name", {"type": "string", "encoding": "utf-8", "case": "mixed"}, 2, 20, False),
+              ("last_name", {"type": "string", "encoding": "utf-8", "case": "mixed"}, 2, 20, False),
+              ("date_of_birth", {"type": "date", "format": "%Y-%m-%d"}, 2, 15, True),
+              ("sex", {"type": "enum", "values": ["M", "F"]}, 1, 10, True),
+              ("country_of_birth", {"type": "string", "encoding": "utf-8", "case": "upper"}, 2, 10, True),
+              ("nationality", {"type": "string", "encoding": "utf-8", "case": "upper"}, 2, 10, True),
+              ("document_number", {"type": "string", "encoding": "utf-8", "case": "mixed"}, 3, 15, True)]
+    return {"version": 3,
+            "clkConfig": {"l": 1024, "kdf": {"type": "HKDF", "hash": "SHA256", "keySize": 64,
+                                             "salt": base64.b64encode(salt).decode(),
+                                             "info": base64.b64encode(b"palermo").decode()}},
+            "features": [{"identifier": "record_id", "ignored": True}] + [
+                {"identifier": column, "format": fmt,
+                 "hashing": {"comparison": {"type": "ngram", "n": n}, "strategy": {"bitsPerToken": k},
+                             "hash": {"type": "blakeHash"}, **({"missingValue": {"sentinel": ""}} if missing else {})}}
+                for column, fmt, n, k, missing in hashed]}
