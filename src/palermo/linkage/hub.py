@@ -179,7 +179,8 @@ REQUEST_CATEGORY = {"suspects": "personal_data_suspects", "victims": "personal_d
 def hits_for(session: Session, principal: Principal) -> list[HitView]:
     org = principal.organisation_id
     orgs = {o.id: o.short_name for o in session.execute(select(Organisation)).scalars()}
-    uploads = {u.id: (u.label, u.list_kind) for u in session.execute(select(LinkUpload.id, LinkUpload.label, LinkUpload.list_kind)).all()}
+    uploads = {u.id: (u.label, u.list_kind)
+               for u in session.execute(select(LinkUpload.id, LinkUpload.label, LinkUpload.list_kind)).all()}
     rows = session.execute(select(LinkHit).where(or_(LinkHit.org_a_id == org, LinkHit.org_b_id == org))
                            .order_by(LinkHit.score.desc(), LinkHit.id)).scalars()
     out = []
