@@ -3,9 +3,9 @@
 Each schema field becomes its own Bloom filter: its tokens (name bigrams and consonant skeletons,
 date parts, codes; made in ``palermo.linkage.tokens``) set ``hashes`` bits chosen by keyed BLAKE2b
 under a key derived from the shared secret (per field when salting, so equal bigrams in different
-fields set different bits). Missing
-values stay explicit (an empty filter and ``present = False``), never a filter of the empty string.
-Keyed blocking keys let the hub group candidate pairs without plaintext.
+fields set different bits). Missing values stay explicit (an empty filter and ``present = False``),
+never a filter of the empty string. Keyed blocking keys let the hub group candidate pairs without
+plaintext.
 """
 
 from __future__ import annotations
