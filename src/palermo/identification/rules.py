@@ -2,7 +2,8 @@
 
 Source: ILO and European Commission, *Operational indicators of trafficking in human beings*
 (Delphi survey, first published March 2009, revised September 2009), section on how the
-indicators are combined:
+indicators are combined, as the rule is commonly stated (not yet checked against the brochure's own
+wording, which could not be read where Palermo is built):
 
 * a **dimension** is positive with at least two strong indicators, or one strong indicator and one
   medium or weak indicator, or three medium indicators, or two medium and one weak indicator;
