@@ -12,7 +12,7 @@ from rich.table import Table
 from palermo.cli.common import cli_principal, console, database, handle_errors, print_json
 from palermo.errors import ValidationError
 from palermo.estimation import CRITERIA, DEFAULT_CRITERION, CaptureHistories, EstimateResult, estimate_population
-from palermo.estimation.estimate import BOOTSTRAP_METHODS
+from palermo.estimation.estimate import bootstrap_method_for
 
 
 @handle_errors
@@ -44,11 +44,7 @@ def estimate(
     if tables:
         _print_tables(as_json)
         return
-    method = bootstrap_method.strip().lower()
-    if method not in BOOTSTRAP_METHODS:
-        raise ValidationError(f"--bootstrap-method {bootstrap_method!r} unknown; use {' or '.join(BOOTSTRAP_METHODS)}")
-    if method != "parametric" and not bootstrap:
-        raise ValidationError(f"--bootstrap-method {method} needs replicates: add --bootstrap N (e.g. --bootstrap 1000)")
+    method = bootstrap_method_for(bootstrap_method, bootstrap)
     histories = _histories(lists, table)
     groups = [[x.strip() for x in m.split("+") if x.strip()] for m in merge]
     kwargs = dict(criterion=criterion.lower(), confidence=confidence, pthresh=pthresh, seed=seed,

@@ -38,6 +38,18 @@ SMALL_LIST = 10  # lists with fewer people than this make estimates fragile
 BOOTSTRAP_METHODS = ("parametric", "bca")
 
 
+def bootstrap_method_for(method: str, replicates: int) -> str:
+    """The bootstrap method, normalised and checked (once, for the CLI, the web and the API alike)."""
+    name = method.strip().lower()
+    if name not in BOOTSTRAP_METHODS:
+        raise ValidationError(f"unknown bootstrap method {method!r}; use one of {', '.join(BOOTSTRAP_METHODS)}",
+                              [Problem("unknown bootstrap method", field="bootstrap_method", value=method)])
+    if name != "parametric" and not replicates:
+        raise ValidationError(f"the {name} bootstrap needs replicates: ask for some (e.g. 200; --bootstrap 200 in the "
+                              "CLI); with none the interval is the profile likelihood")
+    return name
+
+
 @dataclass
 class EstimateResult:
     """Everything an estimate needs to be read honestly: method, model, lists, interval, warnings."""
@@ -139,9 +151,7 @@ def estimate_population(
                               [Problem("unknown criterion", field="criterion", value=criterion)])
     if not 0.5 <= confidence < 1:
         raise ValidationError(f"confidence must be between 0.5 and 1 (e.g. 0.95), got {confidence}")
-    if bootstrap_method not in BOOTSTRAP_METHODS:
-        raise ValidationError(f"unknown bootstrap method {bootstrap_method!r}; use one of {', '.join(BOOTSTRAP_METHODS)}",
-                              [Problem("unknown bootstrap method", field="bootstrap_method", value=bootstrap_method)])
+    bootstrap_method = bootstrap_method_for(bootstrap_method, bootstrap)
     if bootstrap < 0 or bootstrap > 10_000:
         raise ValidationError(f"bootstrap replicates must be between 0 and 10,000, got {bootstrap}")
     h = histories

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from palermo.auth.roles import Principal
 from palermo.errors import PalermoError, ValidationError
 from palermo.estimation import CRITERIA, DEFAULT_CRITERION, CaptureHistories
-from palermo.estimation.estimate import BOOTSTRAP_METHODS
+from palermo.estimation.estimate import bootstrap_method_for
 from palermo.estimation.histories import MAX_LISTS
 from palermo.estimation.report import Analysis, analyse
 from palermo.estimation.tables import get_table, histories_from_json, histories_of, save_table, visible_tables
@@ -43,12 +43,7 @@ def _options(criterion: str, bootstrap: int, merge: str = "",
     if not 0 <= bootstrap <= WEB_MAX_BOOTSTRAP:
         raise ValidationError(f"bootstrap replicates must be between 0 and {WEB_MAX_BOOTSTRAP}, got {bootstrap}; "
                               "use the CLI (palermo stats estimate --bootstrap N) for more")
-    method = bootstrap_method.strip().lower()
-    if method not in BOOTSTRAP_METHODS:
-        raise ValidationError(f"unknown bootstrap method {bootstrap_method!r}; "
-                              f"use one of {', '.join(BOOTSTRAP_METHODS)}")
-    if method != DEFAULT_BOOTSTRAP_METHOD and not bootstrap:
-        raise ValidationError(f"the {method} bootstrap needs replicates: set bootstrap replicates above 0 (e.g. 200)")
+    method = bootstrap_method_for(bootstrap_method, bootstrap)
     return {"criterion": criterion, "bootstrap": bootstrap, "bootstrap_method": method, "merge": _merge_groups(merge)}
 
 
