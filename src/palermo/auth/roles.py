@@ -54,10 +54,16 @@ class Principal:
     organisation_id: int | None
     roles: frozenset[str] = field(default_factory=frozenset)
     is_operator: bool = False  # admin of the organisation that runs the hub
+    is_anonymous: bool = False  # a visitor without an account: published outputs only
 
     @classmethod
     def system(cls) -> Principal:
         return cls(None, "system", None, frozenset(ROLES), True)
+
+    @classmethod
+    def anonymous(cls) -> Principal:
+        """A visitor without an account: sees public sources only, always under disclosure control."""
+        return cls(None, "anonymous", None, frozenset(), False, True)
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -70,7 +76,7 @@ class Principal:
 
     @property
     def is_system(self) -> bool:
-        return self.user_id is None and self.organisation_id is None
+        return self.user_id is None and self.organisation_id is None and not self.is_anonymous
 
     def can_see(self, organisation_id: int | None) -> bool:
         """Non-public objects are visible only inside their organisation (the system sees all)."""
