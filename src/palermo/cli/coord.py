@@ -12,7 +12,7 @@ from palermo.errors import ValidationError
 
 app = typer.Typer(help="Who does what where: initiatives, overlaps, gaps, liaison officers.", no_args_is_help=True)
 
-ON = typer.Option(None, "--on", help="Only initiatives active on this date (YYYY-MM-DD); default: all not cancelled.")
+ON = typer.Option(None, "--on", help="The map on this date (YYYY-MM-DD): initiatives under way then; default: today.")
 CONTEXT = typer.Option(None, "--context-dir", help="Folder with TIP/3P, Global Slavery Index and IOM Missing "
                        "Migrants files (the layout of shared/data/external) to show beside the gaps.")
 JSON = typer.Option(False, "--json", help="Print JSON.")

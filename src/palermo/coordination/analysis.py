@@ -48,6 +48,15 @@ def matrix(initiatives: list[Initiative], on: date | None = None) -> list[dict[s
             for (c, p), v in sorted(cells.items())]
 
 
+def active_by_country(initiatives: list[Initiative], on: date | None = None) -> dict[str, int]:
+    """Distinct initiatives per country, active on ``on`` (or all not cancelled)."""
+    out: dict[str, int] = defaultdict(int)
+    for i in _active(initiatives, on):
+        for c in set(i.countries):
+            out[c] += 1
+    return dict(sorted(out.items()))
+
+
 # ----------------------------------------------------------------------------- overlaps
 @dataclass
 class Overlap:

@@ -9,6 +9,7 @@ import pycountry
 from palermo.coordination.models import Initiative
 
 MAP_URL = "/static/coordination/countries-110m.json"
+NO_DATA = "#e5e8ee"  # countries without a value
 
 
 def _numeric(iso3: str) -> str | None:
@@ -16,25 +17,53 @@ def _numeric(iso3: str) -> str | None:
     return str(c.numeric) if c else None
 
 
-def choropleth(values: dict[str, float], title: str, legend: str, scheme: str = "blues") -> dict[str, Any]:
-    """A world map with one value per ISO3 country; countries without a value stay grey."""
-    rows = [{"id": _numeric(cc), "iso3": cc, "value": v} for cc, v in values.items() if _numeric(cc)]
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": title, "width": "container", "height": 360,
-        "projection": {"type": "equalEarth", "center": [15, 20], "scale": 330},
-        "layer": [
-            {"data": {"url": MAP_URL, "format": {"type": "topojson", "feature": "countries"}},
-             "mark": {"type": "geoshape", "fill": "#e5e8ee", "stroke": "#fff", "strokeWidth": 0.4}},
-            {"data": {"url": MAP_URL, "format": {"type": "topojson", "feature": "countries"}},
-             "transform": [{"lookup": "id", "from": {"data": {"values": rows}, "key": "id", "fields": ["value", "iso3"]}},
-                           {"filter": "datum.value != null"}],
-             "mark": {"type": "geoshape", "stroke": "#fff", "strokeWidth": 0.4},
-             "encoding": {"color": {"field": "value", "type": "quantitative", "title": legend, "scale": {"scheme": scheme}},
-                          "tooltip": [{"field": "properties.name", "title": "country"},
-                                      {"field": "value", "title": legend}]}},
+def choropleth(values: dict[str, float], title: str, legend: str, scheme: str = "blues",
+               empty: str = "no data") -> dict[str, Any]:
+    """A world map with one value per ISO3 country, zoomed to fit every country that has a value.
+
+    Countries without a value stay grey. The colour scale starts at zero and its lightest colour is
+    still clearly coloured, so a country with 1 differs from one with none; without any value the map
+    shows the whole world, no legend and ``empty`` as subtitle (never a legend of NaN).
+    """
+    rows = [{"id": _numeric(cc), "iso3": cc, "value": v} for cc, v in sorted(values.items())
+            if _numeric(cc) and v and v > 0]
+    top = max((r["value"] for r in rows), default=0)
+    spec: dict[str, Any] = {
+        "$schema": "https://vega.github.io/schema/vega/v5.json",
+        "description": title, "height": 360, "padding": 4, "autosize": "pad",
+        "title": {"text": title, "subtitle": "" if rows else empty, "anchor": "start"},
+        "signals": [{"name": "width", "init": "containerSize()[0] ? max(containerSize()[0] - 8, 280) : 640",
+                     "on": [{"events": "window:resize", "update": "containerSize()[0] ? max(containerSize()[0] - 8, 280) : 640"}]}],
+        "data": [
+            {"name": "values", "values": rows},
+            {"name": "world", "url": MAP_URL, "format": {"type": "topojson", "feature": "countries"},
+             "transform": [{"type": "lookup", "from": "values", "key": "id", "fields": ["id"],
+                            "values": ["value", "iso3"]}]},
+            {"name": "focus", "source": "world", "transform": [{"type": "filter", "expr": "datum.value != null"}]},
         ],
+        # fit the projection to the countries with data (the whole world when there are none)
+        "projections": [{"name": "projection", "type": "equalEarth",
+                         "fit": {"signal": "length(data('focus')) ? data('focus') : data('world')"},
+                         "extent": {"signal": "[[16, 16], [width - 16, height - 16]]"}}],
+        "marks": [
+            {"type": "shape", "name": "land", "from": {"data": "world"}, "clip": True,
+             "encode": {"update": {"fill": {"value": NO_DATA}, "stroke": {"value": "#fff"}, "strokeWidth": {"value": 0.4}}},
+             "transform": [{"type": "geoshape", "projection": "projection"}]},
+            {"type": "shape", "name": "with_data", "from": {"data": "focus"}, "clip": True,
+             "encode": {"update": {"fill": {"scale": "color", "field": "value"}, "stroke": {"value": "#fff"},
+                                   "strokeWidth": {"value": 0.4},
+                                   "description": {"signal": "datum.iso3 + ': ' + datum.value"},
+                                   "tooltip": {"signal": f"{{'country': datum.properties.name, '{legend}': datum.value}}"}}},
+             "transform": [{"type": "geoshape", "projection": "projection"}]},
+        ],
+        "scales": [{"name": "color", "type": "linear", "domain": [0, max(top, 1)], "zero": True, "nice": False,
+                    # the lightest quarter of a scheme is too close to the grey of "none"
+                    "range": {"scheme": scheme, "extent": [0.3, 1]}}],
     }
+    if rows:
+        spec["legends"] = [{"fill": "color", "title": legend, "orient": "bottom-left", "format": "d", "fillColor": "rgba(255,255,255,0.85)", "padding": 4,
+                            "tickCount": min(int(top), 5)}]
+    return spec
 
 
 def network(initiatives: list[Initiative]) -> dict[str, Any]:

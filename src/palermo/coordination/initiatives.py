@@ -136,7 +136,10 @@ def list_initiatives(session: Session, *, country: str | None = None, active_on:
 
 
 def is_active(i: Initiative, on: date) -> bool:
-    if i.status in ("cancelled", "suspended"):
+    """Under way on ``on``: its status says so (not planned, completed, cancelled or suspended) and its
+    dates agree (started, not ended). A planned initiative whose start date has passed is still planned
+    until someone says it has started."""
+    if i.status != "active":
         return False
     return (i.start is None or i.start <= on) and (i.end is None or i.end >= on)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,6 +48,13 @@ class Overview:
     def suggestions(self) -> list[dict[str, Any]]:
         return analysis.suggestions(self.overlaps())
 
+    def active_by_country(self) -> dict[str, int]:
+        """How many distinct initiatives are under way in each country (one with two themes counts once)."""
+        return analysis.active_by_country(self.initiatives, self.on)
+
+    def gaps_by_country(self) -> dict[str, int]:
+        return dict(Counter(g.country for g in self.gaps()))
+
 
 def needs_from_statistics(session: Session, principal: Principal) -> list[analysis.Need]:
     """Recorded victims per country, read through the statistics module's public query."""
@@ -60,13 +68,15 @@ _CACHE = VersionedCache(size=32, ttl=60.0)
 
 def overview(session: Session, principal: Principal, *, on: date | None = None,
              context_dir: Path | None = None) -> Overview:
-    """The map, cached per organisation, day and data version (the page is read far more than written)."""
-    key = (str(session.get_bind().url), principal.organisation_id, principal.is_system, on or date.today(), context_dir,
+    """The map on a date (today by default: what is under way now), cached per organisation, day and data
+    version (the page is read far more than written)."""
+    on = on or date.today()
+    key = (str(session.get_bind().url), principal.organisation_id, principal.is_system, on, context_dir,
            audit.head_seq(session))
     return _CACHE.get(key, lambda: _overview(session, principal, on, context_dir))
 
 
-def _overview(session: Session, principal: Principal, on: date | None, context_dir: Path | None) -> Overview:
+def _overview(session: Session, principal: Principal, on: date, context_dir: Path | None) -> Overview:
     initiatives = list_initiatives(session)
     recorded = needs_from_statistics(session, principal)
     # Context is shown for the countries the map is about: where initiatives work or statistics show need.

@@ -19,28 +19,39 @@ from palermo.coordination.models import Network, NetworkMember
 
 EC = "European Commission (DG INTPA)"
 
-INITIATIVES: list[dict[str, Any]] = [
+def _month(offset: int, end: bool = False) -> date:
+    """The first (or last) day of the month ``offset`` months from the month the demo is built in: the demo's
+    initiatives keep the same shape (what is under way, what ended, what is planned) whenever it is built."""
+    today = date.today()
+    first = date(today.year + (today.month - 1 + offset) // 12, (today.month - 1 + offset) % 12 + 1, 1)
+    if not end:
+        return first
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1)
+
+
+def initiatives() -> list[dict[str, Any]]:
+    return [
     dict(ref="DEMO-LBY-01", title="Search and rescue and interception training for the Libyan coastguard",
          description="Training of coastguard crews in search and rescue, boarding and interception at sea",
          participants=[(EC, "funding"), ("Ministero dell'Interno (Italy)", "implementing")],
          themes=["coastguard_training"], target_groups=["coastguards"], countries=["LBY"], areas=["Tripoli"],
-         start=date(2022, 1, 1), end=date(2026, 12, 31), budget=15_000_000, currency="EUR"),
+         start=_month(-53), end=_month(6, end=True), budget=15_000_000, currency="EUR"),
     dict(ref="DEMO-LBY-02", title="Maritime border management capacity for the Libyan coastguard",
          description="Capacity building of the Libyan coastguard in search and rescue and maritime border management",
          participants=[(EC, "funding"), ("International Organization for Migration", "implementing")],
          themes=["coastguard_training"], target_groups=["coastguards"], countries=["LBY"],
-         start=date(2023, 3, 1), end=date(2027, 2, 28), budget=9_500_000, currency="EUR"),
+         start=_month(-39), end=_month(8, end=True), budget=9_500_000, currency="EUR"),
     dict(ref="DEMO-LBY-03", title="Protection of migrants in detention centres",
          description="Medical and legal assistance to migrants held in detention centres, identification of victims",
          participants=[("Deutsche Gesellschaft für Internationale Zusammenarbeit", "funding"),
                        ("International Committee of the Red Cross", "implementing")],
          themes=["victim_assistance", "victim_identification"], target_groups=["migrants_in_detention"],
-         countries=["LBY"], start=date(2023, 1, 1), end=date(2026, 12, 31), budget=4_000_000, currency="EUR"),
+         countries=["LBY"], start=_month(-41), end=_month(6, end=True), budget=4_000_000, currency="EUR"),
     dict(ref="DEMO-NER-01", title="Information on the risks of irregular migration along the Agadez route",
          description="Awareness raising among migrants in transit on smuggling and trafficking risks",
          participants=[(EC, "funding"), ("International Organization for Migration", "implementing")],
          themes=["awareness"], target_groups=["migrants_in_transit"], countries=["NER"], areas=["Agadez"],
-         start=date(2021, 6, 1), end=date(2026, 5, 31), budget=3_000_000, currency="EUR"),
+         start=_month(-60), end=_month(11, end=True), budget=3_000_000, currency="EUR"),
     dict(ref="DEMO-NGA-01", title="GLO.ACT Nigeria: national strategy against trafficking and smuggling",
          description="Support to legislation, training of investigators and prosecutors, national coordination",
          participants=[(EC, "funding"), ("United Nations Office on Drugs and Crime", "accountable"),
@@ -48,42 +59,42 @@ INITIATIVES: list[dict[str, Any]] = [
                        ("International Organization for Migration", "implementing"),
                        ("United Nations Children's Fund", "implementing")],
          themes=["legislation", "law_enforcement_training", "coordination"], target_groups=["prosecutors_judges", "police"],
-         countries=["NGA"], start=date(2022, 1, 1), end=date(2026, 12, 31), budget=12_000_000, currency="EUR"),
+         countries=["NGA"], start=_month(-53), end=_month(6, end=True), budget=12_000_000, currency="EUR"),
     dict(ref="DEMO-NGA-02", title="Return and reintegration of trafficking victims from Libya",
          description="Reintegration support, counselling and livelihoods for victims returned from Libya to Edo State",
          participants=[(EC, "funding"), ("International Organization for Migration", "implementing")],
          themes=["return_reintegration"], target_groups=["victims", "women"], countries=["NGA"], areas=["Edo"],
-         start=date(2022, 7, 1), end=date(2026, 6, 30), budget=6_000_000, currency="EUR"),
+         start=_month(-47), end=_month(4, end=True), budget=6_000_000, currency="EUR"),
     dict(ref="DEMO-NGA-03", title="Reintegration of returned victims in Edo State",
          description="Counselling, livelihoods and reintegration for women victims returned to Edo State",
          participants=[("Foreign, Commonwealth and Development Office (UK)", "funding"),
                        ("National Agency for the Prohibition of Trafficking in Persons (Nigeria)", "implementing"),
                        ("Pathfinders Justice Initiative", "implementing")],
          themes=["return_reintegration"], target_groups=["victims", "women"], countries=["NGA"], areas=["Edo"],
-         start=date(2023, 1, 1), end=date(2026, 12, 31), budget=2_500_000, currency="GBP"),
+         start=_month(-41), end=_month(6, end=True), budget=2_500_000, currency="GBP"),
     dict(ref="DEMO-ITA-01", title="Anti-trafficking helpline and shelters",
          description="National helpline, outreach and shelters for victims of sexual and labour exploitation",
          participants=[("Dipartimento per le Pari Opportunità (Italy)", "funding"),
                        ("On the Road Cooperativa Sociale", "implementing")],
          themes=["victim_identification", "victim_assistance"], target_groups=["victims", "women"], countries=["ITA"],
-         start=date(2022, 1, 1), end=date(2026, 12, 31), budget=24_000_000, currency="EUR"),
+         start=_month(-53), end=_month(6, end=True), budget=24_000_000, currency="EUR"),
     dict(ref="DEMO-ESP-01", title="Identification of victims among arrivals in the Canary Islands",
          description="Screening of women and minors arriving by sea, referral to specialised shelters",
          participants=[("Ministerio de Igualdad (Spain)", "funding"),
                        ("APRAMP - Asociación para la Prevención, Reinserción y Atención a la Mujer Prostituida", "implementing")],
          themes=["victim_identification"], target_groups=["women", "migrants_in_transit"], countries=["ESP"],
-         areas=["Canarias"], start=date(2023, 1, 1), end=date(2026, 12, 31), budget=1_200_000, currency="EUR"),
+         areas=["Canarias"], start=_month(-41), end=_month(6, end=True), budget=1_200_000, currency="EUR"),
     dict(ref="DEMO-NLD-01", title="Outreach to labour migrants at risk of exploitation",
          description="Outreach, legal advice and identification of victims of labour exploitation",
          participants=[("Ministerie van Sociale Zaken en Werkgelegenheid", "funding"), ("FairWork", "implementing")],
          themes=["victim_identification", "supply_chains"], target_groups=["labour_migrants"], countries=["NLD"],
-         start=date(2021, 1, 1), end=date(2026, 12, 31), budget=800_000, currency="EUR"),
+         start=_month(-65), end=_month(6, end=True), budget=800_000, currency="EUR"),
     dict(ref="DEMO-SEN-01", title="Safe migration information centres", description="Planned information centres",
          participants=[("Agencia Española de Cooperación Internacional para el Desarrollo", "funding"),
                        ("International Organization for Migration", "implementing")],
          themes=["safe_migration"], target_groups=["general_public"], countries=["SEN"], status="planned",
-         start=date(2027, 1, 1), end=date(2028, 12, 31), budget=2_000_000, currency="EUR"),
-]
+         start=_month(7), end=_month(30, end=True), budget=2_000_000, currency="EUR"),
+    ]
 
 
 def build(session: Session, ctx: Any) -> None:
@@ -95,7 +106,8 @@ def build(session: Session, ctx: Any) -> None:
         actor = resolve_actor(session, who, org.name, acronym=None if "-" in short else short,
                               actor_type=org.org_type, country=org.country)
         actor.organisation_id = org.id
-    save_initiatives(session, who, [InitiativeSpec(**d) for d in INITIATIVES], origin="demo")
+    items = initiatives()
+    save_initiatives(session, who, [InitiativeSpec(**d) for d in items], origin="demo")
     icat = Network(name="Inter-Agency Coordination Group against Trafficking in Persons", acronym="ICAT",
                    description="UN GA resolution 61/180 (2007); coordinated by UNODC", updated_by="demo")
     session.add(icat)
@@ -129,6 +141,6 @@ def build(session: Session, ctx: Any) -> None:
                        today + timedelta(days=200), "open"),
         CommitmentSpec("Publish annual statistics with the national rapporteur", "National Agency for the Prohibition "
                        "of Trafficking in Persons (Nigeria)", today - timedelta(days=300), "done", "Annual report published"),
-    ], (date(2022, 1, 1), date(2026, 12, 31)))
-    ctx.notes.append(f"coordination: {len(INITIATIVES)} initiatives, 2 networks, 6 liaison officers, "
+    ], (_month(-59), _month(12, end=True)))
+    ctx.notes.append(f"coordination: {len(items)} initiatives, 2 networks, 6 liaison officers, "
                      f"{parties} treaty participations, 1 action plan")

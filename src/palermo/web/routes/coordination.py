@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -41,14 +40,14 @@ def coordination_page(request: Request, on: date | None = None, principal: Princ
                       s: Session = Depends(db_session)) -> Response:
     ov = _overview(request, s, principal, on)
     found, gaps = ov.overlaps(), ov.gaps()
-    active = Counter(c for row in ov.matrix() for c in [row["country"]] for _ in row["initiatives"])
-    gap_count = Counter(g.country for g in gaps)
     return render(request, "coordination/index.html", {
-        "title": "Coordination", "active": "coordination", "on": on, "matrix": ov.matrix(), "overlaps": found,
+        "title": "Coordination", "active": "coordination", "on": ov.on, "matrix": ov.matrix(), "overlaps": found,
         "gaps": gaps, "suggestions": ov.suggestions()[:10], "initiatives": ov.initiatives,
         "overdue": {i.ref for i in ov.initiatives if is_overdue(i)},
-        "activity_map": charts.choropleth(dict(active), "Active initiatives by country", "initiatives"),
-        "gap_map": charts.choropleth(dict(gap_count), "Uncovered needs by country", "gaps", "oranges"),
+        "activity_map": charts.choropleth(ov.active_by_country(), f"Initiatives under way on {ov.on}", "initiatives",
+                                          empty="no initiative under way on this date"),
+        "gap_map": charts.choropleth(ov.gaps_by_country(), f"Uncovered needs on {ov.on}", "gaps", "oranges",
+                                     empty="no uncovered need found"),
         "network": charts.network(ov.initiatives), "context_configured": get_settings(request).context_dir is not None,
         "message": request.query_params.get("message")})
 
@@ -82,7 +81,7 @@ def liaison_page(request: Request, principal: Principal = Depends(page_principal
         "title": "Liaison officers", "active": "coordination", "networks": nets, "reports": reports,
         "duplicates": duplicate_reports(reports),
         "map": charts.choropleth({cc: len(ps) for cc, ps in nets.items()}, "Liaison officers by host country",
-                                 "officers", "purples")})
+                                 "officers", "purples", empty="no officer posted")})
 
 
 @pages.get("/coordination/commitments")
