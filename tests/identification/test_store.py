@@ -86,3 +86,18 @@ def test_ngo_cases_show_up_as_presumed_victims(demo_db: Database) -> None:
     assert added(presumed, presumed_before, ("total", "total", "foreign", "total")) == 1
     assert added(presumed, presumed_before, ("total", "total", "total", "criminality")) == 1
     assert added(identified, identified_before, total) == 1
+
+
+def test_a_saved_screening_keeps_the_catalogue_version_it_was_assessed_with(demo_db: Database) -> None:
+    """A screening saved under 2026.1 (strong threats at recruitment) is shown as assessed then."""
+    old_case = {"age": 30, "observed": [{"indicator": "CR-THREAT"}, {"indicator": "CR-DOCS"}], "journey": {}}
+    with demo_db.session() as s:
+        org = accounts.get_user(s, "gr.officer").organisation_id
+        s.add(Screening(reference="scr-old2026v1", organisation_id=org, referred_to=[], created_by="gr.officer",
+                        catalogue_version="2026.1", lang="en", age_group="adult", conclusion="possible_trafficking",
+                        case=old_case))
+    with demo_db.session() as s:
+        row, result = get_screening(s, _p(s, "gr.officer"), "scr-old2026v1")
+    assert result.catalogue_version == "2026.1"
+    coercive = next(d for d in result.list_result("adult_labour").dimensions if d.key == "coercive_recruitment")
+    assert coercive.positive and coercive.strong == 1  # 2026.1 counted the threat as strong; 2026.2 does not

@@ -78,7 +78,7 @@ def test_front_line_screening_on_a_phone(demo_server: LiveServer, browser: objec
         pg.click("#login")
         pg.goto(demo_server.url + "/identification?lang=fr")
         pg.fill("#age", "15")
-        for iid in ("CD-DEBT", "EX-CHILDWORK", "EX-NOSCHOOL"):
+        for iid in ("DEBT@destination", "EX-HOURS@exploitation", "EX-EDUCATION@exploitation"):
             pg.check(f"input[value='{iid}']")
         shot("form")
         pg.click("#screen")

@@ -30,7 +30,7 @@ def catalogue(as_json: bool = JSON) -> None:
         return
     console.print(f"Indicator catalogue {cat.version}: {len(cat.indicators)} indicators, {len(cat.handbooks)} handbooks")
     for i in cat.indicators.values():
-        where = ", ".join(f"{p.list}:{p.dimension}/{p.strength}" for p in i.placements.values())
+        where = ", ".join(f"{p.list}:{p.dimension}/{p.strength}" for p in i.placements)
         console.print(f"[bold]{i.id}[/] {i.text}  [dim]({where}; {len(cat.sources(i.id))} handbook(s))[/]")
 
 

@@ -30,7 +30,13 @@ MAX_EVIDENCE = 1000
 
 @dataclass(frozen=True)
 class Observation:
+    """One indicator observed in one phase (recruitment and journey, exploitation, or at destination).
+
+    The same indicator may be observed in two phases (documents taken on the journey and still held
+    at destination): two observations, each counted in its own dimension."""
+
     indicator: str
+    phase: str
     evidence: str = ""
 
 
@@ -64,7 +70,7 @@ class Case:
     def to_dict(self) -> dict[str, Any]:
         return {"age": self.age if self.age is not None else self.age_group, "child": self.age_group == "child",
                 "sex": self.sex, "citizenship": self.citizenship,
-                "observed": [{"indicator": o.indicator, "evidence": o.evidence} for o in self.observed],
+                "observed": [{"indicator": o.indicator, "phase": o.phase, "evidence": o.evidence} for o in self.observed],
                 "journey": {k: getattr(self.journey, k) for k in JOURNEY_FIELDS}}
 
 
@@ -140,16 +146,16 @@ def _parse_observed(value: Any, catalogue: Catalogue, problems: list[Problem]) -
     if value is None:
         return []
     if not isinstance(value, list):
-        problems.append(Problem('observed must be a list of {"indicator": id, "evidence": note}', field="observed"))
+        problems.append(Problem('observed must be a list of {"indicator": id, "phase": when, "evidence": note}', field="observed"))
         return []
     out: list[Observation] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for n, item in enumerate(value, 1):
         where = f"observed[{n}]"
         if isinstance(item, str):
             item = {"indicator": item}
         if not isinstance(item, dict):
-            problems.append(Problem('expected {"indicator": id, "evidence": note}', field=where, value=item))
+            problems.append(Problem('expected {"indicator": id, "phase": when, "evidence": note}', field=where, value=item))
             continue
         iid = str(item.get("indicator") or "").strip().upper()
         evidence = str(item.get("evidence") or "").strip()
@@ -157,14 +163,24 @@ def _parse_observed(value: Any, catalogue: Catalogue, problems: list[Problem]) -
             problems.append(Problem("unknown indicator id; see `palermo identify catalogue`", field=f"{where}.indicator",
                                     value=item.get("indicator")))
             continue
-        if iid in seen:
-            problems.append(Problem("indicator observed twice; give it once with all the evidence", field=f"{where}.indicator", value=iid))
+        phases = catalogue.phases(iid)
+        phase = str(item.get("phase") or "").strip().lower()
+        if not phase and len(phases) == 1:
+            phase = phases[0]
+        if phase not in phases:
+            reason = (f"say when it happened: phase must be one of {', '.join(phases)}" if not phase
+                      else f"{iid} is not an indicator of the {phase} phase; use one of {', '.join(phases)}")
+            problems.append(Problem(reason, field=f"{where}.phase", value=item.get("phase")))
+            continue
+        if (iid, phase) in seen:
+            problems.append(Problem("indicator observed twice in the same phase; give it once with all the evidence",
+                                    field=f"{where}.indicator", value=iid))
             continue
         if len(evidence) > MAX_EVIDENCE:
             problems.append(Problem(f"evidence note longer than {MAX_EVIDENCE} characters", field=f"{where}.evidence"))
-        seen.add(iid)
-        out.append(Observation(iid, evidence))
-    return sorted(out, key=lambda o: o.indicator)
+        seen.add((iid, phase))
+        out.append(Observation(iid, phase, evidence))
+    return sorted(out, key=lambda o: (o.indicator, o.phase))
 
 
 def _parse_journey(value: Any, problems: list[Problem]) -> Journey:

@@ -2,13 +2,18 @@
 
 The catalogue (``data/catalogue.yaml``) holds Palermo's canonical indicators, organised as the
 ILO/EC operational indicators (2009): four lists (adult/child x labour/sexual exploitation), six
-dimensions, and in each list a strength (strong, medium, weak). Each handbook file
+dimensions, and in each list a strength (strong, medium, weak). One indicator may stand in several
+dimensions of one list, at most one per phase (document confiscation is medium in coercive
+recruitment and strong in coercion at destination): an observation says when it happened and
+counts only there. Each handbook file
 (``data/handbooks/*.yaml``, plus any imported into the workspace) says which canonical indicator it
 expresses, in which words and where. Everything is validated on load; every problem is reported.
 
 >>> cat = load_catalogue()
->>> cat.indicators["CD-DOCS"].placements["adult_labour"].strength
+>>> cat.placement("DOCS", "adult_labour", "destination").strength
 'strong'
+>>> cat.placement("DOCS", "adult_labour", "recruitment").strength
+'medium'
 """
 
 from __future__ import annotations
@@ -21,14 +26,16 @@ from typing import Any
 
 import yaml
 
-from palermo.errors import Conflict, ImportRejected, Problem, ValidationError
+from palermo.errors import Conflict, ImportRejected, NotFound, Problem, ValidationError
 
 DATA_DIR = Path(__file__).parent / "data"
 CATALOGUE_FILE = DATA_DIR / "catalogue.yaml"
+PREVIOUS_CATALOGUES = DATA_DIR / "catalogues"  # <version>.yaml: the versions saved screenings were assessed with
 PACKAGE_HANDBOOKS = DATA_DIR / "handbooks"
 
 STRENGTHS = {"S": "strong", "M": "medium", "W": "weak"}
 STRENGTH_ORDER = ("strong", "medium", "weak")
+PHASES = ("recruitment", "exploitation", "destination")
 LIST_SHORT = {"AL": "adult_labour", "AS": "adult_sexual", "CL": "child_labour", "CS": "child_sexual"}
 WORDING_KINDS = ("paraphrase", "quotation")
 _KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
@@ -40,6 +47,7 @@ class ExploitationList:
     age: str  # "adult" | "child"
     form: str  # "labour" | "sexual"
     label: str
+    strength_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,14 @@ class Placement:
 class Indicator:
     id: str
     text: str
-    placements: dict[str, Placement]
+    placements: tuple[Placement, ...]
+
+    @property
+    def lists(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.list for p in self.placements))
+
+    def in_list(self, list_key: str) -> tuple[Placement, ...]:
+        return tuple(p for p in self.placements if p.list == list_key)
 
 
 @dataclass(frozen=True)
@@ -105,7 +120,21 @@ class Catalogue:
         return [(h, m) for h in self.handbooks.values() for m in h.mappings if m.indicator == indicator_id]
 
     def in_list(self, list_key: str) -> list[Indicator]:
-        return [i for i in self.indicators.values() if list_key in i.placements]
+        return [i for i in self.indicators.values() if i.in_list(list_key)]
+
+    def phases(self, indicator_id: str) -> tuple[str, ...]:
+        """The phases (recruitment, exploitation, destination) in which an indicator is placed in any list."""
+        found = {self.dimensions[p.dimension].phase for p in self.indicators[indicator_id].placements}
+        return tuple(ph for ph in PHASES if ph in found)
+
+    def placement(self, indicator_id: str, list_key: str, phase: str) -> Placement | None:
+        """Where an indicator observed in ``phase`` counts in ``list_key``, or None if that list lacks it."""
+        return next((p for p in self.indicators[indicator_id].in_list(list_key)
+                     if self.dimensions[p.dimension].phase == phase), None)
+
+    def placements_in(self, list_key: str) -> int:
+        """How many placements a list has (the adult labour list: 67)."""
+        return sum(len(i.in_list(list_key)) for i in self.indicators.values())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output: lists, dimensions, indicators with placements and sources."""
@@ -115,7 +144,7 @@ class Catalogue:
             "dimensions": [vars(d) for d in self.dimensions.values()],
             "indicators": [{
                 "id": i.id, "text": i.text,
-                "placements": [vars(p) for p in i.placements.values()],
+                "placements": [vars(p) for p in i.placements],
                 "sources": [{"handbook": h.key, "wording": m.wording, "reference": m.reference}
                             for h, m in self.sources(i.id)],
             } for i in self.indicators.values()],
@@ -149,7 +178,8 @@ def _parse_catalogue(data: Any, name: str) -> Catalogue:
         if spec.get("age") not in ("adult", "child") or spec.get("form") not in ("labour", "sexual"):
             problems.append(Problem("a list needs age adult|child and form labour|sexual", field=f"lists.{key}", value=spec))
             continue
-        lists[key] = ExploitationList(key, spec["age"], spec["form"], str(spec.get("label", key)))
+        lists[key] = ExploitationList(key, spec["age"], spec["form"], str(spec.get("label", key)),
+                                      str(spec.get("strength_source") or ""))
     dimensions: dict[str, Dimension] = {}
     for n, spec in enumerate(data.get("dimensions") or [], 1):
         if not isinstance(spec, dict) or not spec.get("key") or spec.get("phase") not in ("recruitment", "exploitation", "destination"):
@@ -173,24 +203,30 @@ def _parse_catalogue(data: Any, name: str) -> Catalogue:
             problems.append(Problem("duplicate indicator id", field=where, value=iid))
         if not text:
             problems.append(Problem("indicator without text", field=f"{where} ({iid})"))
-        placements: dict[str, Placement] = {}
-        for short, value in (spec.get("placements") or {}).items():
+        placements: list[Placement] = []
+        for short, values in (spec.get("placements") or {}).items():
             list_key = LIST_SHORT.get(short, short)
-            dim, _, strength = str(value).partition("/")
-            bad = []
-            if list_key not in lists:
-                bad.append(f"unknown list {short!r} (use {', '.join(LIST_SHORT)} or a list key)")
-            if dim not in dimensions:
-                bad.append(f"unknown dimension {dim!r}")
-            if strength not in STRENGTHS:
-                bad.append(f"strength {strength!r} is not S, M or W")
-            if bad:
-                problems.append(Problem("; ".join(bad), field=f"{where} ({iid}).placements.{short}", value=value))
-                continue
-            placements[list_key] = Placement(list_key, dim, STRENGTHS[strength])
+            seen_phases: set[str] = set()
+            for value in values if isinstance(values, list) else [values]:
+                dim, _, strength = str(value).partition("/")
+                bad = []
+                if list_key not in lists:
+                    bad.append(f"unknown list {short!r} (use {', '.join(LIST_SHORT)} or a list key)")
+                if dim not in dimensions:
+                    bad.append(f"unknown dimension {dim!r}")
+                elif dimensions[dim].phase in seen_phases:
+                    bad.append(f"a second placement in the {dimensions[dim].phase} phase of the same list "
+                               "(an observation could not tell which dimension it counts in)")
+                if strength not in STRENGTHS:
+                    bad.append(f"strength {strength!r} is not S, M or W")
+                if bad:
+                    problems.append(Problem("; ".join(bad), field=f"{where} ({iid}).placements.{short}", value=value))
+                    continue
+                seen_phases.add(dimensions[dim].phase)
+                placements.append(Placement(list_key, dim, STRENGTHS[strength]))
         if not placements:
             problems.append(Problem("indicator is placed in no list", field=f"{where} ({iid})"))
-        indicators[iid] = Indicator(iid, text, placements)
+        indicators[iid] = Indicator(iid, text, tuple(placements))
     if problems:
         raise ValidationError(f"{name}: the indicator catalogue has {len(problems)} problem(s)", problems)
     return Catalogue(version, lists, dimensions, indicators)
@@ -256,6 +292,23 @@ def load_catalogue(handbook_dirs: tuple[Path, ...] = ()) -> Catalogue:
     return Catalogue(base.version, base.lists, base.dimensions, base.indicators, handbooks)
 
 
+@lru_cache(maxsize=8)
+def catalogue_version(version: str) -> Catalogue:
+    """The catalogue a saved screening was assessed with: the current one, or a previous version kept in
+    ``data/catalogues/<version>.yaml`` (without handbooks: only the indicators and strengths matter)."""
+    current = _package_catalogue()
+    if version == current.version:
+        return current
+    path = PREVIOUS_CATALOGUES / f"{version}.yaml"
+    if not re.match(r"^[0-9]{4}\.[0-9]{1,3}$", version) or not path.is_file():
+        raise NotFound(f"catalogue version {version!r} is not kept; kept versions: "
+                       f"{', '.join(sorted([current.version, *(p.stem for p in PREVIOUS_CATALOGUES.glob('*.yaml'))]))}")
+    cat = _parse_catalogue(_read_yaml(path), path.name)
+    if cat.version != version:
+        raise ValidationError(f"{path.name} declares version {cat.version!r}; it must be {version!r}")
+    return cat
+
+
 @lru_cache(maxsize=1)
 def _package_catalogue() -> Catalogue:
     cat = _parse_catalogue(_read_yaml(CATALOGUE_FILE), CATALOGUE_FILE.name)
@@ -291,6 +344,21 @@ def import_handbook(path: Path, target_dir: Path, *, replace: bool = False) -> H
 def workspace_handbook_dir(data_dir: Path) -> Path:
     """Where imported handbook mappings live inside a workspace."""
     return Path(data_dir) / "identification" / "handbooks"
+
+
+def form_dimensions(cat: Catalogue, _: Any = str) -> list[tuple[Dimension, list[tuple[str, str, str]]]]:
+    """What a screening form shows under each dimension: (indicator id, phase, translated text).
+
+    An indicator placed in a recruitment and a destination dimension appears under both, once per
+    phase, so the worker says when it happened."""
+    out: list[tuple[Dimension, list[tuple[str, str, str]]]] = []
+    for d in cat.dimensions.values():
+        items = []
+        for i in cat.indicators.values():
+            if any(p.dimension == d.key for p in i.placements):
+                items.append((i.id, d.phase, _(i.text)))
+        out.append((d, items))
+    return out
 
 
 # ------------------------------------------------------------------------------------------ overlap

@@ -61,12 +61,14 @@ def questions(cat: Catalogue, case: Case, lists: tuple[ListResult, ...], _: Tran
         return out  # the rule is already met: further indicator questions are for the specialists
     for result in lists:
         wanted = {d.key for d in result.dimensions if not d.positive and _needed(d.key, result.missing)}
+        observed = {(o.indicator, o.phase) for o in case.observed}
         for ind in cat.in_list(result.key):
-            p = ind.placements[result.key]
-            if (p.dimension in wanted and p.strength == "strong" and ind.id not in case.indicator_ids
-                    and ind.id not in asked and len(asked) < MAX_INDICATOR_QUESTIONS):
-                asked.add(ind.id)
-                out.append(_(N_("Ask whether: {indicator}")).format(indicator=_(ind.text)) + f" [{ind.id}]")
+            for p in ind.in_list(result.key):
+                phase = cat.dimensions[p.dimension].phase
+                if (p.dimension in wanted and p.strength == "strong" and (ind.id, phase) not in observed
+                        and ind.id not in asked and len(asked) < MAX_INDICATOR_QUESTIONS):
+                    asked.add(ind.id)
+                    out.append(_(N_("Ask whether: {indicator}")).format(indicator=_(ind.text)) + f" [{ind.id}]")
     return out
 
 

@@ -44,6 +44,7 @@ class ObservedIndicator:
     text: str
     strength: str
     evidence: str
+    phase: str
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,10 @@ class ScreeningResult:
 
 
 def screen(data: dict[str, Any] | Case, *, lang: str = "en", catalogue: Catalogue | None = None) -> ScreeningResult:
-    """Assess one case. ``data`` is plain data (validated here, ValidationError on bad input) or a Case."""
+    """Assess one case. ``data`` is plain data (validated here, ValidationError on bad input) or a Case.
+
+    ``catalogue`` defaults to the current one; a saved screening is re-read with the version it was
+    assessed with (:func:`~palermo.identification.catalogue.catalogue_version`)."""
     cat = catalogue or load_catalogue()
     code = check_language(lang)
     _ = translator(code)
@@ -134,12 +138,13 @@ def _assess_list(cat: Catalogue, key: str, case: Case, _: Translate) -> ListResu
     not_in_list = []
     by_dim: dict[str, list[ObservedIndicator]] = {d: [] for d in cat.dimensions}
     for obs in case.observed:
-        placement = cat.indicators[obs.indicator].placements.get(key)
+        placement = cat.placement(obs.indicator, key, obs.phase)
         if placement is None:
-            not_in_list.append(obs.indicator)
+            if obs.indicator not in not_in_list:
+                not_in_list.append(obs.indicator)
             continue
         by_dim[placement.dimension].append(
-            ObservedIndicator(obs.indicator, _(cat.indicators[obs.indicator].text), placement.strength, obs.evidence))
+            ObservedIndicator(obs.indicator, _(cat.indicators[obs.indicator].text), placement.strength, obs.evidence, obs.phase))
     for dkey, dim in cat.dimensions.items():
         found = tuple(by_dim[dkey])
         counts = rules.Counts(*(sum(1 for f in found if f.strength == s) for s in ("strong", "medium", "weak")))

@@ -17,6 +17,7 @@ from palermo.auth.accounts import get_organisation, normalise_country
 from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.errors import NotFound, PermissionDenied, Problem, ValidationError
+from palermo.identification.catalogue import catalogue_version
 from palermo.identification.models import NgoCase, Screening
 from palermo.identification.screening import ScreeningResult, screen
 
@@ -57,7 +58,7 @@ def get_screening(session: Session, actor: Principal, reference: str, *, lang: s
     if row is None or not _visible(row, actor):
         raise NotFound(f"no screening {reference!r} visible to your organisation")
     audit.record(session, actor, "identification.screening.read", "ident_screening", row.reference, legal_basis=LEGAL_BASIS)
-    return row, screen(row.case, lang=lang or row.lang)
+    return row, screen(row.case, lang=lang or row.lang, catalogue=catalogue_version(row.catalogue_version))
 
 
 def list_screenings(session: Session, actor: Principal) -> list[Screening]:

@@ -15,7 +15,7 @@ from palermo.auth.accounts import list_organisations
 from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
 from palermo.identification.case import JOURNEY_FIELDS
-from palermo.identification.catalogue import load_catalogue, overlap, workspace_handbook_dir
+from palermo.identification.catalogue import form_dimensions, load_catalogue, overlap, workspace_handbook_dir
 from palermo.identification.i18n import LANGUAGES, check_language, translator
 from palermo.identification.screening import screen
 from palermo.identification.store import get_screening, list_screenings, save_screening, submit_cases
@@ -37,8 +37,7 @@ def form(request: Request, lang: str = Query("en", max_length=5), principal: Pri
     lang = check_language(lang)
     cat = _catalogue(request)
     _ = translator(lang)
-    dims = [(d, [(i, _(i.text)) for i in cat.indicators.values() if any(p.dimension == d.key for p in i.placements.values())])
-            for d in cat.dimensions.values()]
+    dims = form_dimensions(cat, _)
     return render(request, "identification/form.html", {
         "title": "Identification", "active": "identification", "lang": lang, "languages": LANGUAGES, "dims": dims,
         "dim_label": lambda d: _(d.label), "journey": JOURNEY_FIELDS, "orgs": list_organisations(s),
@@ -49,8 +48,11 @@ def form(request: Request, lang: str = Query("en", max_length=5), principal: Pri
 async def screen_form(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     form_data = await request.form()
     lang = check_language(str(form_data.get("lang", "en")))
-    observed = [{"indicator": iid, "evidence": str(form_data.get(f"evidence_{iid}", ""))}
-                for iid in form_data.getlist("observed")]
+    observed = []
+    for value in form_data.getlist("observed"):
+        iid, _sep, phase = str(value).partition("@")
+        observed.append({"indicator": iid, "phase": phase or None,
+                         "evidence": str(form_data.get(f"evidence_{iid}@{phase}", ""))})
     journey: dict[str, Any] = {}
     for key in JOURNEY_FIELDS:
         raw = str(form_data.get(key, ""))
@@ -88,6 +90,7 @@ def handbooks_page(request: Request, principal: Principal = Depends(page_princip
 # ------------------------------------------------------------------ API
 class ObservedIn(BaseModel):
     indicator: str = Field(max_length=40)
+    phase: str | None = Field(None, max_length=20)
     evidence: str = Field("", max_length=2000)
 
 
