@@ -15,7 +15,7 @@ from palermo.linkage.encoding import EncodedDataset, Encoder, read_encodings
 from palermo.linkage.engine import check_compatible, match
 from palermo.linkage.keys import read_secret
 from palermo.linkage.normalise import parse_date
-from palermo.linkage.schema import DEFAULT_SCHEMA, LinkageSchema, load_schema
+from palermo.linkage.schema import DEFAULT_SCHEMA, FieldSpec, LinkageSchema, load_schema
 from palermo.linkage.similarity import dice
 from palermo.linkage.synthetic import agency_lists
 from palermo.linkage.tokens import tokens
@@ -54,13 +54,45 @@ def test_round_trip_and_no_plaintext_in_the_file(tmp_path: Path) -> None:
         assert secret not in raw
 
 
-def test_every_bad_value_is_reported_and_nothing_encoded() -> None:
+def test_strict_reports_every_bad_value_and_encodes_nothing() -> None:
     rows = [ROW, {**ROW, "record_id": "2", "date_of_birth": "31/31/1990", "country_of_birth": "Atlantis"},
             {**ROW, "record_id": "1", "sex": "?"}]
     with pytest.raises(ValidationError) as info:
-        Encoder(DEFAULT_SCHEMA, KEY).encode(rows)
+        Encoder(DEFAULT_SCHEMA, KEY).encode(rows, strict=True)
     where = sorted((p.line, p.field) for p in info.value.problems)
     assert where == [(3, "country_of_birth"), (3, "date_of_birth"), (4, "record_id"), (4, "sex")]
+    with pytest.raises(ValidationError) as info:  # a repeated id is refused without --strict too
+        Encoder(DEFAULT_SCHEMA, KEY).encode(rows)
+    assert [(p.line, p.field) for p in info.value.problems] == [(4, "record_id")]
+
+
+def test_unreadable_values_are_encoded_as_written_with_a_warning() -> None:
+    """A typo'd date is data: it is encoded from what was written, matches the same entry in another list
+    exactly and shares its readable parts (year, month) with the true date."""
+    dirty = {**ROW, "record_id": "2", "date_of_birth": "1990-03-94", "country_of_birth": "Atlantis"}
+    ds = Encoder(DEFAULT_SCHEMA, KEY).encode([ROW, dirty, {**dirty, "record_id": "3"}])
+    assert [(p.line, p.field) for p in ds.warnings] == [(3, "date_of_birth"), (3, "country_of_birth"),
+                                                        (4, "date_of_birth"), (4, "country_of_birth")]
+    assert "1990-03-94" in ds.warnings[0].reason
+    assert ds.present["dob"].all() and ds.present["birth_country"].all()
+    dob = ds.filters["dob"]
+    assert dice(dob[1:2], dob[2:3])[0] == 1.0  # the same typo in two lists: identical
+    assert 0.3 < dice(dob[0:1], dob[1:2])[0] < 0.9  # shares year and month with 1990-03-04, not the day
+    assert ds.blocks["name_year"][1] == ds.blocks["name_year"][0]  # the year still blocks
+
+
+def test_a_date_format_reads_dates_as_written() -> None:
+    schema = DEFAULT_SCHEMA.model_copy(update={"fields": [
+        f.model_copy(update={"format": "%Y%m%d"}) if f.kind == "date" else f for f in DEFAULT_SCHEMA.fields]})
+    a = Encoder(schema, KEY).encode([{**ROW, "date_of_birth": "19900304"}])
+    b = Encoder(DEFAULT_SCHEMA, KEY).encode([ROW])
+    assert not a.warnings and np.array_equal(a.filters["dob"], b.filters["dob"])
+    c = Encoder(schema, KEY).encode([{**ROW, "date_of_birth": "1990-03-04"}, {**ROW, "record_id": "2", "date_of_birth": "19900394"}])
+    assert np.array_equal(c.filters["dob"][0], b.filters["dob"][0])  # another usual form is still read
+    assert [(p.line, p.field) for p in c.warnings] == [(3, "date_of_birth")] and "%Y%m%d" in c.warnings[0].reason
+    assert schema.digest() != DEFAULT_SCHEMA.digest()
+    with pytest.raises(ValueError, match="only for date fields"):
+        FieldSpec(name="x", columns=["x"], kind="text", format="%Y%m%d")
 
 
 def test_short_secret_and_other_schema_are_refused(tmp_path: Path) -> None:
@@ -141,7 +173,7 @@ def test_several_processes_give_the_same_encodings_and_problems(hardening: dict[
     reported = []
     for workers in (1, 3):
         with pytest.raises(ValidationError) as info:
-            Encoder(schema, KEY).encode(bad, workers=workers)
+            Encoder(schema, KEY).encode(bad, workers=workers, strict=True)
         reported.append([(p.line, p.field, p.reason) for p in info.value.problems])
     assert reported[0] == reported[1]
     assert [line for line, _, _ in reported[0]] == [22, 852, 702]  # line 1 is the header

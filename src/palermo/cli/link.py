@@ -32,22 +32,35 @@ def encode(persons: Path = typer.Argument(..., exists=True, dir_okay=False, help
                                        help="Linkage schema JSON (Palermo or clkhash v3); default: the built-in schema."),
            secret_file: Path = typer.Option(..., "--secret-file", help="The agencies' shared secret."),
            output: Path = typer.Option(..., "-o", "--output", help="Parquet file of encodings to write."),
-           hub: str = typer.Option(None, "--hub", help="Name of the hub the encodings are for (default: settings hub_name).")) -> None:
+           hub: str = typer.Option(None, "--hub", help="Name of the hub the encodings are for (default: settings hub_name)."),
+           id_column: str = typer.Option(None, "--id-column",
+                                         help="Column holding the record ids (default: the schema's id column; for a "
+                                              "clkhash schema its first ignored feature)."),
+           strict: bool = typer.Option(False, "--strict",
+                                       help="Refuse the file if any value cannot be read (a date that is no date, an "
+                                            "unknown country) instead of encoding it as written with a warning.")) -> None:
     """Encode person records locally into keyed Bloom filters; only the output file leaves the agency."""
     from palermo.linkage.encoding import Encoder
     from palermo.linkage.files import read_persons
     from palermo.linkage.keys import read_secret
     from palermo.linkage.schema import DEFAULT_SCHEMA, load_schema
 
-    sch = load_schema(schema) if schema else DEFAULT_SCHEMA
+    sch = load_schema(schema, id_column) if schema else DEFAULT_SCHEMA.with_id_column(id_column)
     secret = read_secret(secret_file)
-    rows = read_persons(persons, [sch.id_column, *{c for f in sch.fields for c in f.columns}])
+    rows = read_persons(persons, sch.columns())
     with progress_bar() as bar:
         task = bar.add_task(f"encoding {persons.name}", total=len(rows))
-        ds = Encoder(sch, secret).encode(rows, label=persons.stem, progress=lambda n: bar.advance(task, n))
+        ds = Encoder(sch, secret).encode(rows, label=persons.stem, progress=lambda n: bar.advance(task, n), strict=strict)
     ds.meta["hub"] = hub or settings().hub_name
     ds.write(output)
     console.print(f"Encoded {len(ds)} records to {output} (fingerprint {ds.fingerprint[:12]}…)")
+    if ds.warnings:
+        lines = sorted({p.line for p in ds.warnings if p.line is not None})
+        console.print(f"Warning: {len(ds.warnings)} value(s) on {len(lines)} line(s) could not be read and were encoded "
+                      "as written (they still match the same entry in another list); --strict refuses such a file. "
+                      f"First lines: {', '.join(map(str, lines[:10]))}")
+        for p in ds.warnings[:10]:
+            console.print(f"  line {p.line}, {p.field}: {p.reason}", markup=False, highlight=False)
 
 
 @app.command("match")

@@ -50,11 +50,14 @@ class Calibration:
 def _sims(schema: LinkageSchema, n: int, overlap: float, noise: float, seed: int, sample: str):  # type: ignore[no-untyped-def]
     from palermo.linkage.engine import candidate_pairs
     from palermo.linkage.similarity import field_similarities
-    from palermo.linkage.synthetic import agency_lists, true_pairs
+    from palermo.linkage.synthetic import agency_lists, in_schema_columns, true_pairs
 
     lists, truth = agency_lists({"A": n, "B": n}, overlap=overlap, noise=noise, seed=seed)
     enc = Encoder(schema, CALIBRATION_KEY)
-    a, b = enc.encode(lists["A"], label="A"), enc.encode(lists["B"], label="B")
+    # The synthetic people in the schema's own columns, by field kind: any column names calibrate.
+    a, b = (enc.encode(in_schema_columns(schema, lists[k], [truth[(k, r["record_id"])] for r in lists[k]],
+                                         noise=noise, seed=seed + i), label=k, workers=1)
+            for i, k in enumerate(("A", "B")))
     pos_a = {r: i for i, r in enumerate(a.ids)}
     pos_b = {r: i for i, r in enumerate(b.ids)}
     true = np.fromiter((pos_a[x] * len(b) + pos_b[y] for x, y in true_pairs(truth, "A", "B")), dtype=np.int64)

@@ -40,6 +40,8 @@ from palermo.linkage.tokens import (
     canonical,
     canonical_tokens,
     date_part,
+    dirty_date_tokens,
+    dirty_tokens,
     name_words,
     value_part,
     word_tokens,
@@ -62,6 +64,8 @@ class EncodedDataset:
     schema: LinkageSchema
     label: str = ""
     meta: dict[str, str] = field(default_factory=dict)
+    # Values that could not be read and were encoded as written (never written to the file: they name lines)
+    warnings: list[Problem] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -165,9 +169,10 @@ def _pick(distinct: list[Any], inverse: np.ndarray, rows: np.ndarray) -> list[An
 
 @dataclass(frozen=True)
 class _Unreadable:
-    """Stands for a value that could not be read, with the reason (one per distinct reason)."""
+    """Stands for a value that could not be read: the reason, and the value as written (encoded as such)."""
 
     reason: str
+    raw: tuple[Any, ...] = ()
 
 
 class Encoder:
@@ -190,8 +195,13 @@ class Encoder:
         self._table = {f.name: np.zeros((0, f.hashes), dtype=np.uint16) for f in schema.fields}
 
     def encode(self, rows: Iterable[Mapping[str, str | None]], *, label: str = "",
-               progress: Callable[[int], None] | None = None, workers: int | None = None) -> EncodedDataset:
-        """Encode rows (dicts by column); every unreadable value of every row is reported, nothing encoded.
+               progress: Callable[[int], None] | None = None, workers: int | None = None,
+               strict: bool = False) -> EncodedDataset:
+        """Encode rows (dicts by column).
+
+        A value that does not read as its kind (a date ``1945-04-93``, an unknown country) is data all the
+        same: it is encoded from what was written and listed in ``warnings``; with ``strict`` every such
+        value is reported and nothing encoded. An empty or repeated record id is always refused.
 
         Large batches are split over ``workers`` processes (default: two from 10,000 rows, where the
         system can fork); the result is the same as in one process.
@@ -209,7 +219,11 @@ class Encoder:
         s = self.schema
         ids = [i for sl in slices for i in sl.ids]
         problems = [p for sl in slices for p in sl.problems]
+        warnings = [p for sl in slices for p in sl.warnings]
+        if strict:
+            problems += warnings
         problems.sort(key=lambda t: t[:2])
+        warnings.sort(key=lambda t: t[:2])
         reported = [p for _, _, p in problems]
         if len(set(ids)) != len(ids):
             seen: set[str] = set()
@@ -225,7 +239,8 @@ class Encoder:
         present = {f.name: slices[0].present[f.name] if one else np.concatenate([sl.present[f.name] for sl in slices])
                    for f in s.fields}
         blocks = {b.name: [k for sl in slices for k in sl.blocks[b.name]] for b in s.blocking}
-        return EncodedDataset(ids, filters, present, blocks, self.fingerprint, s, label)
+        return EncodedDataset(ids, filters, present, blocks, self.fingerprint, s, label,
+                              warnings=[] if strict else [p for _, _, p in warnings])
 
     def _token_rows(self, f: FieldSpec, toks: list[str]) -> np.ndarray:
         """Rows of tokens in the field's table of bit positions, hashing the tokens not seen before.
@@ -290,6 +305,7 @@ class _Slice:
     present: dict[str, np.ndarray]
     blocks: dict[str, list[str | None]]
     problems: list[tuple[int, int, Problem]]  # (row, place within the row, problem)
+    warnings: list[tuple[int, int, Problem]]  # values encoded as written
 
 
 class _Batch:
@@ -302,6 +318,7 @@ class _Batch:
         needed = {self.schema.id_column, *(c for f in self.schema.fields for c in f.columns)}
         self.cols: dict[str, list[Any]] = {c: [r.get(c) for r in rows] for c in needed}
         self.problems: list[tuple[int, int, Problem]] = []
+        self.warnings: list[tuple[int, int, Problem]] = []
         self._canon: dict[str, tuple[list[Any], np.ndarray]] = {}
         self._parts: dict[str, tuple[list[str | None], np.ndarray]] = {}
         self._done = 0
@@ -315,10 +332,10 @@ class _Batch:
             self._advance(1 / (len(s.fields) + 1))
         blocks = {b.name: self._block_keys(b.name, b.parts) for b in s.blocking}
         self._advance(1.0)
-        return _Slice(ids, filters, present, blocks, self.problems)
+        return _Slice(ids, filters, present, blocks, self.problems, self.warnings)
 
-    def _problem(self, row: int, place: int, reason: str, column: str) -> tuple[int, int, Problem]:
-        return self.offset + row, place, Problem(reason, line=self.offset + row + 2, field=column)
+    def _problem(self, row: int, place: int, reason: str, column: str, value: Any = None) -> tuple[int, int, Problem]:
+        return self.offset + row, place, Problem(reason, line=self.offset + row + 2, field=column, value=value)
 
     def _advance(self, share: float) -> None:
         if self.progress:
@@ -348,25 +365,26 @@ class _Batch:
             canon: list[Any] = []
             for v in distinct:
                 try:
-                    canon.append(canonical(f.kind, v))
+                    canon.append(canonical(f.kind, v, f.format))
                 except ValueError as exc:
-                    canon.append(_Unreadable(str(exc)))
+                    canon.append(_Unreadable(str(exc), v))
             values, of_distinct = _factorize(canon)
             self._canon[f.name] = values, of_distinct[inverse]
         return self._canon[f.name]
 
     def _field(self, f: FieldSpec, place: int) -> tuple[np.ndarray, np.ndarray]:
         values, inverse = self._canonical(f)
-        bad = {k: v.reason for k, v in enumerate(values) if isinstance(v, _Unreadable)}
+        bad = {k: v for k, v in enumerate(values) if isinstance(v, _Unreadable)}
         if bad:
             rows = np.flatnonzero(np.isin(inverse, list(bad)))
-            self.problems += [self._problem(r, place, bad[k], ",".join(f.columns))
+            self.warnings += [self._problem(r, place, bad[k].reason, ",".join(f.columns), " ".join(map(str, bad[k].raw)))
                               for r, k in zip(rows.tolist(), inverse[rows].tolist())]
-        present = np.array([v is not None and not isinstance(v, _Unreadable) for v in values], dtype=bool)[inverse]
+        present = np.array([v is not None for v in values], dtype=bool)[inverse]  # an unreadable value is data
         if f.kind == "name":
             packed = self._name_bits(f)
         else:
-            items = [None if v is None or isinstance(v, _Unreadable) else canonical_tokens(f.kind, v, f.q) for v in values]
+            items = [None if v is None else dirty_tokens(f.kind, v.raw, f.format) if isinstance(v, _Unreadable)
+                     else canonical_tokens(f.kind, v, f.q) for v in values]
             packed = self.enc._bits(f, items)[inverse]
         return self.enc._harden(f, packed, present), present
 
@@ -416,7 +434,7 @@ class _Batch:
                         parts.append(None)
             else:
                 canon, inverse = self._canonical(f)
-                parts = [None if c is None or isinstance(c, _Unreadable) else
+                parts = [None if c is None else _dirty_part(f, c, transform) if isinstance(c, _Unreadable) else
                          words_part(c, transform) if transform in NAME_TRANSFORMS else
                          date_part(c, transform) if transform in ("year", "year_month") else
                          affix_part(c, transform) if transform in AFFIX_TRANSFORMS else
@@ -433,6 +451,18 @@ class _Batch:
         keys = [None if None in values else hexdigest((prefix + "|".join(values)).encode())[:24]  # type: ignore[arg-type]
                 for values in zip(*(_pick(distinct, inv, first) for distinct, inv in parts))]
         return _pick(keys, inverse, np.arange(len(inverse)))
+
+
+def _dirty_part(f: FieldSpec, c: _Unreadable, transform: str) -> str | None:
+    """A blocking-key part of a value encoded as written: the year (and month) of a date whose day does
+    not parse; the written text for exact keys; nothing for the other transforms."""
+    if f.kind == "date":
+        _, year, year_month = dirty_date_tokens(" ".join(map(str, c.raw)), f.format)
+        if transform in ("year", "year_month"):
+            return year if transform == "year" else year_month
+    if transform == "value":
+        return "|".join(sorted(set(dirty_tokens(f.kind, c.raw, f.format))))
+    return None
 
 
 PARALLEL_FROM = 10_000  # rows; below this a second process costs more than it saves

@@ -38,6 +38,20 @@ class FieldSpec(BaseModel):
     bits: int = Field(512, ge=64, le=8192, multiple_of=64)
     hashes: int = Field(20, ge=1, le=200)
     q: int = Field(2, ge=1, le=4)
+    # How a date column is written (strftime, as in clkhash schemas, e.g. "%Y%m%d"); None: the usual forms
+    # (ISO first). Only for ``date`` fields.
+    format: str | None = Field(None, min_length=2, max_length=40)
+
+    @model_validator(mode="after")
+    def _check_format(self) -> FieldSpec:
+        if self.format is not None:
+            if self.kind != "date":
+                raise ValueError(f"field {self.name!r}: a format is only for date fields (this one is {self.kind})")
+            if not any(d in self.format for d in ("%Y", "%y")) or "%m" not in self.format and "%b" not in self.format \
+                    or "%d" not in self.format:
+                raise ValueError(f"field {self.name!r}: date format {self.format!r} needs a year (%Y), a month (%m) "
+                                 "and a day (%d), as strftime writes them")
+        return self
 
 
 class BlockSpec(BaseModel):
@@ -79,7 +93,19 @@ class LinkageSchema(BaseModel):
         return self
 
     def canonical(self) -> str:
-        return json.dumps(self.model_dump(), sort_keys=True, separators=(",", ":"))
+        data = self.model_dump()
+        for f in data["fields"]:  # fields without a date format serialise as before it existed: same fingerprint
+            if f.get("format") is None:
+                f.pop("format", None)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+    def with_id_column(self, column: str | None) -> LinkageSchema:
+        """The schema reading record ids from another column (``--id-column``)."""
+        return self if not column or column == self.id_column else self.model_copy(update={"id_column": column})
+
+    def columns(self) -> list[str]:
+        """Every column the schema reads: the id column first, then the fields' columns in order."""
+        return list(dict.fromkeys([self.id_column, *(c for f in self.fields for c in f.columns)]))
 
     def digest(self) -> str:
         return hashlib.sha256(self.canonical().encode()).hexdigest()
@@ -107,16 +133,17 @@ DEFAULT_SCHEMA = LinkageSchema(
 )
 
 
-def load_schema(path: Path) -> LinkageSchema:
-    """Read a Palermo schema, or a clkhash v3 schema converted; every problem reported at once."""
+def load_schema(path: Path, id_column: str | None = None) -> LinkageSchema:
+    """Read a Palermo schema, or a clkhash v3 schema converted; every problem reported at once.
+    ``id_column`` (``--id-column``) overrides the schema's id column."""
     try:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise ValidationError(f"linkage schema {path} cannot be read: {exc}") from None
     if isinstance(data, dict) and "features" in data:
-        data = from_clkhash(data)
+        data = from_clkhash(data, id_column)
     try:
-        return LinkageSchema.model_validate(data)
+        return LinkageSchema.model_validate(data).with_id_column(id_column)
     except PydanticValidationError as exc:
         problems = [Problem(e["msg"], field=".".join(str(x) for x in e["loc"])) for e in exc.errors()]
         raise ValidationError(f"linkage schema {path} is invalid; see docs/linkage.md for the format", problems) from None
@@ -125,17 +152,24 @@ def load_schema(path: Path) -> LinkageSchema:
 _CLK_KINDS = {"date": "date", "enum": "text", "string": "text", "integer": "text"}
 
 
-def from_clkhash(data: dict[str, Any]) -> dict[str, Any]:
+def from_clkhash(data: dict[str, Any], id_column: str | None = None) -> dict[str, Any]:
     """Convert a clkhash v3 linkage schema: each feature with hashing becomes a field of its own size.
 
     clkhash encodes all features into one record-level filter; Palermo keeps one filter per field so the
     matcher can weigh fields (their concatenation is the record-level filter anonlink compares).
-    Features named like names become ``name`` fields; ``ignored`` features are skipped.
+    Features named like names become ``name`` fields; a date feature keeps its ``format``. clkhash has
+    no id column: it is ``id_column`` (``--id-column``), else the first ``ignored`` feature (the usual
+    place of a record id in clkhash schemas); other ignored features are skipped.
     """
     if data.get("version") not in (3, "3"):
         raise ValidationError(f"clkhash schema version {data.get('version')!r} is not supported; version 3 is")
+    ignored = [f.get("identifier") for f in data.get("features", []) if f.get("ignored")]
+    ident_column = id_column or data.get("id_column") or (ignored[0] if ignored else None)
+    if not ident_column:
+        raise ValidationError("this clkhash schema names no id column (no ignored feature); give the column that "
+                              "holds the record ids with --id-column")
     bits = int(data.get("clkConfig", {}).get("l", 1024))
-    features = [f for f in data["features"] if not f.get("ignored")]
+    features = [f for f in data["features"] if not f.get("ignored") and f.get("identifier") != ident_column]
     fields = []
     per = max(64, (bits // max(1, len(features))) // 64 * 64)
     for f in features:
@@ -145,7 +179,11 @@ def from_clkhash(data: dict[str, Any]) -> dict[str, Any]:
         kind = "name" if "name" in ident.lower() and fmt == "string" else _CLK_KINDS.get(fmt, "text")
         strategy = f.get("hashing", {}).get("strategy", {})
         hashes = int(strategy.get("bitsPerToken", strategy.get("bitsPerFeature", 20)) or 20)
-        fields.append({"name": "".join(c if c.isalnum() else "_" for c in ident.lower()).strip("_") or "f",
-                       "columns": [ident], "kind": kind, "bits": per, "hashes": min(200, max(1, hashes)),
-                       "q": int(comparison.get("n", 2)) if comparison.get("type", "ngram") == "ngram" else 2})
-    return {"version": 1, "id_column": data.get("id_column", "record_id"), "fields": fields, "blocking": []}
+        name = "".join(c if c.isalnum() else "_" for c in ident.lower()).strip("_") or "f"
+        spec = {"name": name if name[0].isalpha() else f"f_{name}", "columns": [ident], "kind": kind, "bits": per,
+                "hashes": min(200, max(1, hashes)),
+                "q": int(comparison.get("n", 2)) if comparison.get("type", "ngram") == "ngram" else 2}
+        if kind == "date" and f.get("format", {}).get("format"):
+            spec["format"] = f["format"]["format"]
+        fields.append(spec)
+    return {"version": 1, "id_column": ident_column, "fields": fields, "blocking": []}

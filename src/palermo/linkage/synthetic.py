@@ -13,7 +13,10 @@ import random
 import string
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from palermo.linkage.schema import LinkageSchema
 
 POOLS: dict[str, dict[str, list[str]]] = {
     "west_africa": {"first_m": ["Chinedu", "Emeka", "Oluwaseun", "Babajide", "Ibrahima", "Mamadou", "Osaro", "Kelechi", "Abdoulaye",
@@ -182,3 +185,63 @@ def clkhash_schema(salt: bytes) -> dict[str, Any]:
                  "hashing": {"comparison": {"type": "ngram", "n": n}, "strategy": {"bitsPerToken": k},
                              "hash": {"type": "blakeHash"}, **({"missingValue": {"sentinel": ""}} if missing else {})}}
                 for column, fmt, n, k, missing in hashed]}
+
+
+# ------------------------------------------------------------------ records in a schema's own columns
+def _text_vocabulary(size: int = 3000) -> list[str]:
+    """Pseudo-words (street, town, occupation …) for ``text`` fields, which the person pools lack."""
+    rng = random.Random(99)
+    syllables = [c + v for c in "bcdfghklmnprstvwz" for v in "aeiou"] + ["an", "el", "or", "is", "un"]
+    return list(dict.fromkeys("".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(size * 2)))[:size]
+
+
+_VOCABULARY = _text_vocabulary()
+_ZIPF = [1 / (k + 1) for k in range(len(_VOCABULARY))]  # a few values are common, most rare (as in addresses)
+
+
+def _text_value(pid: int, place: int) -> str:
+    rng = random.Random(pid * 7919 + place)
+    return " ".join(rng.choices(_VOCABULARY, _ZIPF)[0] for _ in range(rng.choice((1, 1, 2))))
+
+
+def in_schema_columns(schema: LinkageSchema, records: list[dict[str, str]], pids: list[int], *, noise: float,
+                      seed: int) -> list[dict[str, str]]:
+    """Synthetic records (Palermo's vocabulary) placed in the columns ``schema`` names, field by field
+    according to the field's *kind*, never its column names: the first name field gets the given name
+    (the whole name when it is the only one), the next the family name; dates are written in the field's
+    format; the first country field gets the country of birth, the others the nationality. ``text``
+    fields get a value per person from a skewed vocabulary, with typos and gaps at the same noise."""
+    from palermo.linkage.normalise import parse_date
+
+    rng = random.Random(seed)
+    names = [f for f in schema.fields if f.kind == "name"]
+    countries = [f for f in schema.fields if f.kind == "country"]
+    out = []
+    for rec, pid in zip(records, pids):
+        row = {schema.id_column: rec["record_id"]}
+        for place, f in enumerate(schema.fields):
+            if f.kind == "name":
+                if len(names) == 1:
+                    given = [rec["first_name"], rec["last_name"]] if len(f.columns) > 1 else \
+                        [" ".join(x for x in (rec["first_name"], rec["last_name"]) if x)]
+                else:
+                    given = [rec["first_name"] if names.index(f) == 0 else rec["last_name"] if names.index(f) == 1 else ""]
+                values = given + [""] * (len(f.columns) - len(given))
+            elif f.kind == "date":
+                d = parse_date(rec["date_of_birth"])
+                values = [d.strftime(f.format or "%Y-%m-%d") if d else ""]
+            elif f.kind == "sex":
+                values = [rec["sex"]]
+            elif f.kind == "country":
+                values = [rec["country_of_birth"] if countries.index(f) == 0 else rec["nationality"]]
+            elif f.kind == "document":
+                values = [rec["document_number"]]
+            else:
+                text = _text_value(pid, place)
+                if rng.random() < noise:
+                    text = _typo(text, rng)
+                values = ["" if rng.random() < noise / 2 else text]
+            for column, value in zip(f.columns, values + [""] * (len(f.columns) - len(values))):
+                row[column] = value
+        out.append(row)
+    return out

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 import jellyfish
+from anyascii import anyascii
 
 from palermo.linkage import normalise as nz
 
@@ -32,13 +33,13 @@ def grams(text: str, q: int) -> list[str]:
 
 
 @lru_cache(maxsize=500_000)
-def canonical(kind: str, values: tuple[Any, ...]) -> Hashable:
+def canonical(kind: str, values: tuple[Any, ...], fmt: str | None = None) -> Hashable:
     """The normalised value that a field's tokens are made of (None when missing): a tuple of name words,
-    a date, a code or a text. Raises ValueError on unreadable input."""
+    a date, a code or a text. ``fmt`` is a date field's strftime format. Raises ValueError on unreadable input."""
     if kind == "name":
         return tuple(t for v in values for t in name_words(v)) or None
     if kind == "date":
-        return read_date(values[0])
+        return read_date(values[0]) if fmt is None else read_date_as(values[0], fmt)
     if kind == "sex":
         return nz.normalise_sex(values[0])
     if kind == "country":
@@ -80,6 +81,87 @@ def read_date(value: str | date | None) -> date | None:
             except ValueError:
                 pass  # not a real date: parse_date says why
     return nz.parse_date(value)
+
+
+@lru_cache(maxsize=200_000)
+def read_date_as(value: str | date | None, fmt: str) -> date | None:
+    """A date written in the schema's strftime format (clkhash's ``format``), e.g. ``%Y%m%d``; a value
+    not in that format is read in the usual forms (lists are rarely uniform), else it is unreadable."""
+    if value is None or isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, fmt).date()
+    except ValueError:
+        pass
+    try:
+        return read_date(text)
+    except ValueError:
+        raise ValueError(f"date {text!r} is not a date in the schema's format {fmt} nor in a usual form") from None
+
+
+_DATE_SHAPES = {  # how the parts of an unreadable date are found: (pattern, order of year, month, day)
+    None: [(re.compile(r"([0-9]{4})\D?([0-9]{1,2})\D?([0-9]{1,2})"), (0, 1, 2)),
+           (re.compile(r"([0-9]{1,2})\D([0-9]{1,2})\D([0-9]{4})"), (2, 1, 0))],
+}
+
+
+def _shape_of(fmt: str) -> tuple[re.Pattern[str], tuple[int, int, int]] | None:
+    """A regular expression reading the year, month and day positions of a strftime format."""
+    pattern, order = "", []
+    tight = not re.sub(r"%.", "", fmt)  # no separators (%Y%m%d): every part has its full width
+    i = 0
+    while i < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt):
+            d = fmt[i + 1]
+            if d in "Ymd":
+                pattern += "([0-9]{4})" if d == "Y" else "([0-9]{2})" if tight else "([0-9]{1,2})"
+                order.append("Ymd".index(d))
+            else:
+                pattern += ".+?"
+            i += 2
+        else:
+            pattern += re.escape(fmt[i])
+            i += 1
+    if sorted(order) != [0, 1, 2]:
+        return None
+    return re.compile(pattern), (order.index(0), order.index(1), order.index(2))
+
+
+def dirty_date_tokens(text: str, fmt: str | None) -> tuple[list[str], str | None, str | None]:
+    """Tokens of a date that does not parse (``1945-04-93``): the parts that are plausible (year, month,
+    day, and their combinations) and the text as written, so a near-identical entry still shares most
+    of them. Also the year and year-month parts for blocking (None where not recovered)."""
+    shapes = _DATE_SHAPES[None] if fmt is None else [s for s in [_shape_of(fmt)] if s]
+    compact = text.strip()
+    toks = [f"raw{compact}"]
+    for pattern, (iy, im, iday) in shapes:
+        m = pattern.fullmatch(compact)
+        if not m:
+            continue
+        parts = m.groups()
+        y, mo, d = int(parts[iy]), int(parts[im]), int(parts[iday])
+        ok_y, ok_m, ok_d = 1000 <= y <= 2999, 1 <= mo <= 12, 1 <= d <= 31
+        toks += [f"y{y}"] * ok_y + [f"m{mo}"] * ok_m + [f"d{d}"] * ok_d
+        if ok_m and ok_d:
+            lo, hi = sorted((d, mo))
+            toks.append(f"dm{lo}-{hi}")
+        if ok_y and ok_m:
+            toks.append(f"ym{y}-{mo}")
+        return toks, (str(y) if ok_y else None), (f"{y}-{mo:02d}" if ok_y and ok_m else None)
+    return toks, None, None
+
+
+def dirty_tokens(kind: str, values: tuple[Any, ...], fmt: str | None) -> list[str]:
+    """Tokens of a value that could not be read: encoded from what was written (its text), so that the
+    same or a near-identical entry in another list still agrees on this field."""
+    text = " ".join(str(v).strip() for v in values if v is not None and str(v).strip())
+    if kind == "date":
+        return dirty_date_tokens(text, fmt)[0]
+    prefix = {"sex": "s", "country": "c"}.get(kind, "")
+    return [f"{prefix}?{re.sub(r'[^A-Z0-9]', '', anyascii(text).upper()) or text}"]
 
 
 @lru_cache(maxsize=200_000)
