@@ -50,3 +50,27 @@ def test_reminders_for_overdue_requests(env: Database) -> None:
     r = runner.invoke(app, ["exchange", "remind", "--json"])
     due = json.loads(r.stdout)
     assert r.exit_code == 0 and any(d["overdue"] and d["owner"] == "NL-POL" for d in due)
+
+
+def test_two_authorities_of_one_state_are_not_both_sides_of_an_agreement(env: Database) -> None:
+    """The reported defect: `check --from NL-POL --to NL-LA` answered "allowed under EU-OPS-NL", an agreement
+    between Europol and the Netherlands. Now only the national legal basis binding both allows it, and
+    without it the exchange is refused with the reason."""
+    args = ["exchange", "check", "--from", "NL-POL", "--to", "NL-LA", "--category", "personal_data_victims",
+            "--purpose", "investigation", "--json"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["agreement_ref"] == "NL-WPG-LA"  # type national_law, parties NL-POL and NL-LA
+    from palermo.auth.roles import Principal
+    from palermo.exchange.agreements import set_status
+
+    with env.session() as s:
+        set_status(s, Principal.system(), "NL-WPG-LA", "suspended")
+    r = runner.invoke(app, args)
+    body = json.loads(r.stdout)
+    assert r.exit_code == 1 and not body["allowed"] and body["agreement_ref"] is None
+    assert any("EU-OPS-NL covers NL-POL and NL-LA only as one party (state:NLD)" in x for x in body["reasons"])
+    assert any("NL-WPG-LA is suspended" in x for x in body["reasons"])
+    r = runner.invoke(app, ["exchange", "check", "--from", "NL-RAP", "--to", "NL-OM", "--category", "aggregate_statistics",
+                            "--purpose", "research"])
+    assert r.exit_code == 1 and "EU-OPS-NL covers NL-RAP and NL-OM only as one party" in r.output

@@ -10,7 +10,7 @@ from palermo.auth import accounts
 from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.errors import ImportRejected, ValidationError
-from palermo.exchange.agreements import AgreementSpec, save_agreements
+from palermo.exchange.agreements import AgreementSpec, list_agreements, save_agreements
 from palermo.exchange.policy import decide
 
 SYSTEM = Principal.system()
@@ -89,3 +89,40 @@ def test_bad_agreements_are_refused_and_nothing_stored(db: Database) -> None:
         save_agreements(s, ADMIN, [contradicting])
     with db.session(write=False) as s, pytest.raises(ValidationError, match="unknown data category"):
         decide(s, requester_org_id=1, owner_org_id=2, category="everything", purpose="investigation")
+
+
+def test_two_authorities_of_one_state_are_not_both_sides_of_an_agreement(db: Database) -> None:
+    """OPS-NL (Europol and state:NLD) covers each Dutch authority with Europol, never two of them with each
+    other; a national legal basis naming both gives them a basis, and the decision names it."""
+    ids = _world(db)
+    with db.session(write=False) as s:
+        d = decide(s, requester_org_id=ids["NL-POL"], owner_org_id=ids["NL-OM"], category="personal_data_suspects",
+                   purpose="investigation")
+    assert not d.allowed and d.agreement_ref is None
+    assert any("OPS-NL covers NL-POL and NL-OM only as one party (state:NLD)" in r for r in d.reasons), d.reasons
+    assert any("no agreement between NL-POL and NL-OM" in r for r in d.reasons)
+    with db.session() as s:
+        save_agreements(s, ADMIN, [AgreementSpec("NL-LAW", "Police Data Act", "national_law", "in_force",
+                                                 ["NL-POL", "NL-OM"], ["personal_data_suspects"], ["investigation"])])
+    with db.session(write=False) as s:
+        d = decide(s, requester_org_id=ids["NL-OM"], owner_org_id=ids["NL-POL"], category="personal_data_suspects",
+                   purpose="investigation")
+        europol = decide(s, requester_org_id=ids["NL-OM"], owner_org_id=ids["EUROPOL"], category="personal_data_suspects",
+                         purpose="investigation")
+    assert d.allowed and d.agreement_ref == "NL-LAW"
+    assert europol.allowed and europol.agreement_ref == "OPS-NL"
+
+
+@pytest.mark.parametrize("parties, kind, message", [
+    (["NL-POL", "NL-POL"], "mou", "at least two different parties"),
+    (["EUROPOL", "state:NLD", "NL-POL"], "operational", "NL-POL is an authority of NLD, which is also a party"),
+    (["state:NLD", "NL-POL"], "national_law", "name the state or its authorities, not both"),
+    (["state:NLD", "EUROPOL"], "national_law", "a national legal basis binds named authorities"),
+])
+def test_parties_that_would_blur_the_sides_are_refused(db: Database, parties: list[str], kind: str, message: str) -> None:
+    _world(db)
+    with db.session() as s, pytest.raises(ImportRejected) as info:
+        save_agreements(s, ADMIN, [AgreementSpec("BLUR", "t", kind, "in_force", parties, ["hit_no_hit"], ["investigation"])])
+    assert any(message in p.reason for p in info.value.problems), [p.reason for p in info.value.problems]
+    with db.session(write=False) as s:
+        assert "BLUR" not in {a.reference for a in list_agreements(s)}

@@ -72,3 +72,12 @@ def test_requests_without_basis_or_purpose_are_refused(demo_db: Database) -> Non
         with pytest.raises(PermissionDenied):
             file_request(s, viewer, owner_org_id=it, category="hit_no_hit", purpose="investigation",
                          justification="x", case_reference="y", data_wanted="z")
+
+
+def test_no_route_edge_joins_two_authorities_under_one_state_party(demo_db: Database) -> None:
+    """The graph of agreements links organisations only across parties: from the Dutch prosecution service
+    to the Labour Authority there is no direct edge under EU-OPS-NL, only the national legal bases."""
+    with demo_db.session(write=False) as s:
+        routes = find_routes(s, "NL-OM", "NL-LA", "personal_data_victims", "investigation")
+    assert all(len(r.hops) >= 2 for r in routes)
+    assert [(h.to_org, h.agreement) for h in routes[0].hops] == [("NL-POL", "NL-WPG-OM"), ("NL-LA", "NL-WPG-LA")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 
 import pytest
@@ -94,3 +95,25 @@ def test_a_hit_offers_to_request_the_kind_of_record_compared(demo_db: Database) 
         europol_hits = [h for h in hits_for(s, _who(s, "europol.analyst")) if h.my_list == "victims B"]
     assert es_hits and {h.category for h in es_hits} == {"personal_data_victims"}
     assert europol_hits and {h.category for h in europol_hits} == {"personal_data_victims"}
+
+
+def test_each_notification_names_the_agreement_of_its_pair(demo_db: Database) -> None:
+    """The reported defect: link.notify entries to NL-POL, IT-POL and Europol all named EU-OPS-ES (the first
+    hit's agreement). Each entry now names the agreement that binds its recipient and its counterpart."""
+    from palermo.auth.models import Organisation
+    from palermo.exchange.agreements import get_agreement
+    from palermo.exchange.policy import binds
+
+    with demo_db.session(write=False) as s:
+        orgs = {o.short_name: o for o in s.execute(select(Organisation)).scalars()}
+        by_id = {o.id: o for o in orgs.values()}
+        entries = list(s.execute(select(AuditEntry).where(AuditEntry.action == "link.notify")).scalars())
+        seen = set()
+        for e in entries:
+            recipient, counterpart = by_id[int(e.object_id)], orgs[json.loads(e.details)["counterpart"]]
+            assert e.legal_basis, e.object_id
+            ag = get_agreement(s, e.legal_basis)
+            assert binds(ag, recipient, counterpart), (recipient.short_name, counterpart.short_name, e.legal_basis)
+            seen.add((recipient.short_name, counterpart.short_name, e.legal_basis))
+    assert {("NL-POL", "EUROPOL", "EU-OPS-NL"), ("IT-POL", "EUROPOL", "EU-OPS-IT"), ("EUROPOL", "ES-POL", "EU-OPS-ES"),
+            ("NL-LA", "NL-POL", "NL-WPG-LA")} <= seen

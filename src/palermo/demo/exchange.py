@@ -1,7 +1,8 @@
 """Demo web of agreements: Europol's operational agreements with national police, strategic ones with
 UN agencies, a UK-Nigeria and a Spain-Senegal bilateral channel (third-country routes), an expired and a
-suspended agreement, narrow hit/no-hit agreements with a money-transfer firm and an airline, and a few
-requests in various states."""
+suspended agreement, narrow hit/no-hit agreements with a money-transfer firm and an airline, national
+legal bases between Dutch authorities (police with the Labour Authority and with the prosecution
+service), and a few requests in various states."""
 
 from __future__ import annotations
 
@@ -55,6 +56,14 @@ AGREEMENTS = [
     AgreementSpec("NL-AIR-HNH", "Airline passenger hit/no-hit protocol (Netherlands police and Royal Skyline)", "data_sharing_protocol",
                   "in_force", ["NL-POL", "AIRNL"], ["hit_no_hit"], ["investigation", "victim_protection"], date(2024, 1, 1),
                   None, ["H0", "H2"], {}, 90, ""),
+    # National legal bases between two Dutch authorities: the Europol-Netherlands agreement covers each
+    # of them with Europol, never with each other (one party is never both sides of an exchange).
+    AgreementSpec("NL-WPG-LA", "Police Data Act: police and Labour Authority on labour exploitation", "national_law",
+                  "in_force", ["NL-POL", "NL-LA"], OPS, ["investigation", "victim_protection"], date(2019, 1, 1), None,
+                  ["H0", "H2"], {}, 365, "Wet politiegegevens (Police Data Act) and Besluit politiegegevens"),
+    AgreementSpec("NL-WPG-OM", "Police Data Act: police and Public Prosecution Service", "national_law", "in_force",
+                  ["NL-POL", "NL-OM"], OPS + ["strategic_information"], LAW, date(2008, 1, 1), None, ["H0"], {}, 1825,
+                  "Wet politiegegevens (Police Data Act)"),
     AgreementSpec("NL-LS-VP", "Victim referral protocol: Netherlands police and La Strada", "data_sharing_protocol",
                   "in_force", ["NL-POL", "LSTRADA"], ["personal_data_victims", "aggregate_statistics"], ["victim_protection"],
                   date(2020, 1, 1), None, ["H0", "H1", "H2"], {}, 365, ""),
@@ -82,4 +91,5 @@ def build(session: Session, ctx: Any) -> None:
                       case_reference="EMPACT-THB-26-07", data_wanted="Vehicle registrations used by the suspect")
     r3.deadline = date.today() - timedelta(days=3)  # an overdue request, to make slow answers visible
     ctx.extra["agreements"] = [a.reference for a in AGREEMENTS]
-    ctx.notes.append(f"exchange: {len(AGREEMENTS)} agreements (incl. expired, suspended, private-sector) and 3 requests")
+    ctx.notes.append(f"exchange: {len(AGREEMENTS)} agreements (incl. expired, suspended, private-sector, "
+                     "national legal bases) and 3 requests")

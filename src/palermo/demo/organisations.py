@@ -41,6 +41,7 @@ ORGANISATIONS: list[tuple[str, str, str, str | None, bool]] = [
     ("APRAMP", "APRAMP - Asociación para la Prevención, Reinserción y Atención a la Mujer Prostituida", "ngo", "ESP", False),
     ("MTX", "TransferNow Money Services B.V.", "private_company", "NLD", False),
     ("AIRNL", "Royal Skyline Airlines", "private_company", "NLD", False),
+    ("NL-LA", "Netherlands Labour Authority (Nederlandse Arbeidsinspectie)", "labour_inspection", "NLD", False),
 ]
 
 # (username, organisation, roles)
@@ -69,6 +70,7 @@ USERS: list[tuple[str, str, str]] = [
     ("lastrada.worker", "LSTRADA", "officer"),
     ("fairwork.worker", "FAIRWORK", "officer,analyst"),
     ("mtx.compliance", "MTX", "data_owner"),
+    ("nl.inspector", "NL-LA", "officer,analyst"),
     ("viewer", "NL-RAP", "viewer"),
 ]
 

@@ -21,7 +21,8 @@ from palermo.auth.roles import Principal
 from palermo.countries import iso3
 from palermo.db.base import utcnow
 from palermo.errors import ImportRejected, NotFound, Problem, ValidationError
-from palermo.exchange.codelists import AGREEMENT_TYPES, CATEGORIES, HANDLING_CODES, PURPOSES, STATUSES
+from palermo.exchange.codelists import (AGREEMENT_TYPES, CATEGORIES, HANDLING_CODES, PURPOSES, STATE_AUTHORITY_TYPES,
+                                        STATUSES)
 from palermo.exchange.models import Agreement, AgreementParty
 
 
@@ -73,13 +74,31 @@ def validate(session: Session, spec: AgreementSpec) -> list[Problem]:
         p.append(Problem("an agreement must cover at least one data category", line=line, field="categories"))
     if not spec.purposes:
         p.append(Problem("an agreement must state at least one purpose", line=line, field="purposes"))
-    if len(spec.parties) < 2:
-        p.append(Problem("an agreement needs at least two parties", line=line, field="parties"))
+    distinct = list(dict.fromkeys(r.strip().upper() for r in spec.parties))
+    if len(distinct) < 2:
+        p.append(Problem("an agreement needs at least two different parties (each party is one side of an "
+                         "exchange; two authorities of one state are two parties, not the state)",
+                         line=line, field="parties", value=";".join(spec.parties)))
+    states: set[str] = set()
+    members: list[tuple[str, Organisation]] = []
     for ref in spec.parties:
         try:
-            _party(session, ref)
+            org_id, country = _party(session, ref)
         except (NotFound, ValueError) as exc:
             p.append(Problem(f"unknown party: {getattr(exc, 'message', exc)}", line=line, field="parties", value=ref))
+            continue
+        if country:
+            states.add(country)
+        elif org_id is not None and (org := session.get(Organisation, org_id)) is not None:
+            members.append((ref, org))
+    for ref, org in members:
+        if org.country in states and org.org_type in STATE_AUTHORITY_TYPES:
+            p.append(Problem(f"{org.short_name} is an authority of {org.country}, which is also a party: name the state "
+                             "or its authorities, not both, so that each organisation falls under one party",
+                             line=line, field="parties", value=ref))
+    if spec.agreement_type == "national_law" and states:
+        p.append(Problem("a national legal basis binds named authorities; list them as parties instead of "
+                         f"{', '.join('state:' + c for c in sorted(states))}", line=line, field="parties"))
     if spec.valid_from and spec.valid_to and spec.valid_to < spec.valid_from:
         p.append(Problem(f"valid_to {spec.valid_to} is before valid_from {spec.valid_from}; swap the dates", line=line, field="valid_to"))
     if spec.retention_days is not None and spec.retention_days <= 0:

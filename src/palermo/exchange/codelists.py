@@ -8,6 +8,9 @@ AGREEMENT_TYPES = {
     "strategic": "Strategic agreement",
     "bilateral_treaty": "Bilateral treaty",
     "data_sharing_protocol": "Data-sharing protocol",
+    # a statute or decree allowing named authorities of one state to exchange data, recorded as an
+    # agreement so the same decision applies: its parties are those authorities, never the state itself
+    "national_law": "National legal basis (statute, regulation or decree)",
 }
 STATUSES = ("draft", "signed", "in_force", "suspended", "expired")
 CATEGORIES = {

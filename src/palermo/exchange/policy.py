@@ -2,14 +2,21 @@
 
 One function answers it for the CLI, the API, the linkage hub and follow-up requests: allowed, with the
 agreement and the clause that allow it, or refused with every reason, from every agreement that binds
-the two parties.
+the two organisations.
+
+An agreement binds two organisations only when they fall under *different* parties of it: the
+Europol–Netherlands agreement (parties Europol and state:NLD) covers Europol and any Dutch authority,
+never two Dutch authorities with each other, since one party never serves as both sides of an exchange.
+Two authorities of one state need an agreement of their own, such as a national legal basis recorded
+as an agreement of type ``national_law`` with both authorities as parties.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +24,16 @@ from sqlalchemy.orm import Session
 from palermo.auth.models import Organisation
 from palermo.errors import NotFound, Problem, ValidationError
 from palermo.exchange.codelists import CATEGORIES, PURPOSES, STATE_AUTHORITY_TYPES
-from palermo.exchange.models import Agreement
+from palermo.exchange.models import Agreement, AgreementParty
+
+
+class Org(Protocol):
+    """What the decision needs to know of an organisation (an ORM row, or any object with these fields)."""
+
+    id: int
+    short_name: str
+    org_type: str
+    country: str | None
 
 
 @dataclass
@@ -33,19 +49,53 @@ class Decision:
         return asdict(self)
 
 
-def is_party(agreement: Agreement, org: Organisation) -> bool:
+def party_key(party: AgreementParty) -> tuple[int | None, str | None]:
+    return party.organisation_id, party.country
+
+
+def party_label(party: AgreementParty) -> str:
+    return f"state:{party.country}" if party.country else f"organisation {party.organisation_id}"
+
+
+def covers(party: AgreementParty, org: Org) -> bool:
+    """A party covers an organisation named as the party, or an authority of the state that is the party."""
+    if party.organisation_id is not None:
+        return party.organisation_id == org.id
+    return bool(party.country) and org.country == party.country and org.org_type in STATE_AUTHORITY_TYPES
+
+
+def parties_of(agreement: Agreement, org: Org) -> list[AgreementParty]:
+    """The parties of ``agreement`` under which ``org`` falls (none when it is not bound by it)."""
+    return [p for p in agreement.parties if covers(p, org)]
+
+
+def is_party(agreement: Agreement, org: Org) -> bool:
     """An organisation is bound directly, or as an authority of a state that is a party."""
-    for p in agreement.parties:
-        if p.organisation_id == org.id:
-            return True
-        if p.country and org.country == p.country and org.org_type in STATE_AUTHORITY_TYPES:
-            return True
-    return False
+    return bool(parties_of(agreement, org))
 
 
-def agreements_between(session: Session, a: Organisation, b: Organisation) -> list[Agreement]:
-    return [ag for ag in session.execute(select(Agreement).order_by(Agreement.reference)).scalars()
-            if is_party(ag, a) and is_party(ag, b)]
+def binds(agreement: Agreement, a: Org, b: Org) -> bool:
+    """Does ``agreement`` bind ``a`` and ``b`` to each other? Only when they fall under different parties."""
+    keys_a = {party_key(p) for p in parties_of(agreement, a)}
+    keys_b = {party_key(p) for p in parties_of(agreement, b)}
+    return any(x != y for x in keys_a for y in keys_b)
+
+
+def shared_party_only(agreement: Agreement, a: Org, b: Org) -> AgreementParty | None:
+    """The one party under which both fall, when the agreement binds them to nobody but each other's side."""
+    pa, pb = parties_of(agreement, a), parties_of(agreement, b)
+    if pa and pb and not binds(agreement, a, b):
+        return pa[0]
+    return None
+
+
+def agreements_between(session: Session, a: Org, b: Org) -> list[Agreement]:
+    """The agreements that bind ``a`` and ``b`` as different parties, by reference."""
+    return [ag for ag in all_agreements(session) if binds(ag, a, b)]
+
+
+def all_agreements(session: Session) -> list[Agreement]:
+    return list(session.execute(select(Agreement).order_by(Agreement.reference)).scalars())
 
 
 def check_terms(category: str, purpose: str) -> None:
@@ -67,6 +117,8 @@ def agreement_reasons(ag: Agreement, category: str, purpose: str, on: date) -> l
         reasons.append(f"agreement {ag.reference} is suspended")
     elif ag.status == "expired":
         reasons.append(f"agreement {ag.reference} has expired")
+    elif ag.status != "in_force":
+        reasons.append(f"agreement {ag.reference} has status {ag.status!r}, not in force")
     if ag.valid_from and on < ag.valid_from:
         reasons.append(f"agreement {ag.reference} is not valid before {ag.valid_from}")
     if ag.valid_to and on > ag.valid_to and ag.status != "expired":
@@ -76,6 +128,45 @@ def agreement_reasons(ag: Agreement, category: str, purpose: str, on: date) -> l
     if purpose not in ag.purposes:
         reasons.append(f"agreement {ag.reference} does not cover the purpose {PURPOSES[purpose].lower()}")
     return reasons
+
+
+def _same_side(ag: Agreement, party: AgreementParty, requester: Org, owner: Org) -> str:
+    state = party.country or "?"
+    return (f"agreement {ag.reference} covers {requester.short_name} and {owner.short_name} only as one party "
+            f"({party_label(party)}), and a party is never both sides of an exchange; two authorities of {state} "
+            "need an agreement or a national legal basis that binds both")
+
+
+def decide_between(agreements: Iterable[Agreement], requester: Org, owner: Org, *, category: str, purpose: str,
+                   on: date) -> Decision:
+    """The decision over a given set of agreements (the registry, or any list: the property tests use it).
+
+    Allowed under the first agreement, by reference, that binds both as different parties, is in force
+    and valid on ``on``, and covers the category and the purpose; otherwise refused with every reason.
+    """
+    check_terms(category, purpose)
+    if requester.id == owner.id:
+        return Decision(True, None, None, "own data", [], [])
+    reasons: list[str] = []
+    allowed: Agreement | None = None
+    candidates = 0
+    for ag in sorted(agreements, key=lambda a: a.reference):
+        if not binds(ag, requester, owner):
+            shared = shared_party_only(ag, requester, owner)
+            if shared is not None:
+                reasons.append(_same_side(ag, shared, requester, owner))
+            continue
+        candidates += 1
+        why = agreement_reasons(ag, category, purpose, on)
+        if not why and allowed is None:
+            allowed = ag
+        reasons.extend(why)
+    if not candidates:
+        reasons.insert(0, f"no agreement between {requester.short_name} and {owner.short_name}")
+    if allowed is not None:
+        clause = allowed.clauses.get(category) or allowed.clauses.get("*") or f"{allowed.reference}: {category} for {purpose}"
+        return Decision(True, allowed.id, allowed.reference, clause, [], list(allowed.handling_codes))
+    return Decision(False, reasons=reasons)
 
 
 def decide(session: Session, *, requester_org_id: int, owner_org_id: int, category: str, purpose: str,
@@ -90,27 +181,13 @@ def decide(session: Session, *, requester_org_id: int, owner_org_id: int, catego
     requester, owner = session.get(Organisation, requester_org_id), session.get(Organisation, owner_org_id)
     if requester is None or owner is None:
         raise NotFound(f"unknown organisation id {requester_org_id if requester is None else owner_org_id}")
-    if requester.id == owner.id:
-        return Decision(True, None, None, "own data", [], [])
-    reasons: list[str] = []
-    candidates = agreements_between(session, requester, owner)
-    if not candidates:
-        reasons.append(f"no agreement between {requester.short_name} and {owner.short_name}")
-    allowed: Agreement | None = None
-    for ag in candidates:
-        why = agreement_reasons(ag, category, purpose, on)
-        if not why and allowed is None:
-            allowed = ag
-        reasons.extend(why)
+    registry = all_agreements(session)
     if onward_from_org_id is not None and onward_from_org_id not in (requester.id, owner.id):
         source = session.get(Organisation, onward_from_org_id)
         if source is not None:
-            upstream = agreements_between(session, source, owner)
+            upstream = [ag for ag in registry if binds(ag, source, owner)]
             if upstream and all("H2" in ag.handling_codes for ag in upstream):
                 refs = ", ".join(ag.reference for ag in upstream)
                 return Decision(False, reasons=[f"onward transmission of data from {source.short_name} is forbidden "
                                                 f"by {refs} (handling code H2) without its permission"])
-    if allowed is not None:
-        clause = allowed.clauses.get(category) or allowed.clauses.get("*") or f"{allowed.reference}: {category} for {purpose}"
-        return Decision(True, allowed.id, allowed.reference, clause, [], list(allowed.handling_codes))
-    return Decision(False, reasons=reasons)
+    return decide_between(registry, requester, owner, category=category, purpose=purpose, on=on)

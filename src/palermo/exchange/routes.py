@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from palermo.auth.models import Organisation
 from palermo.errors import NotFound
 from palermo.exchange.models import Agreement
-from palermo.exchange.policy import agreement_reasons, check_terms, is_party
+from palermo.exchange.policy import agreement_reasons, binds, check_terms, is_party
 
 
 @dataclass
@@ -51,6 +51,8 @@ def agreement_graph(session: Session, category: str | None = None, purpose: str 
             continue
         members = [o for o in orgs if is_party(ag, o)]
         for a, b in combinations(members, 2):
+            if not binds(ag, a, b):  # two authorities under one state party: no edge between them
+                continue
             cost = 1 + 0.1 * len(ag.handling_codes)
             if not g.has_edge(a.short_name, b.short_name) or g[a.short_name][b.short_name]["weight"] > cost:
                 g.add_edge(a.short_name, b.short_name, weight=cost, agreement=ag.reference, status=ag.status,

@@ -147,16 +147,22 @@ def run_matching(session: Session, principal: Principal, upload: LinkUpload, ds:
             hits.append(hit)
     session.flush()
     run.hits, run.finished_at = len(hits), utcnow()
-    by_org: dict[int, int] = defaultdict(int)
-    for h in hits:
-        by_org[h.org_a_id] += 1
-        by_org[h.org_b_id] += 1
-    for org_id, n in sorted(by_org.items()):
-        audit.record(session, principal, "link.notify", "organisation", org_id,
-                     legal_basis=hits[0].agreement if hits else None, details={"run": run.id, "hits": n})
+    notify(session, principal, run, hits, orgs)
     audit.record(session, principal, "link.match_run", "link_run", run.id,
                  details={"compared": run.compared, "refused": sorted(run.refused), "hits": len(hits)})
     return run, hits
+
+
+def notify(session: Session, principal: Principal, run: LinkRun, hits: list[LinkHit], orgs: dict[int, str]) -> None:
+    """Tell both sides of each compared pair of their hits: one audit entry per recipient and counterpart,
+    naming the agreement under which that pair was compared (never another pair's)."""
+    pairs: dict[tuple[int, int, str | None], int] = defaultdict(int)
+    for h in hits:
+        pairs[(h.org_a_id, h.org_b_id, h.agreement)] += 1
+    for (a, b, agreement), n in sorted(pairs.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
+        for recipient, counterpart in ((a, b), (b, a)):
+            audit.record(session, principal, "link.notify", "organisation", recipient, legal_basis=agreement,
+                         details={"run": run.id, "hits": n, "counterpart": orgs.get(counterpart, str(counterpart))})
 
 
 @dataclass(frozen=True)
