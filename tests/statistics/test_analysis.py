@@ -113,7 +113,7 @@ def test_sdmx_round_trip_keeps_values_and_flags(db: Database, tmp_path: Path) ->
     assert back[("FEMALE", "TOTAL")][0] is None and back[("FEMALE", "TOTAL")][1]["OBS_STATUS"] == "L"  # unknown
     assert back[("MALE", "TOTAL")][0] == 0 and back[("MALE", "TOTAL")][1]["OBS_STATUS"] == "A"  # known zero
     organs = back[("TOTAL", "ORGANS")][1]
-    assert organs["LOWER_BOUND"] == "0.0" and organs["UPPER_BOUND"] == "4.0" and organs["PALERMO_FLAGS"] == "censored"
+    assert float(organs["LOWER_BOUND"]) == 0 and float(organs["UPPER_BOUND"]) == 4 and organs["PALERMO_FLAGS"] == "censored"
     csv_out = tmp_path / "x.csv"
     export(rows, "sdmx-csv", csv_out)  # SDMX-CSV 2.0, read back by sdmx1 as well
     back_csv = {(o.dimension["SEX"].value, o.dimension["EXPLOITATION"].value):
@@ -124,7 +124,7 @@ def test_sdmx_round_trip_keeps_values_and_flags(db: Database, tmp_path: Path) ->
         assert back_csv[key][0] == value  # known zero stays 0, unknown stays empty
         assert back_csv[key][1]["OBS_STATUS"] == attrs["OBS_STATUS"]
         assert back_csv[key][1].get("PALERMO_FLAGS", "") == attrs.get("PALERMO_FLAGS", "")
-    assert back_csv[("TOTAL", "ORGANS")][1]["LOWER_BOUND"] == "0.0"
+    assert float(back_csv[("TOTAL", "ORGANS")][1]["LOWER_BOUND"]) == 0
 
 
 def test_sdmx_ml_import_reads_back_what_was_exported(db: Database, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ def test_api_import_and_export_round_trip(sqlite_demo_db: Database, tmp_path) ->
     login(c, "nl.analyst", PASSWORD)
     token = {"X-CSRF-Token": csrf(c)}
     before = _observations(sqlite_demo_db)
-    r = c.post("/api/v1/statistics/import", headers=token, data={"fmt": "eurostat", "source": "estat-web"},
+    r = c.post("/api/v1/statistics/import", headers=token, data={"fmt": "eurostat", "source": "estat-web", "public": "true"},
                files={"file": ("crim_thb_vict.tsv", (DATA / "crim_thb_vict.tsv").read_bytes())})
     assert r.status_code == 201, r.text
     assert r.json()["observations"] == 18 and r.json()["source_key"] == "estat-web"

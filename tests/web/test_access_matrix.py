@@ -43,6 +43,10 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/statistics/import"): frozenset({"admin", "analyst", "data_owner"}),
     ("POST", "/statistics/import"): frozenset({"admin", "analyst", "data_owner"}),
     ("GET", "/api/v1/statistics/export"): ANY,
+    # SDMX REST: the publication channel, anonymous (public sources, disclosure-controlled, in the core)
+    **{("GET", f"/sdmx/rest{p}"): PUBLIC for p in (
+        "/data/{flow_ref}", "/data/{flow_ref}/{key}", "/data/{flow_ref}/{key}/{provider}", "/{resource}", "/{resource}/{agency}",
+        "/{resource}/{agency}/{resource_id}", "/{resource}/{agency}/{resource_id}/{version}", "/{path:path}")},
     # estimation
     ("GET", "/statistics/estimates"): ANY, ("POST", "/statistics/estimates"): ANY,
     ("POST", "/statistics/estimates/{table_id}/source"): frozenset({"admin", "analyst"}),

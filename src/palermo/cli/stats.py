@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from palermo.errors import ValidationError
 from palermo.cli.common import cli_principal, console, database, handle_errors, print_json, progress_bar, settings
 
 app = typer.Typer(help="Harmonised statistics: import, compare, explain, publish.", no_args_is_help=True)
@@ -20,6 +21,10 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="
             mapping: Path = typer.Option(None, "--mapping", exists=True, dir_okay=False, help="YAML mapping (csv/xlsx)."),
             source: str = typer.Option(None, "--source", help="Source key (default per format)."),
             vintage: str = typer.Option(None, "--vintage", help="Vintage of the release (default: a date in the file name)."),
+            public: bool = typer.Option(None, "--public/--internal",
+                                        help="Publish the source (visitors without an account see it, small cells "
+                                             "suppressed) or keep it internal. Default: unchanged; a new source is internal, "
+                                             "a new vintage keeps the flag of the earlier ones."),
             as_json: bool = JSON) -> None:
     """Import a file: all rows or none; every rejected row reported with its line and reason."""
     from palermo.statistics import importers as im
@@ -30,7 +35,7 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="
         with database().session() as s:
             who = cli_principal()
             report = im.import_file(s, who, file, fmt, mapping=im.load_mapping(mapping) if mapping else None,
-                                    source=source, vintage=vintage, progress=advance)
+                                    source=source, vintage=vintage, progress=advance, public=public)
     if as_json:
         print_json(asdict(report))
     else:
@@ -39,16 +44,24 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="
 
 @app.command("export")
 @handle_errors
-def export(fmt: str = typer.Option(..., "--format", help="csv, json, sdmx-csv or sdmx-ml."),
+def export(fmt: str = typer.Option(..., "--format", help="csv, json, sdmx-csv, sdmx-ml, or sdmx-structure (the code lists, "
+                                                        "concept scheme, DSD and dataflow the SDMX files are read against)."),
            output: Path = typer.Option(..., "-o", "--output", help="File to write."),
            public: bool = typer.Option(False, "--public", help="Public release: public sources only, small cells suppressed."),
            country: str = typer.Option(None, "--country", help="Only this country (ISO3)."),
            indicator: str = typer.Option(None, "--indicator", help="Only this indicator.")) -> None:
-    """Export observations with their flags (public: disclosure-controlled)."""
-    from palermo.statistics.exports import export as write, rows_for_export
+    """Export observations with their flags (public: disclosure-controlled), or the SDMX structures."""
+    from palermo.statistics.exports import EXPORT_FORMATS, export as write, rows_for_export
+    from palermo.statistics.sdmx_api import structures_for
 
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError(f"export format {fmt!r} unknown; use one of {', '.join(EXPORT_FORMATS)}")
     cfg = settings()
     with database().session(write=False) as s:
+        if fmt == "sdmx-structure":
+            n = write([], fmt, output, structures=structures_for(s, cli_principal(), public=public))
+            console.print(f"SDMX structures ({n} artefacts: code lists, concept scheme, DSD, dataflow) written to {output}")
+            return
         rows = rows_for_export(s, cli_principal(), public=public, threshold=cfg.small_count_threshold, country=country,
                                indicator=indicator)
     n = write(rows, fmt, output)
@@ -99,10 +112,22 @@ def stale(as_json: bool = JSON) -> None:
 
 @app.command("sources")
 @handle_errors
-def sources(as_json: bool = JSON) -> None:
-    """The source registry: type, stage, owner, vintage and freshness of every source."""
+def sources(publish: str = typer.Option(None, "--publish", metavar="KEY", help="Mark this source public (every vintage)."),
+            unpublish: str = typer.Option(None, "--unpublish", metavar="KEY", help="Make this source internal again."),
+            as_json: bool = JSON) -> None:
+    """The source registry: type, stage, owner, vintage, freshness and whether it is public; --publish and
+    --unpublish change the last."""
     from palermo.statistics.freshness import source_status
+    from palermo.statistics.publication import set_public
 
+    if publish or unpublish:
+        if publish and unpublish:
+            raise ValidationError("give --publish or --unpublish, not both")
+        with database().session() as s:
+            changed = set_public(s, cli_principal(), publish or unpublish, bool(publish))
+        state = "public" if publish else "internal"
+        console.print(f"{publish or unpublish}: {state}" + (f" (vintages changed: {', '.join(changed)})" if changed
+                                                            else " (already)"))
     with database().session(write=False) as s:
         rows = source_status(s, cli_principal())
     if as_json:
@@ -110,7 +135,8 @@ def sources(as_json: bool = JSON) -> None:
         return
     for r in rows:
         flag = " [red]overdue[/]" if r.overdue else ""
-        console.print(f"{r.key}@{r.vintage} {r.source_type}/{r.stage} owner {r.owner}, updated {r.last_update}{flag}")
+        public = "public" if r.public else "internal"
+        console.print(f"{r.key}@{r.vintage} {r.source_type}/{r.stage} owner {r.owner}, {public}, updated {r.last_update}{flag}")
 
 
 from palermo.cli.estimate import register; register(app)  # noqa: E402,E702 - `palermo stats estimate` (estimation)

@@ -27,6 +27,7 @@ class SourceStatus:
     due: date | None
     overdue: bool
     days_overdue: int
+    public: bool = False  # published: shown to visitors without an account
 
 
 def source_status(session: Session, principal: Principal, today: date | None = None) -> list[SourceStatus]:
@@ -42,7 +43,7 @@ def source_status(session: Session, principal: Principal, today: date | None = N
         due = last + timedelta(days=s.update_every_days) if s.update_every_days else None
         overdue = due is not None and due < today
         out.append(SourceStatus(s.key, s.name, s.vintage, s.source_type, s.stage, orgs.get(s.owner_org_id or -1, "—"),
-                                last, due, overdue, (today - due).days if overdue and due else 0))
+                                last, due, overdue, (today - due).days if overdue and due else 0, bool(s.public)))
     return out
 
 

@@ -25,7 +25,7 @@ from palermo.auth import audit
 from palermo.auth.roles import Principal
 from palermo.countries import iso3
 from palermo.errors import ImportRejected, Problem, ValidationError
-from palermo.statistics import category_maps
+from palermo.statistics import category_maps, publication
 from palermo.statistics.ingest import FRAME, ObservationSpec, SourceSpec, frame_of, store_frame, validate_frame
 from palermo.statistics.values import parse_count
 
@@ -41,10 +41,11 @@ class ImportReport:
     observations: int
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    public: bool = False  # shown to visitors without an account (under disclosure control)
 
     def summary(self) -> str:
         out = [f"{self.observations:,} observations stored in source {self.source_key!r} vintage {self.vintage} "
-               f"(from {self.rows_read:,} rows)"]
+               f"(from {self.rows_read:,} rows); {'public' if self.public else 'internal (not published)'}"]
         out += [f"  skipped {n:,} row(s): {why}" for why, n in self.skipped.items()]
         out += [f"  warning: {w}" for w in self.warnings[:30]]
         if len(self.warnings) > 30:
@@ -562,8 +563,18 @@ def _import_sdmx_message(session: Session, actor: Principal, path: Path, kind: s
 
 
 def import_file(session: Session, actor: Principal, path: Path, fmt: str, *, mapping: dict[str, Any] | None = None,
-                source: str | None = None, vintage: str | None = None, progress: Progress | None = None) -> ImportReport:
-    """One entry point for the CLI, the API and the web form: the format decides the importer."""
+                source: str | None = None, vintage: str | None = None, progress: Progress | None = None,
+                public: bool | None = None) -> ImportReport:
+    """One entry point for the CLI, the API and the web form: the format decides the importer. ``public``
+    marks the source published (True) or internal (False); None keeps it (new sources: internal)."""
+    before = publication.snapshot(session)
+    report = _import_file(session, actor, path, fmt, mapping=mapping, source=source, vintage=vintage, progress=progress)
+    report.public = publication.settle_after_import(session, actor, report.source_key, report.vintage, public, before)
+    return report
+
+
+def _import_file(session: Session, actor: Principal, path: Path, fmt: str, *, mapping: dict[str, Any] | None = None,
+                 source: str | None = None, vintage: str | None = None, progress: Progress | None = None) -> ImportReport:
     if fmt == "unodc":
         return import_glotip(session, actor, path, key=source or "unodc-glotip", vintage=vintage, progress=progress)
     if fmt == "ctdc":

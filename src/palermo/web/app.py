@@ -29,7 +29,7 @@ from palermo.web.templating import render
 log = logging.getLogger(__name__)
 
 # Router modules; each defines `pages` (HTML) and `api` (JSON, mounted under /api/v1) APIRouters.
-ROUTERS = ("core", "statistics", "linkage", "exchange", "coordination", "identification", "estimation")
+ROUTERS = ("core", "statistics", "sdmx", "linkage", "exchange", "coordination", "identification", "estimation")
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:

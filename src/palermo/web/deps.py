@@ -97,3 +97,19 @@ def api_principal(request: Request, s: Session = Depends(db_session)) -> Princip
 def csrf_form(request: Request, csrf_token: str = Form("", alias="csrf_token")) -> None:
     """Dependency for every HTML form post."""
     check_csrf(request, csrf_token)
+
+
+def visitor_principal(request: Request, s: Session = Depends(db_session)) -> Principal:
+    """Whoever reads a public output: a Bearer token's or the browser session's user, else an anonymous
+    visitor (never a login redirect). A wrong token is still refused."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user: User | None = accounts.user_for_token(s, header[7:].strip())
+    else:
+        user = _session_user(request, s)
+    principal = accounts.principal_for(user) if user is not None else Principal.anonymous()
+    request.state.principal = principal
+    if user is not None:
+        request.state.user = user
+        request.state.org_short = user.organisation.short_name
+    return principal

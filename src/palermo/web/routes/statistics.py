@@ -26,6 +26,7 @@ from palermo.statistics.exports import EXPORT_FORMATS, export, rows_for_export
 from palermo.statistics.freshness import source_status, stale
 from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
 from palermo.statistics.query import countries_with_data, find_observations
+from palermo.statistics.sdmx_api import structures_for
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render
 from palermo.web.uploads import as_file, read_upload
@@ -90,11 +91,17 @@ def data_table(request: Request, country: str | None = Query(None, max_length=3)
 
 MAX_UPLOAD_MIB = 200
 MEDIA = {"csv": ("text/csv", "csv"), "json": ("application/json", "json"), "sdmx-csv": ("text/csv", "csv"),
-         "sdmx-ml": ("application/xml", "xml")}
+         "sdmx-ml": ("application/xml", "xml"), "sdmx-structure": ("application/xml", "xml")}
+
+
+def _public_choice(value: str) -> bool | None:
+    if value not in ("", "true", "false"):
+        raise ValidationError(f"publication {value!r} unknown; choose public (true), internal (false) or leave it unchanged")
+    return None if value == "" else value == "true"
 
 
 async def _import(s: Session, principal: Principal, fmt: str, file: UploadFile, mapping: UploadFile | None,
-                  source: str | None) -> importers.ImportReport:
+                  source: str | None, public: str = "") -> importers.ImportReport:
     """Import an uploaded file exactly as `palermo stats import` does (all rows or none)."""
     principal.require("analyst", "data_owner", "admin", action="import statistics")
     data = await read_upload(file, MAX_UPLOAD_MIB)
@@ -102,15 +109,17 @@ async def _import(s: Session, principal: Principal, fmt: str, file: UploadFile, 
     if mapping is not None and mapping.filename:
         spec = importers.parse_mapping((await read_upload(mapping, 1)).decode("utf-8-sig", errors="replace"), mapping.filename)
     with as_file(data, file.filename) as path:
-        return importers.import_file(s, principal, path, fmt, mapping=spec, source=source or None)
+        return importers.import_file(s, principal, path, fmt, mapping=spec, source=source or None,
+                                     public=_public_choice(public))
 
 
 @pages.post("/statistics/import", dependencies=[Depends(csrf_form)])
 async def import_page(fmt: str = Form(..., max_length=20), file: UploadFile = File(...), mapping: UploadFile | None = File(None),
-                      source: str = Form("", max_length=120), principal: Principal = Depends(page_principal),
-                      s: Session = Depends(db_session)) -> Response:
-    report = await _import(s, principal, fmt, file, mapping, source)
-    message = f"Imported {report.observations:,} observations into {report.source_key} (vintage {report.vintage})"
+                      source: str = Form("", max_length=120), public: str = Form("", max_length=5),
+                      principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    report = await _import(s, principal, fmt, file, mapping, source, public)
+    message = (f"Imported {report.observations:,} observations into {report.source_key} (vintage {report.vintage}); "
+               + ("public" if report.public else "internal, not published"))
     if report.warnings:
         message += f"; {len(report.warnings)} warning(s), e.g. {report.warnings[0]}"
     return RedirectResponse(f"/statistics/data?{urlencode({'message': message})}", status_code=303)
@@ -177,10 +186,11 @@ def api_explain(country: str = Query(..., max_length=3), year: str = Query(..., 
 @api.post("/import", status_code=201)
 async def api_import(fmt: str = Form(..., max_length=20, description="csv, xlsx, eurostat, unodc, ctdc or sdmx"),
                      file: UploadFile = File(...), mapping: UploadFile | None = File(None, description="YAML mapping"),
-                     source: str = Form("", max_length=120), principal: Principal = Depends(api_principal),
-                     s: Session = Depends(db_session)) -> dict[str, Any]:
+                     source: str = Form("", max_length=120),
+                     public: str = Form("", max_length=5, description="true: publish the source; false: internal; empty: unchanged"),
+                     principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, Any]:
     """Import a file as `palermo stats import` does: all rows or none, every rejected row reported."""
-    return asdict(await _import(s, principal, fmt, file, mapping, source))
+    return asdict(await _import(s, principal, fmt, file, mapping, source, public))
 
 
 @api.get("/export", response_class=Response, responses={200: {"content": {m: {} for m, _ in MEDIA.values()}}})
@@ -197,7 +207,7 @@ def api_export(request: Request, fmt: str = Query("csv", alias="format", max_len
     media, suffix = MEDIA[fmt]
     with tempfile.TemporaryDirectory(prefix="palermo-export-") as tmp:  # the exporters write files, as the CLI's
         path = Path(tmp) / f"export.{suffix}"
-        export(rows, fmt, path)
+        export(rows, fmt, path, structures=structures_for(s, principal, public=not internal) if fmt == "sdmx-structure" else None)
         body = path.read_bytes()
     name = f"palermo-{'internal' if internal else 'public'}-{country or 'all'}-{fmt}.{suffix}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
