@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,55 @@ def test_uninitialised_database_says_run_init(tmp_path: Path, monkeypatch: pytes
     assert code == 1 and "palermo init" in out
     assert run("init")[0] == 0
     assert run("orgs", "list")[0] == 0
+
+
+def test_tokens_are_listed_and_revoked_users_deactivated_and_unlocked(env: Database) -> None:
+    # Probe 5: tokens could not be revoked nor users deactivated from the CLI.
+    from palermo.auth import accounts, throttle
+    from palermo.errors import AuthenticationFailed, RateLimited
+
+    assert run("orgs", "add", "NL-POL", "--name", "Dutch police", "--type", "police", "--country", "NLD")[0] == 0
+    assert run("users", "add", "anna", "--org", "NL-POL", "--roles", "analyst", "--password", "long-password")[0] == 0
+    code, token = run("users", "token", "anna", "--name", "scanner")
+    assert code == 0
+    code, out = run("users", "tokens", "anna", "--json")
+    listed = json.loads(out)
+    assert code == 0 and [t["name"] for t in listed] == ["scanner"] and token.strip() not in out
+    code, out = run("users", "revoke-token", str(listed[0]["id"]))
+    assert code == 0 and "revoked" in out
+    with env.session(write=False) as s, pytest.raises(accounts.TokenRefused):
+        accounts.user_for_token(s, token.strip())
+    code, out = run("users", "revoke-token", "999")
+    assert code == 1 and "no API token #999" in out and "Traceback" not in out
+    limits = throttle.Limits(1, 50, timedelta(minutes=5), "key")
+    with pytest.raises(AuthenticationFailed):
+        throttle.login(env, "anna", "wrong-password", "192.0.2.1", limits)
+    with pytest.raises(RateLimited):
+        throttle.login(env, "anna", "long-password", "192.0.2.1", limits)
+    code, out = run("users", "unlock", "anna")
+    assert code == 0 and "lifted" in out
+    assert throttle.login(env, "anna", "long-password", "192.0.2.1", limits).principal.username == "anna"
+    code, out = run("users", "password", "anna", "--password", "short")
+    assert code == 1 and "at least 10" in out
+    assert run("users", "password", "anna", "--password", "another-long-one")[0] == 0
+    assert run("users", "logout", "anna")[0] == 0
+    code, out = run("users", "deactivate", "anna")
+    assert code == 0 and "deactivated" in out
+    with env.session(write=False) as s:
+        assert accounts.get_user(s, "anna").active is False
+
+
+def test_audit_list_filters_by_action_and_date(env: Database) -> None:
+    assert run("orgs", "add", "NL-POL", "--name", "Dutch police", "--type", "police", "--country", "NLD")[0] == 0
+    assert run("users", "add", "anna", "--org", "NL-POL", "--roles", "analyst", "--password", "long-password")[0] == 0
+    code, out = run("audit", "list", "--json")
+    rows = json.loads(out)
+    assert code == 0 and [r["action"] for r in rows] == ["user.create", "organisation.create"]
+    code, out = run("audit", "list", "--action", "user.create", "--json")
+    assert [r["details"]["username"] for r in json.loads(out)] == ["anna"]
+    code, out = run("audit", "list", "--action", "organisation.")
+    assert code == 0 and "organisation.create" in out and "user.create" not in out
+    assert json.loads(run("audit", "list", "--since", "2999-01-01", "--json")[1]) == []
+    assert len(json.loads(run("audit", "list", "--since", "2000-01-01", "--json")[1])) == 2
+    code, out = run("audit", "list", "--since", "yesterday")
+    assert code == 1 and "YYYY-MM-DD" in out and "Traceback" not in out

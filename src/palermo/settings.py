@@ -30,7 +30,19 @@ class Settings(BaseSettings):
         "request holding a database lock always finds a thread for its next step.")
     session_max_age: int = Field(8 * 3600, description="Seconds before a web session expires.")
     secure_cookies: bool = Field(False, description="Send cookies only over HTTPS (set true behind TLS).")
-    login_attempts_per_minute: int = Field(5, description="Failed logins allowed per user and client per minute.")
+    login_attempts_per_minute: int = Field(
+        5, description="Failed logins allowed per account (from any client) per minute; one more locks the account "
+        "for login_lockout_minutes, or until an admin lifts the lock-out.")
+    login_attempts_per_client_per_minute: int = Field(
+        20, description="Failed logins allowed from one client address (for any accounts) per minute.")
+    login_lockout_minutes: int = Field(15, description="How long an account stays locked after too many failed logins.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For header "
+        "names the client; X-Forwarded-For is ignored from every other peer.")
+    max_body_mib: float = Field(
+        20, description="Largest request body accepted (MiB), enforced while reading and before authentication "
+        "(413 beyond it).")
+    max_upload_mib: float = Field(200, description="Largest request body accepted by file-upload endpoints (MiB).")
     small_count_threshold: int = Field(5, description="Public outputs suppress cells with fewer than this many.")
     context_dir: Path | None = Field(
         None, description="Folder with public context files (US TIP tiers and 3P index, Global Slavery Index, IOM "

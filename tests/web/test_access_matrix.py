@@ -35,6 +35,13 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/me"): ANY, ("GET", "/api/v1/organisations"): ANY, ("POST", "/api/v1/organisations"): frozenset({"admin"}),
     ("GET", "/api/v1/users"): frozenset({"admin"}), ("POST", "/api/v1/users"): frozenset({"admin"}),
     ("GET", "/api/v1/audit"): AUDIT, ("GET", "/api/v1/audit/verify"): frozenset({"admin"}),
+    ("POST", "/admin/users/{username}/deactivate"): frozenset({"admin"}),
+    ("POST", "/admin/users/{username}/sessions/end"): frozenset({"admin"}),
+    ("POST", "/admin/users/{username}/unlock"): frozenset({"admin"}), ("POST", "/admin/tokens/{token_id}/revoke"): frozenset({"admin"}),
+    ("GET", "/api/v1/users/{username}/tokens"): ANY, ("POST", "/api/v1/tokens/{token_id}/revoke"): ANY,
+    ("POST", "/api/v1/users/{username}/deactivate"): frozenset({"admin"}),
+    ("POST", "/api/v1/users/{username}/sessions/end"): frozenset({"admin"}),
+    ("POST", "/api/v1/users/{username}/unlock"): frozenset({"admin"}),
     # statistics
     ("GET", "/statistics"): ANY, ("GET", "/statistics/country/{country}"): ANY, ("GET", "/statistics/data"): ANY,
     ("GET", "/api/v1/statistics/sources"): ANY, ("GET", "/api/v1/statistics/stale"): ANY,
@@ -138,6 +145,7 @@ def test_unauthenticated_callers_are_refused_everywhere(matrix_db: Database, tmp
         if rule == PUBLIC or method == "HEAD":
             continue
         url = path.replace("{country}", "NLD").replace("{reference}", "x").replace("{table_id}", "1")
+        url = url.replace("{username}", "x").replace("{token_id}", "1")
         r = c.request(method, url, follow_redirects=False)
         refused = r.status_code in (401, 403) or (r.status_code == 303 and "/login" in r.headers.get("location", ""))
         if not refused:

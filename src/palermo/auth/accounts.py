@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -28,6 +29,15 @@ def normalise_country(value: str | None, *, field: str = "country") -> str | Non
             [Problem("not an ISO 3166 country", field=field, value=text)],
         )
     return code
+
+
+def normalise_username(text: str) -> str:
+    """The account a typed username names: Unicode NFKC, surrounding whitespace removed, lower case.
+
+    Login looks accounts up by this text and the login throttle counts by it, so no variant of a
+    username (case, full-width letters, spaces around it) escapes the throttle and still logs in.
+    """
+    return unicodedata.normalize("NFKC", str(text)).strip().lower()
 
 
 def principal_for(user: User) -> Principal:
@@ -124,7 +134,7 @@ def list_users(session: Session, actor: Principal) -> list[User]:
 
 def authenticate(session: Session, username: str, password: str) -> User:
     """Check a password; the same message for unknown users and wrong passwords."""
-    user = session.execute(select(User).where(func.lower(User.username) == username.strip().lower())).scalar_one_or_none()
+    user = find_user(session, username)
     if user is None:
         verify_password(DUMMY_HASH, password)
         raise AuthenticationFailed("wrong username or password")
@@ -150,15 +160,110 @@ def issue_token(session: Session, actor: Principal, user: User, name: str) -> Is
     return IssuedToken(token, rec)
 
 
+class TokenRefused(AuthenticationFailed):
+    """An API token that is unknown, revoked or belongs to a deactivated user; ``audit`` says which."""
+
+    def __init__(self, reason: str, token_id: int | None, organisation_id: int | None) -> None:
+        super().__init__("invalid or revoked API token; ask an administrator for a new one")
+        self.audit = {"reason": reason, "token_id": token_id, "organisation_id": organisation_id}
+
+
 def user_for_token(session: Session, token: str) -> User:
     rec = session.execute(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).scalar_one_or_none()
-    if rec is None or rec.revoked or not rec.user.active:
-        raise AuthenticationFailed("invalid or revoked API token; issue a new one with `palermo users token`")
+    if rec is None:
+        raise TokenRefused("unknown token", None, None)
+    if rec.revoked or not rec.user.active:
+        raise TokenRefused("revoked token" if rec.revoked else "user deactivated", rec.id, rec.user.organisation_id)
     return rec.user
 
 
+def find_user(session: Session, username: str) -> User | None:
+    return session.execute(select(User).where(func.lower(User.username) == normalise_username(username))).scalar_one_or_none()
+
+
 def get_user(session: Session, username: str) -> User:
-    user = session.execute(select(User).where(func.lower(User.username) == username.strip().lower())).scalar_one_or_none()
+    user = find_user(session, username)
     if user is None:
         raise NotFound(f"no user {username!r}; list users with `palermo users list`")
     return user
+
+
+def require_user_admin(actor: Principal, user: User, what: str) -> None:
+    """Admins of the user's organisation, and of the hub operator, manage its account."""
+    if actor.is_system or (actor.has("admin") and (actor.organisation_id == user.organisation_id or actor.is_operator)):
+        return
+    if not actor.is_operator and actor.organisation_id != user.organisation_id:
+        raise NotFound(f"no user {user.username!r} in your organisation")
+    raise PermissionDenied(f"user {actor.username!r} may not {what} {user.username!r}: needs the admin role")
+
+
+def get_visible_user(session: Session, actor: Principal, username: str) -> User:
+    """A user by name, as not found when it belongs to an organisation the actor does not administer."""
+    user = get_user(session, username)
+    if not (actor.is_system or actor.is_operator or actor.organisation_id == user.organisation_id):
+        raise NotFound(f"no user {username!r} in your organisation")
+    return user
+
+
+def end_sessions(session: Session, actor: Principal, user: User, *, action: str = "user.sessions_ended") -> None:
+    """End every web session of ``user`` at once (they carry the session version, which moves on).
+
+    Logging out does this for the user's own sessions; an admin does it to log a user out everywhere."""
+    if actor.user_id != user.id:
+        require_user_admin(actor, user, "end the sessions of")
+    user.session_version = (user.session_version or 0) + 1
+    session.flush()
+    audit.record(session, actor, action, "user", user.id, details={"username": user.username})
+
+
+def change_password(session: Session, actor: Principal, user: User, password: str) -> None:
+    """A new password (the user's own, or set by an admin) ends every session of the user."""
+    if actor.user_id != user.id:
+        require_user_admin(actor, user, "set the password of")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"password must have at least {MIN_PASSWORD_LENGTH} characters",
+                              [Problem(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")])
+    user.password_hash = hash_password(password)
+    user.session_version = (user.session_version or 0) + 1
+    session.flush()
+    audit.record(session, actor, "user.password_changed", "user", user.id, details={"username": user.username})
+
+
+def deactivate_user(session: Session, actor: Principal, username: str) -> User:
+    """Deactivate an account: it can no longer log in, its sessions end and its API tokens stop working."""
+    user = get_visible_user(session, actor, username)
+    require_user_admin(actor, user, "deactivate")
+    if actor.user_id == user.id:
+        raise Conflict("you cannot deactivate your own account; ask another admin")
+    user.active = False
+    user.session_version = (user.session_version or 0) + 1
+    revoked = 0
+    for rec in session.execute(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))).scalars():
+        rec.revoked = True
+        revoked += 1
+    session.flush()
+    audit.record(session, actor, "user.deactivate", "user", user.id, details={"username": user.username, "tokens_revoked": revoked})
+    return user
+
+
+def user_tokens(session: Session, actor: Principal, username: str) -> list[ApiToken]:
+    """The API tokens of a user (never the tokens themselves: name, prefix, date, state)."""
+    user = get_visible_user(session, actor, username)
+    if actor.user_id != user.id:
+        require_user_admin(actor, user, "list the tokens of")
+    return list(session.execute(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).scalars())
+
+
+def revoke_token(session: Session, actor: Principal, token_id: int) -> ApiToken:
+    """Revoke one API token: refused from the next request on."""
+    rec = session.get(ApiToken, token_id)
+    if rec is None or not (actor.is_system or actor.is_operator or rec.user.organisation_id == actor.organisation_id):
+        raise NotFound(f"no API token #{token_id}; list a user's tokens with `palermo users tokens USER`")
+    if actor.user_id != rec.user_id:
+        require_user_admin(actor, rec.user, "revoke the tokens of")
+    if rec.revoked:
+        raise Conflict(f"API token #{token_id} is already revoked")
+    rec.revoked = True
+    session.flush()
+    audit.record(session, actor, "token.revoke", "api_token", rec.id, details={"user": rec.user.username, "name": rec.name})
+    return rec

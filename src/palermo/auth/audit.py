@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -18,7 +19,10 @@ from sqlalchemy.orm import Session
 from palermo.auth.models import AuditEntry, AuditHead
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
-from palermo.errors import AuditChainBroken
+from palermo.errors import AuditChainBroken, ValidationError
+
+if TYPE_CHECKING:
+    from palermo.db import Database
 
 GENESIS = "0" * 64
 
@@ -99,12 +103,40 @@ def verify(session: Session) -> VerifyResult:
     return VerifyResult(count, prev)
 
 
+def record_refusal(db: Database, actor: Principal, action: str, object_type: str, object_id: Any,
+                   *, reason: str, details: dict[str, Any] | None = None) -> None:
+    """Audit a refused request in a transaction of its own (the request's own was rolled back).
+
+    ``reason`` says why it was refused; callers put identifiers in ``details``, never secrets or
+    personal data (no passwords, tokens, typed usernames or request bodies).
+    """
+    with db.session() as s:
+        record(s, actor, action, object_type, object_id, details={"reason": reason[:300], **(details or {})})
+
+
+def parse_since(text: str) -> datetime:
+    """A date (``2026-12-01``) or an ISO 8601 time, as an aware UTC datetime; a clear error otherwise."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(f"since {text!r} is not a date; use YYYY-MM-DD or an ISO 8601 time such as "
+                              "2026-12-01T08:00") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
 def entries(session: Session, principal: Principal, *, limit: int = 200, offset: int = 0,
-            action: str | None = None) -> list[AuditEntry]:
-    """Entries visible to ``principal``: its own organisation's, or all for the hub operator's admins."""
+            action: str | None = None, since: datetime | None = None) -> list[AuditEntry]:
+    """Entries visible to ``principal``: its own organisation's, or all for the hub operator's admins.
+
+    ``action`` is an exact action (``session.login_failed``) or a prefix ending in a dot (``session.``).
+    """
     q = select(AuditEntry).order_by(AuditEntry.seq.desc())
     if not (principal.is_system or (principal.is_operator and principal.has("admin"))):
         q = q.where(AuditEntry.organisation_id == principal.organisation_id)
     if action:
-        q = q.where(AuditEntry.action == action)
+        q = q.where(AuditEntry.action.startswith(action, autoescape=True) if action.endswith(".")
+                    else AuditEntry.action == action)
+    if since is not None:
+        # ``at`` is ISO 8601 UTC text of one fixed width, so text order is time order.
+        q = q.where(AuditEntry.at >= since.astimezone(timezone.utc).isoformat(timespec="microseconds"))
     return list(session.execute(q.limit(limit).offset(offset)).scalars())

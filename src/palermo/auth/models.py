@@ -1,4 +1,4 @@
-"""Tables of organisations, users, their roles, API tokens and the audit log."""
+"""Tables of organisations, users, their roles, API tokens, login failures and lock-outs, and the audit log."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ class User(Base):
     roles: Mapped[str] = mapped_column(String(200))  # comma-separated, validated against palermo.auth.roles.ROLES
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Web sessions carry the version they were opened under; logout, a new password, deactivation
+    # and "log out everywhere" bump it, which ends every session of the user at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
 
@@ -57,6 +60,33 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """One failed login, by normalised account and client address: counted by every server process.
+
+    Account and client are keyed digests (a username field often receives a mistyped password);
+    ``user_id`` names the account when it exists, so an admin can lift its lock-out."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class LoginLockout(Base):
+    """An account locked after too many failed logins, until ``until`` or until an admin lifts it."""
+
+    __tablename__ = "login_lockout"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class AuditEntry(Base):

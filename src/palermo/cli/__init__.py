@@ -132,6 +132,75 @@ def users_token(username: str = typer.Argument(..., help="User the token acts as
         typer.echo(issued.token)
 
 
+@users_app.command("tokens")
+@handle_errors
+def users_tokens(username: str = typer.Argument(..., help="User whose API tokens to list."),
+                 as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List a user's API tokens (id, name, prefix, date, revoked); the tokens themselves are never stored."""
+    with database().session(write=False) as s:
+        rows = [{"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(timespec="seconds"),
+                 "revoked": t.revoked} for t in accounts.user_tokens(s, cli_principal(), username)]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print(f"{username} has no API tokens")
+    for r in rows:
+        console.print(f"#{r['id']:<5} {r['name']:<20} {r['prefix']}…  {r['created_at']}  {'revoked' if r['revoked'] else 'active'}")
+
+
+@users_app.command("revoke-token")
+@handle_errors
+def users_revoke_token(token_id: int = typer.Argument(..., min=1, help="Token id, as `palermo users tokens USER` lists it.")) -> None:
+    """Revoke an API token: refused from its next request on."""
+    with database().session() as s:
+        rec = accounts.revoke_token(s, cli_principal(), token_id)
+        console.print(f"API token #{rec.id} ({rec.name}, {rec.prefix}…) of {rec.user.username} revoked")
+
+
+@users_app.command("deactivate")
+@handle_errors
+def users_deactivate(username: str = typer.Argument(..., help="User to deactivate.")) -> None:
+    """Deactivate a user: no more logins, every web session ends, every API token is revoked."""
+    with database().session() as s:
+        user = accounts.deactivate_user(s, cli_principal(), username)
+        console.print(f"User {user.username} deactivated: signed out everywhere, API tokens revoked")
+
+
+@users_app.command("logout")
+@handle_errors
+def users_logout(username: str = typer.Argument(..., help="User to sign out.")) -> None:
+    """Log a user out everywhere: every web session of the account ends at once."""
+    with database().session() as s:
+        user = accounts.get_user(s, username)
+        accounts.end_sessions(s, cli_principal(), user)
+        console.print(f"Every web session of {user.username} ended")
+
+
+@users_app.command("unlock")
+@handle_errors
+def users_unlock(username: str = typer.Argument(..., help="User whose login lock-out to lift.")) -> None:
+    """Lift the login lock-out of a user (set after too many failed logins)."""
+    from palermo.auth import throttle
+
+    with database().session() as s:
+        user = accounts.get_user(s, username)
+        lifted = throttle.lift(s, cli_principal(), user)
+        console.print(f"Login lock-out of {user.username} lifted" if lifted else f"{user.username} was not locked out")
+
+
+@users_app.command("password")
+@handle_errors
+def users_password(username: str = typer.Argument(..., help="User whose password to set."),
+                   password: str = typer.Option(..., "--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                                                help="At least 10 characters.")) -> None:
+    """Set a user's password; every web session of the user ends."""
+    with database().session() as s:
+        user = accounts.get_user(s, username)
+        accounts.change_password(s, cli_principal(), user, password)
+        console.print(f"Password of {user.username} changed; their sessions ended")
+
+
 @orgs_app.command("add")
 @handle_errors
 def orgs_add(short_name: str = typer.Argument(..., help="Short name, e.g. NL-KMAR."),
@@ -176,6 +245,32 @@ def audit_verify(as_json: bool = typer.Option(False, "--json", help="Print JSON.
         print_json({"ok": True, "entries": result.entries, "head": result.head_hash})
     else:
         console.print(f"Audit chain intact: {result.entries} entries, head {result.head_hash[:16]}…")
+
+
+@audit_app.command("list")
+@handle_errors
+def audit_list(action: str = typer.Option(None, "--action", help="An action (session.login_failed) or a prefix ending in "
+                                                                 "a dot (refused.)."),
+               since: str = typer.Option(None, "--since", help="Only entries from this date or time on (YYYY-MM-DD, ISO 8601, UTC)."),
+               limit: int = typer.Option(100, "--limit", min=1, max=100_000, help="At most this many entries, newest first."),
+               as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Read the audit trail, newest first: who did what, and every refused request with its reason."""
+    import json
+
+    when = audit.parse_since(since) if since else None
+    with database().session(write=False) as s:
+        rows = [{"seq": e.seq, "at": e.at, "actor": e.actor, "organisation_id": e.organisation_id, "action": e.action,
+                 "object_type": e.object_type, "object_id": e.object_id, "legal_basis": e.legal_basis,
+                 "details": json.loads(e.details)}
+                for e in audit.entries(s, cli_principal(), limit=limit, action=action, since=when)]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("No audit entries match")
+    for r in rows:
+        console.print(f"#{r['seq']:<6} {r['at'][:19]}  {r['actor']:<16} {r['action']:<28} {r['object_type']} {r['object_id']}"
+                      f"  {json.dumps(r['details'], ensure_ascii=False)[:160]}", highlight=False, markup=False)
 
 
 @app.command("backup")

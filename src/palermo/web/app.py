@@ -20,16 +20,22 @@ from starlette.responses import Response
 from palermo import __version__
 from palermo.coordination.context import load_context
 from palermo.db import Database
-from palermo.errors import PalermoError
+from palermo.auth import accounts, audit
+from palermo.auth.models import User
+from palermo.auth.roles import Principal
+from palermo.errors import ImportRejected, PalermoError
 from palermo.settings import Settings
 from palermo.web.deps import LoginRequired
-from palermo.web.security import LoginThrottle, SecurityHeaders
+from palermo.web.security import BodyLimit, BodyTooLarge, SecurityHeaders, trusted_networks
 from palermo.web.templating import render
 
 log = logging.getLogger(__name__)
 
 # Router modules; each defines `pages` (HTML) and `api` (JSON, mounted under /api/v1) APIRouters.
 ROUTERS = ("core", "statistics", "sdmx", "linkage", "exchange", "coordination", "identification", "estimation")
+# Routes that take files; their bodies may reach PALERMO_MAX_UPLOAD_MIB instead of PALERMO_MAX_BODY_MIB.
+UPLOAD_PATHS = ("/statistics/import", "/api/v1/statistics/import", "/linkage/uploads", "/api/v1/linkage/uploads",
+                "/coordination/import", "/statistics/estimates")
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -50,10 +56,20 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
     app.state.settings = settings
     app.state.db = db
-    app.state.login_throttle = LoginThrottle(settings.login_attempts_per_minute)
+    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
+
+    async def body_refused(method: str, path: str, limit: int) -> None:
+        await anyio.to_thread.run_sync(lambda: audit.record_refusal(
+            db, Principal.anonymous(), "request.refused", "request", f"{method} {path}"[:120],
+            reason=f"body larger than {limit / 2**20:g} MiB", details={"status": 413}))
+
     app.add_middleware(SecurityHeaders)
     app.add_middleware(SessionMiddleware, secret_key=settings.resolved_secret_key, session_cookie="palermo_session",
                        max_age=settings.session_max_age, same_site="strict", https_only=settings.secure_cookies)
+    # Outermost: a body is bounded before sessions, routes or authentication see any of it.
+    app.add_middleware(BodyLimit, limit_bytes=int(settings.max_body_mib * 2**20),
+                       upload_limit_bytes=int(settings.max_upload_mib * 2**20), upload_paths=UPLOAD_PATHS,
+                       on_refused=body_refused)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     for name in ROUTERS:
         module = importlib.import_module(f"palermo.web.routes.{name}")
@@ -79,6 +95,60 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
+# Refusals worth a trace: bad credentials, CSRF, forbidden and not-found look-ups, throttling, rejected
+# imports and uploads. A request without any credentials (LoginRequired, no token) is not one.
+AUDITED_STATUS = (401, 403, 404, 429)
+
+
+def _is_refusal(exc: PalermoError) -> bool:
+    if isinstance(exc, (LoginRequired, BodyTooLarge)) or getattr(exc, "audited", False):
+        return False
+    if isinstance(exc, ImportRejected):
+        return True
+    return exc.http_status in AUDITED_STATUS and not exc.message.startswith("authentication required")
+
+
+def _route_of(request: Request) -> str:
+    """The route's template (``/api/v1/users/{username}/tokens``): identifiers go to path_params."""
+    template = getattr(request.scope.get("route"), "path", None)
+    if not template:
+        return request.url.path
+    at = request.url.path.find(template.split("{")[0])  # the router's prefix is not in the template
+    return (request.url.path[:at] if at > 0 else "") + template
+
+
+def _session_principal(request: Request) -> Principal | None:
+    """The logged-in user of a request refused before its route asked who it is (a form without CSRF token)."""
+    if "session" not in request.scope or request.session.get("uid") is None:
+        return None
+    with request.app.state.db.session(write=False) as s:
+        user = s.get(User, int(request.session["uid"]))
+        if user is None or request.session.get("sv") != user.session_version:
+            return None
+        return accounts.principal_for(user)
+
+
+def _audit_refusal(request: Request, exc: PalermoError) -> None:
+    """One audit entry per refused request, with its reason and the route, never the body or the query."""
+    principal = getattr(request.state, "principal", None) or _session_principal(request) or Principal.anonymous()
+    extra = dict(getattr(exc, "audit", None) or {})
+    if principal.is_anonymous and extra.get("organisation_id"):  # e.g. a revoked token: its organisation sees it
+        principal = Principal(None, principal.username, extra["organisation_id"], frozenset(), False, True)
+    route = _route_of(request)
+    details: dict[str, Any] = {"status": exc.http_status, "kind": exc.kind, "method": request.method, "route": route,
+                               "path_params": {k: str(v)[:80] for k, v in request.path_params.items()}, **extra}
+    if isinstance(exc, ImportRejected):
+        details["problems"] = len(exc.problems)
+        reason = exc.message.split(";")[0]
+    else:
+        reason = exc.message
+    try:
+        audit.record_refusal(request.app.state.db, principal, f"refused.{exc.kind}", "request", f"{request.method} {route}"[:120],
+                             reason=reason, details=details)
+    except PalermoError:  # the database itself refusing (busy) must not turn a 403 into a 500
+        log.warning("could not audit a refused request to %s", route)
+
+
 def _register_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
@@ -89,6 +159,8 @@ def _register_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PalermoError)
     async def _palermo(request: Request, exc: PalermoError) -> Response:
         status = exc.http_status if exc.http_status < 500 or exc.http_status == 503 else 500
+        if _is_refusal(exc):
+            await anyio.to_thread.run_sync(_audit_refusal, request, exc)
         if _wants_json(request):
             return JSONResponse(exc.to_dict(), status_code=status)
         return render(request, "error.html", {"error": exc, "status": status}, status_code=status)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 from fastapi import Depends, Form, Request
 from sqlalchemy.orm import Session
 
 from palermo.auth import accounts
 from palermo.auth.models import User
+from palermo.auth.throttle import Limits
 from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.errors import AuthenticationFailed
 from palermo.settings import Settings
-from palermo.web.security import check_csrf
+from palermo.web.security import check_csrf, client_address
 
 
 class LoginRequired(AuthenticationFailed):
@@ -58,7 +60,9 @@ def _session_user(request: Request, s: Session) -> User | None:
         request.session.clear()
         return None
     user = s.get(User, int(uid))
-    if user is None or not user.active:
+    # The session's version must still be the user's: logout, a new password, deactivation and
+    # "log out everywhere" move it on, so a cookie saved before them opens nothing.
+    if user is None or not user.active or request.session.get("sv") != user.session_version:
         request.session.clear()
         return None
     return user
@@ -82,15 +86,16 @@ def api_principal(request: Request, s: Session = Depends(db_session)) -> Princip
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         user = accounts.user_for_token(s, header[7:].strip())
+        request.state.principal = accounts.principal_for(user)
     else:
         found = _session_user(request, s)
         if found is None:
             raise AuthenticationFailed("authentication required: send 'Authorization: Bearer <token>' or log in")
+        user = found
+        request.state.principal = accounts.principal_for(user)  # so a refused CSRF check is audited under its user
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             check_csrf(request, request.headers.get("x-csrf-token"))
-        user = found
-    principal = accounts.principal_for(user)
-    request.state.principal = principal
+    principal: Principal = request.state.principal
     return principal
 
 
@@ -113,3 +118,20 @@ def visitor_principal(request: Request, s: Session = Depends(db_session)) -> Pri
         request.state.user = user
         request.state.org_short = user.organisation.short_name
     return principal
+
+
+def start_session(request: Request, user_id: int | None, session_version: int) -> None:
+    """A fresh session for a user who just logged in (no fixation), tied to the user's session version."""
+    request.session.clear()
+    request.session.update({"uid": user_id, "login_at": time.time(), "sv": session_version})
+
+
+def login_limits(request: Request) -> Limits:
+    settings = get_settings(request)
+    return Limits(settings.login_attempts_per_minute, settings.login_attempts_per_client_per_minute,
+                  timedelta(minutes=settings.login_lockout_minutes), settings.resolved_secret_key)
+
+
+def client_of(request: Request) -> str:
+    """The client's address as the deployment declares it trustworthy (PALERMO_TRUSTED_PROXIES)."""
+    return client_address(request, request.app.state.trusted_proxies)

@@ -1,18 +1,21 @@
-"""Security headers, CSRF tokens and login throttling for the web face."""
+"""Security headers, CSRF tokens, the client's address and the request body limit for the web face."""
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
+import json
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from typing import Union
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from palermo.errors import PermissionDenied, RateLimited
+from palermo.errors import ConfigurationError, PalermoError, PermissionDenied
+
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -58,38 +61,119 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
+class CsrfRefused(PermissionDenied):
+    """A form or cookie-authenticated API write without the session's CSRF token (audited)."""
+
+
 def check_csrf(request: Request, submitted: str | None) -> None:
     expected = request.session.get("csrf")
     if not expected or not submitted or not hmac.compare_digest(str(expected), str(submitted)):
-        raise PermissionDenied("missing or invalid CSRF token; reload the page and submit the form again")
+        raise CsrfRefused("missing or invalid CSRF token; reload the page and submit the form again")
 
 
-class LoginThrottle:
-    """At most ``limit`` failed logins per (username, client) per minute; in memory, per process."""
+def trusted_networks(setting: str) -> tuple[IPNetwork, ...]:
+    """``PALERMO_TRUSTED_PROXIES`` as networks; a clear error for an entry that is not an address or CIDR."""
+    nets = []
+    for item in filter(None, (x.strip() for x in setting.split(","))):
+        try:
+            nets.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigurationError(f"PALERMO_TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                                     "(use e.g. 127.0.0.1,10.0.0.0/8)") from None
+    return tuple(nets)
 
-    def __init__(self, limit: int, window: float = 60.0) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        q = self._failures[key]
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
+def _trusted(address: str, nets: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in nets)
 
-    def check(self, username: str, client: str) -> None:
-        with self._lock:
-            q = self._recent((username.lower(), client), time.monotonic())
-            if len(q) >= self.limit:
-                wait = int(self.window - (time.monotonic() - q[0])) + 1
-                raise RateLimited(f"too many failed logins for {username!r}; try again in {wait} seconds")
 
-    def failed(self, username: str, client: str) -> None:
-        with self._lock:
-            key = (username.lower(), client)
-            self._recent(key, time.monotonic()).append(time.monotonic())
+def client_address(request: Request, nets: tuple[IPNetwork, ...]) -> str:
+    """The client's address: the peer, unless the peer is a trusted proxy; then the nearest address in
+    X-Forwarded-For that is not itself a trusted proxy (a client can prepend anything, never append)."""
+    peer = request.client.host if request.client else "unknown"
+    if not nets or not _trusted(peer, nets):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, nets):
+            return hop
+    return hops[0] if hops else peer
 
-    def succeeded(self, username: str, client: str) -> None:
-        with self._lock:
-            self._failures.pop((username.lower(), client), None)
+
+class BodyTooLarge(PalermoError):
+    http_status = 413
+    kind = "body_too_large"
+
+
+class BodyLimit:
+    """Refuse request bodies above a limit while they are read, before any route or authentication runs.
+
+    A declared ``Content-Length`` above the limit is answered 413 at once; a chunked body is counted as
+    it arrives and reading stops at the limit, whatever the route does with the error: its answer is
+    replaced by the 413. Upload paths get their own, larger limit. ``on_refused`` (path, limit) is
+    called for each refusal, e.g. to audit it.
+    """
+
+    def __init__(self, app: ASGIApp, limit_bytes: int, upload_limit_bytes: int, upload_paths: tuple[str, ...],
+                 on_refused: Callable[[str, str, int], Awaitable[None]] | None = None) -> None:
+        self.app, self.limit, self.upload_limit = app, limit_bytes, upload_limit_bytes
+        self.upload_paths, self.on_refused = frozenset(upload_paths), on_refused
+
+    def _limit_for(self, path: str) -> int:
+        return self.upload_limit if path.rstrip("/") in self.upload_paths else self.limit
+
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        mib = limit / 2**20
+        err = BodyTooLarge(f"request body larger than {mib:g} MiB; send less data at once (split the file)")
+        body = json.dumps(err.to_dict()).encode()
+        if self.on_refused is not None:  # before answering, so the trail is complete when the client hears back
+            await self.on_refused(scope["method"], scope["path"], limit)
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit_for(scope["path"])
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, send, limit)
+            return
+        seen = 0
+        state = {"exceeded": False, "started": False, "replaced": False}
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            if state["exceeded"]:
+                raise BodyTooLarge("request body too large")
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    state["exceeded"] = True
+                    raise BodyTooLarge("request body too large")
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if state["replaced"]:
+                return
+            if state["exceeded"] and not state["started"]:
+                state["replaced"] = True
+                await self._refuse(scope, send, limit)
+                return
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except BodyTooLarge:
+            if not state["started"] and not state["replaced"]:
+                await self._refuse(scope, send, limit)

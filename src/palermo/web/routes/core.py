@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import time
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from palermo.auth import accounts, audit
+from palermo.auth import accounts, audit, throttle
+from palermo.auth.models import User
 from palermo.auth.roles import ORG_TYPES, ROLES, Principal
 from palermo.errors import AuditChainBroken, PalermoError
-from palermo.web.deps import api_principal, csrf_form, db_session, get_database, page_principal
+from palermo.web.deps import (api_principal, client_of, csrf_form, db_session, get_database, login_limits, page_principal,
+                              start_session)
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -34,38 +36,26 @@ def _safe_next(target: str) -> str:
 
 
 @pages.post("/login", dependencies=[Depends(csrf_form)])
-def login(request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/")) -> Response:
-    client = request.client.host if request.client else "?"
-    throttle = request.app.state.login_throttle
-    db = get_database(request)
+def login(request: Request, username: str = Form(..., max_length=200), password: str = Form(..., max_length=1000),
+          next: str = Form("/")) -> Response:
+    db, limits, client = get_database(request), login_limits(request), client_of(request)
     try:
-        throttle.check(username, client)
-        # The password check (argon2, deliberately slow) runs in a read transaction, so it never holds
-        # SQLite's write lock; the audit entry is then written in its own short transaction.
-        with db.session(write=False) as s:
-            principal = accounts.principal_for(accounts.authenticate(s, username, password))
-    except PalermoError as exc:
-        if exc.http_status == 401:
-            throttle.failed(username, client)
+        done = throttle.login(db, username, password, client, limits)
+    except PalermoError as exc:  # already audited, without the text typed
         return render(request, "login.html", {"next": next, "error": exc.message, "username": username},
                       status_code=exc.http_status)
-    throttle.succeeded(username, client)
-    with db.session() as s:
-        audit.record(s, principal, "session.login", "user", principal.user_id)
-    request.session.clear()  # a fresh session on login (no fixation)
-    request.session.update({"uid": principal.user_id, "login_at": time.time()})
+    throttle.succeeded(db, done.principal, limits, client)
+    start_session(request, done.principal.user_id, done.session_version)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @pages.post("/logout", dependencies=[Depends(csrf_form)])
 def logout(request: Request, s: Session = Depends(db_session)) -> Response:
+    """Logging out ends every session of the user (each carries the user's session version)."""
     uid = request.session.get("uid")
-    if uid is not None:
-        from palermo.auth.models import User
-
-        user = s.get(User, int(uid))
-        if user is not None:
-            audit.record(s, accounts.principal_for(user), "session.logout", "user", user.id)
+    user = s.get(User, int(uid)) if uid is not None else None
+    if user is not None and request.session.get("sv") == user.session_version:
+        accounts.end_sessions(s, accounts.principal_for(user), user, action="session.logout")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -78,9 +68,49 @@ def home(request: Request, principal: Principal = Depends(page_principal)) -> Re
 @pages.get("/admin")
 def admin(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     principal.require("admin", action="open administration")
+    users = accounts.list_users(s, principal)
+    tokens = {u.id: [t for t in accounts.user_tokens(s, principal, u.username) if not t.revoked] for u in users}
+    locked = {lock.user_id for lock in throttle.lockouts(s, principal)}
     return render(request, "admin.html", {"title": "Administration", "orgs": accounts.list_organisations(s),
-                                          "users": accounts.list_users(s, principal), "roles": ROLES,
+                                          "users": users, "tokens": tokens, "locked": locked, "roles": ROLES,
                                           "org_types": ORG_TYPES, "message": request.query_params.get("message")})
+
+
+def _back(message: str) -> Response:
+    return RedirectResponse(f"/admin?{urlencode({'message': message})}", status_code=303)
+
+
+@pages.post("/admin/users/{username}/deactivate", dependencies=[Depends(csrf_form)])
+def admin_deactivate(username: str, principal: Principal = Depends(page_principal),
+                     s: Session = Depends(db_session)) -> Response:
+    principal.require("admin", action="deactivate users")
+    user = accounts.deactivate_user(s, principal, username)
+    return _back(f"User {user.username} deactivated: signed out everywhere, API tokens revoked")
+
+
+@pages.post("/admin/users/{username}/sessions/end", dependencies=[Depends(csrf_form)])
+def admin_end_sessions(username: str, principal: Principal = Depends(page_principal),
+                       s: Session = Depends(db_session)) -> Response:
+    principal.require("admin", action="end other users' sessions")
+    user = accounts.get_visible_user(s, principal, username)
+    accounts.end_sessions(s, principal, user)
+    return _back(f"User {user.username} signed out everywhere")
+
+
+@pages.post("/admin/users/{username}/unlock", dependencies=[Depends(csrf_form)])
+def admin_unlock(username: str, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    principal.require("admin", action="lift login lock-outs")
+    user = accounts.get_visible_user(s, principal, username)
+    throttle.lift(s, principal, user)
+    return _back(f"Login lock-out of {user.username} lifted")
+
+
+@pages.post("/admin/tokens/{token_id}/revoke", dependencies=[Depends(csrf_form)])
+def admin_revoke_token(token_id: int = Path(..., ge=1, le=2**62), principal: Principal = Depends(page_principal),
+                       s: Session = Depends(db_session)) -> Response:
+    principal.require("admin", action="revoke API tokens")
+    rec = accounts.revoke_token(s, principal, token_id)
+    return _back(f"API token {rec.name} ({rec.prefix}…) revoked")
 
 
 @pages.post("/admin/users", dependencies=[Depends(csrf_form)])
@@ -102,8 +132,8 @@ def admin_add_org(request: Request, short_name: str = Form(...), name: str = For
 
 
 @pages.get("/audit")
-def audit_page(request: Request, action: str | None = None, principal: Principal = Depends(page_principal),
-               s: Session = Depends(db_session)) -> Response:
+def audit_page(request: Request, action: str | None = Query(None, max_length=80),
+               principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     principal.require("admin", "analyst", "data_owner", action="read the audit log")
     try:
         status: dict[str, Any] = {"ok": True, "entries": audit.verify(s).entries}
@@ -163,6 +193,19 @@ class AuditEntryOut(BaseModel):
     hash: str
 
 
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    revoked: bool
+
+
+class UnlockOut(BaseModel):
+    username: str
+    lockouts_lifted: int
+
+
 class AuditVerifyOut(BaseModel):
     ok: bool
     entries: int | None = None
@@ -205,12 +248,54 @@ def api_add_user(body: UserIn, principal: Principal = Depends(api_principal), s:
     return _user_out(accounts.create_user(s, principal, **body.model_dump()))
 
 
+@api.get("/users/{username}/tokens", response_model=list[TokenOut])
+def api_user_tokens(username: str = Path(..., max_length=200), principal: Principal = Depends(api_principal),
+                    s: Session = Depends(db_session)) -> list[TokenOut]:
+    """A user's API tokens (never the tokens themselves): the user's own, or any of the organisation's for an admin."""
+    return [TokenOut.model_validate(t, from_attributes=True) for t in accounts.user_tokens(s, principal, username)]
+
+
+@api.post("/tokens/{token_id}/revoke", response_model=TokenOut)
+def api_revoke_token(token_id: int = Path(..., ge=1, le=2**62), principal: Principal = Depends(api_principal),
+                     s: Session = Depends(db_session)) -> TokenOut:
+    """Revoke an API token: refused from the next request on."""
+    return TokenOut.model_validate(accounts.revoke_token(s, principal, token_id), from_attributes=True)
+
+
+@api.post("/users/{username}/deactivate", response_model=UserOut)
+def api_deactivate(username: str = Path(..., max_length=200), principal: Principal = Depends(api_principal),
+                   s: Session = Depends(db_session)) -> UserOut:
+    """Deactivate an account: no more logins, its web sessions end and its API tokens are revoked."""
+    principal.require("admin", action="deactivate users")
+    return _user_out(accounts.deactivate_user(s, principal, username))
+
+
+@api.post("/users/{username}/sessions/end", response_model=UserOut)
+def api_end_sessions(username: str = Path(..., max_length=200), principal: Principal = Depends(api_principal),
+                     s: Session = Depends(db_session)) -> UserOut:
+    """Log a user out everywhere: every web session of the account ends at once."""
+    principal.require("admin", action="end other users' sessions")
+    user = accounts.get_visible_user(s, principal, username)
+    accounts.end_sessions(s, principal, user)
+    return _user_out(user)
+
+
+@api.post("/users/{username}/unlock", response_model=UnlockOut)
+def api_unlock(username: str = Path(..., max_length=200), principal: Principal = Depends(api_principal),
+               s: Session = Depends(db_session)) -> UnlockOut:
+    """Lift the login lock-out of an account (after too many failed logins)."""
+    principal.require("admin", action="lift login lock-outs")
+    user = accounts.get_visible_user(s, principal, username)
+    return UnlockOut(username=user.username, lockouts_lifted=throttle.lift(s, principal, user))
+
+
 @api.get("/audit", response_model=list[AuditEntryOut])
 def api_audit(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**9),
-              action: str | None = Query(None, max_length=80),
+              action: str | None = Query(None, max_length=80), since: datetime | None = None,
               principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[AuditEntryOut]:
     principal.require("admin", "analyst", "data_owner", action="read the audit log")
-    rows = audit.entries(s, principal, limit=limit, offset=offset, action=action)
+    rows = audit.entries(s, principal, limit=limit, offset=offset, action=action,
+                         since=audit.parse_since(since.isoformat()) if since else None)
     return [AuditEntryOut.model_validate(e, from_attributes=True) for e in rows]
 
 
