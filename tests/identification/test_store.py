@@ -14,6 +14,7 @@ from palermo.auth.models import AuditEntry
 from palermo.db import Database
 from palermo.errors import NotFound, PermissionDenied, ValidationError
 from palermo.identification.models import Screening
+from palermo.identification.referrals import ReferralRequest
 from palermo.identification.store import get_screening, list_screenings, save_screening, submit_cases
 from palermo.statistics.query import find_observations
 
@@ -27,7 +28,7 @@ def _p(s, username):  # type: ignore[no-untyped-def]
 def test_saved_screening_visibility_and_audit(demo_db: Database) -> None:
     case = json.loads((SCENARIOS / "woman-deceived-sexual-exploitation.json").read_text())
     with demo_db.session() as s:
-        row, result = save_screening(s, _p(s, "gr.officer"), case, referred_to=["LSTRADA"])
+        row, result = save_screening(s, _p(s, "gr.officer"), case, referrals=[ReferralRequest("LSTRADA", consent=True)])
         ref = row.reference
     assert result.conclusion == "both"
     with demo_db.session() as s:

@@ -75,6 +75,12 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/identification/screenings/{reference}"): ANY, ("GET", "/identification/handbooks"): ANY,
     ("GET", "/api/v1/identification/catalogue"): ANY, ("GET", "/api/v1/identification/handbooks"): ANY,
     ("POST", "/api/v1/identification/screen"): ANY, ("POST", "/api/v1/identification/cases"): frozenset({"officer", "analyst"}),
+    ("POST", "/identification/screenings/{reference}/referrals"): frozenset({"officer", "analyst"}),
+    ("GET", "/identification/referrals"): frozenset({"officer", "analyst"}),
+    ("POST", "/identification/referrals/{reference}/decision"): frozenset({"officer", "analyst"}),
+    ("GET", "/identification/cases"): ANY, ("POST", "/identification/cases"): frozenset({"officer", "analyst"}),
+    ("GET", "/api/v1/identification/referrals"): frozenset({"officer", "analyst"}),
+    ("POST", "/api/v1/identification/referrals/{reference}/decision"): frozenset({"officer", "analyst"}),
     # coordination
     ("GET", "/coordination"): ANY, ("GET", "/coordination/liaison"): ANY, ("GET", "/coordination/commitments"): ANY,
     ("POST", "/coordination/import"): frozenset({"analyst", "admin"}),

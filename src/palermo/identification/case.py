@@ -13,12 +13,13 @@ from typing import Any
 
 from palermo.errors import Problem, ValidationError
 from palermo.identification.catalogue import Catalogue
+from palermo.identification.i18n import N_
 
 FACILITATOR_RELATIONS = {
-    "none": "there was no facilitator",
-    "ended": "the relationship ended on arrival",
-    "continues": "still in contact, without control",
-    "controls": "the facilitator or associates still control the person",
+    "none": N_("there was no facilitator"),
+    "ended": N_("the relationship ended on arrival"),
+    "continues": N_("still in contact, without control"),
+    "controls": N_("the facilitator or associates still control the person"),
 }
 DEBT_HOLDERS = ("facilitator", "employer", "family", "other")
 SEXES = ("Feminine", "Masculine", "TransgenderFeminine", "TransgenderMasculine", "NonConforming", "NonSpecifiedUnknown")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gettext
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from palermo.errors import Problem, ValidationError
 
@@ -47,6 +47,16 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 def translator(lang: str) -> Translate:
     return translations(lang).gettext
+
+
+RTL = frozenset({"ar"})
+
+
+def page_words(lang: str) -> dict[str, Any]:
+    """What a page in ``lang`` needs: ``_`` and ``ngettext`` for its words, ``lang`` and ``dir`` for <html>."""
+    code = check_language(lang)
+    t = translations(code)
+    return {"_": t.gettext, "ngettext": t.ngettext, "lang": code, "dir": "rtl" if code in RTL else "ltr"}
 
 
 def compile_catalogues() -> list[Path]:

@@ -110,7 +110,7 @@ def screen(data: dict[str, Any] | Case, *, lang: str = "en", catalogue: Catalogu
     level = rules.max_level([r.level for r in lists])
     smuggling = assess_smuggling(case.journey, _)
     conclusion = _conclude(level, smuggling.assessment)
-    from palermo.identification.referral import next_steps, questions
+    from palermo.identification.next_steps import next_steps, questions
 
     return ScreeningResult(
         catalogue_version=cat.version, lang=code, age_group=case.age_group, trafficking_level=level, lists=lists,

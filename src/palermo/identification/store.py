@@ -9,16 +9,17 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from palermo.auth import audit
-from palermo.auth.accounts import get_organisation, normalise_country
+from palermo.auth.accounts import normalise_country
 from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.errors import NotFound, PermissionDenied, Problem, ValidationError
 from palermo.identification.catalogue import catalogue_version
-from palermo.identification.models import NgoCase, Screening
+from palermo.identification.models import NgoCase, Referral, Screening
+from palermo.identification.referrals import ACTIVE, ReferralRequest, check_requests, refer, visible_to
 from palermo.identification.screening import ScreeningResult, screen
 
 LEGAL_BASIS = "identification and protection of presumed victims of trafficking (screening)"
@@ -32,38 +33,44 @@ STATUS_STAGE = {"Possible": "presumed", "Actual": "identified"}
 
 
 def save_screening(session: Session, actor: Principal, data: dict[str, Any], *, lang: str = "en",
-                   referred_to: list[str] | None = None) -> tuple[Screening, ScreeningResult]:
-    """Screen and keep the result under a random reference; nothing is stored if the input is invalid."""
+                   referrals: list[ReferralRequest] | None = None) -> tuple[Screening, ScreeningResult]:
+    """Screen and keep the result under a random reference, with its referrals (each on a recorded basis:
+    consent, or child protection law for a child); nothing is stored if the case or a referral is invalid."""
     actor.require("officer", "analyst", action="record screenings (front-line officers and case workers)")
     if actor.organisation_id is None:
         raise ValidationError("screenings belong to an organisation; use an account of the screening organisation")
     result = screen(data, lang=lang)
-    targets = [get_organisation(session, r).id for r in (referred_to or [])]
-    row = Screening(reference="scr-" + secrets.token_hex(6), organisation_id=actor.organisation_id, referred_to=targets,
+    check_requests(session, actor, result.age_group, list(referrals or []))
+    row = Screening(reference="scr-" + secrets.token_hex(6), organisation_id=actor.organisation_id, referred_to=[],
                     created_by=actor.username, catalogue_version=result.catalogue_version, lang=result.lang,
                     age_group=result.age_group, conclusion=result.conclusion, case=result.to_dict()["case"])
     session.add(row)
     session.flush()
     audit.record(session, actor, "identification.screening.save", "ident_screening", row.reference,
-                 legal_basis=LEGAL_BASIS, details={"conclusion": result.conclusion, "referred_to": targets})
+                 legal_basis=LEGAL_BASIS, details={"conclusion": result.conclusion,
+                                                   "referred_to": [r.organisation for r in referrals or []]})
+    if referrals:
+        refer(session, actor, row, list(referrals))
     return row, result
 
 
-def _visible(row: Screening, actor: Principal) -> bool:
-    return actor.is_system or row.organisation_id == actor.organisation_id or actor.organisation_id in (row.referred_to or [])
-
-
 def get_screening(session: Session, actor: Principal, reference: str, *, lang: str | None = None) -> tuple[Screening, ScreeningResult]:
+    """A saved screening, re-read with the catalogue version it was assessed with; the reading is audited."""
     row = session.execute(select(Screening).where(Screening.reference == reference)).scalar_one_or_none()
-    if row is None or not _visible(row, actor):
+    if row is None or not visible_to(session, actor, row):
         raise NotFound(f"no screening {reference!r} visible to your organisation")
     audit.record(session, actor, "identification.screening.read", "ident_screening", row.reference, legal_basis=LEGAL_BASIS)
     return row, screen(row.case, lang=lang or row.lang, catalogue=catalogue_version(row.catalogue_version))
 
 
 def list_screenings(session: Session, actor: Principal) -> list[Screening]:
-    rows = session.execute(select(Screening).order_by(Screening.created_at.desc())).scalars()
-    return [r for r in rows if _visible(r, actor)]
+    """Screenings of the actor's organisation and those referred to it (still received or accepted)."""
+    q = select(Screening).order_by(Screening.created_at.desc(), Screening.id.desc())
+    if not actor.is_system:
+        referred = select(Referral.screening_id).where(Referral.organisation_id == actor.organisation_id,
+                                                       Referral.status.in_(ACTIVE))
+        q = q.where(or_(Screening.organisation_id == actor.organisation_id, Screening.id.in_(referred)))
+    return list(session.execute(q).scalars())
 
 
 @dataclass

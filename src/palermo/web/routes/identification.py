@@ -1,5 +1,6 @@
-"""Web pages and JSON API of palermo.identification: the front-line form (phone-sized, en/es/fr, no name),
-the explained result (printable), saved screenings, the handbook overlap view, the NGO channel."""
+"""Web pages and JSON API of palermo.identification: the front-line form (phone-sized, in the worker's
+language, no name), the explained result (printable) with its referrals, the receiving organisation's
+referral inbox, the handbook overlap view, and the NGO channel's case summaries."""
 
 from __future__ import annotations
 
@@ -9,39 +10,62 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from palermo.auth.accounts import list_organisations
 from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
-from palermo.identification.case import JOURNEY_FIELDS
+from palermo.identification.case import DEBT_HOLDERS, JOURNEY_FIELDS, SEXES
 from palermo.identification.catalogue import form_dimensions, load_catalogue, overlap, workspace_handbook_dir
-from palermo.identification.i18n import LANGUAGES, check_language, translator
+from palermo.identification.i18n import LANGUAGES, check_language, page_words
+from palermo.identification.labels import label_maps
+from palermo.identification.referrals import ReferralRequest, decide, inbox, refer, referrals_of
 from palermo.identification.screening import screen
-from palermo.identification.store import get_screening, list_screenings, save_screening, submit_cases
+from palermo.identification.store import EXPLOITATION, GENDER, STATUS_STAGE, get_screening, list_screenings, save_screening, submit_cases
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, get_settings, page_principal
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["identification"], prefix="/identification")
 TRI = {"yes": True, "no": False, "": None}
+REFERABLE = ("ngo", "un_agency", "national_rapporteur", "international_organisation")
 
 
 def _catalogue(request: Request) -> Any:
     return load_catalogue((workspace_handbook_dir(get_settings(request).data_dir),))
 
 
+def _page(request: Request, name: str, lang: str, context: dict[str, Any]) -> Response:
+    """Render an identification page in ``lang``: its words, ``lang`` and ``dir`` on <html>."""
+    return render(request, name, {"active": "identification", "languages": LANGUAGES, **page_words(lang), **label_maps(),
+                                  **context})
+
+
+def _referral_requests(form_data: FormData) -> list[ReferralRequest]:
+    """``refer_<SHORT>`` = consent | child_protection (empty: not referred)."""
+    out = []
+    for key in form_data:
+        if key.startswith("refer_") and str(form_data.get(key)):
+            basis = str(form_data.get(key))
+            out.append(ReferralRequest(key[len("refer_"):], consent=basis == "consent", child_protection=basis == "child_protection"))
+    return out
+
+
+def _referable(s: Session, principal: Principal) -> list[Any]:
+    return [o for o in list_organisations(s) if o.org_type in REFERABLE and o.id != principal.organisation_id]
+
+
 @pages.get("/identification")
 def form(request: Request, lang: str = Query("en", max_length=5), principal: Principal = Depends(page_principal),
          s: Session = Depends(db_session)) -> Response:
     lang = check_language(lang)
-    cat = _catalogue(request)
-    _ = translator(lang)
-    dims = form_dimensions(cat, _)
-    return render(request, "identification/form.html", {
-        "title": "Identification", "active": "identification", "lang": lang, "languages": LANGUAGES, "dims": dims,
-        "dim_label": lambda d: _(d.label), "journey": JOURNEY_FIELDS, "orgs": list_organisations(s),
-        "screenings": list_screenings(s, principal)[:20]})
+    words = page_words(lang)
+    return _page(request, "identification/form.html", lang, {
+        "dims": form_dimensions(_catalogue(request), words["_"]), "journey": JOURNEY_FIELDS,
+        "debt_holders": DEBT_HOLDERS, "sexes": SEXES,
+        "orgs": _referable(s, principal), "screenings": list_screenings(s, principal)[:20],
+        "may_screen": principal.has("officer", "analyst")})
 
 
 @pages.post("/identification/screen", dependencies=[Depends(csrf_form)])
@@ -56,10 +80,7 @@ async def screen_form(request: Request, principal: Principal = Depends(page_prin
     journey: dict[str, Any] = {}
     for key in JOURNEY_FIELDS:
         raw = str(form_data.get(key, ""))
-        if key == "facilitator_after_arrival":
-            if raw:
-                journey[key] = raw
-        elif key == "debt_to":
+        if key in ("facilitator_after_arrival", "debt_to"):
             if raw:
                 journey[key] = raw
         elif raw in TRI:
@@ -67,8 +88,9 @@ async def screen_form(request: Request, principal: Principal = Depends(page_prin
     age_raw = str(form_data.get("age", "")).strip()
     case: dict[str, Any] = {"age": int(age_raw) if age_raw.isdigit() else (age_raw or None), "observed": observed,
                             "journey": journey}
-    referred = [str(x) for x in form_data.getlist("refer") if x]
-    row, _result = save_screening(s, principal, case, lang=lang, referred_to=referred)
+    if str(form_data.get("sex", "")):
+        case["sex"] = str(form_data.get("sex"))
+    row, _result = save_screening(s, principal, case, lang=lang, referrals=_referral_requests(form_data))
     return RedirectResponse(f"/identification/screenings/{row.reference}?lang={lang}", status_code=303)
 
 
@@ -76,15 +98,68 @@ async def screen_form(request: Request, principal: Principal = Depends(page_prin
 def screening_page(request: Request, reference: str, lang: str | None = Query(None, max_length=5),
                    principal: Principal = Depends(page_principal), s: Session = Depends(db_write_session)) -> Response:
     row, result = get_screening(s, principal, reference, lang=lang)
-    return render(request, "identification/result.html", {"title": "Screening", "active": "identification", "row": row,
-                                                          "r": result, "languages": LANGUAGES})
+    own = row.organisation_id == principal.organisation_id
+    return _page(request, "identification/result.html", result.lang, {
+        "row": row, "r": result, "referrals": referrals_of(s, principal, row),
+        "orgs": _referable(s, principal) if own and principal.has("officer", "analyst") else []})
+
+
+@pages.post("/identification/screenings/{reference}/referrals", dependencies=[Depends(csrf_form)])
+async def refer_form(request: Request, reference: str, principal: Principal = Depends(page_principal),
+                     s: Session = Depends(db_write_session)) -> Response:
+    form_data = await request.form()
+    lang = check_language(str(form_data.get("lang", "en")))
+    row, _result = get_screening(s, principal, reference)
+    refer(s, principal, row, _referral_requests(form_data))
+    return RedirectResponse(f"/identification/screenings/{reference}?lang={lang}", status_code=303)
+
+
+@pages.get("/identification/referrals")
+def referrals_page(request: Request, lang: str = Query("en", max_length=5), status: str | None = Query(None, max_length=12),
+                   principal: Principal = Depends(page_principal), s: Session = Depends(db_write_session)) -> Response:
+    lang = check_language(lang)
+    return _page(request, "identification/referrals.html", lang, {"items": inbox(s, principal, status=status or None),
+                                                                  "status": status or ""})
+
+
+@pages.post("/identification/referrals/{reference}/decision", dependencies=[Depends(csrf_form)])
+async def decision_form(request: Request, reference: str, principal: Principal = Depends(page_principal),
+                        s: Session = Depends(db_session)) -> Response:
+    form_data = await request.form()
+    lang = check_language(str(form_data.get("lang", "en")))
+    decide(s, principal, reference, str(form_data.get("decision", "")), str(form_data.get("note", "")))
+    return RedirectResponse(f"/identification/referrals?lang={lang}", status_code=303)
+
+
+@pages.get("/identification/cases")
+def cases_page(request: Request, lang: str = Query("en", max_length=5), principal: Principal = Depends(page_principal),
+               s: Session = Depends(db_session)) -> Response:
+    lang = check_language(lang)
+    org = next((o for o in list_organisations(s) if o.id == principal.organisation_id), None)
+    return _page(request, "identification/cases.html", lang, {
+        "is_ngo": org is not None and org.org_type == "ngo", "genders": GENDER, "exploitations": EXPLOITATION,
+        "statuses": STATUS_STAGE, "stored": request.query_params.get("stored")})
+
+
+@pages.post("/identification/cases", dependencies=[Depends(csrf_form)])
+async def cases_form(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    form_data = await request.form()
+    lang = check_language(str(form_data.get("lang", "en")))
+    year = str(form_data.get("year", "")).strip()
+    case: dict[str, Any] = {k: str(form_data.get(k, "")).strip() for k in (
+        "country", "prs_Gender", "age_group", "prs_Citizenship", "vic_TypeOfExploitation", "vic_TraffickingStatus",
+        "screening_reference")}
+    case = {k: v for k, v in case.items() if v}
+    case["year"] = int(year) if year.isdigit() else (year or None)
+    n = submit_cases(s, principal, [case])
+    return RedirectResponse(f"/identification/cases?lang={lang}&stored={n}", status_code=303)
 
 
 @pages.get("/identification/handbooks")
-def handbooks_page(request: Request, principal: Principal = Depends(page_principal)) -> Response:
+def handbooks_page(request: Request, lang: str = Query("en", max_length=5), principal: Principal = Depends(page_principal)) -> Response:
+    lang = check_language(lang)
     cat = _catalogue(request)
-    return render(request, "identification/handbooks.html", {"title": "Handbooks", "active": "identification",
-                                                             "cat": cat, "ov": overlap(cat)})
+    return _page(request, "identification/handbooks.html", lang, {"cat": cat, "ov": overlap(cat)})
 
 
 # ------------------------------------------------------------------ API
@@ -104,11 +179,23 @@ class CaseIn(BaseModel):
     notes: str | None = Field(None, max_length=5000)
 
 
+class ReferralIn(BaseModel):
+    organisation: str = Field(max_length=40, description="short name of the receiving organisation, e.g. LSTRADA")
+    consent: bool = Field(False, description="the person agreed to share this screening with that organisation")
+    child_protection: bool = Field(False, description="a child referred to child protection (the law, without consent)")
+
+
 class ScreenIn(BaseModel):
     case: CaseIn
     lang: str = "en"
     save: bool = False
-    referred_to: list[str] = Field(default_factory=list, max_length=20)
+    referrals: list[ReferralIn] = Field(default_factory=list, max_length=20)
+    referred_to: list[str] = Field(default_factory=list, max_length=20, description="replaced by referrals (consent needed)")
+
+
+class DecisionIn(BaseModel):
+    decision: str = Field(max_length=12, description="accepted or declined")
+    note: str = Field("", max_length=2000)
 
 
 @api.get("/catalogue")
@@ -123,11 +210,30 @@ def api_handbooks(request: Request, principal: Principal = Depends(api_principal
 
 @api.post("/screen")
 def api_screen(body: ScreenIn, principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, Any]:
+    if body.referred_to:
+        raise ValidationError("referred_to no longer exists: a referral needs the person's consent; send "
+                              'referrals: [{"organisation": "LSTRADA", "consent": true}]')
     case = body.case.model_dump(exclude_none=True)
     if body.save:
-        row, result = save_screening(s, principal, case, lang=body.lang, referred_to=body.referred_to)
-        return {"reference": row.reference, **result.to_dict()}
+        requests = [ReferralRequest(r.organisation, r.consent, r.child_protection) for r in body.referrals]
+        row, result = save_screening(s, principal, case, lang=body.lang, referrals=requests)
+        return {"reference": row.reference, **result.to_dict(), "referrals": [vars(v) for v in referrals_of(s, principal, row)]}
+    if body.referrals:
+        raise ValidationError("referrals need a saved screening: send save: true")
     return screen(case, lang=body.lang).to_dict()
+
+
+@api.get("/referrals")
+def api_referrals(status: str | None = Query(None, max_length=12), principal: Principal = Depends(api_principal),
+                  s: Session = Depends(db_write_session)) -> list[dict[str, Any]]:
+    """Screenings referred to the caller's organisation (the inbox), newest first."""
+    return [vars(v) for v in inbox(s, principal, status=status)]
+
+
+@api.post("/referrals/{reference}/decision")
+def api_decide(reference: str, body: DecisionIn, principal: Principal = Depends(api_principal),
+               s: Session = Depends(db_session)) -> dict[str, Any]:
+    return vars(decide(s, principal, reference, body.decision, body.note))
 
 
 @api.post("/cases", status_code=201)
