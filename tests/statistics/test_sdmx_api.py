@@ -207,3 +207,20 @@ def test_structure_references(sqlite_db: Database, tmp_path: Path) -> None:
     assert set(two.codelist) == {"CL_SEX", "CL_AGE"} and set(two.codelist["CL_AGE"].items) == {"TOTAL", "CHILD", "ADULT", "UNKNOWN"}
     concepts = read("conceptscheme")
     assert str(concepts.concept_scheme["CS_PALERMO"]["CONF_STATUS"].name) == "Confidentiality status"
+
+
+def test_a_source_made_internal_leaves_the_api_at_once_and_etags_follow_the_data(sqlite_db: Database, tmp_path: Path) -> None:
+    from palermo.statistics.publication import set_public
+
+    publish(sqlite_db)
+    c = client_for(make_settings(tmp_path, sqlite_db), sqlite_db)
+    first = c.get("/sdmx/rest/data/THB/all", params={"format": "csvdata"})
+    assert first.status_code == 200 and "dom-police" in first.text
+    etag = first.headers["etag"]
+    assert c.get("/sdmx/rest/data/THB/all", params={"format": "csvdata"}, headers={"If-None-Match": etag}).status_code == 304
+    with sqlite_db.session() as s:
+        set_public(s, SYSTEM, "dom-police", False)
+    after = c.get("/sdmx/rest/data/THB/all", params={"format": "csvdata"}, headers={"If-None-Match": etag})
+    assert after.status_code == 404 and "dom-police" not in after.text  # not served from the cached release
+    flows = c.get("/sdmx/rest/codelist/PALERMO/CL_SOURCE")
+    assert flows.status_code == 200 and b"dom-police" not in flows.content

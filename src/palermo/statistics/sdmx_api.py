@@ -10,20 +10,18 @@ queries never reveal together what one would hide.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
-from palermo.statistics import sdmx_data
+from palermo.statistics import release, sdmx_data
 from palermo.statistics import sdmx_structure as st
-from palermo.statistics.exports import rows_for_export
-from palermo.statistics.models import Observation, Source
+from palermo.statistics.models import Source
 from palermo.statistics.query import latest_vintages, visible_sources
 from palermo.statistics.sdmx_query import (NO_RESULTS, SEMANTIC, SYNTAX, SdmxError, dimension_at_observation, in_periods,
                                            negotiate, parse_flow_ref, parse_key, parse_periods)
@@ -56,13 +54,6 @@ def structures_for(session: Session, principal: Principal, *, public: bool) -> s
     keep = latest_vintages(session)
     q = select(Source.id, Source.key, Source.name).where(visible_sources(principal)).order_by(Source.key)
     return st.build({key: name for sid, key, name in session.execute(q) if sid in keep})
-
-
-def data_version(session: Session) -> str:
-    """Changes whenever a source or an observation is added, changed or removed: the cache key of public outputs."""
-    row = session.execute(select(func.count(Source.id), func.max(Source.updated_at), func.max(Source.id))).one()
-    obs = session.execute(select(func.count(Observation.id), func.max(Observation.id))).one()
-    return hashlib.sha256(repr((tuple(row), tuple(obs))).encode()).hexdigest()[:16]
 
 
 # ------------------------------------------------------------------ structures
@@ -125,7 +116,7 @@ def structure_query(session: Session, principal: Principal, resource: str, *, ag
                                concept_scheme=resource == "conceptscheme" or "conceptscheme" in kinds,
                                dsd=resource == "datastructure" or "datastructure" in kinds,
                                dataflow=resource == "dataflow" or "dataflow" in kinds)
-    return Answer(st.to_xml(msg), STRUCTURE_MEDIA, etag=data_version(session))
+    return Answer(st.to_xml(msg), STRUCTURE_MEDIA, etag=release.data_version(session))
 
 
 STRUCTURE_MEDIA = "application/vnd.sdmx.structure+xml;version=2.1"
@@ -142,13 +133,8 @@ def labels_for(sources: dict[str, str]) -> dict[str, dict[str, str]]:
 
 def data_rows(session: Session, principal: Principal, *, key: dict[str, set[str]], first: date | None, last: date | None,
               threshold: int) -> list[dict[str, Any]]:
-    """Protected rows matching the key and periods."""
-    def single(dim: str) -> str | None:
-        values = key.get(dim)
-        return st.value_of(dim, next(iter(values))) if values and len(values) == 1 else None
-
-    rows = rows_for_export(session, principal, public=True, threshold=threshold, country=single("REF_AREA"),
-                           indicator=single("INDICATOR"))
+    """Protected rows matching the key and periods, from the public release (protected as whole groups)."""
+    rows = release.public_rows(session, threshold=threshold)
     wanted = [(field, {st.value_of(d, c) for c in key[d]}) for d, (field, _, _) in st.DIMENSIONS.items() if d in key]
     return [r for r in rows if all(r[f] in allowed for f, allowed in wanted) and in_periods(r["period"], first, last)]
 
@@ -183,7 +169,7 @@ def data_query(session: Session, principal: Principal, flow_ref: str, key: str |
     else:
         body = sdmx_data.sdmx_csv(rows, version="2.0" if chosen.name == "csvdata2" else "1.0",
                                   labels=labels_for(sources) if chosen.labels else None)
-    return Answer(body, chosen.media_type, etag=data_version(session))
+    return Answer(body, chosen.media_type, etag=release.data_version(session))
 
 
 def error_message(err: SdmxError) -> bytes:

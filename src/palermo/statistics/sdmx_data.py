@@ -36,6 +36,23 @@ def number(v: float | None) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))
 
 
+class _Memo(dict[Any, Any]):
+    """A dict that computes a missing entry once: outputs have few distinct codes, flags and values."""
+
+    def __init__(self, compute: Any) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.compute(key)
+        return value
+
+
+def _coders() -> list[tuple[str, str, _Memo]]:
+    """(dimension, row field, memoised stored value -> SDMX code) in DSD order, TIME_PERIOD last."""
+    return [(d, f, _Memo(lambda v, d=d: st.code_of(d, v))) for d, f in FIELD.items()]
+
+
 def codes(r: Row) -> dict[str, str]:
     """The row's dimension codes, in DSD order (TIME_PERIOD last)."""
     return {d: st.code_of(d, r[f]) for d, f in FIELD.items()}
@@ -43,28 +60,33 @@ def codes(r: Row) -> dict[str, str]:
 
 def attributes(r: Row) -> dict[str, str]:
     """The attributes present on an observation: status always, flags and censored bounds when there are any."""
-    flags = [f for f in r["flags"].split(";") if f]
-    status, conf = st.obs_status(flags, r["value"], r["lower"])
+    flags = r["flags"]
+    parts = [f for f in flags.split(";") if f]
+    status, conf = st.obs_status(parts, r["value"], r["lower"])
     out = {"OBS_STATUS": status, "CONF_STATUS": conf}
-    if flags:
-        out["PALERMO_FLAGS"] = ";".join(flags)
+    if parts:
+        out["PALERMO_FLAGS"] = ";".join(parts)
     if r["lower"] is not None:
         out["LOWER_BOUND"], out["UPPER_BOUND"] = number(r["lower"]), number(r["upper"])
     return out
 
 
-def _series(rows: list[Row], at_obs: str) -> Iterator[tuple[dict[str, str], list[tuple[dict[str, str], Row]]]]:
-    """Rows grouped into series: every dimension but ``at_obs`` is the series key."""
-    keyed = [(codes(r), r) for r in rows]
-    series_dims = [d for d in FIELD if d != at_obs]
-    keyed.sort(key=lambda kr: tuple(kr[0][d] for d in series_dims) + (kr[0][at_obs],))
-    for _, group in groupby(keyed, key=lambda kr: tuple(kr[0][d] for d in series_dims)):
-        items = list(group)
-        yield {d: items[0][0][d] for d in series_dims}, items
+def _keyed(rows: list[Row]) -> list[tuple[tuple[str, ...], Row]]:
+    coders = _coders()
+    return [(tuple(memo[r[f]] for _, f, memo in coders), r) for r in rows]
 
 
-def _attrs(pairs: Iterable[tuple[str, str]]) -> str:
-    return "".join(f" {k}={quoteattr(v)}" for k, v in pairs)
+def _attributes_memo() -> _Memo:
+    """Attributes of a row by (flags, value known, lower, upper): computed once per distinct combination."""
+    return _Memo(lambda k: attributes({"flags": k[0], "value": 0.0 if k[1] else None, "lower": k[2], "upper": k[3]}))
+
+
+def _attr_key(r: Row) -> tuple[str, bool, float | None, float | None]:
+    return (r["flags"], r["value"] is not None, r["lower"], r["upper"])
+
+
+def _attr_text(rows_attrs: dict[str, str]) -> str:
+    return "".join(f" {k}={quoteattr(v)}" for k, v in rows_attrs.items())
 
 
 def structure_specific(rows: list[Row], *, dimension_at_observation: str = st.TIME_DIMENSION, message_id: str = "PALERMO_DATA",
@@ -74,8 +96,8 @@ def structure_specific(rows: list[Row], *, dimension_at_observation: str = st.TI
     at_obs = dimension_at_observation
     level = "AllDimensions" if at_obs == ALL_DIMENSIONS else f"ObsLevelDim:{at_obs}"
     namespace = f"urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure={st.AGENCY}:{st.DSD_ID}({st.VERSION}):{level}"
-    out = io.StringIO()
-    w = out.write
+    parts: list[str] = []
+    w = parts.append
     w('<?xml version="1.0" encoding="UTF-8"?>\n<message:StructureSpecificData'
       + "".join(f' xmlns:{p}="{u}"' for p, u in NS.items()) + f' xmlns:ns1="{namespace}">\n')
     w(f"<message:Header><message:ID>{escape(message_id)}</message:ID><message:Test>false</message:Test>"
@@ -84,21 +106,38 @@ def structure_specific(rows: list[Row], *, dimension_at_observation: str = st.TI
       f'<common:Structure><Ref agencyID="{st.AGENCY}" id="{st.DSD_ID}" version="{st.VERSION}"/></common:Structure>'
       "</message:Structure></message:Header>\n")
     w(f'<message:DataSet ss:dataScope="DataStructure" xsi:type="ns1:DataSetType" ss:structureRef="{st.DSD_ID}">\n')
+    dims = list(FIELD)
+    # Memoised XML fragments: ' DIM="code"' per (dimension, code), the attribute text per (flags, censored bounds).
+    frag = _Memo(lambda dc: f" {dc[0]}={quoteattr(dc[1])}")
+    attr = _Memo(lambda k: _attr_text(attributes({"flags": k[0], "value": 0.0 if k[1] else None, "lower": k[2], "upper": k[3]})))
 
-    def obs(dims: Iterable[tuple[str, str]], r: Row) -> str:
-        value = number(r["value"])
-        return f"<Obs{_attrs(dims)}{_attrs([('OBS_VALUE', value)] if value else [])}{_attrs(attributes(r).items())}/>"
+    def obs(r: Row) -> str:
+        value = r["value"]
+        v = "" if value is None else f' OBS_VALUE="{number(value)}"'
+        return f"{v}{attr[(r['flags'], value is not None, r['lower'], r['upper'])]}/>"
 
+    keyed = _keyed(rows)
     if at_obs == ALL_DIMENSIONS:
-        for r in rows:
-            w(obs(codes(r).items(), r) + "\n")
+        for key, r in keyed:
+            w("<Obs" + "".join(frag[(d, c)] for d, c in zip(dims, key)) + obs(r) + "\n")
     else:
-        for key, items in _series(rows, at_obs):
-            w(f"<Series{_attrs(key.items())}>")
-            w("".join(obs([(at_obs, c[at_obs])], r) for c, r in items))
+        pos = dims.index(at_obs)
+        keyed.sort(key=lambda kr: kr[0][:pos] + kr[0][pos + 1:] + (kr[0][pos],))
+        series_dims = dims[:pos] + dims[pos + 1:]
+        for skey, group in groupby(keyed, key=lambda kr: kr[0][:pos] + kr[0][pos + 1:]):
+            w("<Series" + "".join(frag[(d, c)] for d, c in zip(series_dims, skey)) + ">")
+            w("".join(f"<Obs{frag[(at_obs, k[pos])]}{obs(r)}" for k, r in group))
             w("</Series>\n")
     w("</message:DataSet>\n</message:StructureSpecificData>\n")
-    return out.getvalue().encode("utf-8")
+    return "".join(parts).encode("utf-8")
+
+
+def _series_full(part: tuple[str, ...], positions: list[tuple[int, Any]], width: int) -> tuple[str, ...]:
+    """A series key's codes placed back at their positions in a full key (for the shared key memo)."""
+    full = [""] * width
+    for (i, _), code in zip(positions, part):
+        full[i] = code
+    return tuple(full)
 
 
 def _label(labels: dict[str, dict[str, str]] | None, column: str, code: str) -> str:
@@ -121,11 +160,12 @@ def sdmx_csv(rows: list[Row], *, version: str = "1.0", labels: dict[str, dict[st
     lead = ["DATAFLOW"] if version == "1.0" else ["STRUCTURE", "STRUCTURE_ID", "ACTION"]
     lead_values = [FLOW_REF] if version == "1.0" else ["dataflow", FLOW_REF, "I"]
     w.writerow(lead + head)
-    for r in rows:
-        c = codes(r)
-        a = attributes(r)
-        w.writerow(lead_values + [_label(labels, d, v) for d, v in c.items()] + [number(r["value"])]
-                   + [_label(labels, k, a.get(k, "")) for k in attrs])
+    dims = list(FIELD)
+    cell = _Memo(lambda dc: _label(labels, dc[0], dc[1]))
+    memo = _attributes_memo()
+    tails = _Memo(lambda k: [cell[(a, memo[k].get(a, ""))] for a in attrs])
+    for key, r in _keyed(rows):
+        w.writerow(lead_values + [cell[(d, c)] for d, c in zip(dims, key)] + [number(r["value"])] + tails[_attr_key(r)])
     return out.getvalue().encode("utf-8")
 
 
@@ -137,12 +177,17 @@ def sdmx_json(rows: list[Row], *, labels: dict[str, dict[str, str]], dimension_a
     if dimension_at_observation not in (ALL_DIMENSIONS, st.TIME_DIMENSION):
         at_obs = [dimension_at_observation]
     series_dims = [d for d in FIELD if d not in at_obs]
-    keyed = [(codes(r), attributes(r), r) for r in rows]
-    values: dict[str, list[str]] = {d: sorted({c[d] for c, _, _ in keyed}) for d in FIELD}
-    index = {d: {v: i for i, v in enumerate(vs)} for d, vs in values.items()}
-    attr_ids = [a for a in st.ATTRIBUTES if any(a in at for _, at, _ in keyed)]
-    attr_values = {a: sorted({at[a] for _, at, _ in keyed if a in at}) for a in attr_ids}
+    dims = list(FIELD)
+    memo = _attributes_memo()
+    keyed = [(key, _attr_key(r), r) for key, r in _keyed(rows)]
+    values: dict[str, list[str]] = {d: sorted({k[i] for k, _, _ in keyed}) for i, d in enumerate(dims)}
+    index = {d: {v: str(i) for i, v in enumerate(vs)} for d, vs in values.items()}
+    kinds = {ak: memo[ak] for ak in {ak for _, ak, _ in keyed}}
+    attr_ids = [a for a in st.ATTRIBUTES if any(a in at for at in kinds.values())]
+    attr_values = {a: sorted({at[a] for at in kinds.values() if a in at}) for a in attr_ids}
     attr_index = {a: {v: i for i, v in enumerate(vs)} for a, vs in attr_values.items()}
+    # Each distinct attribute combination becomes its index list once.
+    attr_refs = {ak: [attr_index[a][at[a]] if a in at else None for a in attr_ids] for ak, at in kinds.items()}
     concept = st.concepts()
 
     def dim(d: str, position: int | None) -> dict[str, Any]:
@@ -154,19 +199,22 @@ def sdmx_json(rows: list[Row], *, labels: dict[str, dict[str, str]], dimension_a
             out["role"] = "time"
         return out
 
-    def obs_entry(c: dict[str, str], at: dict[str, str], r: Row) -> list[Any]:
-        return [r["value"], *(attr_index[a][at[a]] if a in at else None for a in attr_ids)]
-
+    s_pos = [(i, index[d]) for i, d in enumerate(dims) if d in series_dims]
+    o_pos = [(i, index[d]) for i, d in enumerate(dims) if d in at_obs]
+    s_key = _Memo(lambda k: ":".join(ix[k[i]] for i, ix in s_pos))
+    o_key = _Memo(lambda k: ":".join(ix[k[i]] for i, ix in o_pos))
     ds: dict[str, Any] = {"action": "Information"}
     if series_dims:
         series: dict[str, Any] = {}
-        for c, at, r in keyed:
-            skey = ":".join(str(index[d][c[d]]) for d in series_dims)
-            okey = ":".join(str(index[d][c[d]]) for d in at_obs)
-            series.setdefault(skey, {"attributes": [], "observations": {}})["observations"][okey] = obs_entry(c, at, r)
-        ds["series"] = series
+        for k, ak, r in keyed:
+            part = tuple(k[i] for i, _ in s_pos)
+            entry = series.get(part)
+            if entry is None:
+                entry = series[part] = {"attributes": [], "observations": {}}
+            entry["observations"][o_key[k]] = [r["value"], *attr_refs[ak]]
+        ds["series"] = {s_key[_series_full(part, s_pos, len(dims))]: v for part, v in series.items()}
     else:
-        ds["observations"] = {":".join(str(index[d][c[d]]) for d in at_obs): obs_entry(c, at, r) for c, at, r in keyed}
+        ds["observations"] = {o_key[k]: [r["value"], *attr_refs[ak]] for k, ak, r in keyed}
     positions = {d: i for i, d in enumerate(FIELD)}
     body = {
         "header": {"id": "PALERMO_DATA", "test": False, "prepared": prepared.strftime("%Y-%m-%dT%H:%M:%SZ"),

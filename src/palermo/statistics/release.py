@@ -1,0 +1,45 @@
+"""The public release: the figures of public sources as a visitor without an account sees them (latest
+vintage, disclosure control applied by the core read), computed once per data version and shared by
+the SDMX API and the public pages. Any committed write appends to the audit chain, which is the data
+version, so a new import or a source made internal is never served from an old copy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from palermo.auth import audit
+from palermo.auth.models import AuditEntry
+from palermo.auth.roles import Principal
+from palermo.cache import VersionedCache
+from palermo.statistics.exports import rows_for_export
+
+Row = dict[str, Any]
+# The fields public outputs use (a 100,000-observation release is kept small in memory).
+FIELDS = ("source", "source_name", "vintage", "indicator", "stage", "country", "period", "sex", "age_group", "citizenship",
+          "exploitation", "value", "lower", "upper", "flags")
+_CACHE = VersionedCache(size=4, ttl=300.0)
+
+
+def data_version(session: Session) -> str:
+    """Changes with every committed write (the audit chain's length), per database."""
+    return f"{abs(hash(str(session.get_bind().url))) % 10**6:06d}-{audit.head_seq(session)}"
+
+
+def last_changed(session: Session) -> datetime | None:
+    """When statistics last changed (the newest audited write to a source), for 'data last changed on …'."""
+    at = session.execute(select(func.max(AuditEntry.at)).where(AuditEntry.object_type == "stat_source")).scalar()
+    return datetime.fromisoformat(at) if at else None
+
+
+def public_rows(session: Session, *, threshold: int) -> list[Row]:
+    """Every public observation, protected, as an anonymous visitor gets it; cached per data version.
+    Callers filter the list but never change its rows."""
+    def compute() -> list[Row]:
+        rows = rows_for_export(session, Principal.anonymous(), public=True, threshold=threshold)
+        return [{k: r.get(k) for k in FIELDS} for r in rows]
+
+    return _CACHE.get((data_version(session), threshold), compute)
