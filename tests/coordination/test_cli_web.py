@@ -38,7 +38,7 @@ def test_demo_overlaps_and_gaps_from_the_cli(env: Database, tmp_path: Path) -> N
     out = tmp_path / "3w.csv"
     assert runner.invoke(app, ["coord", "export", "--format", "hxl", "-o", str(out)]).exit_code == 0
     r = runner.invoke(app, ["coord", "import", str(out), "--format", "hxl"])
-    assert r.exit_code == 0 and "Imported 11 initiatives" in r.output
+    assert r.exit_code == 0 and "Imported 12 initiatives" in r.output
     r = runner.invoke(app, ["coord", "import", str(out), "--format", "xml"])
     assert r.exit_code == 1 and "unknown" in r.output
 

@@ -94,7 +94,7 @@ def test_iati_round_trip(db: Database, tmp_path: Path) -> None:
     assert '<recipient-country code="LY"' in text and 'role="4"' in text and 'ref="XM-DAC-47066"' in text
     specs = read_iati(out.read_bytes())
     t1 = next(x for x in specs if x.ref == "T-1")
-    assert t1.countries == ["LBY"] and sorted(t1.themes) == ["coastguard_training", "prosecution"]
+    assert t1.countries == ["LBY"] and t1.themes == ["coastguard_training"]  # the P is implied by its sub-theme
     assert ("IOM", "implementing") in t1.participants and t1.budget == 1_500_000 and t1.start == date(2022, 1, 1)
     with db.session() as s:  # importing the export again changes nothing but the update stamp
         save_initiatives(s, ANALYST, specs)

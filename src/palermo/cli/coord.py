@@ -63,6 +63,9 @@ def export(fmt: str = typer.Option(..., "--format", help="hxl or iati."),
         items = list_initiatives(s)
         n = write_hxl(items, output) if fmt == "hxl" else write_iati(items, output)
     console.print(f"Wrote {n} initiatives to {output}")
+    if n < len(items):
+        console.print(f"[yellow]{len(items) - n} initiative(s) left out: IATI needs at least one date and one "
+                      "participating organisation per activity[/]")
 
 
 @app.command("matrix")

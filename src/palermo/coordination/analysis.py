@@ -60,7 +60,8 @@ def active_by_country(initiatives: list[Initiative], on: date | None = None) -> 
 # ----------------------------------------------------------------------------- overlaps
 @dataclass
 class Overlap:
-    kind: str  # "same cell" (different actors) or "same funder" (one funder, several implementers)
+    kind: str  # "same cell" (different implementers), "two funders" (different funders, same cell and period)
+    # or "same funder" (one funder, several implementers)
     score: float
     countries: list[str]
     themes: list[str]
@@ -89,12 +90,23 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
+def funds(a: Initiative, b: Initiative) -> bool:
+    """``a`` passes money to ``b`` (a transaction of ``a`` names ``b`` as receiver activity, or one of ``b``
+    names ``a`` as provider activity)."""
+    return any(t.receiver_activity == b.ref for t in getattr(a, "transactions", [])) or \
+        any(t.provider_activity == a.ref for t in getattr(b, "transactions", []))
+
+
 def overlaps(initiatives: list[Initiative], on: date | None = None) -> list[Overlap]:
     """Initiatives of different actors on the same country, theme and target group at the same time,
     and funders paying several actors for the same cell; ranked by score (most alike first)."""
     found: list[Overlap] = []
     live = _active(initiatives, on)
-    for a, b in combinations(live, 2):
+    # a funder's programme that only passes money to registered initiatives is analysed through them
+    conduits = {a.ref for a in live if not actors_in(a, "implementing") and any(funds(a, b) for b in live)}
+    for a, b in combinations([i for i in live if i.ref not in conduits], 2):
+        if funds(a, b) or funds(b, a):
+            continue  # a funder's programme and the project it pays for are one piece of work
         countries = set(a.countries) & set(b.countries)
         themes = _cells(a) & _cells(b)
         ga, gb = set(a.target_groups), set(b.target_groups)
@@ -105,6 +117,15 @@ def overlaps(initiatives: list[Initiative], on: date | None = None) -> list[Over
             continue
         text = fuzz.token_set_ratio(f"{a.title} {a.description}", f"{b.title} {b.description}") / 100
         score = round(0.4 * text + 0.2 * _jaccard(_cells(a), _cells(b)) + 0.2 * _jaccard(ga, gb) + 0.2 * period, 3)
+        fund_a, fund_b = set(actors_in(a, "funding")), set(actors_in(b, "funding"))
+        if fund_a and fund_b and not fund_a & fund_b:
+            found.append(Overlap(
+                "two funders", score, sorted(countries), sorted(themes), sorted(groups), [a.ref, b.ref],
+                sorted(fund_a | fund_b),
+                f"{', '.join(sorted(fund_a))} and {', '.join(sorted(fund_b))} both pay for {', '.join(sorted(themes))} "
+                f"for {', '.join(sorted(groups)) or 'the same (unspecified) groups'} in {', '.join(sorted(countries))} "
+                f"in the same period ({period:.0%} shared): check the same work is not funded twice",
+                funder=", ".join(sorted(fund_a | fund_b))))
         found.append(Overlap(
             "same cell", score, sorted(countries), sorted(themes), sorted(groups), [a.ref, b.ref],
             sorted(impl_a | impl_b),
@@ -113,6 +134,8 @@ def overlaps(initiatives: list[Initiative], on: date | None = None) -> list[Over
             f"at the same time (periods {period:.0%} shared; descriptions {text:.0%} alike)"))
     by_funder: dict[tuple[str, str, str], list[Initiative]] = defaultdict(list)
     for i in live:
+        if i.ref in conduits:
+            continue
         for funder in actors_in(i, "funding"):
             for c in i.countries:
                 for t in _cells(i):

@@ -71,3 +71,16 @@ def theme_key(value: str) -> str | None:
 def top_theme(key: str) -> str:
     """The P a theme belongs to."""
     return key if key in THEMES else SUBTHEME_PARENT[key]
+
+
+def theme_label(key: str) -> str:
+    """A theme's name as people say it: 'Return and reintegration', 'Protection'."""
+    return key.capitalize() if key in THEMES else THEMES[SUBTHEME_PARENT[key]][key]
+
+
+def target_group_key(value: str) -> str | None:
+    """A target group key from a key or a label (case-insensitive); None if unknown."""
+    text = value.strip().lower()
+    if text.replace(" ", "_") in TARGET_GROUPS:
+        return text.replace(" ", "_")
+    return next((k for k, label in TARGET_GROUPS.items() if label.lower() == text), None)

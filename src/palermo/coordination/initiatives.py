@@ -12,8 +12,12 @@ from palermo.auth import audit
 from palermo.auth.accounts import normalise_country
 from palermo.auth.roles import Principal
 from palermo.coordination.actors import resolve_actor
-from palermo.coordination.codelists import ROLE_CODES, STATUSES, TARGET_GROUPS, theme_key
+from palermo.coordination.codelists import ROLE_CODES, STATUSES, SUBTHEME_PARENT, TARGET_GROUPS, THEMES, theme_key
+from palermo.coordination import sectors
 from palermo.coordination.models import Initiative, Participation
+from palermo.coordination.money import BudgetSpec, TransactionSpec, budget_row, transaction_row, validate_budget, validate_transaction
+from palermo.coordination.results import ResultSpec, to_row, validate_result
+from palermo.coordination.sectors import DAC3, DAC5
 from palermo.db.base import utcnow
 from palermo.errors import ImportRejected, Problem, ValidationError
 
@@ -37,6 +41,13 @@ class InitiativeSpec:
     status: str = "active"
     identifiers: dict[str, str] = field(default_factory=dict)  # actor name -> organisation identifier
     line: int | None = None
+    sectors: list[str] = field(default_factory=list)  # DAC codes (5-digit sectors, 3-digit categories) or "V:code"
+    reporting_org: str | None = None
+    reporting_org_ref: str | None = None
+    # None: not given by this source, keep what is stored; a list (even empty) replaces it
+    results: list[ResultSpec] | None = None
+    budgets: list[BudgetSpec] | None = None
+    transactions: list[TransactionSpec] | None = None
 
 
 def validate(spec: InitiativeSpec) -> list[Problem]:
@@ -76,10 +87,26 @@ def validate(spec: InitiativeSpec) -> list[Problem]:
                          value=spec.budget))
     if spec.budget is not None and not spec.currency:
         p.append(Problem("budget without currency; add an ISO 4217 code such as EUR", line=line, field="currency"))
+    for code in spec.sectors:
+        if ":" in code:  # another vocabulary than DAC's, kept as given
+            continue
+        vocab = DAC5 if len(code) == 5 else DAC3
+        if not code.isdigit() or sectors.lookup(code, vocab) is None:
+            p.append(Problem("unknown DAC sector code; use a 5-digit code of the IATI Sector codelist (e.g. 15190) "
+                             "or a 3-digit category (e.g. 151)", line=line, field="sector", value=code))
+    p += [x for r in spec.results or [] for x in validate_result(r)]
+    p += [x for b in spec.budgets or [] for x in validate_budget(b)]
+    p += [x for t in spec.transactions or [] for x in validate_transaction(t)]
     if spec.status not in STATUSES:
         p.append(Problem(f"unknown status; use one of {', '.join(STATUSES)}", line=line, field="status",
                          value=spec.status))
     return p
+
+
+def implied_ps_dropped(themes: set[str]) -> list[str]:
+    """A P given together with one of its sub-themes is implied by it (a 3W row names both the sector and
+    the subsector): keep the sub-theme, so the initiative does not seem to cover the whole P."""
+    return sorted(t for t in themes if not (t in THEMES and any(SUBTHEME_PARENT.get(x) == t for x in themes)))
 
 
 def save_initiatives(session: Session, principal: Principal, specs: list[InitiativeSpec], *,
@@ -102,11 +129,20 @@ def save_initiatives(session: Session, principal: Principal, specs: list[Initiat
             row = Initiative(ref=s.ref)
             session.add(row)
         row.title, row.description = s.title.strip(), s.description
-        row.themes = sorted({theme_key(t) for t in s.themes if theme_key(t)})  # type: ignore[misc]
+        given = {theme_key(t) for t in s.themes if theme_key(t)} | {sectors.theme_for(c) for c in s.sectors if sectors.theme_for(c)}
+        row.themes = implied_ps_dropped(given)  # type: ignore[arg-type]
         row.target_groups = sorted(set(s.target_groups))
         row.countries = sorted({normalise_country(c) for c in s.countries})  # type: ignore[misc]
         row.areas = list(dict.fromkeys(s.areas))
         row.start, row.end, row.budget, row.currency, row.status = s.start, s.end, s.budget, s.currency, s.status
+        row.sectors = list(dict.fromkeys(s.sectors))
+        row.reporting_org, row.reporting_org_ref = s.reporting_org or row.reporting_org, s.reporting_org_ref or row.reporting_org_ref
+        if s.results is not None:
+            row.results = [to_row(r) for r in s.results]
+        if s.budgets is not None:
+            row.budgets = [budget_row(b) for b in s.budgets]
+        if s.transactions is not None:
+            row.transactions = [transaction_row(t) for t in s.transactions]
         row.updated_at, row.updated_by = utcnow(), principal.username
         row.participants.clear()
         session.flush()
@@ -123,7 +159,9 @@ def save_initiatives(session: Session, principal: Principal, specs: list[Initiat
 
 def list_initiatives(session: Session, *, country: str | None = None, active_on: date | None = None) -> list[Initiative]:
     rows = session.execute(select(Initiative).options(selectinload(Initiative.participants)
-                                                      .selectinload(Participation.actor))
+                                                      .selectinload(Participation.actor),
+                                                      selectinload(Initiative.results), selectinload(Initiative.budgets),
+                                                      selectinload(Initiative.transactions))
                            .order_by(Initiative.ref)).scalars().all()
     out = []
     for r in rows:

@@ -72,7 +72,14 @@ class Initiative(Tracked, Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20), default="active")
     update_every_days: Mapped[int] = mapped_column(Integer, default=180)
+    # DAC sector codes as published (5-digit sectors, 3-digit categories), kept whether or not they map to a theme
+    sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reporting_org: Mapped[str | None] = mapped_column(String(250))  # who published the record (IATI reporting-org)
+    reporting_org_ref: Mapped[str | None] = mapped_column(String(120))
     participants: Mapped[list[Participation]] = relationship(cascade="all, delete-orphan")
+    results: Mapped[list[Result]] = relationship(cascade="all, delete-orphan", order_by="Result.id")
+    budgets: Mapped[list[Budget]] = relationship(cascade="all, delete-orphan", order_by="Budget.period_start")
+    transactions: Mapped[list[Transaction]] = relationship(cascade="all, delete-orphan", order_by="Transaction.transaction_date")
 
 
 class Participation(Base):
@@ -84,6 +91,60 @@ class Participation(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("coord_actor.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))  # funding / accountable / extending / implementing
     actor: Mapped[Actor] = relationship()
+
+
+class Result(Base):
+    """One indicator of an initiative for one period, optionally for one sex and age group: baseline, target
+    and actual (IATI result/indicator/period, or #targeted / #reached of a 4W row, in people)."""
+
+    __tablename__ = "coord_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("coord_initiative.id"), index=True)
+    indicator: Mapped[str] = mapped_column(String(300))
+    people: Mapped[bool] = mapped_column(Boolean, default=False)  # a count of people (targeted / reached)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(10), default="")  # "", female, male
+    age: Mapped[str] = mapped_column(String(20), default="")  # "", children, adults, ...
+    baseline: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    actual: Mapped[float | None] = mapped_column(Float)
+    origin: Mapped[str] = mapped_column(String(20), default="form")  # hxl / iati / form
+
+
+class Budget(Base):
+    """Money planned for a period (IATI budget): original or revised."""
+
+    __tablename__ = "coord_budget"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("coord_initiative.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    currency: Mapped[str] = mapped_column(String(3))
+    revised: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Transaction(Base):
+    """Money that moved (IATI transaction): incoming funds, commitments, disbursements, expenditure, with who
+    gave and who received it and, when published, the activity each side reported it under."""
+
+    __tablename__ = "coord_transaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("coord_initiative.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # see money.TRANSACTION_TYPES
+    transaction_date: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    currency: Mapped[str] = mapped_column(String(3))
+    provider: Mapped[str] = mapped_column(String(250), default="")
+    provider_ref: Mapped[str] = mapped_column(String(120), default="")
+    provider_activity: Mapped[str] = mapped_column(String(120), default="")
+    receiver: Mapped[str] = mapped_column(String(250), default="")
+    receiver_ref: Mapped[str] = mapped_column(String(120), default="")
+    receiver_activity: Mapped[str] = mapped_column(String(120), default="")
 
 
 class LiaisonPosting(Tracked, Base):
@@ -159,4 +220,23 @@ class Commitment(Tracked, Base):
     deadline: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")  # open / in_progress / done / dropped
     evidence: Mapped[str] = mapped_column(Text, default="")
+    # what delivers it: initiative references and indicators ("stats:<source key>" or "<initiative ref>:<indicator>")
+    initiatives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    indicators: Mapped[list[str]] = mapped_column(JSON, default=list)
     responsible: Mapped[Actor] = relationship()
+
+
+class Feed(Tracked, Base):
+    """An HXL CSV or IATI XML published at a URL (HDX, an IATI registry), refreshed on a schedule."""
+
+    __tablename__ = "coord_feed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(1000), unique=True)
+    fmt: Mapped[str] = mapped_column(String(10))  # hxl / iati
+    update_every_days: Mapped[int] = mapped_column(Integer, default=7)
+    last_checked: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_loaded: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    initiatives: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")

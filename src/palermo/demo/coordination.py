@@ -16,8 +16,11 @@ from palermo.coordination.initiatives import InitiativeSpec, save_initiatives
 from palermo.coordination.instruments import CommitmentSpec, add_action_plan, load_instruments
 from palermo.coordination.liaison import PostingSpec, add_posting, add_report
 from palermo.coordination.models import Network, NetworkMember
+from palermo.coordination.money import TransactionSpec
+from palermo.coordination.results import PEOPLE, ResultSpec
 
 EC = "European Commission (DG INTPA)"
+IOM = "International Organization for Migration"
 
 def _month(offset: int, end: bool = False) -> date:
     """The first (or last) day of the month ``offset`` months from the month the demo is built in: the demo's
@@ -97,6 +100,68 @@ def initiatives() -> list[dict[str, Any]]:
     ]
 
 
+SECTORS = {"DEMO-LBY-01": ["15130"], "DEMO-LBY-02": ["15130"], "DEMO-LBY-03": ["72010", "15160"],
+           "DEMO-NER-01": ["15190"], "DEMO-NGA-01": ["15130", "15131"], "DEMO-NGA-02": ["15190", "15180"],
+           "DEMO-NGA-03": ["15180"], "DEMO-ITA-01": ["15180"], "DEMO-ESP-01": ["15180"], "DEMO-NLD-01": ["16070"],
+           "DEMO-SEN-01": ["15190"], "DEMO-EU-01": ["15190"]}
+IDENTIFIERS = {EC: "XI-IATI-EC_INTPA", "International Organization for Migration": "XM-DAC-47066",
+               "Foreign, Commonwealth and Development Office (UK)": "GB-GOV-1"}
+
+
+def funders_programme() -> dict[str, Any]:
+    """The funder's own record of money it passes to an implementer's initiative: the same euros then
+    appear in both (disbursement here, incoming funds there) and must be counted once."""
+    return dict(ref="DEMO-EU-01", title="EU support to the return and reintegration of victims in Nigeria",
+                description="Funding window of the European Commission for reintegration, implemented through IOM",
+                participants=[(EC, "funding"), (EC, "accountable")], themes=["return_reintegration"],
+                target_groups=["victims", "women"], countries=["NGA"], start=_month(-48), end=_month(4, end=True),
+                budget=6_000_000, currency="EUR", reporting_org=EC, reporting_org_ref=IDENTIFIERS[EC],
+                transactions=[TransactionSpec("outgoing_commitment", _month(-48), 6_000_000, "EUR", EC, IDENTIFIERS[EC],
+                                              "DEMO-EU-01", IOM, IDENTIFIERS[IOM], "DEMO-NGA-02"),
+                              TransactionSpec("disbursement", _month(-46), 2_500_000, "EUR", EC, IDENTIFIERS[EC],
+                                              "DEMO-EU-01", IOM, IDENTIFIERS[IOM], "DEMO-NGA-02"),
+                              TransactionSpec("disbursement", _month(-22), 2_000_000, "EUR", EC, IDENTIFIERS[EC],
+                                              "DEMO-EU-01", IOM, IDENTIFIERS[IOM], "DEMO-NGA-02")])
+
+
+def _people(start: date, end: date, target: dict[str, float], reached: list[tuple[date, dict[str, float]]]) -> list[ResultSpec]:
+    """People targeted over the whole period and reached per reporting period, by sex where given."""
+    out = [ResultSpec(PEOPLE, start, end, target=v, sex=sex, people=True) for sex, v in target.items()]
+    for (period_start, period_end), values in zip(zip([start] + [d for d, _ in reached][:-1], [d for d, _ in reached]),
+                                                  [v for _, v in reached]):
+        out += [ResultSpec(PEOPLE, period_start, period_end, actual=v, sex=sex, people=True) for sex, v in values.items()]
+    return out
+
+
+def _extras(d: dict[str, Any]) -> dict[str, Any]:
+    """Sectors, money and results of the demo initiatives."""
+    ref = d["ref"]
+    d = {**d, "sectors": SECTORS.get(ref, [])}
+    if ref == "DEMO-NGA-02":  # IOM reports the EU's money too: counted once
+        d["transactions"] = [
+            TransactionSpec("incoming_funds", _month(-46), 2_500_000, "EUR", EC, IDENTIFIERS[EC], "DEMO-EU-01",
+                            IOM, IDENTIFIERS[IOM], "DEMO-NGA-02"),
+            TransactionSpec("incoming_funds", _month(-22), 2_000_000, "EUR", EC, IDENTIFIERS[EC], "DEMO-EU-01",
+                            IOM, IDENTIFIERS[IOM], "DEMO-NGA-02"),
+            TransactionSpec("expenditure", _month(-2, end=True), 3_100_000, "EUR", IOM, IDENTIFIERS[IOM], "DEMO-NGA-02")]
+        d["results"] = _people(d["start"], d["end"], {"": 1200, "female": 950, "male": 250},
+                               [(_month(-24, end=True), {"": 310, "female": 260, "male": 50}),
+                                (_month(-12, end=True), {"": 420, "female": 350, "male": 70}),
+                                (_month(-1, end=True), {"": 390, "female": 320, "male": 70})])
+    elif ref == "DEMO-NGA-03":  # reported once, long ago: stopped reporting
+        d["results"] = _people(d["start"], d["end"], {"": 400}, [(_month(-14, end=True), {"": 95})])
+    elif ref == "DEMO-ITA-01":
+        d["results"] = _people(d["start"], d["end"], {"": 2000, "female": 1500, "male": 500},
+                               [(_month(-3, end=True), {"": 1650, "female": 1280, "male": 370})])
+        d["transactions"] = [TransactionSpec("disbursement", _month(-50), 12_000_000, "EUR",
+                                             "Dipartimento per le Pari Opportunità (Italy)", "", "DEMO-ITA-01",
+                                             "On the Road Cooperativa Sociale", "", ""),
+                             TransactionSpec("disbursement", _month(-26), 8_000_000, "EUR",
+                                             "Dipartimento per le Pari Opportunità (Italy)", "", "DEMO-ITA-01",
+                                             "On the Road Cooperativa Sociale", "", "")]
+    return d
+
+
 def build(session: Session, ctx: Any) -> None:
     who = Principal(None, "demo", None, frozenset({"analyst", "admin"}), True)
     # Platform organisations known to the registry under their full names, linked to their accounts.
@@ -106,7 +171,9 @@ def build(session: Session, ctx: Any) -> None:
         actor = resolve_actor(session, who, org.name, acronym=None if "-" in short else short,
                               actor_type=org.org_type, country=org.country)
         actor.organisation_id = org.id
-    items = initiatives()
+    for name, ident in IDENTIFIERS.items():
+        resolve_actor(session, who, name, identifier=ident)
+    items = [_extras(d) for d in initiatives()] + [funders_programme()]
     save_initiatives(session, who, [InitiativeSpec(**d) for d in items], origin="demo")
     icat = Network(name="Inter-Agency Coordination Group against Trafficking in Persons", acronym="ICAT",
                    description="UN GA resolution 61/180 (2007); coordinated by UNODC", updated_by="demo")
