@@ -20,6 +20,7 @@ turns them into a JSON error (API) or an error page (UI) with :attr:`PalermoErro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 
@@ -33,6 +34,9 @@ class PalermoError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details or {}
+        # Writes that must survive the rollback of the refused unit of work (an audit record of the
+        # refused attempt): each is called with a fresh session once the rollback is done.
+        self.after_rollback: list[Callable[[Any], None]] = []
 
     def to_dict(self) -> dict[str, Any]:
         return {"error": self.kind, "message": self.message, "details": self.details}

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         3.0, description="Flag an organisation whose records submitted in 24 hours exceed this many times its daily "
         "average of the previous 30 days (enumeration of the hit/no-hit oracle).")
     hub_name: str = Field("palermo-hub", description="Identifier of this hub; encodings uploaded elsewhere are refused.")
+    link_retention_days: int = Field(
+        1095, ge=1, description="Longest the hub keeps an upload's encodings (three years, Europol's review period); "
+        "the agreements that allow its comparisons shorten it to their retention period.")
+    purge_daily: bool = Field(True, description="`palermo serve` runs the retention purge once a day by itself.")
+    purge_time_utc: str = Field("03:15", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                                description="Time of day (UTC, HH:MM) of the daily retention purge.")
 
     @property
     def resolved_database_url(self) -> str:

@@ -61,6 +61,12 @@ TABLE: dict[tuple[str, str], Any] = {
     # linkage
     ("GET", "/linkage"): ANY, ("POST", "/linkage/uploads"): frozenset({"officer", "analyst", "data_owner"}),
     ("POST", "/api/v1/linkage/uploads"): frozenset({"officer", "analyst", "data_owner"}), ("GET", "/api/v1/linkage/hits"): ANY,
+    ("GET", "/linkage/hits/{reference}"): ANY,
+    ("POST", "/linkage/hits/{reference}/review"): frozenset({"officer", "analyst", "data_owner"}),
+    ("POST", "/linkage/uploads/{upload_id}/withdraw"): frozenset({"officer", "analyst", "data_owner"}),
+    ("POST", "/api/v1/linkage/hits/{reference}/review"): frozenset({"officer", "analyst", "data_owner"}),
+    ("GET", "/api/v1/linkage/uploads"): ANY, ("GET", "/api/v1/linkage/precision"): ANY,
+    ("DELETE", "/api/v1/linkage/uploads/{upload_id}"): frozenset({"officer", "analyst", "data_owner"}),
     # exchange
     ("GET", "/exchange"): ANY, ("GET", "/exchange/agreements"): ANY, ("GET", "/exchange/agreements/{reference}"): ANY,
     ("GET", "/exchange/routes"): ANY, ("GET", "/exchange/requests"): ANY, ("GET", "/exchange/requests/new"): ANY,
@@ -151,7 +157,7 @@ def test_unauthenticated_callers_are_refused_everywhere(matrix_db: Database, tmp
         if rule == PUBLIC or method == "HEAD":
             continue
         url = path.replace("{country}", "NLD").replace("{reference}", "x").replace("{table_id}", "1")
-        url = url.replace("{username}", "x").replace("{token_id}", "1")
+        url = url.replace("{username}", "x").replace("{token_id}", "1").replace("{upload_id}", "1")
         r = c.request(method, url, follow_redirects=False)
         refused = r.status_code in (401, 403) or (r.status_code == 303 and "/login" in r.headers.get("location", ""))
         if not refused:

@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from palermo.auth.models import AuditEntry, AuditHead
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
-from palermo.errors import AuditChainBroken, ValidationError
+from palermo.errors import AuditChainBroken, PalermoError, ValidationError
 
 if TYPE_CHECKING:
     from palermo.db import Database
@@ -63,6 +63,24 @@ def record(session: Session, actor: Principal, action: str, object_type: str, ob
     head.hash = digest
     session.flush()
     return entry
+
+
+E = TypeVar("E", bound=PalermoError)
+
+
+def refused(error: E, actor: Principal, action: str, object_type: str, object_id: Any,
+            *, details: dict[str, Any] | None = None) -> E:
+    """Attach to ``error`` an audit record of the refused attempt and return it, to be raised.
+
+    The record is written after the refused unit of work rolls back (see ``Database.session``), so the
+    attempt is on the trail and nothing of the operation is stored. Unlike :func:`record_refusal`, which a
+    face calls with the database, a core function can use it with only its session. Example::
+
+        raise audit.refused(NotFound("no hit 'x' for your organisation"), actor, "link.hit.review_refused", "link_hit", "x")
+    """
+    payload = {"reason": error.message[:300], **(details or {})}  # the shape record_refusal writes
+    error.after_rollback.append(lambda s: record(s, actor, action, object_type, object_id, details=payload))
+    return error
 
 
 def head_seq(session: Session) -> int:

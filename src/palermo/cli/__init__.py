@@ -25,7 +25,7 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(audit_app, name="audit")
 
 # One group per domain; each module defines `app`.
-for _name in ("stats", "link", "exchange", "coord", "identify"):
+for _name in ("stats", "link", "exchange", "coord", "identify", "maintenance"):
     _mod = importlib.import_module(f"palermo.cli.{_name}")
     app.add_typer(_mod.app, name=_name)
 

@@ -38,7 +38,9 @@ def encode(persons: Path = typer.Argument(..., exists=True, dir_okay=False, help
                                               "clkhash schema its first ignored feature)."),
            strict: bool = typer.Option(False, "--strict",
                                        help="Refuse the file if any value cannot be read (a date that is no date, an "
-                                            "unknown country) instead of encoding it as written with a warning.")) -> None:
+                                            "unknown country) instead of encoding it as written with a warning."),
+           key_epoch: int = typer.Option(1, "--key-epoch", min=1,
+                                         help="Epoch of the shared secret (the hub operator numbers each new secret).")) -> None:
     """Encode person records locally into keyed Bloom filters; only the output file leaves the agency."""
     from palermo.linkage.encoding import Encoder
     from palermo.linkage.files import read_persons
@@ -52,6 +54,7 @@ def encode(persons: Path = typer.Argument(..., exists=True, dir_okay=False, help
         task = bar.add_task(f"encoding {persons.name}", total=len(rows))
         ds = Encoder(sch, secret).encode(rows, label=persons.stem, progress=lambda n: bar.advance(task, n), strict=strict)
     ds.meta["hub"] = hub or settings().hub_name
+    ds.meta["key_epoch"] = str(key_epoch)
     ds.write(output)
     console.print(f"Encoded {len(ds)} records to {output} (fingerprint {ds.fingerprint[:12]}…)")
     if ds.warnings:
@@ -164,3 +167,59 @@ def dedupe(persons: Path = typer.Argument(..., exists=True, dir_okay=False, help
         print_json(report.to_dict())
         return
     console.print(report.summary())
+
+
+def _call(url: str | None, token: str | None, method: str, path: str, **kw):  # type: ignore[no-untyped-def]
+    """One request to the hub's API, its refusals turned into the hub's own message."""
+    import httpx
+
+    try:
+        with _client(url, token) as c:
+            return _check(c.request(method, path, **kw))
+    except httpx.HTTPError as exc:
+        raise PalermoError(f"cannot reach the hub: {exc}; check --url") from None
+
+
+@app.command("review")
+@handle_errors
+def review(reference: str = typer.Argument(..., help="The hit's reference, e.g. hit-1a2b3c4d5e6f7a8b."),
+           verdict: str = typer.Option(..., "--verdict", help="confirmed, rejected (not the same person) or unsure."),
+           note: str = typer.Option("", "--note", help="A note kept with your organisation's verdict."),
+           url: str = typer.Option(None, "--url", help="Hub URL."),
+           token: str = typer.Option(None, "--token", envvar="PALERMO_TOKEN", help="API token."),
+           as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Record your agency's verdict on a hit after its follow-up (only the two parties of a hit may)."""
+    body = _call(url, token, "POST", f"/api/v1/linkage/hits/{reference}/review", json={"verdict": verdict, "note": note})
+    if as_json:
+        print_json(body)
+        return
+    other = f"; {body['other_agency']} said {body['their_verdict']}" if body.get("their_verdict") else ""
+    console.print(f"{body['reference']}: your verdict {body['verdict']} recorded (outcome {body['outcome']}{other})")
+
+
+@app.command("uploads")
+@handle_errors
+def uploads(url: str = typer.Option(None, "--url", help="Hub URL."),
+            token: str = typer.Option(None, "--token", envvar="PALERMO_TOKEN", help="API token."),
+            as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Your agency's uploads at the hub: status (live, superseded, withdrawn, expired) and expiry."""
+    body = _call(url, token, "GET", "/api/v1/linkage/uploads")
+    if as_json:
+        print_json(body)
+        return
+    if not body:
+        console.print("No uploads.")
+    for u in body:
+        until = f"expires {u['expires_at'][:10]}" if u["status"] == "live" and u.get("expires_at") else u.get("ended_reason", "")
+        console.print(f"{u['id']:>6}  {u['status']:<10} {u['label']} ({u['list_kind']}, {u['records']:,} records, "
+                      f"key epoch {u['key_epoch']}, {u['open_hits']} open hits) {until}")
+
+
+@app.command("withdraw")
+@handle_errors
+def withdraw(upload_id: int = typer.Argument(..., help="The upload's number (see `palermo link uploads`)."),
+             url: str = typer.Option(None, "--url", help="Hub URL."),
+             token: str = typer.Option(None, "--token", envvar="PALERMO_TOKEN", help="API token.")) -> None:
+    """Withdraw one of your agency's uploads: the hub deletes its encodings and withdraws its hits."""
+    body = _call(url, token, "DELETE", f"/api/v1/linkage/uploads/{upload_id}")
+    console.print(f"Upload {body['id']} withdrawn: encodings deleted, {body['hits_withdrawn']} hit(s) withdrawn")

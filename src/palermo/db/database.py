@@ -130,9 +130,17 @@ class Database:
                         "the database is busy with other writes (SQLite allows one writer at a time); "
                         "retry in a moment, or use PostgreSQL for many concurrent users") from exc
                 raise
-            except BaseException:
+            except BaseException as exc:
                 session.rollback()
+                self._after_rollback(exc)
                 raise
+
+    def _after_rollback(self, exc: BaseException) -> None:
+        """Run the writes a refused operation asked for after its rollback (the audit of the refusal),
+        each in its own unit of work, so the refusal is recorded while nothing of the operation is."""
+        for write in getattr(exc, "after_rollback", ()):
+            with self.session() as s:
+                write(s)
 
     _checked = False
 

@@ -21,7 +21,8 @@ from palermo.auth import audit
 from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
-from palermo.errors import NotFound, RateLimited, ValidationError
+from palermo.errors import Conflict, NotFound, RateLimited, ValidationError
+from palermo.linkage import epochs, lifecycle
 from palermo.linkage.encoding import EncodedDataset, read_encodings
 from palermo.linkage.engine import Engine, LocalEngine, check_compatible, match
 from palermo.linkage.models import LinkHit, LinkRun, LinkUpload
@@ -33,6 +34,8 @@ LIST_KINDS = ("suspects", "victims")
 
 
 def _dataset(upload: LinkUpload) -> EncodedDataset:
+    if upload.encodings is None:
+        raise Conflict(f"upload {upload.id} ({upload.label}) is {upload.status}: its encodings were deleted")
     return read_encodings(io.BytesIO(upload.encodings), label=f"{upload.id}")  # type: ignore[arg-type]
 
 
@@ -93,33 +96,24 @@ def submit(session: Session, principal: Principal, data: bytes, *, label: str, p
     if hub != settings.hub_name:
         raise ValidationError(f"these encodings were made for hub {hub!r}, not for this hub ({settings.hub_name!r}); "
                               f"encode again with --hub {settings.hub_name}")
-    others = [u for u in session.execute(select(LinkUpload).where(LinkUpload.list_kind == list_kind)).scalars()]
-    if others and all(u.fingerprint != ds.fingerprint for u in others):
-        raise ValidationError("these encodings were made with a different shared secret or schema than the other "
-                              "agencies' uploads; encode with the hub's schema and the shared secret")
+    epoch = epochs.admit(session, principal, list_kind, ds.meta, ds.fingerprint)
     check_quota(session, principal, len(ds), settings)
     flag = _unusual(session, principal, len(ds), settings)
+    now = utcnow()
     upload = LinkUpload(organisation_id=principal.organisation_id, label=label, list_kind=list_kind, purpose=purpose,
-                        fingerprint=ds.fingerprint, records=len(ds), encodings=data, created_by=principal.username)
+                        fingerprint=ds.fingerprint, records=len(ds), encodings=data, created_by=principal.username,
+                        created_at=now, status="live", key_epoch=epoch, schema_digest=ds.schema.digest(),
+                        expires_at=now + timedelta(days=settings.link_retention_days))
     session.add(upload)
     session.flush()
     audit.record(session, principal, "link.upload", "link_upload", upload.id,
-                 legal_basis=f"hit/no-hit comparison for {purpose}", details={"records": len(ds), "kind": list_kind})
+                 legal_basis=f"hit/no-hit comparison for {purpose}",
+                 details={"records": len(ds), "kind": list_kind, "key_epoch": epoch})
     if flag:
         audit.record(session, principal, "link.unusual_volume", "organisation", principal.organisation_id, details=flag)
     run, hits = run_matching(session, principal, upload, ds, engine or LocalEngine())
+    lifecycle.supersede_previous(session, principal, upload)
     return SubmitResult(upload, run, hits)
-
-
-def latest_uploads(session: Session, list_kind: str, exclude_org: int) -> list[LinkUpload]:
-    """The newest upload of each other organisation for this kind of list."""
-    rows = session.execute(select(LinkUpload).where(LinkUpload.list_kind == list_kind,
-                                                    LinkUpload.organisation_id != exclude_org)
-                           .order_by(LinkUpload.created_at.desc(), LinkUpload.id.desc())).scalars()
-    seen: dict[int, LinkUpload] = {}
-    for u in rows:
-        seen.setdefault(u.organisation_id, u)
-    return list(seen.values())
 
 
 def run_matching(session: Session, principal: Principal, upload: LinkUpload, ds: EncodedDataset,
@@ -129,7 +123,8 @@ def run_matching(session: Session, principal: Principal, upload: LinkUpload, ds:
     session.flush()
     hits: list[LinkHit] = []
     orgs = {o.id: o.short_name for o in session.execute(select(Organisation)).scalars()}
-    for other in latest_uploads(session, upload.list_kind, upload.organisation_id):
+    earlier = lifecycle.carry_index(session, upload)
+    for other in lifecycle.live_uploads(session, upload):
         perm = may_compare(session, upload.organisation_id, other.organisation_id, upload.purpose)
         if not perm.allowed:
             run.refused = {**run.refused, orgs[other.organisation_id]: perm.reasons}
@@ -138,12 +133,19 @@ def run_matching(session: Session, principal: Principal, upload: LinkUpload, ds:
         a.label, b.label = f"u{upload.id}", f"u{other.id}"
         check_compatible([a, b])
         run.compared = [*run.compared, other.id]
+        days = lifecycle.retention_days(session, perm.agreement)
+        lifecycle.shorten_expiry(upload, days)
+        lifecycle.shorten_expiry(other, days)
         for m in match([a, b], engine=engine):
-            hit = LinkHit(reference="hit-" + secrets.token_hex(8), run_id=run.id, upload_a_id=upload.id,
-                          record_a=m.record_a, org_a_id=upload.organisation_id, upload_b_id=other.id,
-                          record_b=m.record_b, org_b_id=other.organisation_id, score=m.probability,
-                          agreement=perm.agreement)
-            session.add(hit)
+            hit = earlier.pop((m.record_a, other.organisation_id, other.label, m.record_b), None)
+            if hit is not None:  # found again by the newer upload of the same list: same hit, same reference
+                lifecycle.carry(hit, upload, other, run.id, m.probability, perm.agreement)
+            else:
+                hit = LinkHit(reference="hit-" + secrets.token_hex(8), run_id=run.id, upload_a_id=upload.id,
+                              record_a=m.record_a, org_a_id=upload.organisation_id, upload_b_id=other.id,
+                              record_b=m.record_b, org_b_id=other.organisation_id, score=m.probability,
+                              agreement=perm.agreement, status="open")
+                session.add(hit)
             hits.append(hit)
     session.flush()
     run.hits, run.finished_at = len(hits), utcnow()
@@ -177,6 +179,7 @@ class HitView:
     agreement: str | None
     created_at: Any
     category: str  # the data category a request for the other agency's record falls under
+    status: str = "open"  # open / superseded / withdrawn / expired (the lists it came from ended)
 
 
 REQUEST_CATEGORY = {"suspects": "personal_data_suspects", "victims": "personal_data_victims"}
@@ -195,13 +198,9 @@ def hits_for(session: Session, principal: Principal) -> list[HitView]:
         mine, theirs = (h.upload_a_id, h.upload_b_id) if mine_a else (h.upload_b_id, h.upload_a_id)
         out.append(HitView(h.reference, h.record_a if mine_a else h.record_b, uploads.get(mine, ("", ""))[0],
                            orgs[h.org_b_id if mine_a else h.org_a_id], h.score, h.agreement, h.created_at,
-                           REQUEST_CATEGORY.get(uploads.get(theirs, ("", "suspects"))[1], "personal_data_suspects")))
+                           REQUEST_CATEGORY.get(uploads.get(theirs, ("", "suspects"))[1], "personal_data_suspects"),
+                           h.status))
     return out
-
-
-def uploads_for(session: Session, principal: Principal) -> list[LinkUpload]:
-    return list(session.execute(select(LinkUpload).where(LinkUpload.organisation_id == principal.organisation_id)
-                                .order_by(LinkUpload.created_at.desc())).scalars())
 
 
 def get_hit(session: Session, principal: Principal, reference: str) -> LinkHit:

@@ -49,7 +49,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         # Parse the public context files before the first visitor rather than during their request.
         await anyio.to_thread.run_sync(load_context, settings.context_dir)
-        yield
+        async with anyio.create_task_group() as tasks:
+            if settings.purge_daily:
+                tasks.start_soon(daily_purge, db, settings)
+            yield
+            tasks.cancel_scope.cancel()
 
     app = FastAPI(lifespan=lifespan, title="Palermo API", version=__version__,
                   description="Cooperation platform against trafficking in human beings and migrant smuggling.",
@@ -77,6 +81,24 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.include_router(module.api, prefix="/api/v1")
     _register_error_handlers(app)
     return app
+
+
+async def daily_purge(db: Database, settings: Settings) -> None:
+    """The retention purge, once a day at ``purge_time_utc``, for as long as the app runs."""
+    from datetime import time
+
+    from palermo.auth.roles import ROLES, Principal
+    from palermo.linkage.retention import daily, purge
+
+    hour, minute = map(int, settings.purge_time_utc.split(":"))
+    actor = Principal(None, "system:daily-purge", None, frozenset(ROLES), True)
+
+    def job() -> None:
+        with db.session() as s:
+            result = purge(s, actor)
+        log.info("retention purge of %s: %s", result.on, result.counts)
+
+    await daily(job, time(hour, minute))
 
 
 def server_config(settings: Settings, db: Database, host: str | None = None, port: int | None = None) -> Any:

@@ -6,12 +6,14 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from palermo.auth.roles import Principal
-from palermo.linkage.hub import LIST_KINDS, PURPOSES, hits_for, submit, uploads_for
+from palermo.linkage.hub import LIST_KINDS, PURPOSES, get_hit, hits_for, submit
+from palermo.linkage.lifecycle import uploads_for, withdraw
+from palermo.linkage.review import VERDICTS, precision_report, review_hit, review_states
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render
 from palermo.web.uploads import read_upload
@@ -27,10 +29,38 @@ async def _read(file: UploadFile) -> bytes:
 
 @pages.get("/linkage")
 def linkage_page(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    hits = hits_for(s, principal)
     return render(request, "linkage/index.html", {
-        "title": "Linkage & exchange", "active": "linkage", "hits": hits_for(s, principal),
+        "title": "Linkage & exchange", "active": "linkage", "hits": hits,
+        "reviews": review_states(s, principal, [h.reference for h in hits]),
         "uploads": uploads_for(s, principal), "purposes": PURPOSES, "kinds": LIST_KINDS,
+        "precision": precision_report(s, principal), "message": request.query_params.get("message")})
+
+
+@pages.get("/linkage/hits/{reference}")
+def hit_page(reference: str, request: Request, principal: Principal = Depends(page_principal),
+             s: Session = Depends(db_session)) -> Response:
+    hit = get_hit(s, principal, reference)
+    view = next(h for h in hits_for(s, principal) if h.reference == hit.reference)
+    return render(request, "linkage/hit.html", {
+        "title": f"Hit {hit.reference}", "active": "linkage", "hit": view,
+        "review": review_states(s, principal, [hit.reference])[hit.reference], "verdicts": VERDICTS,
         "message": request.query_params.get("message")})
+
+
+@pages.post("/linkage/hits/{reference}/review", dependencies=[Depends(csrf_form)])
+def hit_review_form(reference: str, verdict: str = Form(...), note: str = Form(""),
+                    principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    row = review_hit(s, principal, reference, verdict=verdict, note=note)
+    return RedirectResponse(f"/linkage/hits/{reference}?message=Your verdict ({row.verdict}) is recorded", status_code=303)
+
+
+@pages.post("/linkage/uploads/{upload_id}/withdraw", dependencies=[Depends(csrf_form)])
+def upload_withdraw_form(upload_id: int, principal: Principal = Depends(page_principal),
+                         s: Session = Depends(db_session)) -> Response:
+    upload, n = withdraw(s, principal, upload_id)
+    return RedirectResponse(f"/linkage?message=Upload {upload.id} withdrawn: its encodings are deleted and {n} hit(s) "
+                            "withdrawn", status_code=303)
 
 
 @pages.post("/linkage/uploads", dependencies=[Depends(csrf_form)])
@@ -60,6 +90,7 @@ class HitOut(BaseModel):
     agreement: str | None
     created_at: datetime
     category: str  # what a request for the other agency's record asks for (suspects' or victims' data)
+    status: str  # open, or why it ended: superseded / withdrawn / expired
 
 
 @api.post("/uploads", response_model=UploadOut, status_code=201)
@@ -75,3 +106,81 @@ async def api_upload(request: Request, label: str = Form(..., max_length=120), p
 @api.get("/hits", response_model=list[HitOut])
 def api_hits(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[HitOut]:
     return [HitOut(**h.__dict__) for h in hits_for(s, principal)]
+
+
+class ReviewIn(BaseModel):
+    verdict: str = Field(..., max_length=40, description="confirmed, rejected (not the same person) or unsure")
+    note: str = Field("", max_length=2000)
+
+
+class ReviewOut(BaseModel):
+    reference: str
+    verdict: str
+    note: str
+    outcome: str | None
+    other_agency: str
+    their_verdict: str | None
+
+
+@api.post("/hits/{reference}/review", response_model=ReviewOut)
+def api_review(reference: str, body: ReviewIn, principal: Principal = Depends(api_principal),
+               s: Session = Depends(db_session)) -> ReviewOut:
+    row = review_hit(s, principal, reference, verdict=body.verdict, note=body.note)
+    state = review_states(s, principal, [reference])[reference]
+    view = next(h for h in hits_for(s, principal) if h.reference == reference)
+    return ReviewOut(reference=reference, verdict=row.verdict, note=row.note, outcome=state.outcome,
+                     other_agency=view.other_agency, their_verdict=state.theirs)
+
+
+class UploadStateOut(BaseModel):
+    id: int
+    label: str
+    list_kind: str
+    purpose: str
+    records: int
+    status: str
+    key_epoch: int
+    created_at: datetime
+    created_by: str
+    expires_at: datetime | None
+    ended_at: datetime | None
+    ended_reason: str
+    open_hits: int
+
+
+@api.get("/uploads", response_model=list[UploadStateOut])
+def api_uploads(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[UploadStateOut]:
+    return [UploadStateOut(**u.to_dict()) for u in uploads_for(s, principal)]
+
+
+class WithdrawOut(BaseModel):
+    id: int
+    status: str
+    hits_withdrawn: int
+
+
+@api.delete("/uploads/{upload_id}", response_model=WithdrawOut)
+def api_withdraw(upload_id: int, principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> WithdrawOut:
+    upload, n = withdraw(s, principal, upload_id)
+    return WithdrawOut(id=upload.id, status=upload.status, hits_withdrawn=n)
+
+
+class PrecisionOut(BaseModel):
+    group: str
+    key: str
+    hits: int
+    reviewed: int
+    confirmed: int
+    rejected: int
+    disputed: int
+    unsure: int
+    measured: float | None
+    low: float | None
+    high: float | None
+    model: float | None
+    model_all: float | None
+
+
+@api.get("/precision", response_model=list[PrecisionOut])
+def api_precision(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[PrecisionOut]:
+    return [PrecisionOut(**p.to_dict()) for p in precision_report(s, principal)]
