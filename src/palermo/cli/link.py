@@ -74,18 +74,20 @@ def match_cmd(files: list[Path] = typer.Argument(..., exists=True, dir_okay=Fals
               output: Path = typer.Option(..., "-o", "--output", help="CSV of matched pairs to write.")) -> None:
     """Match encodings offline (evaluation, benchmarks): one row per matched pair."""
     from palermo.linkage.encoding import read_encodings
-    from palermo.linkage.engine import get_engine, match
+    from palermo.linkage.engine import get_engine, link
 
     datasets = [read_encodings(f) for f in files]
     with progress_bar() as bar:
         bar.add_task(f"matching {len(files)} lists ({sum(map(len, datasets)):,} records)", total=None)
-        matches = match(datasets, threshold=threshold, engine=get_engine(engine))
+        result = link(datasets, threshold=threshold, engine=get_engine(engine))
+    matches = result.matches
     with output.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["file_a", "record_a", "file_b", "record_b", "score"])
         for m in matches:
             w.writerow([m.list_a, m.record_a, m.list_b, m.record_b, f"{m.probability:.6f}"])
     console.print(f"{len(matches)} matched pairs written to {output}")
+    console.print(f"Expected from the match probabilities (no truth needed): {result.summary()}", highlight=False)
 
 
 def _client(url: str | None, token: str | None):  # type: ignore[no-untyped-def]

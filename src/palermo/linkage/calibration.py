@@ -35,6 +35,9 @@ class Calibration:
     f1: float
     pairs: int
     matches: int  # true matches among the calibration's candidate pairs: with ``pairs``, the prior it assumed
+    # The match probability above which weights estimated on the lists themselves (``weights.probabilities``)
+    # gave the best F1 on the labelled lists: how overconfident those probabilities are for this schema.
+    probability_cut: float = 0.5
 
     def threshold_for(self, candidates: int, found: int) -> float:
         """The threshold moved by the difference in prior odds between these lists and the calibration
@@ -61,6 +64,9 @@ def _sims(schema: LinkageSchema, n: int, overlap: float, noise: float, seed: int
     pos_a = {r: i for i, r in enumerate(a.ids)}
     pos_b = {r: i for i, r in enumerate(b.ids)}
     true = np.fromiter((pos_a[x] * len(b) + pos_b[y] for x, y in true_pairs(truth, "A", "B")), dtype=np.int64)
+    if sample == "pairs":
+        ia, ib = candidate_pairs(a, b)
+        return (a, b, ia, ib), np.isin(ia * len(b) + ib, true), len(true)
     if sample == "weights":
         # m among all true pairs, u among random pairs (as Fellegi and Sunter, and Splink, estimate them):
         # candidate pairs were chosen because they agree on a blocking key, so counting u among them
@@ -92,7 +98,32 @@ def _calibrate(schema_json: str, n: int, overlap: float, noise: float) -> Calibr
         f1 = 2 * prec * rec / max(1e-9, prec + rec)
         if f1 > best[0]:
             best = (f1, float(t), prec, rec)
-    return Calibration(model, best[1], round(best[2], 4), round(best[3], 4), round(best[0], 4), len(w), n_true2)
+    return Calibration(model, best[1], round(best[2], 4), round(best[3], 4), round(best[0], 4), len(w), n_true2,
+                       _probability_cut(schema, model, best[1], n, overlap, noise))
+
+
+def _probability_cut(schema: LinkageSchema, start: fs.FSModel, start_weight: float, n: int, overlap: float,
+                     noise: float) -> float:
+    """Run the estimation on the lists at hand (``weights.probabilities``) on a third labelled sample and
+    find the probability cut with the best F1 there."""
+    from palermo.linkage.similarity import field_similarities
+    from palermo.linkage.weights import log2_odds, probabilities
+
+    (a, b, ia, ib), is_match, n_true = _sims(schema, n, overlap, noise, seed=13, sample="pairs")
+    if not len(ia):
+        return 0.5
+    lv = {f: fs.levels(s) for f, s in field_similarities(a, b, ia, ib).items()}
+    _, p = probabilities(a, b, ia, ib, lv, start, start_weight)
+    odds = np.round(log2_odds(p), 1)
+    best = (0.0, 0.0)
+    for t in np.unique(odds[odds >= 0]):
+        pred = odds >= t
+        tp = int(np.sum(pred & is_match))
+        prec, rec = tp / max(1, int(pred.sum())), tp / max(1, n_true)
+        f1 = 2 * prec * rec / max(1e-9, prec + rec)
+        if f1 > best[0]:
+            best = (f1, float(t))
+    return float(1 / (1 + 2.0 ** -best[1]))
 
 
 def calibrate(schema: LinkageSchema, n: int = 4000, overlap: float = 0.2, noise: float = 0.3) -> Calibration:

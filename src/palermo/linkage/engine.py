@@ -16,9 +16,11 @@ import polars as pl
 
 from palermo.errors import ValidationError
 from palermo.linkage import model as fs
+from palermo.linkage import weights
 from palermo.linkage.calibration import calibrate
 from palermo.linkage.encoding import EncodedDataset
-from palermo.linkage.similarity import field_similarities
+from palermo.linkage.similarity import all_pairs_dice, dice, field_similarities
+from palermo.linkage.weights import OperatingPoint
 
 MAX_BLOCK_PAIRS = 2_500  # 50 x 50 records share one key value: beyond that the key does not discriminate
 DEFAULT_THRESHOLD = 0.9  # match probability; calibrated on synthetic data (docs/linkage.md)
@@ -64,8 +66,7 @@ def candidate_pairs(a: EncodedDataset, b: EncodedDataset,
     """
     cap = MAX_BLOCK_PAIRS if max_block_pairs is None else max_block_pairs
     if not a.schema.blocking:
-        ia, ib = np.meshgrid(np.arange(len(a)), np.arange(len(b)), indexing="ij")
-        return ia.ravel(), ib.ravel()
+        return all_pairs_candidates(a, b)
     found = []
     for spec in a.schema.blocking:
         # A hash join in Polars (Rust) rather than a dict in Python: a million records per side in seconds.
@@ -79,6 +80,39 @@ def candidate_pairs(a: EncodedDataset, b: EncodedDataset,
     pairs = pl.concat(found)["pair"].unique().to_numpy()
     pairs.sort()
     return pairs // len(b), pairs % len(b)
+
+
+PAIRS_PER_RECORD = 20  # all-pairs matching keeps about this many candidate pairs per record of the larger list
+MIN_FLOOR = 0.5  # ... and never pairs whose record-level Dice is below this
+
+
+def similarity_floor(a: EncodedDataset, b: EncodedDataset, per_record: int = PAIRS_PER_RECORD,
+                     sample: int = 200_000, seed: int = 0) -> float:
+    """The record-level Dice below which all-pairs matching keeps no pair: the value that only about
+    ``per_record`` × max(n, m) of the n × m pairs exceed, estimated on random pairs (nearly all of them
+    non-matches), and at least :data:`MIN_FLOOR`. Memory then grows with the lists, not their product."""
+    total = len(a) * len(b)
+    budget = per_record * max(len(a), len(b))
+    if total <= budget:
+        return 0.0
+    ra, rb = random_pairs(a, b, min(sample, total), seed)
+    fa, fb = a.record_level(), b.record_level()
+    sims = np.sort(dice(fa[ra], fb[rb]))
+    # the random pairs above the cut stand for budget / total of all pairs
+    rank = min(len(sims) - 1, int(len(sims) * (1 - budget / total)))
+    return max(MIN_FLOOR, float(sims[rank]))
+
+
+def all_pairs_candidates(a: EncodedDataset, b: EncodedDataset, floor: float | None = None
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs of a schema without blocking (a clkhash schema): every pair is compared on the
+    record-level filters by the tiled all-pairs kernel, which keeps only pairs with Dice >= ``floor``
+    (default :func:`similarity_floor`); the n × m pairs are never in memory at once."""
+    if not len(a) or not len(b):
+        return np.array([], np.int64), np.array([], np.int64)
+    cut = similarity_floor(a, b) if floor is None else floor
+    ia, ib, _ = all_pairs_dice(a.record_level(), b.record_level(), cut)
+    return ia.astype(np.int64), ib.astype(np.int64)
 
 
 def random_pairs(a: EncodedDataset, b: EncodedDataset, n: int = U_SAMPLE, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -128,40 +162,75 @@ def get_engine(name: str) -> Engine:
     raise ValidationError(f"engine {name!r} unknown; use local or spark")
 
 
+@dataclass
+class LinkResult:
+    """Matches of a run and, per pair of lists, the operating point it expects (estimated precision and
+    recall, from the match probabilities: no truth needed)."""
+
+    matches: list[Match]
+    expected: dict[tuple[str, str], OperatingPoint]
+
+    def summary(self) -> str:
+        return "; ".join(f"{la}-{lb}: {op.matches} matches, expected precision {op.precision:.3f}, "
+                         f"expected recall {op.recall:.3f} (cut at probability {op.threshold:.3f})"
+                         for (la, lb), op in self.expected.items())
+
+
 def match(datasets: list[EncodedDataset], *, threshold: float | None = None, engine: Engine | None = None,
-          method: str = "calibrated") -> list[Match]:
+          method: str = "estimated") -> list[Match]:
+    """Match every pair of lists; each record matched at most once per other list (see :func:`link`)."""
+    return link(datasets, threshold=threshold, engine=engine, method=method).matches
+
+
+def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engine: Engine | None = None,
+         method: str = "estimated") -> LinkResult:
     """Match every pair of lists; each record matched at most once per other list.
 
-    ``method="calibrated"`` (default) uses weights and the match-weight threshold calibrated for the
-    schema on labelled synthetic data; ``"em"`` estimates weights by EM on these lists. ``threshold`` is
-    a match probability; by default the calibrated threshold applies.
+    ``method="estimated"`` (default): u from random pairs of these lists, m by EM with u fixed from the
+    schema's synthetic calibration, term-frequency adjustment of skewed fields, the cut at the best
+    expected F1 among pairs at least even odds (``palermo.linkage.weights``). ``"calibrated"``: the
+    synthetic calibration's weights and match-weight threshold as they are; ``"em"``: m and u both by EM
+    on the candidate pairs. ``threshold`` is a match probability and overrides the cut.
     """
     check_compatible(datasets)
+    if method not in ("estimated", "calibrated", "em"):
+        raise ValidationError(f"matching method {method!r} unknown; use estimated, calibrated or em")
     engine = engine or LocalEngine()
-    cal = calibrate(datasets[0].schema) if method == "calibrated" else None
+    cal = calibrate(datasets[0].schema) if method in ("estimated", "calibrated") else None
     out: list[Match] = []
+    expected: dict[tuple[str, str], OperatingPoint] = {}
     for a, b in combinations(datasets, 2):
         ia, ib, sims = engine.pair_scores(a, b)
         lv = {f: fs.levels(s) for f, s in sims.items()}
-        if cal is not None:
-            model = cal.model
-            cut = cal.threshold
+        if method == "estimated" and len(ia):
+            assert cal is not None
+            model, p = weights.probabilities(a, b, ia, ib, lv, cal.model, cal.threshold)
+            kept = one_to_one(ia, ib, p, 0.01)
+            # never below the cut that the same estimation needed on the calibration's labelled lists: the
+            # fields are not independent (names tell nationality), which makes probabilities overconfident
+            op = weights.operating_point(p, kept, threshold, floor=max(weights.MIN_PROBABILITY, cal.probability_cut))
+            chosen = kept[p[kept] >= op.threshold]
         else:
-            ra, rb = random_pairs(a, b)
-            model = fs.estimate(lv, {f: fs.levels(s) for f, s in field_similarities(a, b, ra, rb).items()})
-            cut = None
-        weight = model.log2_bayes(lv) if len(ia) else np.array([])
+            if cal is not None:
+                model = cal.model
+            else:
+                ra, rb = random_pairs(a, b)
+                model = fs.estimate(lv, {f: fs.levels(s) for f, s in field_similarities(a, b, ra, rb).items()})
+            weight = model.log2_bayes(lv) if len(ia) else np.array([])
+            p = model.probability_of_weight(weight) if len(ia) else np.array([])
+            if threshold is not None:
+                score, cutoff = p, threshold
+            elif cal is not None:
+                score, cutoff = weight, cal.threshold
+                if len(ia):
+                    cutoff = cal.threshold_for(len(ia), len(one_to_one(ia, ib, score, cutoff)))
+            else:
+                score, cutoff = p, DEFAULT_THRESHOLD
+            chosen = one_to_one(ia, ib, score, cutoff)
+            op = weights.operating_point(p, chosen, 0.0)
         del lv
-        p = model.probability_of_weight(weight) if len(ia) else np.array([])
-        if threshold is not None:
-            score, cutoff = p, threshold
-        elif cut is not None:
-            score, cutoff = weight, cut
-        else:
-            score, cutoff = p, DEFAULT_THRESHOLD
-        if cal is not None and threshold is None and len(ia):
-            cutoff = cal.threshold_for(len(ia), len(one_to_one(ia, ib, score, cutoff)))
-        for k in one_to_one(ia, ib, score, cutoff):
+        expected[(a.label, b.label)] = op
+        for k in chosen:
             out.append(Match(a.label, a.ids[ia[k]], b.label, b.ids[ib[k]], round(float(p[k]), 6),
                              {f: (None if np.isnan(s[k]) else round(float(s[k]), 4)) for f, s in sims.items()}))
-    return out
+    return LinkResult(out, expected)

@@ -13,7 +13,7 @@ import numpy as np
 
 from palermo.errors import ConfigurationError
 from palermo.linkage.encoding import EncodedDataset
-from palermo.linkage.engine import MAX_BLOCK_PAIRS
+from palermo.linkage.engine import MAX_BLOCK_PAIRS, all_pairs_candidates
 from palermo.linkage.similarity import dice
 
 
@@ -57,7 +57,10 @@ class SparkEngine:
                 pairs = pairs.unionByName(f)
             pairs = pairs.distinct()
         else:
-            pairs = spark.range(len(a)).withColumnRenamed("id", "ia").crossJoin(spark.range(len(b)).withColumnRenamed("id", "ib"))
+            # No blocking (a clkhash schema): the tiled all-pairs kernel proposes the pairs above the
+            # similarity floor, as in the local engine; never a cross join of n x m rows.
+            ia, ib = all_pairs_candidates(a, b)
+            pairs = spark.createDataFrame(pd.DataFrame({"ia": ia, "ib": ib}))
         fields = [f.name for f in a.schema.fields]
         fa = spark.sparkContext.broadcast({f: a.filters[f] for f in fields})
         fb = spark.sparkContext.broadcast({f: b.filters[f] for f in fields})

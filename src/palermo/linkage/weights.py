@@ -1,0 +1,218 @@
+"""Fellegi-Sunter weights from the lists at hand, as Splink estimates them, on encodings only.
+
+- **u** (how often two different people agree, per field and level) is counted among random pairs of the
+  two agencies' own encodings: nearly all random pairs are non-matches.
+- **m** (how often the same person agrees) is estimated by expectation maximisation with u held fixed,
+  over the candidate pairs, starting from the synthetic calibration of the schema (which also acts as
+  a weak prior, so a small list cannot drag m anywhere). The match prior (share of all n × m pairs that
+  match) is estimated with it: the expected matches among the candidates over all pairs.
+- **Term frequencies**: two records with the *same* value of a name (or another skewed field) agree
+  more strongly when that value is rare. The hub sees no plaintext, but identical values give identical
+  keyed filters, so the frequency of each filter among both lists is the frequency of the value; a pair
+  with identical filters gets the weight m / tf instead of m / u (Splink's term-frequency adjustment).
+- The **operating point**: each pair's match probability follows from its weight and the prior odds;
+  the expected number of true matches is the sum of probabilities of the one-to-one pairs, so every
+  run reports the precision and recall it expects, and the default cut maximises the expected F1
+  among pairs more likely matches than not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from palermo.linkage import model as fs
+from palermo.linkage.encoding import EncodedDataset
+
+U_PAIRS = 200_000  # random pairs for u
+EM_ITERATIONS = 25
+PRIOR_STRENGTH = 50.0  # pseudo-matches of the calibration's m: a prior, outweighed by a list with more matches
+TF_KINDS = ("name", "text", "country")  # fields whose values are skewed: a rare name is strong evidence
+MIN_PROBABILITY = 0.5  # the default cut never keeps a pair less likely a match than not
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """What a match run expects of its own matches (from the probabilities, not from any truth)."""
+
+    threshold: float  # match probability cut
+    matches: int
+    expected_true: float  # expected true matches among them
+    expected_total: float  # expected true matches among all candidate pairs (one-to-one)
+
+    @property
+    def precision(self) -> float:
+        return self.expected_true / self.matches if self.matches else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.expected_true / self.expected_total if self.expected_total else 1.0
+
+    def to_dict(self) -> dict[str, float]:
+        return {"threshold": round(self.threshold, 4), "matches": self.matches,
+                "expected_precision": round(self.precision, 4), "expected_recall": round(self.recall, 4)}
+
+
+U_PRIOR_PAIRS = 2_000  # pseudo-pairs of the calibration's u: short lists have too few random pairs (and
+# a list of three people against three has one match in three pairs), long ones outweigh it
+
+
+def u_from_random_pairs(a: EncodedDataset, b: EncodedDataset, start: fs.FSModel, n: int = U_PAIRS,
+                        seed: int = 0) -> dict[str, np.ndarray]:
+    """Level distribution per field among random pairs of the two lists, with the calibration's u as
+    a prior worth :data:`U_PRIOR_PAIRS` pairs."""
+    from palermo.linkage.similarity import field_similarities
+
+    rng = np.random.default_rng(seed)
+    n = min(n, len(a) * len(b))
+    ra, rb = rng.integers(0, len(a), n), rng.integers(0, len(b), n)
+    out = {}
+    for f, s in field_similarities(a, b, ra, rb).items():
+        lv = fs.levels(s)
+        counts = np.bincount(lv[lv >= 0], minlength=len(fs.LEVELS) + 1) + U_PRIOR_PAIRS * start.u[f]
+        out[f] = counts / counts.sum()
+    return out
+
+
+def _em(lv: dict[str, np.ndarray], u: dict[str, np.ndarray], m: dict[str, np.ndarray], prior: float,
+        fixed_prior: bool, total: int, iterations: int) -> tuple[dict[str, np.ndarray], float]:
+    n_levels = len(fs.LEVELS) + 1
+    for _ in range(iterations):
+        p = fs.FSModel(m, u, prior).probability(lv)
+        new = {}
+        for f, l in lv.items():
+            ok = l >= 0
+            counts = np.bincount(l[ok], weights=p[ok], minlength=n_levels) + 0.5 * m[f]
+            new[f] = counts / counts.sum()
+        m = new
+        prior = prior if fixed_prior else float(np.clip(p.sum() / max(1, total), 1e-12, 0.99))
+    return m, prior
+
+
+LOW_INFORMATION = 0.02  # a field two different people agree on this often (sex, nationality) tells little
+
+
+def session_fields(schema_fields: list[tuple[str, str]]) -> list[tuple[str, bool]]:
+    """The field whose agreement opens the EM session (Splink's training blocking rule), by kind, never by
+    column name: the first date field; without one, the first name field. With it, whether the session
+    leaves out the low-information fields (names tell where someone comes from, so among pairs agreeing
+    on a name, agreement on nationality or sex is no independent evidence, and EM would lock onto it).
+
+    Only one session: a session blocked on a name, as Splink's tutorials add for the date's own m, was
+    measured to lock onto people who share a name (most such pairs are different people when names
+    repeat), giving a date m where matches mostly disagree; the session field keeps the calibration's m."""
+    dates = [name for name, k in schema_fields if k == "date"]
+    if dates:
+        return [(dates[0], False)]
+    return [(name, True) for name, k in schema_fields if k == "name"][:1]
+
+
+def estimate_m(ia: np.ndarray, ib: np.ndarray, lv: dict[str, np.ndarray], u: dict[str, np.ndarray],
+               start: fs.FSModel, total_pairs: int,
+               prior: float, sessions: list[tuple[str, bool]], iterations: int = EM_ITERATIONS) -> fs.FSModel:
+    """m and the prior by EM with u fixed, Splink's way: one session per identifying field, over the
+    candidate pairs that agree on it, in which that field is left out (its agreement chose the pairs)
+    and the other fields' m are estimated; each field's m is the mean over the sessions that estimated
+    it (the calibration's where none did). The prior over all n × m pairs is then estimated with m fixed."""
+    top = len(fs.LEVELS)
+    estimates: dict[str, list[np.ndarray]] = {f: [] for f in lv}
+    for blocked, informative_only in sessions:
+        if blocked not in lv:
+            continue
+        rows = lv[blocked] == top
+        if rows.sum() < 10:
+            continue
+        sub = {f: l[rows] for f, l in lv.items()
+               if f != blocked and not (informative_only and u[f][top] >= LOW_INFORMATION)}
+        m, _ = _em(sub, u, {f: start.m[f] for f in sub}, 0.5, False, int(rows.sum()), iterations)
+        for f in sub:
+            estimates[f].append(m[f])
+    m = {f: np.mean(e, axis=0) if e else start.m[f] for f, e in estimates.items()}
+    weight = fs.FSModel(m, u, prior).log2_bayes(lv)
+    for _ in range(PRIOR_ITERATIONS):  # the prior alone, m fixed
+        prior = expected_matches(ia, ib, fs.FSModel(m, u, prior).probability_of_weight(weight)) / max(1, total_pairs)
+        prior = float(np.clip(prior, 1e-12, 0.5))
+    return fs.FSModel(m, u, prior)
+
+
+PRIOR_ITERATIONS = 8
+
+
+def expected_matches(ia: np.ndarray, ib: np.ndarray, p: np.ndarray) -> float:
+    """Expected true matches: the sum of probabilities over a one-to-one assignment (a record is one
+    person: summing over all candidate pairs would count a common name's every pairing)."""
+    from palermo.linkage.engine import one_to_one
+
+    return float(p[one_to_one(ia, ib, p, 0.05)].sum())
+
+
+def probabilities(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib: np.ndarray, lv: dict[str, np.ndarray],
+                  start: fs.FSModel, start_weight: float) -> tuple[fs.FSModel, np.ndarray]:
+    """The match probability of every candidate pair from weights estimated on these lists: u from their
+    random pairs, m and the prior by EM from ``start`` (the calibration), term frequencies adjusted.
+    ``start_weight``: the calibration's match-weight threshold, whose matches give the starting prior."""
+    total = len(a) * len(b)
+    u = u_from_random_pairs(a, b, start)
+    found = int(np.sum(start.log2_bayes(lv) >= start_weight)) if len(ia) else 0
+    prior = max(1, min(found, len(a), len(b))) / total
+    model = estimate_m(ia, ib, lv, u, start, total, prior, session_fields([(f.name, f.kind) for f in a.schema.fields]))
+    weight = model.log2_bayes(lv) + tf_adjustment(a, b, ia, ib, lv, model)
+    return model, model.probability_of_weight(weight)
+
+
+def log2_odds(p: np.ndarray | float) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=np.float64), 1e-300, 1 - 1e-16)
+    return np.log2(q) - np.log2(1 - q)
+
+
+def _row_hashes(filters: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each filter row: identical filters (identical keyed values) hash alike."""
+    pad = -filters.shape[1] % 8
+    rows = np.ascontiguousarray(np.pad(filters, ((0, 0), (0, pad))) if pad else filters).view(np.uint64)
+    h = np.full(len(rows), 0xCBF29CE484222325, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for w in range(rows.shape[1]):
+            h = (h ^ rows[:, w]) * np.uint64(0x100000001B3)
+            h ^= h >> np.uint64(29)
+    return h
+
+
+def tf_adjustment(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib: np.ndarray,
+                  lv: dict[str, np.ndarray], model: fs.FSModel) -> np.ndarray:
+    """Weight (log2) to add per pair: log2(u_top / tf(value)) where both records hold the identical value
+    of a skewed field, tf the value's share among both lists' present values."""
+    out = np.zeros(len(ia), dtype=np.float64)
+    top = len(fs.LEVELS)
+    for f in a.schema.fields:
+        if f.kind not in TF_KINDS or f.name not in lv:
+            continue
+        ha, hb = _row_hashes(a.filters[f.name]), _row_hashes(b.filters[f.name])
+        present = np.concatenate([a.present[f.name], b.present[f.name]])
+        values, inverse = np.unique(np.concatenate([ha, hb]), return_inverse=True)
+        counts = np.bincount(inverse[present], minlength=len(values))  # only present values count
+        n = max(1, int(present.sum()))
+        inv_a, inv_b = inverse[:len(ha)], inverse[len(ha):]
+        same = (lv[f.name] == top) & (inv_a[ia] == inv_b[ib])
+        tf = np.maximum(counts[inv_a[ia[same]]], 1) / n
+        out[same] += np.log2(model.u[f.name][top] / tf)
+    return out
+
+
+def operating_point(p: np.ndarray, kept: np.ndarray, threshold: float | None, floor: float = MIN_PROBABILITY
+                    ) -> OperatingPoint:
+    """The cut and what it expects. ``kept``: the one-to-one pairs at a low cut; a greedy assignment at a
+    higher cut keeps exactly those of them above it. Without a ``threshold`` the cut is the one with the
+    best expected F1 among probabilities of at least ``floor``."""
+    probs = np.sort(p[kept])[::-1]
+    total = float(probs.sum())
+    if threshold is None:
+        if not len(probs):
+            return OperatingPoint(floor, 0, 0.0, 0.0)
+        tp = np.cumsum(probs)
+        f1 = 2 * tp / (np.arange(1, len(probs) + 1) + total)
+        f1[probs < floor] = -1
+        k = int(np.argmax(f1))
+        threshold = float(probs[k]) if f1[k] >= 0 else floor
+    above = probs >= threshold
+    return OperatingPoint(threshold, int(above.sum()), float(probs[above].sum()), total)

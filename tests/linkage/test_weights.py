@@ -1,0 +1,82 @@
+"""Weights from the lists at hand: u from their random pairs, m by EM with u fixed, term frequencies from
+identical keyed filters, and the precision and recall a run expects of itself."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from palermo.linkage import model as fs
+from palermo.linkage import weights
+from palermo.linkage.calibration import calibrate
+from palermo.linkage.encoding import Encoder
+from palermo.linkage.engine import candidate_pairs, link
+from palermo.linkage.schema import DEFAULT_SCHEMA
+from palermo.linkage.similarity import field_similarities
+from palermo.linkage.synthetic import agency_lists, true_pairs
+
+KEY = b"w" * 40
+TOP = len(fs.LEVELS)
+
+
+def _encoded(lists: dict[str, list[dict[str, str]]]):  # type: ignore[no-untyped-def]
+    enc = Encoder(DEFAULT_SCHEMA, KEY)
+    return enc.encode(lists["A"], label="A"), enc.encode(lists["B"], label="B")
+
+
+def test_u_comes_from_the_lists_themselves() -> None:
+    """Lists of women only: agreeing on sex is what any two records do, so it is no evidence here,
+    whatever the synthetic calibration (half men) says."""
+    lists, _ = agency_lists({"A": 1500, "B": 1500}, overlap=0.1, noise=0.1, seed=2)
+    women = {k: [{**r, "sex": "F"} for r in v] for k, v in lists.items()}
+    a, b = _encoded(women)
+    cal = calibrate(DEFAULT_SCHEMA)
+    u = weights.u_from_random_pairs(a, b, cal.model)
+    assert u["sex"][TOP] > 0.9 and cal.model.u["sex"][TOP] < 0.6
+    assert abs(u["nationality"][TOP] - cal.model.u["nationality"][TOP]) < 0.1  # the same population otherwise
+
+
+def test_em_estimates_m_near_the_truth_and_the_prior() -> None:
+    lists, truth = agency_lists({"A": 3000, "B": 3000}, overlap=0.1, noise=0.3, seed=4)
+    a, b = _encoded(lists)
+    ia, ib = candidate_pairs(a, b)
+    lv = {f: fs.levels(s) for f, s in field_similarities(a, b, ia, ib).items()}
+    cal = calibrate(DEFAULT_SCHEMA)
+    model, p = weights.probabilities(a, b, ia, ib, lv, cal.model, cal.threshold)
+    pos = {r: i for i, r in enumerate(a.ids)}, {r: i for i, r in enumerate(b.ids)}
+    true = {(pos[0][x], pos[1][y]) for x, y in true_pairs(truth, "A", "B")}
+    is_match = np.array([(x, y) in true for x, y in zip(ia.tolist(), ib.tolist())])
+    labelled = fs.from_labels(lv, is_match)
+    for f in ("name", "document", "sex", "nationality"):  # estimated by EM (dob opens the session)
+        assert np.abs(model.m[f] - labelled.m[f]).max() < 0.12, (f, model.m[f], labelled.m[f])
+    true_prior = len(true) / (len(a) * len(b))
+    assert true_prior / 3 < model.prior < 3 * true_prior
+    assert p[is_match].mean() > 0.8 and p[~is_match].mean() < 0.2
+
+
+def test_term_frequencies_weigh_a_rare_name_above_a_common_one() -> None:
+    base = {"date_of_birth": "", "sex": "", "country_of_birth": "", "nationality": "", "document_number": ""}
+    common = [{**base, "record_id": f"c{i}", "first_name": "Minh", "last_name": "Nguyen"} for i in range(40)]
+    others = [{**base, "record_id": f"o{i}", "first_name": f"Person{chr(97 + i % 26)}{chr(97 + i // 26)}",
+               "last_name": "X"} for i in range(200)]
+    rare = {**base, "record_id": "r", "first_name": "Tesfamariam", "last_name": "Ogbazghi"}
+    a, b = _encoded({"A": common + [rare], "B": [{**r, "record_id": "b" + r["record_id"]} for r in common + [rare] + others]})
+    ia, ib = np.array([0, 40]), np.array([0, 40])  # Minh Nguyen with Minh Nguyen; the rare name with itself
+    lv = {f: fs.levels(s) for f, s in field_similarities(a, b, ia, ib).items()}
+    assert (lv["name"] == TOP).all()
+    model = calibrate(DEFAULT_SCHEMA).model
+    adjust = weights.tf_adjustment(a, b, ia, ib, lv, model)
+    assert adjust[1] > adjust[0] and adjust[0] < 0  # a name a sixth of the list holds is weak evidence
+    assert abs((adjust[1] - adjust[0]) - np.log2(80 / 2)) < 1e-6  # 80 copies of one name against 2 of the other
+
+
+def test_a_run_reports_the_precision_and_recall_it_expects() -> None:
+    lists, truth = agency_lists({"A": 2000, "B": 2000}, overlap=0.2, noise=0.1, seed=5)
+    a, b = _encoded(lists)
+    result = link([a, b])
+    op = result.expected[("A", "B")]
+    found = {(m.record_a, m.record_b) for m in result.matches}
+    true = true_pairs(truth, "A", "B")
+    precision = len(found & true) / len(found)
+    assert op.matches == len(found) and 0.5 <= op.threshold < 1
+    assert abs(op.precision - precision) < 0.05 and 0 < op.recall <= 1
+    assert "expected precision" in result.summary()
