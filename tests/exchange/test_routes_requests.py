@@ -12,7 +12,7 @@ from palermo.db import Database
 from palermo.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from palermo.exchange.requests import answer_request, dashboard, file_request, read_released
 from palermo.exchange.routes import find_routes
-from palermo.linkage.hub import hits_for
+from palermo.linkage.hits import hits_for
 
 
 def test_third_country_routes_in_the_demo(demo_db: Database) -> None:
@@ -31,7 +31,7 @@ def test_hit_followed_up_to_release_and_refusal(demo_db: Database) -> None:
         officer = accounts.principal_for(accounts.get_user(s, "nl.officer"))
         owner = accounts.principal_for(accounts.get_user(s, "europol.owner"))
         analyst = accounts.principal_for(accounts.get_user(s, "europol.analyst"))
-        hit = next(h for h in hits_for(s, officer) if h.other_agency == "EUROPOL")
+        hit = next(h for h in hits_for(s, officer) if h.other_agency == "EUROPOL" and h.request_status is None)
         europol = accounts.get_organisation(s, "EUROPOL").id
         req = file_request(s, officer, owner_org_id=europol, category="personal_data_suspects", purpose="investigation",
                            justification="same suspect in our case", case_reference="NL-1", data_wanted="identity",

@@ -16,7 +16,8 @@ from palermo.demo import estimation as demo_estimation
 from palermo.demo.linkage import DEMO_SECRET
 from palermo.errors import RateLimited, ValidationError
 from palermo.linkage.encoding import Encoder
-from palermo.linkage.hub import hits_for, list_overlap, submit
+from palermo.linkage.hits import hits_for
+from palermo.linkage.hub import list_overlap, submit
 from palermo.linkage.models import LinkUpload
 from palermo.linkage.schema import DEFAULT_SCHEMA
 from palermo.linkage.synthetic import agency_lists

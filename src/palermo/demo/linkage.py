@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from palermo.auth import accounts
+from palermo.exchange.requests import file_request
 from palermo.linkage.encoding import Encoder
+from palermo.linkage.hits import hits_for
 from palermo.linkage.hub import submit
 from palermo.linkage.schema import DEFAULT_SCHEMA
 from palermo.linkage.synthetic import agency_lists
@@ -41,5 +43,14 @@ def build(session: Session, ctx: Any) -> None:
         result = submit(session, accounts.principal_for(ctx.users[user]), buf.getvalue(), label=label, purpose=purpose,
                         list_kind="suspects", settings=settings)
         total += len(result.hits)
+    # a follow-up: the Dutch police ask Europol for the record behind their best hit (left for Europol to answer)
+    officer = accounts.principal_for(ctx.users["nl.officer"])
+    best = next(h for h in hits_for(session, officer) if h.other_agency == "EUROPOL")
+    follow_up = file_request(session, officer, owner_org_id=ctx.orgs["EUROPOL"].id, category=best.category,
+                             purpose="investigation", justification="Hit on a suspect of our THB investigation into a "
+                             "Nigerian network in Amsterdam; the record would confirm the identity",
+                             case_reference="NL-2026-0502", data_wanted="Identity and known aliases",
+                             match_reference=best.reference)
     ctx.notes.append(f"linkage: 4 agencies' suspect lists encoded and matched at the hub, {total} hits "
-                     "(the expired NL-IT agreement refuses that comparison)")
+                     "(the expired NL-IT agreement refuses that comparison); hit "
+                     f"{best.reference} followed up by request {follow_up.reference}, pending at Europol")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from palermo.db.base import Base, utcnow
@@ -43,8 +43,14 @@ class AgreementParty(Base):
     country: Mapped[str | None] = mapped_column(String(3))
 
 
+OPEN = text("status = 'pending'")
+
+
 class ExchangeRequest(Base):
     __tablename__ = "xchg_request"
+    # one open request per hit and requesting organisation (each side of a hit may ask for the other's record)
+    __table_args__ = (Index("uq_xchg_request_open_per_hit", "match_reference", "requester_org_id", unique=True,
+                            sqlite_where=OPEN, postgresql_where=OPEN),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import secrets
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -17,21 +18,82 @@ from palermo.auth import audit
 from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
-from palermo.errors import Conflict, NotFound, PermissionDenied, Problem, ValidationError
+from palermo.errors import Conflict, NotFound, PalermoError, PermissionDenied, Problem, ValidationError
+from palermo.exchange.codelists import CATEGORIES
 from palermo.exchange.models import ExchangeRequest
-from palermo.exchange.policy import decide
+from palermo.exchange.policy import check_terms, decide
+from palermo.exchange.rights import why_not_answer, why_not_file
+from palermo.linkage.hits import HitView, find_hit, hit_view, other_side, request_category
+from palermo.linkage.models import LinkHit
+
+E = TypeVar("E", bound=PalermoError)
 
 ANSWER_DAYS = 30
 DECISIONS = ("approve", "partly_approve", "refuse")
 
 
+def _refuse(actor: Principal, error: E, reason: str, *, owner: Organisation | None, category: str, purpose: str,
+            match_reference: str | None) -> E:
+    """Audit a refused filing after its rollback (``audit.refused``): the reason and the references, never
+    the justification, case reference or data wanted."""
+    details = {"refusal": reason, "owner": owner.short_name if owner else None, "category": category,
+               "purpose": purpose, "match": match_reference}
+    target = ("link_hit", match_reference) if match_reference else ("organisation", owner.id if owner else "-")
+    return audit.refused(error, actor, "exchange.request.refused", target[0], target[1], details=details)
+
+
+def _check_hit(session: Session, actor: Principal, reference: str, owner: Organisation, category: str,
+               refuse: Callable[[PalermoError, str], PalermoError]) -> LinkHit:
+    """A request may cite a hit only of the requester's organisation, to its other party, for the kind of
+    record that was matched, while it is open and no other request of this side is open for it."""
+    hit = find_hit(session, reference)
+    if hit is None or actor.organisation_id not in (hit.org_a_id, hit.org_b_id):
+        # another organisation's hit is reported as unknown: its existence is not confirmed
+        raise refuse(NotFound(f"no hit {reference!r} for your organisation; cite a hit listed on your hit/no-hit page"),
+                     "unknown hit" if hit is None else "hit held by other organisations")
+    if hit.status != "open":
+        raise refuse(Conflict(f"hit {reference} is {hit.status} (the list it came from ended"
+                              f"{f' on {hit.ended_at:%Y-%m-%d}' if hit.ended_at else ''}); it can no longer be followed up"),
+                     "hit no longer open")
+    other = other_side(hit, actor.organisation_id)
+    if owner.id != other:
+        raise refuse(ValidationError(f"hit {reference} is between your organisation and {org_name(session, other)}: "
+                                     f"a request citing it goes to {org_name(session, other)}, not to {owner.short_name}",
+                                     [Problem("owner is not the hit's other party", field="owner", value=owner.short_name)]),
+                     "owner is not the hit's other party")
+    wanted = request_category(session, hit, actor.organisation_id)
+    if category != wanted:
+        raise refuse(ValidationError(f"hit {reference} matched a record of {CATEGORIES.get(wanted, wanted).lower()}: a "
+                                     f"request citing it asks for that category, not {category!r}",
+                                     [Problem(f"use {wanted}", field="category", value=category)]),
+                     "category does not follow the hit")
+    open_ = session.execute(select(ExchangeRequest).where(
+        ExchangeRequest.match_reference == reference, ExchangeRequest.requester_org_id == actor.organisation_id,
+        ExchangeRequest.status == "pending")).scalars().first()
+    if open_ is not None:
+        raise refuse(Conflict(f"request {open_.reference} citing hit {reference} is still open (filed "
+                              f"{open_.created_at:%Y-%m-%d}); wait for its answer before asking again"),
+                     "a request for this hit is open")
+    return hit
+
+
 def file_request(session: Session, actor: Principal, *, owner_org_id: int, category: str, purpose: str,
                  justification: str, case_reference: str, data_wanted: str,
                  match_reference: str | None = None) -> ExchangeRequest:
-    """File a request; refused (nothing stored) unless an agreement allows this category and purpose."""
-    actor.require("officer", "analyst", "data_owner", action="file follow-up requests")
-    if actor.organisation_id is None:
-        raise ValidationError("requests are filed by an organisation; use an account of the requesting agency")
+    """File a request; refused (nothing stored, the attempt audited) unless the requester may file, the hit
+    it cites is its own and points to this owner, and an agreement allows this category and purpose."""
+    owner = session.get(Organisation, owner_org_id)
+    match_reference = (match_reference or "").strip() or None
+
+    def refuse(error: E, reason: str) -> E:
+        return _refuse(actor, error, reason, owner=owner, category=category, purpose=purpose,
+                       match_reference=match_reference)
+
+    why = why_not_file(actor)
+    if why is not None:
+        raise refuse(PermissionDenied(why), "role may not file requests")
+    if owner is None:
+        raise NotFound(f"unknown organisation id {owner_org_id}")
     problems = []
     if not (purpose or "").strip():
         problems.append(Problem("a request needs a purpose", field="purpose"))
@@ -41,15 +103,25 @@ def file_request(session: Session, actor: Principal, *, owner_org_id: int, categ
         problems.append(Problem("a request needs the requester's case reference", field="case_reference"))
     if not (data_wanted or "").strip():
         problems.append(Problem("say which data is wanted", field="data_wanted"))
+    if owner.id == actor.organisation_id:
+        problems.append(Problem("your organisation holds this data itself; no request is needed", field="owner",
+                                value=owner.short_name))
     if problems:
         raise ValidationError("request not filed: " + "; ".join(str(p) for p in problems), problems)
-    decision = decide(session, requester_org_id=actor.organisation_id, owner_org_id=owner_org_id, category=category,
-                      purpose=purpose)
+    try:
+        check_terms(category, purpose)
+    except ValidationError as exc:
+        raise refuse(exc, "unknown category or purpose") from None
+    if match_reference:
+        _check_hit(session, actor, match_reference, owner, category, refuse)
+    decision = decide(session, requester_org_id=actor.organisation_id, owner_org_id=owner.id,  # type: ignore[arg-type]
+                      category=category, purpose=purpose)
     if not decision.allowed:
-        raise PermissionDenied("no agreement allows this request: " + "; ".join(decision.reasons) +
-                               ". Look for a lawful route with `palermo exchange routes`")
+        raise refuse(PermissionDenied("no agreement allows this request: " + "; ".join(decision.reasons) +
+                                      ". Look for a lawful route through intermediaries (Lawful routes)"),
+                     "no agreement allows it: " + "; ".join(decision.reasons))
     req = ExchangeRequest(reference="req-" + secrets.token_hex(6), requester_org_id=actor.organisation_id,
-                          owner_org_id=owner_org_id, category=category, purpose=purpose, justification=justification,
+                          owner_org_id=owner.id, category=category, purpose=purpose, justification=justification,
                           case_reference=case_reference, data_wanted=data_wanted, match_reference=match_reference,
                           agreement_id=decision.agreement_id, status="pending", created_by=actor.username,
                           deadline=date.today() + timedelta(days=ANSWER_DAYS), handling_codes=[])
@@ -74,12 +146,16 @@ def answer_request(session: Session, actor: Principal, reference: str, *, decisi
                    released: str = "") -> ExchangeRequest:
     """The data owner approves, partly approves or refuses; released data carries handling codes and retention."""
     req = get_request(session, actor, reference, lock=True)
-    if actor.organisation_id != req.owner_org_id or not actor.has("data_owner"):
+    if why_not_answer(actor, req.owner_org_id) is not None:
         raise PermissionDenied(f"only a data owner of the organisation holding the data may answer request {reference}")
     if req.status != "pending":
         raise Conflict(f"request {reference} was already answered ({req.status})")
     if decision not in DECISIONS:
         raise ValidationError(f"decision {decision!r} unknown; use approve, partly_approve or refuse")
+    hit = find_hit(session, req.match_reference) if req.match_reference else None
+    if hit is not None and hit.status != "open" and decision != "refuse":
+        raise Conflict(f"hit {hit.reference} cited by request {reference} is {hit.status}; refuse the request "
+                       "(with the reason) instead of releasing data")
     if decision == "refuse" and not reason.strip():
         raise ValidationError("a refusal needs a reason the requester can act on")
     if decision != "refuse" and not released.strip():
@@ -94,6 +170,16 @@ def answer_request(session: Session, actor: Principal, reference: str, *, decisi
     audit.record(session, actor, f"exchange.request.{req.status}", "xchg_request", req.reference,
                  legal_basis=f"{req.agreement.reference}", details={"reason": reason, "codes": req.handling_codes})
     return req
+
+
+def may_answer(actor: Principal, req: ExchangeRequest) -> bool:
+    """Whether the request page offers ``actor`` the answer form (the same rule answer_request applies)."""
+    return req.status == "pending" and why_not_answer(actor, req.owner_org_id) is None
+
+
+def cited_hit(session: Session, actor: Principal, req: ExchangeRequest) -> HitView | None:
+    """The hit a request follows up, as the actor's side sees it (the owner: which of its records is wanted)."""
+    return hit_view(session, actor, req.match_reference) if req.match_reference else None
 
 
 def read_released(session: Session, actor: Principal, reference: str) -> ExchangeRequest:

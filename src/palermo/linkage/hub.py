@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from palermo.auth import audit
@@ -25,8 +25,9 @@ from palermo.errors import Conflict, NotFound, RateLimited, ValidationError
 from palermo.linkage import epochs, lifecycle
 from palermo.linkage.encoding import EncodedDataset, read_encodings
 from palermo.linkage.engine import Engine, LocalEngine, check_compatible, match
+from palermo.linkage.hits import HitView, get_hit, hits_for  # noqa: F401  (re-exported: hits live in linkage.hits)
 from palermo.linkage.models import LinkHit, LinkRun, LinkUpload
-from palermo.linkage.policy import may_compare
+from palermo.linkage.policy import UPLOAD_ROLES, may_compare, why_not_upload
 from palermo.settings import Settings
 
 PURPOSES = ("prevention", "investigation", "prosecution", "victim_protection", "research")
@@ -76,7 +77,7 @@ class SubmitResult:
 def submit(session: Session, principal: Principal, data: bytes, *, label: str, purpose: str, list_kind: str,
            settings: Settings, engine: Engine | None = None) -> SubmitResult:
     """Store an upload of encodings and match it against the other agencies' uploads the policy allows."""
-    principal.require("officer", "analyst", "data_owner", action="submit encodings for hit/no-hit")
+    principal.require(*UPLOAD_ROLES, action="submit encodings for hit/no-hit")
     if principal.organisation_id is None:
         raise ValidationError("uploads belong to an organisation; use an account of the agency that holds the list")
     problems = []
@@ -84,6 +85,11 @@ def submit(session: Session, principal: Principal, data: bytes, *, label: str, p
         problems.append(f"purpose {purpose!r} unknown; state one of {', '.join(PURPOSES)}")
     if list_kind not in LIST_KINDS:
         problems.append(f"list kind {list_kind!r} unknown; use suspects or victims")
+    if not problems:
+        org = session.get(Organisation, principal.organisation_id)
+        why = why_not_upload(org.org_type if org else "", list_kind, purpose)
+        if why:
+            problems.append(why)
     if problems:
         raise ValidationError("; ".join(problems))
     try:
@@ -165,49 +171,6 @@ def notify(session: Session, principal: Principal, run: LinkRun, hits: list[Link
         for recipient, counterpart in ((a, b), (b, a)):
             audit.record(session, principal, "link.notify", "organisation", recipient, legal_basis=agreement,
                          details={"run": run.id, "hits": n, "counterpart": orgs.get(counterpart, str(counterpart))})
-
-
-@dataclass(frozen=True)
-class HitView:
-    """A hit as one side sees it: its own record, the other agency, the score; never the other's data."""
-
-    reference: str
-    my_record: str
-    my_list: str
-    other_agency: str
-    score: float
-    agreement: str | None
-    created_at: Any
-    category: str  # the data category a request for the other agency's record falls under
-    status: str = "open"  # open / superseded / withdrawn / expired (the lists it came from ended)
-
-
-REQUEST_CATEGORY = {"suspects": "personal_data_suspects", "victims": "personal_data_victims"}
-
-
-def hits_for(session: Session, principal: Principal) -> list[HitView]:
-    org = principal.organisation_id
-    orgs = {o.id: o.short_name for o in session.execute(select(Organisation)).scalars()}
-    uploads = {u.id: (u.label, u.list_kind)
-               for u in session.execute(select(LinkUpload.id, LinkUpload.label, LinkUpload.list_kind)).all()}
-    rows = session.execute(select(LinkHit).where(or_(LinkHit.org_a_id == org, LinkHit.org_b_id == org))
-                           .order_by(LinkHit.score.desc(), LinkHit.id)).scalars()
-    out = []
-    for h in rows:
-        mine_a = h.org_a_id == org
-        mine, theirs = (h.upload_a_id, h.upload_b_id) if mine_a else (h.upload_b_id, h.upload_a_id)
-        out.append(HitView(h.reference, h.record_a if mine_a else h.record_b, uploads.get(mine, ("", ""))[0],
-                           orgs[h.org_b_id if mine_a else h.org_a_id], h.score, h.agreement, h.created_at,
-                           REQUEST_CATEGORY.get(uploads.get(theirs, ("", "suspects"))[1], "personal_data_suspects"),
-                           h.status))
-    return out
-
-
-def get_hit(session: Session, principal: Principal, reference: str) -> LinkHit:
-    hit = session.execute(select(LinkHit).where(LinkHit.reference == reference)).scalar_one_or_none()
-    if hit is None or principal.organisation_id not in (hit.org_a_id, hit.org_b_id):
-        raise NotFound(f"no hit {reference!r} for your organisation")
-    return hit
 
 
 def list_overlap(session: Session, actor: Principal, upload_ids: list[int], threshold: float | None = None

@@ -17,8 +17,9 @@ from palermo.errors import PalermoError
 from palermo.exchange.agreements import get_agreement, list_agreements, party_names
 from palermo.exchange.codelists import CATEGORIES, HANDLING_CODES, PURPOSES
 from palermo.exchange.policy import decide
-from palermo.exchange.requests import (answer_request, dashboard, file_request, get_request, is_overdue, org_name,
-                                       read_released, requests_for)
+from palermo.exchange.offers import request_offer
+from palermo.exchange.requests import (answer_request, cited_hit, dashboard, file_request, get_request, is_overdue,
+                                       may_answer, org_name, read_released, requests_for)
 from palermo.exchange.routes import find_routes, graph_spec
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, page_principal
 from palermo.web.templating import render
@@ -71,15 +72,15 @@ def requests_page(request: Request, principal: Principal = Depends(page_principa
     box = requests_for(s, principal)
     return render(request, "exchange/requests.html", {
         "title": "Requests", "active": "linkage", "box": box, "stats": dashboard(s, principal), "name": lambda i: org_name(s, i),
-        "overdue": is_overdue, "message": request.query_params.get("message")})
+        "overdue": is_overdue, "answerable": lambda r: may_answer(principal, r),
+        "message": request.query_params.get("message")})
 
 
 @pages.get("/exchange/requests/new")
-def new_request_page(request: Request, owner: str = "", match: str = "", category: str = "personal_data_suspects",
+def new_request_page(request: Request, owner: str = "", match: str = "", category: str = "",
                      principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
-    return render(request, "exchange/new_request.html", {
-        "title": "New request", "active": "linkage", "orgs": list_organisations(s), "owner": owner, "match": match,
-        "category": category, "categories": CATEGORIES, "purposes": PURPOSES})
+    offer = request_offer(s, principal, owner=owner, match=match, category=category)
+    return render(request, "exchange/new_request.html", {"title": "New request", "active": "linkage", "offer": offer})
 
 
 @pages.post("/exchange/requests", dependencies=[Depends(csrf_form)])
@@ -90,7 +91,7 @@ def file_request_form(request: Request, owner: str = Form(...), category: str = 
     req = file_request(s, principal, owner_org_id=get_organisation(s, owner).id, category=category, purpose=purpose,
                        justification=justification, case_reference=case_reference, data_wanted=data_wanted,
                        match_reference=match or None)
-    return RedirectResponse(f"/exchange/requests?message=Request+{req.reference}+filed", status_code=303)
+    return RedirectResponse(f"/exchange/requests/{req.reference}?message=Request+filed", status_code=303)
 
 
 @pages.post("/exchange/requests/{reference}/answer", dependencies=[Depends(csrf_form)])
@@ -98,7 +99,7 @@ def answer_form(request: Request, reference: str, decision: str = Form(...), rea
                 released: str = Form(""), principal: Principal = Depends(page_principal),
                 s: Session = Depends(db_session)) -> Response:
     req = answer_request(s, principal, reference, decision=decision, reason=reason, released=released)
-    return RedirectResponse(f"/exchange/requests?message=Request+{req.reference}+{req.status}", status_code=303)
+    return RedirectResponse(f"/exchange/requests/{req.reference}?message=Answered:+{req.status}", status_code=303)
 
 
 @pages.get("/exchange/requests/{reference}")
@@ -107,9 +108,10 @@ def request_page(request: Request, reference: str, principal: Principal = Depend
     req = get_request(s, principal, reference)
     if req.status in ("approved", "partly_approved") and req.requester_org_id == principal.organisation_id:
         req = read_released(s, principal, reference)
-    return render(request, "exchange/request.html", {"title": req.reference, "active": "linkage", "r": req,
-                                                     "name": lambda i: org_name(s, i), "codes": HANDLING_CODES,
-                                                     "overdue": is_overdue(req)})
+    return render(request, "exchange/request.html", {
+        "title": req.reference, "active": "linkage", "r": req, "name": lambda i: org_name(s, i), "codes": HANDLING_CODES,
+        "overdue": is_overdue(req), "may_answer": may_answer(principal, req), "hit": cited_hit(s, principal, req),
+        "message": request.query_params.get("message")})
 
 
 # ------------------------------------------------------------------ API
@@ -144,6 +146,7 @@ class RequestOut(BaseModel):
     owner: str
     category: str
     purpose: str
+    match_reference: str | None
     status: str
     deadline: date
     overdue: bool
@@ -155,7 +158,7 @@ class RequestOut(BaseModel):
 
 def _out(s: Session, r: Any) -> RequestOut:
     return RequestOut(reference=r.reference, requester=org_name(s, r.requester_org_id), owner=org_name(s, r.owner_org_id),
-                      category=r.category, purpose=r.purpose, status=r.status, deadline=r.deadline, overdue=is_overdue(r),
+                      category=r.category, purpose=r.purpose, match_reference=r.match_reference, status=r.status, deadline=r.deadline, overdue=is_overdue(r),
                       agreement=r.agreement.reference, decision_reason=r.decision_reason,
                       handling_codes=r.handling_codes, retention_until=r.retention_until)
 

@@ -10,9 +10,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from palermo.auth.accounts import get_organisation
 from palermo.auth.roles import Principal
-from palermo.linkage.hub import LIST_KINDS, PURPOSES, get_hit, hits_for, submit
+from palermo.linkage.hits import get_hit, hit_view, hits_for
+from palermo.linkage.hub import submit
 from palermo.linkage.lifecycle import uploads_for, withdraw
+from palermo.linkage.policy import upload_offers
 from palermo.linkage.review import VERDICTS, precision_report, review_hit, review_states
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render
@@ -30,21 +33,22 @@ async def _read(file: UploadFile) -> bytes:
 @pages.get("/linkage")
 def linkage_page(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     hits = hits_for(s, principal)
+    org = get_organisation(s, principal.organisation_id) if principal.organisation_id else None
     return render(request, "linkage/index.html", {
         "title": "Linkage & exchange", "active": "linkage", "hits": hits,
         "reviews": review_states(s, principal, [h.reference for h in hits]),
-        "uploads": uploads_for(s, principal), "purposes": PURPOSES, "kinds": LIST_KINDS,
+        "uploads": uploads_for(s, principal), "offers": upload_offers(principal, org.org_type if org else None),
         "precision": precision_report(s, principal), "message": request.query_params.get("message")})
 
 
 @pages.get("/linkage/hits/{reference}")
 def hit_page(reference: str, request: Request, principal: Principal = Depends(page_principal),
              s: Session = Depends(db_session)) -> Response:
-    hit = get_hit(s, principal, reference)
-    view = next(h for h in hits_for(s, principal) if h.reference == hit.reference)
+    view = hit_view(s, principal, get_hit(s, principal, reference).reference)
+    assert view is not None  # get_hit found it among the organisation's hits
     return render(request, "linkage/hit.html", {
-        "title": f"Hit {hit.reference}", "active": "linkage", "hit": view,
-        "review": review_states(s, principal, [hit.reference])[hit.reference], "verdicts": VERDICTS,
+        "title": f"Hit {view.reference}", "active": "linkage", "hit": view,
+        "review": review_states(s, principal, [view.reference])[view.reference], "verdicts": VERDICTS,
         "message": request.query_params.get("message")})
 
 
@@ -64,9 +68,11 @@ def upload_withdraw_form(upload_id: int, principal: Principal = Depends(page_pri
 
 
 @pages.post("/linkage/uploads", dependencies=[Depends(csrf_form)])
-async def linkage_upload(request: Request, label: str = Form(...), purpose: str = Form(...), kind: str = Form(...),
-                         file: UploadFile = File(...), principal: Principal = Depends(page_principal),
+async def linkage_upload(request: Request, label: str = Form(...), kind_purpose: str = Form(""), purpose: str = Form(""),
+                         kind: str = Form(""), file: UploadFile = File(...), principal: Principal = Depends(page_principal),
                          s: Session = Depends(db_session)) -> Response:
+    if kind_purpose:  # the form offers the kinds and purposes that fit the organisation as one choice
+        kind, _, purpose = kind_purpose.partition(":")
     result = submit(s, principal, await _read(file), label=label, purpose=purpose, list_kind=kind,
                     settings=get_settings(request))
     msg = f"Upload {result.upload.id}: compared with {len(result.run.compared)} list(s), {len(result.hits)} hit(s)"
@@ -91,6 +97,11 @@ class HitOut(BaseModel):
     created_at: datetime
     category: str  # what a request for the other agency's record asks for (suspects' or victims' data)
     status: str  # open, or why it ended: superseded / withdrawn / expired
+    request_status: str | None  # of our latest request citing it: requested, answered or refused
+    request_reference: str | None
+    incoming_status: str | None  # of the other side's latest request citing it (for our record)
+    incoming_reference: str | None
+    may_request: bool
 
 
 @api.post("/uploads", response_model=UploadOut, status_code=201)
