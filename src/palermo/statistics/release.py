@@ -15,6 +15,7 @@ from palermo.auth import audit
 from palermo.auth.models import AuditEntry
 from palermo.auth.roles import Principal
 from palermo.cache import VersionedCache
+from palermo.statistics import sdmx_data
 from palermo.statistics.exports import rows_for_export
 
 Row = dict[str, Any]
@@ -40,6 +41,6 @@ def public_rows(session: Session, *, threshold: int) -> list[Row]:
     Callers filter the list but never change its rows."""
     def compute() -> list[Row]:
         rows = rows_for_export(session, Principal.anonymous(), public=True, threshold=threshold)
-        return [{k: r.get(k) for k in FIELDS} for r in rows]
+        return sdmx_data.with_keys([{k: r.get(k) for k in FIELDS} for r in rows])
 
     return _CACHE.get((data_version(session), threshold), compute)

@@ -72,8 +72,17 @@ def attributes(r: Row) -> dict[str, str]:
 
 
 def _keyed(rows: list[Row]) -> list[tuple[tuple[str, ...], Row]]:
+    """Each row with its key of SDMX codes (precomputed under KEY by :func:`with_keys` where rows are reused)."""
     coders = _coders()
-    return [(tuple(memo[r[f]] for _, f, memo in coders), r) for r in rows]
+    return [(r.get(KEY) or tuple(memo[r[f]] for _, f, memo in coders), r) for r in rows]
+
+
+KEY = "_sdmx_key"
+
+
+def with_keys(rows: list[Row]) -> list[Row]:
+    """Rows carrying their SDMX key, for rows that are written many times (the cached public release)."""
+    return [{**r, KEY: key} for key, r in _keyed(rows)]
 
 
 def _attributes_memo() -> _Memo:
@@ -179,8 +188,9 @@ def sdmx_json(rows: list[Row], *, labels: dict[str, dict[str, str]], dimension_a
     series_dims = [d for d in FIELD if d not in at_obs]
     dims = list(FIELD)
     memo = _attributes_memo()
-    keyed = [(key, _attr_key(r), r) for key, r in _keyed(rows)]
-    values: dict[str, list[str]] = {d: sorted({k[i] for k, _, _ in keyed}) for i, d in enumerate(dims)}
+    keyed = [(key, (r["flags"], r["value"] is not None, r["lower"], r["upper"]), r) for key, r in _keyed(rows)]
+    columns = list(zip(*(k for k, _, _ in keyed))) or [()] * len(dims)
+    values: dict[str, list[str]] = {d: sorted(set(columns[i])) for i, d in enumerate(dims)}
     index = {d: {v: str(i) for i, v in enumerate(vs)} for d, vs in values.items()}
     kinds = {ak: memo[ak] for ak in {ak for _, ak, _ in keyed}}
     attr_ids = [a for a in st.ATTRIBUTES if any(a in at for at in kinds.values())]
@@ -202,7 +212,13 @@ def sdmx_json(rows: list[Row], *, labels: dict[str, dict[str, str]], dimension_a
     s_pos = [(i, index[d]) for i, d in enumerate(dims) if d in series_dims]
     o_pos = [(i, index[d]) for i, d in enumerate(dims) if d in at_obs]
     s_key = _Memo(lambda k: ":".join(ix[k[i]] for i, ix in s_pos))
-    o_key = _Memo(lambda k: ":".join(ix[k[i]] for i, ix in o_pos))
+    o_part = _Memo(lambda part: ":".join(ix[c] for (_, ix), c in zip(o_pos, part)))
+    o_idx = [i for i, _ in o_pos]
+    only, ix0 = o_pos[0]
+
+    def obs_key(k: tuple[str, ...]) -> str:
+        return ix0[k[only]] if len(o_idx) == 1 else o_part[tuple(k[i] for i in o_idx)]
+
     ds: dict[str, Any] = {"action": "Information"}
     if series_dims:
         series: dict[str, Any] = {}
@@ -211,10 +227,10 @@ def sdmx_json(rows: list[Row], *, labels: dict[str, dict[str, str]], dimension_a
             entry = series.get(part)
             if entry is None:
                 entry = series[part] = {"attributes": [], "observations": {}}
-            entry["observations"][o_key[k]] = [r["value"], *attr_refs[ak]]
+            entry["observations"][obs_key(k)] = [r["value"], *attr_refs[ak]]
         ds["series"] = {s_key[_series_full(part, s_pos, len(dims))]: v for part, v in series.items()}
     else:
-        ds["observations"] = {o_key[k]: [r["value"], *attr_refs[ak]] for k, ak, r in keyed}
+        ds["observations"] = {obs_key(k): [r["value"], *attr_refs[ak]] for k, ak, r in keyed}
     positions = {d: i for i, d in enumerate(FIELD)}
     body = {
         "header": {"id": "PALERMO_DATA", "test": False, "prepared": prepared.strftime("%Y-%m-%dT%H:%M:%SZ"),
