@@ -130,3 +130,21 @@ def _lightness(colour: str) -> float:
     else:
         rgb = [int(float(x)) for x in colour[colour.index("(") + 1:-1].split(",")[:3]]
     return sum(rgb) / (3 * 255)
+
+
+@pytest.mark.browser
+def test_money_flows_and_reached_map_draw_under_the_csp(demo_server: LiveServer, page: tuple[object, Shots]) -> None:
+    pg, shot = page
+    _login(pg, demo_server.url)
+    pg.goto(demo_server.url + "/coordination/money")  # type: ignore[attr-defined]
+    pg.wait_for_selector("#flows-eur svg .bands path", timeout=20_000)  # type: ignore[attr-defined]
+    shot("money")
+    bands = pg.eval_on_selector_all("#flows-eur svg .bands path", "els => els.map(e => e.getAttribute('aria-label'))")  # type: ignore[attr-defined]
+    assert "European Commission (DG INTPA) to International Organization for Migration: 16,500,000" in bands
+    pg.goto(demo_server.url + "/coordination")  # type: ignore[attr-defined]
+    pg.wait_for_selector("#reached-map svg .with_data path", timeout=20_000)  # type: ignore[attr-defined]
+    reached = {i["label"] for i in pg.evaluate(_BOXES, "#reached-map")["items"]}  # type: ignore[attr-defined]
+    assert reached == {"ITA: 82", "NGA: 76"}, reached  # ITA 1650 of 2000; NGA (1120 + 95) of (1200 + 400)
+    pg.goto(demo_server.url + "/coordination/initiatives/DEMO-NGA-02")  # type: ignore[attr-defined]
+    pg.wait_for_selector("#progress table", timeout=20_000)  # type: ignore[attr-defined]
+    shot("initiative")

@@ -92,7 +92,11 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/coordination/import"): frozenset({"analyst", "admin"}),
     ("GET", "/api/v1/coordination/initiatives"): ANY, ("POST", "/api/v1/coordination/initiatives"): frozenset({"analyst", "admin"}),
     **{("GET", f"/api/v1/coordination/{p}"): ANY for p in ("actors", "commitments", "gaps", "instruments", "liaison", "matrix",
-                                                            "overlaps", "suggestions")},
+                                                            "overlaps", "suggestions", "flows")},
+    ("GET", "/coordination/money"): ANY, ("GET", "/coordination/initiatives/{ref}"): ANY,
+    ("POST", "/coordination/initiatives/{ref}/results"): frozenset({"analyst", "admin"}),
+    ("GET", "/api/v1/coordination/initiatives/{ref}"): ANY,
+    ("POST", "/api/v1/coordination/initiatives/{ref}/results"): frozenset({"analyst", "admin"}),
 }
 
 

@@ -18,7 +18,7 @@ def _numeric(iso3: str) -> str | None:
 
 
 def choropleth(values: dict[str, float], title: str, legend: str, scheme: str = "blues",
-               empty: str = "no data") -> dict[str, Any]:
+               empty: str = "no data", top_at_least: float = 1) -> dict[str, Any]:
     """A world map with one value per ISO3 country, zoomed to fit every country that has a value.
 
     Countries without a value stay grey. The colour scale starts at zero and its lightest colour is
@@ -56,7 +56,7 @@ def choropleth(values: dict[str, float], title: str, legend: str, scheme: str = 
                                    "tooltip": {"signal": f"{{'country': datum.properties.name, '{legend}': datum.value}}"}}},
              "transform": [{"type": "geoshape", "projection": "projection"}]},
         ],
-        "scales": [{"name": "color", "type": "linear", "domain": [0, max(top, 1)], "zero": True, "nice": False,
+        "scales": [{"name": "color", "type": "linear", "domain": [0, max(top, top_at_least)], "zero": True, "nice": False,
                     # the lightest quarter of a scheme is too close to the grey of "none"
                     "range": {"scheme": scheme, "extent": [0.3, 1]}}],
     }
@@ -107,5 +107,71 @@ def network(initiatives: list[Initiative]) -> dict[str, Any]:
              "transform": [{"type": "linkpath", "shape": "line",
                             "sourceX": "datum.source.x", "sourceY": "datum.source.y",
                             "targetX": "datum.target.x", "targetY": "datum.target.y"}]},
+        ],
+    }
+
+
+def flow_chart(flows: list[Any], currency: str, height: int = 420) -> dict[str, Any]:
+    """A Sankey diagram of money: funders → implementers → country · P, band widths proportional to the
+    amounts (Vega; the layout is computed here, so the browser only draws paths: CSP-safe)."""
+    edges = [f for f in flows if f.currency == currency and f.value > 0]
+    columns = {"funding": (0, 1), "implementation": (1, 2)}
+    value: dict[tuple[int, str], dict[str, float]] = {}
+    for f in edges:
+        a, b = columns[f.stage]
+        value.setdefault((a, f.source), {"in": 0.0, "out": 0.0})["out"] += f.value
+        value.setdefault((b, f.target), {"in": 0.0, "out": 0.0})["in"] += f.value
+    gap = 8.0
+    size = {k: max(v["in"], v["out"]) for k, v in value.items()}
+    totals = {c: sum(v for (col, _), v in size.items() if col == c) for c in (0, 1, 2)}
+    counts = {c: sum(1 for (col, _) in size if col == c) for c in (0, 1, 2)}
+    scale = min(((height - gap * (counts[c] - 1)) / totals[c]) for c in (0, 1, 2) if totals[c]) if edges else 0
+    nodes: dict[tuple[int, str], dict[str, Any]] = {}
+    for c in (0, 1, 2):
+        y = 0.0
+        for key in sorted((k for k in size if k[0] == c), key=lambda k: -size[k]):
+            h = max(size[key] * scale, 1.0)
+            nodes[key] = {"name": key[1], "column": c, "x": [0, 490, 980][c], "y": y, "h": h, "value": round(size[key], 2),
+                          "in_at": y, "out_at": y}
+            y += h + gap
+    links = []
+    for f in sorted(edges, key=lambda f: (columns[f.stage][0], -f.value)):
+        a, b = (nodes[(columns[f.stage][0], f.source)], nodes[(columns[f.stage][1], f.target)])
+        w = f.value * scale
+        x0, x1, xm = a["x"] + 20, b["x"], (a["x"] + 20 + b["x"]) / 2
+        y0, y1 = a["out_at"], b["in_at"]
+        a["out_at"] += w
+        b["in_at"] += w
+        links.append({"path": f"M{x0:.1f},{y0:.2f}C{xm:.1f},{y0:.2f} {xm:.1f},{y1:.2f} {x1:.1f},{y1:.2f}"
+                              f"L{x1:.1f},{y1 + w:.2f}C{xm:.1f},{y1 + w:.2f} {xm:.1f},{y0 + w:.2f} {x0:.1f},{y0 + w:.2f}Z",
+                      "source": f.source, "target": f.target, "value": round(f.value, 2), "basis": f.basis,
+                      "initiatives": ", ".join(f.initiatives), "stage": f.stage})
+    return {
+        "$schema": "https://vega.github.io/schema/vega/v5.json", "description": f"Money flows in {currency}",
+        "height": height, "padding": {"left": 4, "right": 4, "top": 4, "bottom": 4}, "autosize": "pad",
+        "title": {"text": f"Money flows ({currency}): funders → implementers → country · P", "anchor": "start"},
+        "signals": [{"name": "width", "init": "containerSize()[0] ? max(containerSize()[0] - 8, 320) : 760",
+                     "on": [{"events": "window:resize", "update": "containerSize()[0] ? max(containerSize()[0] - 8, 320) : 760"}]}],
+        "data": [{"name": "nodes", "values": [{k: v for k, v in n.items() if k not in ("in_at", "out_at")} for n in nodes.values()]},
+                 {"name": "links", "values": links}],
+        "scales": [{"name": "stage", "type": "ordinal", "domain": ["funding", "implementation"],
+                    "range": ["#e9c46a", "#2a9d8f"]}],
+        "marks": [
+            {"type": "path", "name": "bands", "from": {"data": "links"},
+             "encode": {"update": {"path": {"field": "path"}, "scaleX": {"signal": "width / 1000"},
+                                   "fill": {"scale": "stage", "field": "stage"}, "fillOpacity": {"value": 0.45},
+                                   "description": {"signal": "datum.source + ' to ' + datum.target + ': ' + format(datum.value, ',.0f')"},
+                                   "tooltip": {"signal": "{'from': datum.source, 'to': datum.target, 'amount': format(datum.value, ',.0f'), "
+                                                         "'reported as': datum.basis, 'initiatives': datum.initiatives}"}}}},
+            {"type": "rect", "name": "node_bars", "from": {"data": "nodes"},
+             "encode": {"update": {"x": {"signal": "datum.x * width / 1000"}, "width": {"signal": "20 * width / 1000"},
+                                   "y": {"field": "y"}, "height": {"field": "h"}, "fill": {"value": "#10213d"},
+                                   "tooltip": {"signal": "{'node': datum.name, 'amount': format(datum.value, ',.0f')}"}}}},
+            {"type": "text", "from": {"data": "nodes"},
+             "encode": {"update": {"x": {"signal": "datum.column == 2 ? datum.x * width / 1000 - 4 : (datum.x + 20) * width / 1000 + 4"},
+                                   "y": {"signal": "datum.y + datum.h / 2"}, "baseline": {"value": "middle"},
+                                   "align": {"signal": "datum.column == 2 ? 'right' : 'left'"}, "fontSize": {"value": 10},
+                                   "text": {"signal": "datum.name + ' ' + format(datum.value, ',.0f')"}, "fill": {"value": "#222"},
+                                   "limit": {"signal": "width / 3.2"}}}},
         ],
     }

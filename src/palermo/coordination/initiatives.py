@@ -19,7 +19,7 @@ from palermo.coordination.money import BudgetSpec, TransactionSpec, budget_row, 
 from palermo.coordination.results import ResultSpec, to_row, validate_result
 from palermo.coordination.sectors import DAC3, DAC5
 from palermo.db.base import utcnow
-from palermo.errors import ImportRejected, Problem, ValidationError
+from palermo.errors import ImportRejected, NotFound, Problem, ValidationError
 
 
 @dataclass
@@ -171,6 +171,14 @@ def list_initiatives(session: Session, *, country: str | None = None, active_on:
             continue
         out.append(r)
     return out
+
+
+def get_initiative(session: Session, ref: str) -> Initiative:
+    """One initiative by reference, with its participants, results and money."""
+    found = [i for i in list_initiatives(session) if i.ref == ref]
+    if not found:
+        raise NotFound(f"no initiative {ref!r}; see the list of initiatives")
+    return found[0]
 
 
 def is_active(i: Initiative, on: date) -> bool:

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from palermo.auth import audit
 from palermo.auth.roles import Principal
 from palermo.cache import VersionedCache
-from palermo.coordination import analysis
+from palermo.coordination import analysis, results
 from palermo.coordination.context import CountryContext, load_context
-from palermo.coordination.initiatives import list_initiatives
+from palermo.coordination.initiatives import is_active, list_initiatives
 from palermo.coordination.models import Initiative
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,19 @@ class Overview:
     def active_by_country(self) -> dict[str, int]:
         """How many distinct initiatives are under way in each country (one with two themes counts once)."""
         return analysis.active_by_country(self.initiatives, self.on)
+
+    def reached_by_country(self) -> dict[str, float]:
+        """People reached as a percentage of people targeted, per country, over the initiatives under way
+        there that report both (an initiative in several countries counts in each)."""
+        sums: dict[str, list[float]] = {}
+        for i in self.initiatives:
+            h = results.headline(i)
+            if not (is_active(i, self.on) and h and h.people and h.target and h.actual is not None):
+                continue
+            for c in i.countries:
+                t = sums.setdefault(c, [0.0, 0.0])
+                t[0], t[1] = t[0] + h.actual, t[1] + h.target
+        return {c: round(100 * a / t) for c, (a, t) in sorted(sums.items()) if t}
 
     def gaps_by_country(self) -> dict[str, int]:
         return dict(Counter(g.country for g in self.gaps()))

@@ -9,8 +9,13 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from palermo.auth import audit
+from palermo.auth.roles import Principal
 from palermo.coordination.models import Initiative, Result
-from palermo.errors import Problem
+from palermo.db.base import utcnow
+from palermo.errors import Problem, ValidationError
 
 PEOPLE = "people"  # the indicator of HXL's #targeted / #reached: counts of people
 SEXES = {"": "", "female": "female", "f": "female", "male": "male", "m": "male", "total": ""}
@@ -158,3 +163,19 @@ def stopped_reporting(i: Initiative, today: date | None = None) -> bool:
     if last is None or i.status != "active" or (i.end and i.end < today):
         return False
     return last + timedelta(days=i.update_every_days) < today
+
+
+def add_results(session: Session, principal: Principal, ref: str, specs: list[ResultSpec]) -> Initiative:
+    """Record targets or results of an initiative (the web form, the API): all or none, each problem named."""
+    from palermo.coordination.initiatives import get_initiative
+
+    principal.require("analyst", "admin", action="edit the coordination registry")
+    initiative = get_initiative(session, ref)
+    problems = [p for r in specs for p in validate_result(r)]
+    if problems:
+        raise ValidationError(f"{len(problems)} problem(s); nothing was saved", problems)
+    initiative.results.extend(to_row(r) for r in specs)
+    initiative.updated_at, initiative.updated_by = utcnow(), principal.username
+    session.flush()
+    audit.record(session, principal, "coord.results.add", "coord_initiative", initiative.id, details={"count": len(specs)})
+    return initiative

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -12,11 +13,13 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from palermo.auth.roles import Principal
-from palermo.coordination import charts
+from palermo.coordination import charts, money, results
+from palermo.coordination.codelists import theme_label
+from palermo.coordination.sectors import label as sector_label
 from palermo.coordination.actors import list_actors
 from palermo.coordination.hxl import read_hxl
 from palermo.coordination.iati import read_iati
-from palermo.coordination.initiatives import InitiativeSpec, is_overdue, list_initiatives, save_initiatives
+from palermo.coordination.initiatives import InitiativeSpec, get_initiative, is_overdue, list_initiatives, save_initiatives
 from palermo.coordination.instruments import commitments, instrument_table
 from palermo.coordination.liaison import duplicate_reports, local_networks, visible_reports
 from palermo.coordination.overview import overview
@@ -48,6 +51,11 @@ def coordination_page(request: Request, on: date | None = None, principal: Princ
                                           empty="no initiative under way on this date"),
         "gap_map": charts.choropleth(ov.gaps_by_country(), f"Uncovered needs on {ov.on}", "gaps", "oranges",
                                      empty="no uncovered need found"),
+        "reached_map": charts.choropleth(ov.reached_by_country(), "People reached, % of people targeted", "% reached",
+                                         "greens", empty="no initiative under way reports people targeted and reached",
+                                         top_at_least=100),
+        "progress": {i.ref: results.headline(i) for i in ov.initiatives},
+        "stopped": {i.ref for i in ov.initiatives if results.stopped_reporting(i)},
         "network": charts.network(ov.initiatives), "context_configured": get_settings(request).context_dir is not None,
         "message": request.query_params.get("message")})
 
@@ -82,6 +90,57 @@ def liaison_page(request: Request, principal: Principal = Depends(page_principal
         "duplicates": duplicate_reports(reports),
         "map": charts.choropleth({cc: len(ps) for cc, ps in nets.items()}, "Liaison officers by host country",
                                  "officers", "purples", empty="no officer posted")})
+
+
+@pages.get("/coordination/initiatives/{ref}")
+def initiative_page(request: Request, ref: str, principal: Principal = Depends(page_principal),
+                    s: Session = Depends(db_session)) -> Response:
+    i = get_initiative(s, ref)
+    return render(request, "coordination/initiative.html", {
+        "title": i.title, "active": "coordination", "i": i, "progress": results.progress(i),
+        "stopped": results.stopped_reporting(i), "last_reported": results.last_reported(i),
+        "overdue": is_overdue(i), "totals": money.totals(i), "sectors": [(c, sector_label(c)) for c in i.sectors],
+        "theme_label": theme_label, "ages": results.AGES, "message": request.query_params.get("message")})
+
+
+@pages.post("/coordination/initiatives/{ref}/results", dependencies=[Depends(csrf_form)])
+def initiative_add_result(request: Request, ref: str, indicator: str = Form(results.PEOPLE),
+                          period_start: str = Form(""), period_end: str = Form(""), sex: str = Form(""),
+                          age: str = Form(""), target: str = Form(""), actual: str = Form(""),
+                          principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    spec = results.ResultSpec(indicator.strip() or results.PEOPLE, _form_date(period_start, "period start"),
+                              _form_date(period_end, "period end"), target=_form_number(target, "target"),
+                              actual=_form_number(actual, "reached"), sex=sex, age=age,
+                              people=(indicator.strip() or results.PEOPLE) == results.PEOPLE, where="form")
+    results.add_results(s, principal, ref, [spec])
+    return RedirectResponse(f"/coordination/initiatives/{quote(ref)}?message=Result+saved", status_code=303)
+
+
+def _form_date(value: str, what: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value.strip() else None
+    except ValueError:
+        raise ValidationError(f"{what} {value!r} is not a date; use the date picker (year-month-day)") from None
+
+
+def _form_number(value: str, what: str) -> float | None:
+    try:
+        return float(value.replace(",", "")) if value.strip() else None
+    except ValueError:
+        raise ValidationError(f"{what} {value!r} is not a number of people") from None
+
+
+@pages.get("/coordination/money")
+def money_page(request: Request, on: date | None = None, principal: Principal = Depends(page_principal),
+               s: Session = Depends(db_session)) -> Response:
+    ov = _overview(request, s, principal, on)
+    found = money.flows(ov.initiatives)
+    currencies = sorted({f.currency for f in found}, key=lambda c: -sum(f.value for f in found if f.currency == c))
+    return render(request, "coordination/money.html", {
+        "title": "Money", "active": "coordination", "flows": found,
+        "charts": [(c, charts.flow_chart(found, c)) for c in currencies],
+        "two_funders": [o for o in ov.overlaps() if o.kind == "two funders"],
+        "totals": {i.ref: money.totals(i) for i in ov.initiatives}, "initiatives": ov.initiatives})
 
 
 @pages.get("/coordination/commitments")
@@ -145,6 +204,47 @@ def api_save_initiatives(body: list[InitiativeIn], principal: Principal = Depend
                          s: Session = Depends(db_session)) -> list[InitiativeOut]:
     specs = [InitiativeSpec(**b.model_dump(), line=n) for n, b in enumerate(body, 1)]
     return [_out(i) for i in save_initiatives(s, principal, specs, origin="API request")]
+
+
+class ResultIn(BaseModel):
+    indicator: str = Field(results.PEOPLE, min_length=1, max_length=300)
+    period_start: date | None = None
+    period_end: date | None = None
+    baseline: float | None = None
+    target: float | None = None
+    actual: float | None = None
+    sex: str = Field("", max_length=10)
+    age: str = Field("", max_length=20)
+
+
+@api.get("/initiatives/{ref}")
+def api_initiative(ref: str, principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, Any]:
+    i = get_initiative(s, ref)
+    return {**_out(i).model_dump(mode="json"), "sectors": i.sectors,
+            "progress": [p.to_dict() for p in results.progress(i)], "stopped_reporting": results.stopped_reporting(i),
+            "results": [{"indicator": r.indicator, "people": r.people, "period_start": r.period_start,
+                         "period_end": r.period_end, "sex": r.sex, "age": r.age, "baseline": r.baseline,
+                         "target": r.target, "actual": r.actual, "origin": r.origin} for r in i.results],
+            "budgets": [{"period_start": b.period_start, "period_end": b.period_end, "value": b.value,
+                         "currency": b.currency, "revised": b.revised} for b in i.budgets],
+            "transactions": [{"kind": t.kind, "date": t.transaction_date, "value": t.value, "currency": t.currency,
+                              "provider": t.provider, "provider_activity": t.provider_activity, "receiver": t.receiver,
+                              "receiver_activity": t.receiver_activity} for t in i.transactions]}
+
+
+@api.post("/initiatives/{ref}/results", status_code=201)
+def api_add_results(ref: str, body: list[ResultIn], principal: Principal = Depends(api_principal),
+                    s: Session = Depends(db_session)) -> dict[str, Any]:
+    specs = [results.ResultSpec(**b.model_dump(), people=b.indicator == results.PEOPLE, where=f"item {n}", line=n)
+             for n, b in enumerate(body, 1)]
+    i = results.add_results(s, principal, ref, specs)
+    return {"ref": i.ref, "progress": [p.to_dict() for p in results.progress(i)]}
+
+
+@api.get("/flows")
+def api_flows(request: Request, on: date | None = None, principal: Principal = Depends(api_principal),
+              s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    return [f.to_dict() for f in money.flows(_overview(request, s, principal, on).initiatives)]
 
 
 @api.get("/matrix")
