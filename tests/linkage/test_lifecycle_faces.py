@@ -65,6 +65,11 @@ def test_agency_cli_reviews_lists_and_withdraws_through_the_hub(hub: LiveServer,
     assert bad.exit_code == 1 and "verdict 'perhaps' unknown" in flat(bad)
     foreign = runner.invoke(cli, ["link", "review", ref, "--verdict", "confirmed", "--url", hub.url, "--token", tok["nl.officer"]])
     assert foreign.exit_code == 1 and "(404)" in flat(foreign) and "only the two parties" in flat(foreign)
+    ents = json.loads(runner.invoke(cli, ["link", "entities", "--json", "--url", hub.url, "--token", tok["europol.analyst"]]).output)
+    assert ents and all(e["known_to"] == len(e["agencies"]) + 1 and e["hits"] for e in ents)
+    assert "ES-POL" in {a for e in ents for a in e["agencies"]}
+    shown = flat(runner.invoke(cli, ["link", "entities", "--url", hub.url, "--token", tok["europol.analyst"]]))
+    assert f"is known to {ents[0]['known_to']} agencies" in shown
     listed = runner.invoke(cli, ["link", "uploads", "--json", "--url", hub.url, "--token", tok["es.officer"]])
     uploads = json.loads(listed.output)
     assert [u["status"] for u in uploads] == ["live"] and uploads[0]["expires_at"] and uploads[0]["open_hits"] > 0
@@ -87,6 +92,7 @@ def test_web_hit_page_review_form_and_the_linkage_page(sqlite_demo_db: Database,
     login(c, "europol.analyst", DEMO_PASSWORD)
     page = c.get("/linkage").text
     assert "How often hits were right" in page and "Kept until" in page and "Withdraw" in page
+    assert "known to 2 agencies" in page or "known to 3 agencies" in page
     with sqlite_demo_db.session(write=False) as s:
         ref = next(h.reference for h in hits_for(s, accounts.principal_for(accounts.get_user(s, "europol.analyst")))
                    if h.other_agency == "ES-POL")

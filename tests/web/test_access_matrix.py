@@ -65,7 +65,7 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/linkage/hits/{reference}/review"): frozenset({"officer", "analyst", "data_owner"}),
     ("POST", "/linkage/uploads/{upload_id}/withdraw"): frozenset({"officer", "analyst", "data_owner"}),
     ("POST", "/api/v1/linkage/hits/{reference}/review"): frozenset({"officer", "analyst", "data_owner"}),
-    ("GET", "/api/v1/linkage/uploads"): ANY, ("GET", "/api/v1/linkage/precision"): ANY,
+    ("GET", "/api/v1/linkage/uploads"): ANY, ("GET", "/api/v1/linkage/precision"): ANY, ("GET", "/api/v1/linkage/entities"): ANY,
     ("DELETE", "/api/v1/linkage/uploads/{upload_id}"): frozenset({"officer", "analyst", "data_owner"}),
     # exchange
     ("GET", "/exchange"): ANY, ("GET", "/exchange/agreements"): ANY, ("GET", "/exchange/agreements/{reference}"): ANY,

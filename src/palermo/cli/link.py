@@ -225,3 +225,20 @@ def withdraw(upload_id: int = typer.Argument(..., help="The upload's number (see
     """Withdraw one of your agency's uploads: the hub deletes its encodings and withdraws its hits."""
     body = _call(url, token, "DELETE", f"/api/v1/linkage/uploads/{upload_id}")
     console.print(f"Upload {body['id']} withdrawn: encodings deleted, {body['hits_withdrawn']} hit(s) withdrawn")
+
+
+@app.command("entities")
+@handle_errors
+def entities(url: str = typer.Option(None, "--url", help="Hub URL."),
+             token: str = typer.Option(None, "--token", envvar="PALERMO_TOKEN", help="API token."),
+             as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Your records that other agencies also hold, with which agencies (as far as your agreements let you know)."""
+    body = _call(url, token, "GET", "/api/v1/linkage/entities")
+    if as_json:
+        print_json(body)
+        return
+    if not body:
+        console.print("None of your records is known to another agency you may learn of.")
+    for e in body:
+        console.print(f"{e['reference']}: your record {e['my_record']} ({e['my_list']}) is known to {e['known_to']} agencies: "
+                      f"yours, {', '.join(e['agencies'])}")

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from palermo.auth.accounts import get_organisation
 from palermo.auth.roles import Principal
+from palermo.linkage.entities import entities_for
 from palermo.linkage.hits import get_hit, hit_view, hits_for
 from palermo.linkage.hub import submit
 from palermo.linkage.lifecycle import uploads_for, withdraw
@@ -38,7 +39,8 @@ def linkage_page(request: Request, principal: Principal = Depends(page_principal
         "title": "Linkage & exchange", "active": "linkage", "hits": hits,
         "reviews": review_states(s, principal, [h.reference for h in hits]),
         "uploads": uploads_for(s, principal), "offers": upload_offers(principal, org.org_type if org else None),
-        "precision": precision_report(s, principal), "message": request.query_params.get("message")})
+        "precision": precision_report(s, principal), "entities": entities_for(s, principal),
+        "message": request.query_params.get("message")})
 
 
 @pages.get("/linkage/hits/{reference}")
@@ -195,3 +197,17 @@ class PrecisionOut(BaseModel):
 @api.get("/precision", response_model=list[PrecisionOut])
 def api_precision(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[PrecisionOut]:
     return [PrecisionOut(**p.to_dict()) for p in precision_report(s, principal)]
+
+
+class EntityOut(BaseModel):
+    reference: str
+    my_record: str
+    my_list: str
+    agencies: list[str]
+    known_to: int
+    hits: list[str]
+
+
+@api.get("/entities", response_model=list[EntityOut])
+def api_entities(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[EntityOut]:
+    return [EntityOut(**e.to_dict()) for e in entities_for(s, principal)]
