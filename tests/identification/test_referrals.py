@@ -133,7 +133,7 @@ def test_la_strada_works_its_inbox_on_the_demo(sqlite_demo_db: Database, tmp_pat
     # The referring worker sees the answer on the result page.
     c2 = client_for(settings, sqlite_demo_db)
     login(c2, "gr.officer" if target.from_organisation.startswith("Hellenic") else "es.officer", "palermo-demo-2000")
-    result = c2.get(f"/identification/screenings/{target.screening_reference}").text
+    result = c2.get(f"/identification/screenings/{target.screening_reference}?lang=en").text
     assert "Referred to La Strada International: accepted" in result and "Shelter place found" in result
 
 

@@ -18,12 +18,13 @@ SCENARIOS = Path(__file__).parents[2] / "src" / "palermo" / "identification" / "
 EXPECTED = {k: v for k, v in json.loads((SCENARIOS / "expected.json").read_text()).items() if not k.startswith("_")}
 LABELS = {"en": {"both": "both trafficking and smuggling indicated"},
           "es": {"both": "indicios de trata y de tráfico ilícito de migrantes"},
-          "fr": {"both": "traite et trafic illicite de migrants indiqués"}}
+          "fr": {"both": "traite et trafic illicite de migrants indiqués"},
+          "ar": {"both": "مؤشرات على الاتجار بالبشر وتهريب المهاجرين معًا"}}
 CAT = load_catalogue()
 LEVEL = {rules.NOT_INDICATED: 0, rules.POSSIBLE: 1, rules.INDICATED: 2}
 
 
-@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "ar"])
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_scenarios(name: str, lang: str) -> None:
     result = screen(json.loads((SCENARIOS / f"{name}.json").read_text()), lang=lang)

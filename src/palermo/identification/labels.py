@@ -36,6 +36,8 @@ EXPLOITATION_LABELS = {
     "Surrogacy": N_("forced surrogacy"), "Other": N_("other form of exploitation")}
 STATUS_LABELS = {"received": N_("received"), "accepted": N_("accepted"), "declined": N_("declined")}
 STRENGTH_LABELS = {"strong": N_("strong"), "medium": N_("medium"), "weak": N_("weak")}
+# The page frame's words (palermo.web.templating.SECTIONS), said in the page's language on identification pages.
+FRAME = (N_("Statistics"), N_("Linkage & exchange"), N_("Coordination"), N_("Identification"))
 AGE_GROUP_LABELS = {"adult": N_("adult"), "child": N_("child"), "unknown": N_("age not known")}
 
 

@@ -17,12 +17,14 @@ Pure Python and deterministic: the same case (and language) always gives the sam
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable
 
 from palermo.identification import rules
 from palermo.identification.case import Case, parse_case
 from palermo.identification.catalogue import Catalogue, load_catalogue
-from palermo.identification.i18n import N_, Translate, check_language, translator
+from palermo.identification.i18n import N_, Translate, check_language, translations, translator
+
+Plural = Callable[[str, str, int], str]
 from palermo.identification.smuggling import SmugglingAssessment, assess_smuggling
 
 CONCLUSIONS = {
@@ -105,8 +107,9 @@ def screen(data: dict[str, Any] | Case, *, lang: str = "en", catalogue: Catalogu
     cat = catalogue or load_catalogue()
     code = check_language(lang)
     _ = translator(code)
+    ngettext = translations(code).ngettext
     case = data if isinstance(data, Case) else parse_case(data, cat)
-    lists = tuple(_assess_list(cat, key, case, _) for key, spec in cat.lists.items() if spec.age == case.age_group)
+    lists = tuple(_assess_list(cat, key, case, _, ngettext) for key, spec in cat.lists.items() if spec.age == case.age_group)
     level = rules.max_level([r.level for r in lists])
     smuggling = assess_smuggling(case.journey, _)
     conclusion = _conclude(level, smuggling.assessment)
@@ -131,7 +134,7 @@ def _conclude(level: str, smuggling: str) -> str:
     return "insufficient_information"
 
 
-def _assess_list(cat: Catalogue, key: str, case: Case, _: Translate) -> ListResult:
+def _assess_list(cat: Catalogue, key: str, case: Case, _: Translate, ngettext: Plural) -> ListResult:
     spec = cat.lists[key]
     dims: list[DimensionResult] = []
     positive: dict[str, bool] = {}
@@ -151,7 +154,7 @@ def _assess_list(cat: Catalogue, key: str, case: Case, _: Translate) -> ListResu
         pos = rules.dimension_positive(counts)
         positive[dkey] = pos
         dims.append(DimensionResult(dkey, dim.number, _(dim.label), pos, counts.strong, counts.medium, counts.weak,
-                                    found, _dimension_reason(pos, counts, found, _)))
+                                    found, _dimension_reason(pos, counts, found, _, ngettext)))
     any_strong = any(d.strong for d in dims)
     level = rules.list_level(spec.age, positive, any_strong)
     missing = tuple(rules.missing_elements(spec.age, positive))
@@ -159,11 +162,15 @@ def _assess_list(cat: Catalogue, key: str, case: Case, _: Translate) -> ListResu
                       _list_reason(spec.age, level, positive, missing, dims, _), tuple(not_in_list))
 
 
-def _dimension_reason(pos: bool, c: rules.Counts, found: tuple[ObservedIndicator, ...], _: Translate) -> str:
+def _dimension_reason(pos: bool, c: rules.Counts, found: tuple[ObservedIndicator, ...], _: Translate,
+                      ngettext: Plural) -> str:
     if not found:
         return _(N_("No indicator of this dimension was observed."))
-    seen = _(N_("Observed: {strong} strong, {medium} medium, {weak} weak ({ids}).")).format(
-        strong=c.strong, medium=c.medium, weak=c.weak, ids=", ".join(f.id for f in found))
+    # Each count through the language's plural forms: "1 fuerte", "2 fuertes"; Arabic has six forms.
+    counts = ", ".join([ngettext("%(num)d strong", "%(num)d strong", c.strong) % {"num": c.strong},
+                        ngettext("%(num)d medium", "%(num)d medium", c.medium) % {"num": c.medium},
+                        ngettext("%(num)d weak", "%(num)d weak", c.weak) % {"num": c.weak}])
+    seen = _(N_("Observed: {counts} ({ids}).")).format(counts=counts, ids=", ".join(f.id for f in found))
     verdict = _(N_("Positive.")) if pos else _(N_("Not positive yet."))
     return f"{verdict} {seen}"
 
@@ -187,9 +194,10 @@ def _list_reason(age: str, level: str, positive: dict[str, bool], missing: tuple
         rule = _(N_("For adults the rule needs a positive recruitment dimension (1, 2 or 3), the exploitation "
                     "dimension (4) and a destination dimension (5 or 6)."))
     if level == rules.INDICATED:
-        return f"{pos_text} {rule} {_(N_('The rule is met.'))}"
-    still = "; ".join(_(ELEMENT_LABELS[m]) for m in missing)
-    return f"{pos_text} {rule} {_(N_('Still missing: {elements}.')).format(elements=still)}"
+        verdict = _(N_("The rule is met."))
+    else:
+        verdict = _(N_("Still missing: {elements}.")).format(elements="; ".join(_(ELEMENT_LABELS[m]) for m in missing))
+    return f"{pos_text} {rule} {verdict}"
 
 
 def _explain(conclusion: str, level: str, lists: tuple[ListResult, ...], smuggling: SmugglingAssessment,
