@@ -55,7 +55,7 @@ def handbooks(as_json: bool = JSON) -> None:
 @app.command("screen")
 @handle_errors
 def screen_cmd(case_file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The case as JSON (no name needed)."),
-               lang: str = typer.Option("en", "--lang", help="en, es or fr."), as_json: bool = JSON) -> None:
+               lang: str = typer.Option("en", "--lang", help="en, es, fr or ar."), as_json: bool = JSON) -> None:
     """Screen a case: per dimension and list, the smuggling elements, a conclusion, next steps, questions."""
     from palermo.identification.screening import screen
 
