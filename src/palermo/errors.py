@@ -19,6 +19,7 @@ turns them into a JSON error (API) or an error page (UI) with :attr:`PalermoErro
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any
@@ -73,6 +74,8 @@ class Problem:
 
     def to_dict(self) -> dict[str, Any]:
         value = self.value if isinstance(self.value, (str, int, float, bool, type(None))) else str(self.value)
+        if isinstance(value, float) and not math.isfinite(value):  # inf/nan are not JSON
+            value = str(value)
         return {"line": self.line, "field": self.field, "value": value, "reason": self.reason}
 
 

@@ -17,7 +17,7 @@ from tests.conftest import make_settings
 from tests.web.conftest import PASSWORD
 from tests.web_helpers import client_for, csrf, csrf_of, login
 
-OBSERVATION = {"source": {"key": "after-logout", "name": "x", "source_type": "police_records", "stage": "detected",
+OBSERVATION = {"source": {"key": "after-logout", "name": "x", "source_type": "police", "stage": "detected",
                           "counting_unit": "persons", "legal_definition": "x"},
                "observations": [{"indicator": "victims", "country": "NLD", "period": "2022", "value": 3}]}
 

@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from palermo.errors import Problem, ValidationError
 from palermo.linkage.keys import derive, fingerprint
+from palermo.linkage.files import read_checked, require_columns, source_name, write_checked
 from palermo.linkage.schema import FieldSpec, LinkageSchema
 from palermo.linkage.tokens import (
     AFFIX_TRANSFORMS,
@@ -84,19 +84,23 @@ class EncodedDataset:
         meta = {"palermo.format": FORMAT, "palermo.fingerprint": self.fingerprint,
                 "palermo.schema": self.schema.canonical(), **{f"palermo.{k}": v for k, v in self.meta.items()}}
         table = pa.table(cols).replace_schema_metadata({k.encode(): v.encode() for k, v in meta.items()})
-        pq.write_table(table, path)
+        write_checked(table, path)
 
 
 def read_encodings(path: Path, label: str | None = None) -> EncodedDataset:
     """Read encodings written by ``palermo link encode``; refuse anything else clearly."""
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise ValidationError(f"{path} is not a Parquet file of encodings ({exc}); make one with `palermo link encode`") from None
+    table = read_checked(path)  # checksum verified; clear errors for anything else
     meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
-    if meta.get("palermo.format") != FORMAT:
-        raise ValidationError(f"{path} was not written by `palermo link encode` (format {meta.get('palermo.format')!r})")
-    schema = LinkageSchema.model_validate(json.loads(meta["palermo.schema"]))
+    if meta.get("palermo.format") != FORMAT or "palermo.schema" not in meta:
+        raise ValidationError(f"{source_name(path)} was not written by `palermo link encode` "
+                              f"(format {meta.get('palermo.format')!r})")
+    try:
+        schema = LinkageSchema.model_validate(json.loads(meta["palermo.schema"]))
+    except ValueError as exc:  # pydantic's ValidationError and JSONDecodeError are ValueErrors
+        raise ValidationError(f"{source_name(path)} has an unreadable schema ({str(exc).splitlines()[0][:120]}); "
+                              "encode the records again") from None
+    require_columns(table, ["record_id", *(f"{p}_{f.name}" for f in schema.fields for p in ("f", "m")),
+                            *(f"b_{b.name}" for b in schema.blocking)], path)
     filters, present, blocks = {}, {}, {}
     for f in schema.fields:
         filters[f.name] = _fixed_width_rows(table.column(f"f_{f.name}"), filter_bytes(schema, f), f.name)

@@ -27,6 +27,7 @@ from palermo.countries import iso3
 from palermo.errors import ImportRejected, Problem, ValidationError
 from palermo.statistics import category_maps, publication
 from palermo.statistics.ingest import FRAME, ObservationSpec, SourceSpec, frame_of, store_frame, validate_frame
+from palermo.statistics.rows import duplicate_rows, read_table, require_columns
 from palermo.statistics.values import parse_count
 
 Progress = Callable[[int], None]
@@ -42,34 +43,18 @@ class ImportReport:
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     public: bool = False  # shown to visitors without an account (under disclosure control)
+    unknown: int = 0  # values given as empty, nan, ':' …: stored as unknown, never as 0
 
     def summary(self) -> str:
         out = [f"{self.observations:,} observations stored in source {self.source_key!r} vintage {self.vintage} "
                f"(from {self.rows_read:,} rows); {'public' if self.public else 'internal (not published)'}"]
+        if self.unknown:
+            out.append(f"  {self.unknown:,} value(s) unknown (empty, nan or a missing-value mark): stored as unknown, not as 0")
         out += [f"  skipped {n:,} row(s): {why}" for why, n in self.skipped.items()]
         out += [f"  warning: {w}" for w in self.warnings[:30]]
         if len(self.warnings) > 30:
             out.append(f"  … and {len(self.warnings) - 30} more warnings")
         return "\n".join(out)
-
-
-def _read_table(path: Path, sheet_header_row: int | None = None) -> pl.DataFrame:
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            import pandas as pd
-
-            pdf = pd.read_excel(path, dtype=str, header=sheet_header_row or 0)
-            return pl.from_pandas(pdf.where(pdf.notna(), None))
-        return pl.read_csv(path, infer_schema=False, truncate_ragged_lines=False)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input
-        raise ImportRejected(f"{path} cannot be read: {str(exc).splitlines()[0]}", [Problem(str(exc).splitlines()[0])]) from None
-
-
-def _require(df: pl.DataFrame, path: Path, columns: list[str], fmt: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ImportRejected(f"{path} is not in the {fmt} shape: column(s) {', '.join(missing)} missing "
-                             f"(found {', '.join(df.columns[:15])})", [Problem("column missing", field=c) for c in missing])
 
 
 KEY = ["indicator", "country", "period", "sex", "age_group", "citizenship", "exploitation"]
@@ -148,15 +133,37 @@ def _check_totals(df: pl.DataFrame, report: ImportReport) -> pl.DataFrame:
                                                    .otherwise(pl.col("flags"))).drop("_row"))
 
 
-def _aggregate_frame(df: pl.DataFrame) -> pl.DataFrame:
-    """Sum the rows that map to one harmonised cell (only those go through :func:`_aggregate`)."""
+def _aggregate_frame(df: pl.DataFrame, report: ImportReport | None = None) -> pl.DataFrame:
+    """Sum the rows that map to one harmonised cell (only those go through :func:`_aggregate`); the
+    report names the summed cells and those a part with an unknown value made unknown."""
     many = pl.len().over(KEY) > 1
     dup = df.filter(many)
     if dup.height == 0:
         return df
+    if report is not None:
+        _report_sums(dup, report)
     specs = [ObservationSpec(**{**r, "flags": set(filter(None, (r["flags"] or "").split(",")))})
              for r in dup.iter_rows(named=True)]
     return pl.concat([df.filter(~many), frame_of(_aggregate(specs))])
+
+
+def _report_sums(dup: pl.DataFrame, report: ImportReport) -> None:
+    cells = (dup.group_by(KEY, maintain_order=True)
+             .agg(lines=pl.col("line").sort(), unknown=(pl.col("value").is_null() & pl.col("lower").is_null()).any()))
+
+    def named(rows: pl.DataFrame) -> str:
+        shown = [f"lines {', '.join(str(n) for n in r['lines'][:6])}{'…' if len(r['lines']) > 6 else ''} -> "
+                 f"{r['indicator']} {r['country']} {r['period']} "
+                 + "/".join(r[d] for d in ("sex", "age_group", "citizenship", "exploitation"))
+                 for r in rows.head(5).iter_rows(named=True)]
+        return "; ".join(shown) + (f"; and {rows.height - 5} more" if rows.height > 5 else "")
+
+    report.warnings.append(f"{cells.height} cell(s) are the sum of several rows that map to them (as the format "
+                           f"documents): {named(cells)}")
+    unknown = cells.filter(pl.col("unknown"))
+    if unknown.height:
+        report.warnings.append(f"{unknown.height} summed cell(s) are unknown because a part of them is unknown "
+                               f"(empty or nan): {named(unknown)}")
 
 
 def store(session: Session, actor: Principal, source: SourceSpec, specs: list[ObservationSpec], report: ImportReport,
@@ -177,7 +184,12 @@ def store_frame_report(session: Session, actor: Principal, source: SourceSpec, d
                       key=lambda p: p.line if p.line is not None else 0)
     if problems:
         raise ImportRejected(f"{len(problems)} problem(s) in {origin}; nothing was imported", problems)
-    df = _aggregate_frame(df)
+    if df.height == 0:  # nothing to store: no source is created, its key stays free
+        skipped = [Problem(f"skipped {n:,} row(s): {why}") for why, n in report.skipped.items()]
+        raise ImportRejected(f"{origin} yields no observation (from {report.rows_read:,} rows); nothing was imported "
+                             "and no source was created. Check the format and the file", skipped or [Problem("no data rows")])
+    report.unknown = df.filter(pl.col("value").is_null() & pl.col("lower").is_null()).height
+    df = _aggregate_frame(df, report)
     negative = df.filter(pl.col("value") < 0)
     if negative.height:
         raise ImportRejected(f"{negative.height} negative cell(s) in {origin}; nothing was imported",
@@ -218,16 +230,25 @@ def _vintage_of(path: Path, vintage: str | None) -> str:
     return m.group(1) if m else "1"
 
 
+GLOTIP_KEY = ["Iso3_code", "Indicator", "Dimension", "Category", "Sex", "Age", "Year"]
+# UNODC's table repeats a key only where it folds categories into one label: the sub-forms under "Other
+# forms of exploitation" and the sex rows of the total (both releases, 2023 and 2025). Those rows are
+# parts of one cell and are summed; any other repeated key (a line pasted twice) is refused.
+GLOTIP_FOLDED = ((pl.col("Category") == "Other forms of exploitation")
+                 | ((pl.col("Dimension") == "Total") & (pl.col("Sex") != "Total")))
+
+
 def import_glotip(session: Session, actor: Principal, path: Path, *, key: str = "unodc-glotip",
                   vintage: str | None = None, progress: Progress | None = None) -> ImportReport:
     header = 2 if path.suffix.lower() in (".xlsx", ".xlsm") else None
-    df = _read_table(path, header)
-    _require(df, path, ["Iso3_code", "Indicator", "Dimension", "Category", "Sex", "Age", "Year", "txtVALUE"], "UNODC GLOTIP")
+    df = read_table(path, header)
+    require_columns(df, path, ["Iso3_code", "Indicator", "Dimension", "Category", "Sex", "Age", "Year", "txtVALUE"], "UNODC GLOTIP")
     report = ImportReport(key, "", df.height, 0)
-    problems: list[Problem] = []
+    offset = 2 if header is None else header + 2
+    problems = duplicate_rows(df, GLOTIP_KEY, first_line=offset, value="txtVALUE", allowed=GLOTIP_FOLDED,
+                              what="the same country, indicator, dimension, category, sex, age and year")
     specs: list[ObservationSpec] = []
     cm = category_maps.load("unodc-glotip")
-    offset = 2 if header is None else header + 2
     for n, r in enumerate(df.iter_rows(named=True), start=offset):
         if progress and n % 5000 == 0:
             progress(5000)
@@ -268,7 +289,7 @@ def import_glotip(session: Session, actor: Principal, path: Path, *, key: str = 
                         coverage="countries answering the UNODC questionnaire", update_schedule="biennial",
                         vintage=_vintage_of(path, vintage),
                         notes="Values below 5 are published as '<5' and kept as the interval [0, 4].")
-    return store(session, actor, source, specs, report, problems, str(path))
+    return store(session, actor, source, specs, report, problems, path.name)
 
 
 # ------------------------------------------------------------------ generic CSV/XLSX with a mapping file
@@ -330,11 +351,11 @@ def import_mapped(session: Session, actor: Principal, path: Path, mapping: dict[
     source's own categories to the code lists; rows mapping to one cell are summed (e.g. agencies → country).
 
     Vectorised with Polars: the mapping and parsing run per distinct value, not per row."""
-    df = _read_table(path)
+    df = read_table(path)
     cols: dict[str, str] = mapping.get("columns", {})
     consts: dict[str, Any] = mapping.get("constants", {})
     vmap: dict[str, dict[str, Any]] = mapping.get("values", {})
-    _require(df, path, list(cols.values()), "mapped")
+    require_columns(df, path, list(cols.values()), "mapped")
     src = mapping["source"]
     report = ImportReport(src.get("key", path.stem), "", df.height, 0)
     described = [c for c in dict.fromkeys(cols.values()) if c != cols.get("value")]
@@ -361,7 +382,7 @@ def import_mapped(session: Session, actor: Principal, path: Path, mapping: dict[
     if progress:
         progress(df.height - df.height // 2)
     spec = source_spec(src)
-    return store_frame_report(session, actor, spec, frame, report, problems, str(path),
+    return store_frame_report(session, actor, spec, frame, report, problems, path.name,
                               negative_adjustments=mapping.get("negative_values") == "adjustments")
 
 
@@ -371,8 +392,8 @@ def import_mapped(session: Session, actor: Principal, path: Path, mapping: dict[
 def import_ctdc(session: Session, actor: Principal, path: Path, *, key: str = "iom-ctdc", progress: Progress | None = None) -> ImportReport:
     """Victim-level records aggregated to counts of identified victims by country of exploitation, year,
     sex, age group and form of exploitation. Small counts are protected later by disclosure control."""
-    df = _read_table(path)
-    _require(df, path, ["yearOfRegistration", "gender", "majorityStatus", "isSexualExploit", "isForcedLabour",
+    df = read_table(path)
+    require_columns(df, path, ["yearOfRegistration", "gender", "majorityStatus", "isSexualExploit", "isForcedLabour",
                         "CountryOfExploitation"], "CTDC victim-level")
     report = ImportReport(key, "", df.height, 0)
     counts: dict[tuple[str, ...], int] = defaultdict(int)
@@ -403,7 +424,7 @@ def import_ctdc(session: Session, actor: Principal, path: Path, *, key: str = "i
                         source_type="international_records", stage="identified", counting_unit="persons",
                         legal_definition="IOM case data (Palermo Protocol definition)", coverage="cases assisted by IOM and partners",
                         update_schedule="annual", notes="Aggregated from victim-level records.")
-    return store(session, actor, source, specs, report, problems, str(path))
+    return store(session, actor, source, specs, report, problems, path.name)
 
 
 # ------------------------------------------------------------------ Eurostat crim_thb TSV
@@ -426,9 +447,14 @@ def import_eurostat_tsv(session: Session, actor: Principal, path: Path, *, key: 
     specs: list[ObservationSpec] = []
     stages: set[str] = set()
     cm = category_maps.load("eurostat-crim-thb")
+    seen: dict[str, int] = {}
     for n, line in enumerate(lines[1:], start=2):
         cells = line.split("\t")
         keys = dict(zip(dims, cells[0].split(",")))
+        if cells[0] in seen:  # reported; its values are still checked, so every problem is listed at once
+            problems.append(Problem(f"duplicate of line {seen[cells[0]]}: the same series key; remove one of them",
+                                    line=n, value=cells[0]))
+        seen.setdefault(cells[0], n)
         if len(cells) != len(head):
             problems.append(Problem(f"{len(cells)} cells, header has {len(head)}", line=n))
             continue
@@ -461,11 +487,14 @@ def import_eurostat_tsv(session: Session, actor: Principal, path: Path, *, key: 
                         legal_definition="Directive 2011/36/EU, art. 2", coverage="EU Member States and partners",
                         update_schedule="annual")
     report = ImportReport(key, "", len(lines) - 1, 0)
-    return store(session, actor, source, specs, report, problems, str(path))
+    return store(session, actor, source, specs, report, problems, path.name)
 
 
 # ------------------------------------------------------------------ SDMX-CSV (our own structure, and compatible files)
 SDMX_REQUIRED = ["REF_AREA", "TIME_PERIOD", "OBS_VALUE", "INDICATOR"]
+# Columns of an SDMX-CSV table that are not part of an observation's key (the value and its attributes).
+SDMX_NOT_KEY = {"OBS_VALUE", "OBS_FLAG", "OBS_STATUS", "CONF_STATUS", "LAST UPDATE", "LOWER", "UPPER", "PALERMO_FLAGS",
+                "OBS_COMMENT", "COMMENT_OBS", "UNIT_MULT", "DECIMALS"}
 
 
 STATUS_FLAG = {"E": "estimated", "P": "provisional", "B": "break", "Q": "confidential"}
@@ -511,12 +540,13 @@ def import_sdmx_csv(session: Session, actor: Principal, path: Path, *, source: S
         first = fh.readline().split(",")[0].strip()
     if first.startswith("STRUCTURE"):
         return _import_sdmx_message(session, actor, path, "SDMX-CSV 2.0", source=source, progress=progress)
-    df = _read_table(path)
-    _require(df, path, SDMX_REQUIRED, "SDMX-CSV")
-    problems: list[Problem] = []
+    df = read_table(path)
+    require_columns(df, path, SDMX_REQUIRED, "SDMX-CSV")
+    dims = [c for c in df.columns if SDMX_ALIASES.get(c, c).upper() not in SDMX_NOT_KEY]
+    problems = duplicate_rows(df, dims, first_line=2, value="OBS_VALUE", what="the same dimensions and period")
     cm = category_maps.load("eurostat-crim-thb")  # SDMX files from Eurostat use its codes
     specs = [s for n, r in enumerate(df.iter_rows(named=True), start=2) if (s := _sdmx_spec(r, n, problems, "SDMX-CSV", cm))]
-    return store(session, actor, source, specs, ImportReport(source.key, "", df.height, 0), problems, str(path))
+    return store(session, actor, source, specs, ImportReport(source.key, "", df.height, 0), problems, path.name)
 
 
 def import_sdmx_ml(session: Session, actor: Principal, path: Path, *, source: SourceSpec,
@@ -559,7 +589,7 @@ def _import_sdmx_message(session: Session, actor: Principal, path: Path, kind: s
                 progress(5000)
     if n == 0:
         raise ImportRejected(f"{path} holds no observations", [Problem("no observations")])
-    return store(session, actor, source, specs, ImportReport(source.key, "", n, 0), problems, str(path))
+    return store(session, actor, source, specs, ImportReport(source.key, "", n, 0), problems, path.name)
 
 
 def import_file(session: Session, actor: Principal, path: Path, fmt: str, *, mapping: dict[str, Any] | None = None,

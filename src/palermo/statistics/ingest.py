@@ -120,6 +120,9 @@ def validate_frame(df: pl.DataFrame, *, negative_allowed: bool = False) -> list[
                           ("exploitation", cl.EXPLOITATION)):
         p += _problems(df, ~pl.col(name).is_in(list(allowed)), f"unknown {name}; use one of {', '.join(allowed)} (or map it)",
                        name, name)
+    for name in ("value", "lower", "upper"):  # a count is finite: inf breaks JSON exports and every chart
+        p += _problems(df, pl.col(name).is_not_null() & ~pl.col(name).is_finite(),
+                       f"{name} is not a finite number; send a count, or null for unknown", name, name)
     if not negative_allowed:
         p += _problems(df, pl.col("value") < 0, "negative count", "value", "value")
     p += [Problem(f"interval lower {lo} above upper {up}", line=line, field="value")
