@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from palermo.auth.roles import Principal
@@ -48,17 +49,29 @@ def cli_principal() -> Principal:
 
 
 def handle_errors(fn: F) -> F:
-    """Turn a PalermoError into one clear line on stderr and exit code 1 (2 for usage is Typer's)."""
+    """Turn a PalermoError into one clear line on stderr and exit code 1 (2 for usage is Typer's); so too a
+    file that is not UTF-8 text or cannot be opened, wherever in the command it was read."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except PalermoError as exc:
-            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
-            raise typer.Exit(1) from None
+            _fail(str(exc))
+        except UnicodeDecodeError as exc:  # a text file in another encoding, wherever it was read
+            _fail(f"a file given is not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at position "
+                  f"{exc.start}); save it as UTF-8 (in a spreadsheet: CSV UTF-8) and try again")
+        except OSError as exc:  # a file that cannot be opened or written: missing, a folder, no permission
+            where = f" {exc.filename}" if exc.filename else ""
+            _fail(f"cannot use the file{where}: {exc.strerror or exc}")
 
     return wrapper  # type: ignore[return-value]
+
+
+def _fail(message: str) -> None:
+    # Plain text after the label: a message quoting user input ("[x]") must not be read as markup.
+    err_console.print(Text("Error: ", style="bold red") + Text(message), highlight=False, soft_wrap=True)
+    raise typer.Exit(1) from None
 
 
 def progress_bar() -> Progress:

@@ -101,13 +101,17 @@ def _client(url: str | None, token: str | None):  # type: ignore[no-untyped-def]
 
 
 def _check(r) -> dict:  # type: ignore[no-untyped-def]
+    """The hub's JSON answer, or a clear error: a refusal with its message, or a server that is no hub."""
+    try:
+        body = r.json()
+    except ValueError:  # HTML from a proxy or a wrong address, or nothing at all
+        kind = r.headers.get("content-type", "no content type").split(";")[0]
+        raise PalermoError(f"{r.url.scheme}://{r.url.host}:{r.url.port or ''} is not a Palermo hub: it answered "
+                           f"{r.status_code} with {kind}, not JSON; check --url") from None
     if r.status_code >= 400:
-        try:
-            body = r.json()
-            raise PalermoError(f"the hub refused ({r.status_code}): {body.get('message', body)}")
-        except ValueError:
-            raise PalermoError(f"the hub answered {r.status_code}: {r.text[:200]}") from None
-    return r.json()  # type: ignore[no-any-return]
+        message = body.get("message", body) if isinstance(body, dict) else body
+        raise PalermoError(f"the hub refused ({r.status_code}): {message}")
+    return body  # type: ignore[no-any-return]
 
 
 @app.command("submit")

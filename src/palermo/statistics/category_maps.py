@@ -44,6 +44,16 @@ def available() -> list[str]:
     return sorted(p.stem for p in SHIPPED.glob("*.yaml"))
 
 
+def yaml_problem(exc: Exception) -> str:
+    """A YAML error in one line a person can act on: where, and what ("line 3, column 4: expected ',' or '}'")."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is None or problem is None:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    context = getattr(exc, "context", None)
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" + (f" ({context})" if context else "")
+
+
 def load(source: str) -> CategoryMap:
     path = path_of(source)
     if not path.is_file():
@@ -51,7 +61,7 @@ def load(source: str) -> CategoryMap:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"category map {path} cannot be read: {exc}") from None
+        raise ConfigurationError(f"category map {path} cannot be read: {yaml_problem(exc)}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("maps"), dict):
         raise ConfigurationError(f"category map {path} needs a 'maps' section (field -> column, values)")
     maps: dict[str, dict[str, str]] = {}

@@ -296,15 +296,15 @@ def import_glotip(session: Session, actor: Principal, path: Path, *, key: str = 
 def load_mapping(path: Path) -> dict[str, Any]:
     try:
         return parse_mapping(path.read_text(), str(path))
-    except OSError as exc:
-        raise ValidationError(f"mapping file {path} cannot be read: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"mapping file {path} cannot be read: {exc}; save it as UTF-8 YAML") from None
 
 
 def parse_mapping(text: str, name: str = "mapping") -> dict[str, Any]:
     try:
         mapping = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValidationError(f"mapping file {name} is not valid YAML: {exc}") from None
+        raise ValidationError(f"mapping file {name} is not valid YAML: {category_maps.yaml_problem(exc)}") from None
     if not isinstance(mapping, dict) or "source" not in mapping or "columns" not in mapping:
         raise ValidationError(f"mapping file {name} needs 'source' and 'columns' sections; see docs/statistics.md")
     if not isinstance(mapping["source"], dict) or not isinstance(mapping["columns"] or {}, dict):
