@@ -70,7 +70,7 @@ def read_checked(path: Path | BinaryIO) -> pa.Table:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException, ValueError) as exc:
         reason = str(exc).replace(str(path), "").strip(" :") or type(exc).__name__
-        raise ValidationError(f"{name} is not a readable Parquet file of encodings ({reason[:200]}); "
+        raise ValidationError(f"{name} is not a Parquet file of encodings ({reason[:200]}); "
                               "make one with `palermo link encode`") from None
     meta = table.schema.metadata or {}
     expected = meta.get(CHECKSUM.encode())
