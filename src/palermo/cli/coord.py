@@ -190,17 +190,19 @@ def liaison(as_json: bool = JSON) -> None:
 @app.command("commitments")
 @handle_errors
 def commitments_cmd(as_json: bool = JSON) -> None:
-    """Action-plan commitments with their deadline and status; overdue ones flagged."""
+    """Action-plan commitments with their deadline, recorded status and the status their evidence shows
+    (linked initiatives and indicators); overdue ones flagged, overdue ones with no initiative as gaps."""
     from palermo.coordination.instruments import commitments
 
     with database().session(write=False) as s:
-        rows = commitments(s)
+        rows = commitments(s, cli_principal())
     if as_json:
         print_json(rows)
         return
     for r in rows:
-        flag = "[red]OVERDUE[/] " if r["overdue"] else ""
-        console.print(f"{flag}{r['deadline']} {r['responsible']}: {r['text']} ({r['status']})")
+        flag = ("[red]GAP[/] " if r["gap"] else "") + ("[red]OVERDUE[/] " if r["overdue"] else "")
+        console.print(f"{flag}{r['deadline']} {r['responsible']}: {r['text']} (recorded {r['status']}, evidence: "
+                      f"{r['evidence_status']}{'; ' + '; '.join(r['evidence_items']) if r['evidence_items'] else ''})")
 
 
 @app.command("instruments")

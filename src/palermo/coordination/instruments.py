@@ -3,7 +3,7 @@ state's participation; national action plans and their commitments, with overdue
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,11 @@ from palermo.auth import audit
 from palermo.auth.accounts import normalise_country
 from palermo.auth.roles import Principal
 from palermo.coordination.actors import resolve_actor
-from palermo.coordination.models import ActionPlan, Commitment, Instrument, InstrumentParty
-from palermo.errors import Problem, ValidationError
+from palermo.coordination.evidence import STATS, assess, split_indicator
+from palermo.coordination.initiatives import list_initiatives
+from palermo.coordination.models import ActionPlan, Commitment, Initiative, Instrument, InstrumentParty
+from palermo.db.base import utcnow
+from palermo.errors import NotFound, Problem, ValidationError
 
 DATA = Path(__file__).parent / "data" / "instruments.yaml"
 COMMITMENT_STATUSES = ("open", "in_progress", "done", "dropped")
@@ -65,6 +68,20 @@ class CommitmentSpec:
     deadline: date
     status: str = "open"
     evidence: str = ""
+    initiatives: list[str] = field(default_factory=list)  # references of the initiatives that deliver it
+    indicators: list[str] = field(default_factory=list)  # "stats:<source key>" or "<initiative ref>:<indicator>"
+
+
+def _link_problems(session: Session, n: int | None, initiatives: list[str], indicators: list[str]) -> list[Problem]:
+    known = set(session.execute(select(Initiative.ref)).scalars())
+    out = [Problem(f"initiative {ref!r} is not in the registry; register or import it first", line=n,
+                   field="initiatives", value=ref) for ref in initiatives if ref not in known]
+    for ind in indicators:
+        kind, name = split_indicator(ind)
+        if not name or (kind != "stats" and kind not in known):
+            out.append(Problem("indicator must be stats:<source key> or <initiative ref>:<indicator title> of a "
+                               "registered initiative", line=n, field="indicators", value=ind))
+    return out
 
 
 def add_action_plan(session: Session, principal: Principal, title: str, country: str | None,
@@ -74,6 +91,7 @@ def add_action_plan(session: Session, principal: Principal, title: str, country:
                 for n, c in enumerate(commitments, 1) if c.status not in COMMITMENT_STATUSES]
     problems += [Problem("commitment text is empty", line=n, field="text") for n, c in enumerate(commitments, 1)
                  if not c.text.strip()]
+    problems += [p for n, c in enumerate(commitments, 1) for p in _link_problems(session, n, c.initiatives, c.indicators)]
     if problems:
         raise ValidationError(f"action plan {title!r} not saved", problems)
     plan = ActionPlan(title=title, country=normalise_country(country) if country else None, period_start=period[0],
@@ -83,17 +101,55 @@ def add_action_plan(session: Session, principal: Principal, title: str, country:
     for c in commitments:
         actor = resolve_actor(session, principal, c.responsible)
         plan.commitments.append(Commitment(text=c.text, responsible_actor_id=actor.id, deadline=c.deadline,
-                                           status=c.status, evidence=c.evidence, updated_by=principal.username))
+                                           status=c.status, evidence=c.evidence, initiatives=list(c.initiatives),
+                                           indicators=list(c.indicators), updated_by=principal.username))
     session.flush()
     audit.record(session, principal, "coord.action_plan.create", "coord_action_plan", plan.id)
     return plan
 
 
-def commitments(session: Session, today: date | None = None) -> list[dict[str, Any]]:
-    """Every commitment with its plan, responsible actor and whether it is overdue."""
+def link_commitment(session: Session, principal: Principal, commitment_id: int, *, initiatives: list[str],
+                    indicators: list[str]) -> Commitment:
+    """Tie a commitment to the initiatives and indicators that deliver it (replacing earlier links)."""
+    principal.require("analyst", "admin", action="record action plans")
+    c = session.get(Commitment, commitment_id)
+    if c is None:
+        raise NotFound(f"no commitment {commitment_id}")
+    problems = _link_problems(session, None, initiatives, indicators)
+    if problems:
+        raise ValidationError("commitment not linked", problems)
+    c.initiatives, c.indicators = list(dict.fromkeys(initiatives)), list(dict.fromkeys(indicators))
+    c.updated_at, c.updated_by = utcnow(), principal.username
+    audit.record(session, principal, "coord.commitment.link", "coord_commitment", c.id,
+                 details={"initiatives": c.initiatives, "indicators": c.indicators})
+    return c
+
+
+def _published(session: Session, principal: Principal | None, keys: set[str]) -> dict[str, str]:
+    """Latest period with data of each statistics source named by a commitment, among those the reader sees."""
+    if principal is None or not keys:
+        return {}
+    from palermo.statistics.query import find_observations
+
+    out: dict[str, str] = {}
+    for key in keys:
+        periods = [o.period for o in find_observations(session, principal, source_key=key)]
+        if periods:
+            out[key] = max(periods)
+    return out
+
+
+def commitments(session: Session, principal: Principal | None = None, today: date | None = None) -> list[dict[str, Any]]:
+    """Every commitment with its plan, responsible actor, whether it is overdue, and the status its
+    evidence shows (initiatives and indicators; statistics evidence only from sources ``principal`` sees)."""
     today = today or date.today()
     rows = session.execute(select(Commitment, ActionPlan).join(ActionPlan).order_by(Commitment.deadline)).all()
-    return [{"plan": p.title, "country": p.country, "text": c.text, "responsible": c.responsible.name,
+    by_ref = {i.ref: i for i in list_initiatives(session)}
+    keys = {split_indicator(x)[1] for c, _ in rows for x in c.indicators or [] if x.startswith(STATS)}
+    published = _published(session, principal, keys)
+    return [{"id": c.id, "plan": p.title, "country": p.country, "text": c.text, "responsible": c.responsible.name,
              "deadline": c.deadline, "status": c.status, "evidence": c.evidence,
              "overdue": c.deadline < today and c.status in ("open", "in_progress"),
+             "initiatives": c.initiatives or [], "indicators": c.indicators or [],
+             **assess(c, p, by_ref, published, today).to_dict(),
              "updated_at": c.updated_at, "updated_by": c.updated_by} for c, p in rows]

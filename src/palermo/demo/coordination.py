@@ -148,6 +148,9 @@ def _extras(d: dict[str, Any]) -> dict[str, Any]:
                                [(_month(-24, end=True), {"": 310, "female": 260, "male": 50}),
                                 (_month(-12, end=True), {"": 420, "female": 350, "male": 70}),
                                 (_month(-1, end=True), {"": 390, "female": 320, "male": 70})])
+    elif ref == "DEMO-NGA-01":
+        d["results"] = [ResultSpec("Border officers trained", d["start"], d["end"], target=500),
+                        ResultSpec("Border officers trained", _month(-12), _month(-1, end=True), actual=320)]
     elif ref == "DEMO-NGA-03":  # reported once, long ago: stopped reporting
         d["results"] = _people(d["start"], d["end"], {"": 400}, [(_month(-14, end=True), {"": 95})])
     elif ref == "DEMO-ITA-01":
@@ -205,9 +208,11 @@ def build(session: Session, ctx: Any) -> None:
         CommitmentSpec("Adopt guidelines on the identification of victims among returnees", "National Agency for the "
                        "Prohibition of Trafficking in Persons (Nigeria)", today - timedelta(days=60), "in_progress"),
         CommitmentSpec("Train 500 border officers on indicators of trafficking", "International Organization for Migration",
-                       today + timedelta(days=200), "open"),
+                       today + timedelta(days=200), "open", initiatives=["DEMO-NGA-01"],
+                       indicators=["DEMO-NGA-01:Border officers trained"]),
         CommitmentSpec("Publish annual statistics with the national rapporteur", "National Agency for the Prohibition "
-                       "of Trafficking in Persons (Nigeria)", today - timedelta(days=300), "done", "Annual report published"),
+                       "of Trafficking in Persons (Nigeria)", today - timedelta(days=300), "done", "Annual report published",
+                       indicators=["stats:ng-naptip-identified"]),
     ], (_month(-59), _month(12, end=True)))
     ctx.notes.append(f"coordination: {len(items)} initiatives, 2 networks, 6 liaison officers, "
                      f"{parties} treaty participations, 1 action plan")

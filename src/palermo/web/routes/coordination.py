@@ -147,7 +147,7 @@ def money_page(request: Request, on: date | None = None, principal: Principal = 
 def commitments_page(request: Request, principal: Principal = Depends(page_principal),
                      s: Session = Depends(db_session)) -> Response:
     return render(request, "coordination/commitments.html", {
-        "title": "Commitments and instruments", "active": "coordination", "commitments": commitments(s),
+        "title": "Commitments and instruments", "active": "coordination", "commitments": commitments(s, principal),
         "instruments": instrument_table(s)})
 
 
@@ -289,7 +289,7 @@ def api_liaison(principal: Principal = Depends(api_principal), s: Session = Depe
 
 @api.get("/commitments")
 def api_commitments(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
-    return commitments(s)
+    return commitments(s, principal)
 
 
 @api.get("/instruments")
