@@ -30,6 +30,9 @@ def test_check_routes_requests_import(env: Database, tmp_path: Path) -> None:
     r = runner.invoke(app, ["exchange", "routes", "--from", "NG-NAPTIP", "--to", "EUROPOL", "--category", "hit_no_hit",
                             "--purpose", "investigation", "--json"])
     assert r.exit_code == 0 and [h["to_org"] for h in json.loads(r.stdout)[0]["hops"]] == ["UK-NCA", "EUROPOL"]
+    r = runner.invoke(app, ["exchange", "requests", "--org", "EUROPOL", "--json"])
+    followed = [x for x in json.loads(r.stdout)["received"] if x["hit"]]
+    assert len(followed) == 1 and followed[0]["from"] == "NL-POL" and followed[0]["status"] == "pending"
     r = runner.invoke(app, ["exchange", "requests", "--org", "UK-NCA", "--json"])
     body = json.loads(r.stdout)
     assert body["received"][0]["status"] == "refused" and body["dashboard"]["received"]["refusal_reasons"]

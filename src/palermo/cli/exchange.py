@@ -99,7 +99,7 @@ def requests_cmd(org: str = typer.Option(..., "--org", help="Organisation whose 
         box, stats = requests_for(s, who), dashboard(s, who)
         rows = {side: [{"reference": r.reference, "from": org_name(s, r.requester_org_id), "to": org_name(s, r.owner_org_id),
                         "category": r.category, "purpose": r.purpose, "status": r.status, "deadline": r.deadline,
-                        "overdue": is_overdue(r), "reason": r.decision_reason} for r in rs]
+                        "overdue": is_overdue(r), "reason": r.decision_reason, "hit": r.match_reference} for r in rs]
                 for side, rs in (("sent", box.sent), ("received", box.received))}
     if as_json:
         print_json({**rows, "dashboard": stats})
@@ -110,7 +110,7 @@ def requests_cmd(org: str = typer.Option(..., "--org", help="Organisation whose 
                       f"median answer {st['median_days']} days, 90th percentile {st['p90_days']} days")
         for r in rows[side]:
             console.print(f"  {r['reference']} {r['from']} → {r['to']} {r['category']} {r['status']}"
-                          + (" [red]OVERDUE[/]" if r["overdue"] else ""))
+                          + (f" (hit {r['hit']})" if r["hit"] else "") + (" [red]OVERDUE[/]" if r["overdue"] else ""))
 
 
 @app.command("remind")
