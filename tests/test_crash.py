@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from palermo.auth import audit
 from palermo.auth.models import AuditEntry
+from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.linkage.models import LinkHit, LinkUpload
 from palermo.statistics.models import Observation
@@ -91,7 +92,7 @@ def test_kill_during_large_import_leaves_all_or_nothing(db: Database) -> None:
     with restarted.session(write=False) as s:
         n = s.execute(select(func.count()).select_from(Observation)).scalar()
         assert n == 0  # killed before commit: nothing half-written
-        audit.verify(s)
+        audit.verify(s, Principal.system())
     restarted.dispose()
 
 
@@ -101,7 +102,7 @@ def _link_state(db: Database) -> tuple[int, int, int]:
         state = (s.execute(select(func.count()).select_from(LinkUpload)).scalar() or 0,
                  s.execute(select(func.count()).select_from(LinkHit)).scalar() or 0,
                  s.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "link.match_run")).scalar() or 0)
-        audit.verify(s)
+        audit.verify(s, Principal.system())
     return state
 
 

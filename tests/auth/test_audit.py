@@ -23,7 +23,7 @@ def _fill(db: Database, n: int = 5) -> None:
 def test_intact_chain_verifies(db: Database) -> None:
     _fill(db)
     with db.session(write=False) as s:
-        result = audit.verify(s)
+        result = audit.verify(s, Principal.system())
     assert result.entries == 5
     with db.session(write=False) as s:
         rows = list(s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars())
@@ -57,7 +57,7 @@ def test_tampering_is_detected_and_named(db: Database, how: str, first_bad: int)
     _fill(db)
     _tamper(db, how)
     with db.session(write=False) as s, pytest.raises(AuditChainBroken) as info:
-        audit.verify(s)
+        audit.verify(s, Principal.system())
     assert info.value.seq == first_bad
     assert f"#{first_bad}" in info.value.message
 

@@ -25,7 +25,7 @@ def test_concurrent_appends_keep_one_chain(db: Database) -> None:
     with ThreadPoolExecutor(WRITERS) as pool:
         assert sorted(pool.map(work, range(WRITERS))) == list(range(WRITERS))
     with db.session(write=False) as s:
-        assert audit.verify(s).entries == WRITERS * EACH
+        assert audit.verify(s, Principal.system()).entries == WRITERS * EACH
         objects = s.execute(select(AuditEntry.object_id)).scalars().all()
         assert len(set(objects)) == WRITERS * EACH
         assert s.execute(select(func.max(AuditEntry.seq))).scalar() == WRITERS * EACH
@@ -42,5 +42,5 @@ def test_a_failed_operation_leaves_no_audit_entry(db: Database) -> None:
     with db.session() as s:
         audit.record(s, actor, "kept", "thing", 2)
     with db.session(write=False) as s:
-        assert audit.verify(s).entries == 1
+        assert audit.verify(s, Principal.system()).entries == 1
         assert s.execute(select(AuditEntry.action)).scalars().all() == ["kept"]

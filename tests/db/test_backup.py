@@ -37,14 +37,14 @@ def test_round_trip_compares_every_table_and_audit_verifies(db: Database, tmp_pa
     assert counts["audit_entry"] == manifest["tables"]["audit_entry"]["rows"] > 0
     assert _dump(target) == _dump(db)
     with target.session(write=False) as s:
-        assert audit.verify(s).entries == counts["audit_entry"]
+        assert audit.verify(s, Principal.system()).entries == counts["audit_entry"]
     # the restored database keeps working: new ids continue after the restored ones
     with target.session() as s:
         user = accounts.create_user(s, Principal.system(), username="after", password="x" * 12, organisation="A",
                                     roles="viewer")
         assert user.id > 9
     with target.session(write=False) as s:
-        audit.verify(s)
+        audit.verify(s, Principal.system())
 
 
 def test_restore_into_postgresql_continues_sequences(db: Database, tmp_path: Path, request: pytest.FixtureRequest) -> None:
@@ -59,7 +59,7 @@ def test_restore_into_postgresql_continues_sequences(db: Database, tmp_path: Pat
     with db.session() as s:
         accounts.create_organisation(s, Principal.system(), name="New", short_name="NEW", org_type="ngo")
     with db.session(write=False) as s:
-        assert audit.verify(s).entries == len(_dump(source)["audit_entry"]) + 1
+        assert audit.verify(s, Principal.system()).entries == len(_dump(source)["audit_entry"]) + 1
 
 
 def test_restore_refuses_non_empty_target_and_corrupt_files(db: Database, tmp_path: Path) -> None:
@@ -100,7 +100,7 @@ def test_backup_while_writers_write_is_consistent(db: Database, tmp_path: Path) 
         target = Database(f"sqlite:///{tmp_path / f'r{i}.db'}")
         restore(target, f)
         with target.session(write=False) as s:
-            audit.verify(s)  # a torn snapshot would break the chain or the head
+            audit.verify(s, Principal.system())  # a torn snapshot would break the chain or the head
 
 
 def test_cli_backup_and_restore(sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -61,7 +61,7 @@ def test_concurrent_imports_into_one_new_source_store_each_cell_once(db: Databas
         assert s.execute(select(func.count()).select_from(Observation)).scalar() == 18  # re-imports replace, never add
         imports = s.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "stats.import")).scalar()
         assert imports == outcomes.count("ok")
-        audit.verify(s)
+        audit.verify(s, Principal.system())
 
 
 def test_concurrent_imports_into_different_sources_all_land(db: Database) -> None:
@@ -75,7 +75,7 @@ def test_concurrent_imports_into_different_sources_all_land(db: Database) -> Non
         stored = s.execute(select(Source.key)).scalars().all()
         assert sorted(stored) == sorted(f"source-{i}" for i, o in enumerate(outcomes) if o == "ok")
         assert s.execute(select(func.count()).select_from(Observation)).scalar() == 18 * outcomes.count("ok")
-        audit.verify(s)
+        audit.verify(s, Principal.system())
 
 
 def test_concurrent_requests_and_one_answer_per_request(demo_db: Database) -> None:
@@ -121,7 +121,7 @@ def test_concurrent_requests_and_one_answer_per_request(demo_db: Database) -> No
         filings = s.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "exchange.request.file",
                                                                                 AuditEntry.object_id.in_(refs))).scalar()
         assert filings == len(refs)
-        audit.verify(s)
+        audit.verify(s, Principal.system())
 
 
 def test_a_unique_constraint_race_is_a_conflict_and_stores_nothing(db: Database) -> None:

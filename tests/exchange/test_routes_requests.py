@@ -53,7 +53,7 @@ def test_hit_followed_up_to_release_and_refusal(demo_db: Database) -> None:
     with demo_db.session(write=False) as s:
         actions = [e.action for e in s.execute(select(AuditEntry).where(AuditEntry.object_id == ref)).scalars()]
         legal = {e.legal_basis for e in s.execute(select(AuditEntry).where(AuditEntry.object_id == ref)).scalars()}
-        audit.verify(s)
+        audit.verify(s, Principal.system())
     assert actions == ["exchange.request.file", "exchange.request.approved", "exchange.request.read"]
     assert all(b and b.startswith("EU-OPS-NL") for b in legal)
 

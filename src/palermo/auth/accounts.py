@@ -12,6 +12,7 @@ from palermo.auth import audit
 from palermo.auth.models import ApiToken, Organisation, User
 from palermo.auth.passwords import (DUMMY_HASH, MIN_PASSWORD_LENGTH, hash_password, new_token, token_digest,
                                     verify_password)
+from palermo.auth.permissions import require
 from palermo.auth.roles import ORG_TYPES, Principal, parse_roles
 from palermo.countries import iso3
 from palermo.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, Problem, ValidationError
@@ -126,6 +127,8 @@ def create_user(session: Session, actor: Principal, *, username: str, password: 
 
 
 def list_users(session: Session, actor: Principal) -> list[User]:
+    """Users of the actor's organisation (all for the hub operator's admins); rules table: ``users.list``."""
+    require(actor, "users.list")
     q = select(User).order_by(User.username)
     if not (actor.is_system or actor.is_operator):
         q = q.where(User.organisation_id == actor.organisation_id)

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from palermo.auth.models import AuditEntry, AuditHead
+from palermo.auth.permissions import allowed, require
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import AuditChainBroken, PalermoError, ValidationError
@@ -94,8 +95,12 @@ class VerifyResult:
     head_hash: str
 
 
-def verify(session: Session) -> VerifyResult:
-    """Recompute the whole chain; raise AuditChainBroken naming the first entry that does not fit."""
+def verify(session: Session, principal: Principal) -> VerifyResult:
+    """Recompute the whole chain; raise AuditChainBroken naming the first entry that does not fit.
+
+    Open to those who may read the audit trail (rules table: ``audit.verify``).
+    """
+    require(principal, "audit.verify")
     prev = GENESIS
     expected_seq = 1
     count = 0
@@ -144,12 +149,14 @@ def parse_since(text: str) -> datetime:
 
 def entries(session: Session, principal: Principal, *, limit: int = 200, offset: int = 0,
             action: str | None = None, since: datetime | None = None) -> list[AuditEntry]:
-    """Entries visible to ``principal``: its own organisation's, or all for the hub operator's admins.
+    """Entries visible to ``principal``: its own organisation's, or all for the hub operator's admins
+    (rules table: ``audit.read``, ``audit.read_all``).
 
     ``action`` is an exact action (``session.login_failed``) or a prefix ending in a dot (``session.``).
     """
+    require(principal, "audit.read")
     q = select(AuditEntry).order_by(AuditEntry.seq.desc())
-    if not (principal.is_system or (principal.is_operator and principal.has("admin"))):
+    if not allowed(principal, "audit.read_all"):
         q = q.where(AuditEntry.organisation_id == principal.organisation_id)
     if action:
         q = q.where(AuditEntry.action.startswith(action, autoescape=True) if action.endswith(".")

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from palermo.auth import accounts, audit
-from palermo.auth.roles import ORG_TYPES, ROLES
+from palermo.auth.roles import ORG_TYPES, ROLES, Principal
 from palermo.cli.common import cli_principal, console, database, handle_errors, print_json, progress_bar, settings
 from palermo.errors import AuditChainBroken
 
@@ -235,7 +235,7 @@ def audit_verify(as_json: bool = typer.Option(False, "--json", help="Print JSON.
     """Check the audit chain; exit 1 and name the first bad entry if any row was altered, removed or reordered."""
     with database().session(write=False) as s:
         try:
-            result = audit.verify(s)
+            result = audit.verify(s, cli_principal())
         except AuditChainBroken as exc:
             if as_json:
                 print_json({"ok": False, "first_bad_entry": exc.seq, "message": exc.message})
@@ -297,7 +297,7 @@ def restore_cmd(backup_file: Path = typer.Argument(..., exists=True, dir_okay=Fa
         task = bar.add_task("restoring", total=None)
         counts = restore(db, backup_file, lambda table, n: bar.update(task, description=f"{table}: {n} rows"))
     with db.session(write=False) as s:
-        result = audit.verify(s)
+        result = audit.verify(s, Principal.system())
     console.print(f"Restored {sum(counts.values())} rows into {db.safe_url}; audit chain intact ({result.entries} entries)")
 
 

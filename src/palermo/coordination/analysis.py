@@ -178,12 +178,17 @@ class Gap:
 
 
 def needs_from_observations(observations: list[Any]) -> list[Need]:
-    """Need per country and theme read from recorded victims (any victim stage, value known and > 0)."""
+    """Need per country and theme read from recorded victims (any victim stage, value known and > 0).
+
+    The observations come as the reader may see them: a cell withheld by disclosure control still shows
+    the need (it is not a zero), never its count."""
     needs: dict[tuple[str, str], Need] = {}
     for o in observations:
-        if getattr(o, "stage", None) not in VICTIM_STAGES or not getattr(o, "value", None):
+        withheld = "suppressed" in (getattr(o, "flags", None) or ())
+        if getattr(o, "stage", None) not in VICTIM_STAGES or not (getattr(o, "value", None) or withheld):
             continue
         country, value, src = o.country, o.value, getattr(o, "source_key", "statistics")
+        figure = "count withheld" if withheld or value is None else f"{value:g}"
         exploitation = (getattr(o, "exploitation", None) or "").lower()
         age = (getattr(o, "age_group", None) or "").lower()
         rules = [("victim_identification", "victims recorded"), ("victim_assistance", "victims recorded")]
@@ -194,7 +199,7 @@ def needs_from_observations(observations: list[Any]) -> list[Need]:
         for theme, why in rules:
             key = (country, theme)
             if key not in needs:
-                needs[key] = Need(country, theme, f"{why} ({value:g} in {o.period}, source {src})", src)
+                needs[key] = Need(country, theme, f"{why} ({figure} in {o.period}, source {src})", src)
     return list(needs.values())
 
 

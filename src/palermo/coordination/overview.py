@@ -69,29 +69,32 @@ class Overview:
         return dict(Counter(g.country for g in self.gaps()))
 
 
-def needs_from_statistics(session: Session, principal: Principal) -> list[analysis.Need]:
-    """Recorded victims per country, read through the statistics module's public query."""
+def needs_from_statistics(session: Session, principal: Principal, threshold: int | None = None) -> list[analysis.Need]:
+    """Recorded victims per country, read through the statistics module's query under the reader's disclosure control."""
+    from palermo.statistics.disclosure import DEFAULT_THRESHOLD
     from palermo.statistics.query import find_observations
 
-    return analysis.needs_from_observations(find_observations(session, principal))
+    limit = DEFAULT_THRESHOLD if threshold is None else threshold
+    return analysis.needs_from_observations(find_observations(session, principal, threshold=limit))
 
 
 _CACHE = VersionedCache(size=32, ttl=60.0)
 
 
 def overview(session: Session, principal: Principal, *, on: date | None = None,
-             context_dir: Path | None = None) -> Overview:
-    """The map on a date (today by default: what is under way now), cached per organisation, day and data
-    version (the page is read far more than written)."""
+             context_dir: Path | None = None, threshold: int | None = None) -> Overview:
+    """The map on a date (today by default: what is under way now), cached per reader (organisation and
+    roles: they decide which counts are shown), day and data version (the page is read far more than written)."""
     on = on or date.today()
-    key = (str(session.get_bind().url), principal.organisation_id, principal.is_system, on, context_dir,
-           audit.head_seq(session))
-    return _CACHE.get(key, lambda: _overview(session, principal, on, context_dir))
+    key = (str(session.get_bind().url), principal.organisation_id, principal.roles, principal.is_system,
+           principal.is_anonymous, on, context_dir, threshold, audit.head_seq(session))
+    return _CACHE.get(key, lambda: _overview(session, principal, on, context_dir, threshold))
 
 
-def _overview(session: Session, principal: Principal, on: date, context_dir: Path | None) -> Overview:
+def _overview(session: Session, principal: Principal, on: date, context_dir: Path | None,
+              threshold: int | None = None) -> Overview:
     initiatives = list_initiatives(session)
-    recorded = needs_from_statistics(session, principal)
+    recorded = needs_from_statistics(session, principal, threshold)
     # Context is shown for the countries the map is about: where initiatives work or statistics show need.
     focus = {c for i in initiatives for c in i.countries} | {n.country for n in recorded}
     ctx = {cc: c for cc, c in load_context(context_dir).items() if cc in focus}

@@ -85,23 +85,25 @@ def record_estimate(session: Any, actor: Principal, result: EstimateResult, *, k
 
 
 def country_estimate_text(session: Any, principal: Principal, country: str, period: str | None = None,
-                          indicator: str = INDICATOR) -> str | None:
+                          indicator: str = INDICATOR, threshold: int | None = None) -> str | None:
     """The profile line for a country from the statistics: the latest estimate beside the identified count.
 
     Reads through ``palermo.statistics.query.find_observations``; returns None when there is no
     estimate. The identified count is the largest national total of stage ``identified`` for the same
     period (never added to the estimate).
     """
+    from palermo.statistics.disclosure import DEFAULT_THRESHOLD
     from palermo.statistics.query import find_observations
 
+    limit = DEFAULT_THRESHOLD if threshold is None else threshold  # both reads under the reader's disclosure control
     estimates = [o for o in find_observations(session, principal, country=country, indicator=indicator,
-                                              stage=STAGE, period=period)
+                                              stage=STAGE, period=period, threshold=limit)
                  if getattr(o, "source_type", SOURCE_TYPE) == SOURCE_TYPE and getattr(o, "value", None) is not None]
     if not estimates:
         return None
     latest = max(estimates, key=lambda o: str(o.period))
     identified = [o for o in find_observations(session, principal, country=country, indicator=indicator,
-                                               stage="identified", period=str(latest.period))
+                                               stage="identified", period=str(latest.period), threshold=limit)
                   if getattr(o, "value", None) is not None]
     count = int(max(o.value for o in identified)) if identified else None
     lower = latest.lower if getattr(latest, "lower", None) is not None else latest.value

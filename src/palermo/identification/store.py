@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from palermo.auth import audit
 from palermo.auth.accounts import normalise_country
 from palermo.auth.models import Organisation
+from palermo.auth.permissions import allowed, require
 from palermo.auth.roles import Principal
 from palermo.errors import NotFound, PermissionDenied, Problem, ValidationError
 from palermo.identification.catalogue import catalogue_version
@@ -36,7 +37,7 @@ def save_screening(session: Session, actor: Principal, data: dict[str, Any], *, 
                    referrals: list[ReferralRequest] | None = None) -> tuple[Screening, ScreeningResult]:
     """Screen and keep the result under a random reference, with its referrals (each on a recorded basis:
     consent, or child protection law for a child); nothing is stored if the case or a referral is invalid."""
-    actor.require("officer", "analyst", action="record screenings (front-line officers and case workers)")
+    require(actor, "identification.screening.save")
     if actor.organisation_id is None:
         raise ValidationError("screenings belong to an organisation; use an account of the screening organisation")
     result = screen(data, lang=lang)
@@ -56,6 +57,7 @@ def save_screening(session: Session, actor: Principal, data: dict[str, Any], *, 
 
 def get_screening(session: Session, actor: Principal, reference: str, *, lang: str | None = None) -> tuple[Screening, ScreeningResult]:
     """A saved screening, re-read with the catalogue version it was assessed with; the reading is audited."""
+    require(actor, "identification.screening.read")  # rules table; then its organisation and those it was referred to
     row = session.execute(select(Screening).where(Screening.reference == reference)).scalar_one_or_none()
     if row is None or not visible_to(session, actor, row):
         raise NotFound(f"no screening {reference!r} visible to your organisation")
@@ -65,6 +67,8 @@ def get_screening(session: Session, actor: Principal, reference: str, *, lang: s
 
 def list_screenings(session: Session, actor: Principal) -> list[Screening]:
     """Screenings of the actor's organisation and those referred to it (still received or accepted)."""
+    if not allowed(actor, "identification.screening.read"):
+        return []
     q = select(Screening).order_by(Screening.created_at.desc(), Screening.id.desc())
     if not actor.is_system:
         referred = select(Referral.screening_id).where(Referral.organisation_id == actor.organisation_id,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 DIMS = ("sex", "age_group", "citizenship", "exploitation")
+DEFAULT_THRESHOLD = 5  # Settings.small_count_threshold's default: cells with fewer than this many are suppressed
 
 
 @dataclass(frozen=True)

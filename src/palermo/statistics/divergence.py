@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
 from palermo.statistics.comparability import Concept, differences
+from palermo.statistics.disclosure import DEFAULT_THRESHOLD
 from palermo.statistics.query import ObservationView, find_observations
 
 TOTAL = ("total", "total", "total", "total")
@@ -64,9 +65,15 @@ def _label(o: ObservationView) -> str:
     return f"{o.source_key}@{o.source_vintage}"
 
 
-def explain(session: Session, principal: Principal, *, country: str, year: str, indicator: str = "victims") -> list[PairExplanation]:
-    """One explanation per pair of sources reporting the indicator for the country and year (all vintages)."""
-    obs = find_observations(session, principal, country=country, indicator=indicator, period=str(year), all_vintages=True)
+def explain(session: Session, principal: Principal, *, country: str, year: str, indicator: str = "victims",
+            threshold: int = DEFAULT_THRESHOLD) -> list[PairExplanation]:
+    """One explanation per pair of sources reporting the indicator for the country and year (all vintages).
+
+    Computed on the cells as the principal may see them: a suppressed cell takes part in no difference,
+    so neither "at least N apart" nor "a: x vs y" can give it back.
+    """
+    obs = find_observations(session, principal, country=country, indicator=indicator, period=str(year), all_vintages=True,
+                            threshold=threshold)
     by_source: dict[str, list[ObservationView]] = {}
     for o in obs:
         by_source.setdefault(_label(o), []).append(o)

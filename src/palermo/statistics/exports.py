@@ -1,5 +1,5 @@
 """Exports: CSV, JSON, SDMX-CSV and SDMX-ML (sdmx1). Flags travel to every format; public exports are
-protected by disclosure control; known zero and unknown stay different (0 vs no value, OBS_STATUS L)."""
+protected by disclosure control (in the core read, for every reader without the right to true values); known zero and unknown stay different (0 vs no value, OBS_STATUS L)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
 from palermo.statistics import sdmx_data, sdmx_structure
-from palermo.statistics.disclosure import Cell, protect
+from palermo.statistics.disclosure import DEFAULT_THRESHOLD
 from palermo.statistics.models import Source
 from palermo.statistics.query import find_observations
 
@@ -22,26 +22,21 @@ EXPORT_FORMATS = ("csv", "json", "sdmx-csv", "sdmx-ml", "sdmx-structure")
 DATA_FORMATS = EXPORT_FORMATS[:-1]
 
 
-def rows_for_export(session: Session, principal: Principal, *, public: bool, threshold: int,
+def rows_for_export(session: Session, principal: Principal, *, public: bool = False, threshold: int = DEFAULT_THRESHOLD,
                     country: str | None = None, indicator: str | None = None) -> list[dict[str, Any]]:
-    obs = find_observations(session, principal, country=country, indicator=indicator)
-    if public:
-        published = public_vintages(session)
-        obs = [o for o in obs if (o.source_key, o.source_vintage) in published]
-    meta = {(o.source_key, o.indicator, o.country, o.period, o.sex, o.age_group, o.citizenship, o.exploitation): o for o in obs}
-    cells = [Cell(o.indicator, o.country, o.period, o.sex, o.age_group, o.citizenship, o.exploitation, o.value, o.lower,
-                  o.upper, o.flags, o.source_key) for o in obs]
-    if public:
-        cells = protect(cells, threshold)
-    out = []
-    for c in cells:
-        o = meta[(c.source, c.indicator, c.country, c.period, c.sex, c.age_group, c.citizenship, c.exploitation)]
-        out.append({"source": o.source_key, "vintage": o.source_vintage, "indicator": c.indicator, "stage": o.stage,
-                    "country": c.country, "period": c.period, "sex": c.sex, "age_group": c.age_group,
-                    "citizenship": c.citizenship, "exploitation": c.exploitation, "crime_code": o.crime_code,
-                    "value": c.value, "lower": c.lower, "upper": c.upper, "flags": ";".join(sorted(c.flags)),
-                    "source_name": o.source_name, "unit": o.counting_unit, "definition": o.legal_definition, "coverage": o.coverage, "mapping": o.mapping})
-    return out
+    """Rows as the principal may see them (see :func:`~palermo.statistics.query.find_observations`).
+
+    ``public`` asks for the public release (public sources only, every small cell suppressed); without
+    it the principal still gets only what the rules table allows: the flag narrows, it never widens.
+    """
+    obs = find_observations(session, principal, country=country, indicator=indicator, public_only=public,
+                            threshold=threshold)
+    return [{"source": o.source_key, "vintage": o.source_vintage, "indicator": o.indicator, "stage": o.stage,
+             "country": o.country, "period": o.period, "sex": o.sex, "age_group": o.age_group,
+             "citizenship": o.citizenship, "exploitation": o.exploitation, "crime_code": o.crime_code,
+             "value": o.value, "lower": o.lower, "upper": o.upper, "flags": ";".join(sorted(o.flags)),
+             "source_name": o.source_name, "unit": o.counting_unit, "definition": o.legal_definition, "coverage": o.coverage, "mapping": o.mapping}
+            for o in obs]
 
 
 def public_vintages(session: Session) -> set[tuple[str, str]]:

@@ -33,7 +33,7 @@ class SourceStatus:
 def source_status(session: Session, principal: Principal, today: date | None = None) -> list[SourceStatus]:
     """Latest vintage of every visible source with its due date (None for ad hoc sources)."""
     today = today or date.today()
-    keep = latest_vintages(session)
+    keep = latest_vintages(session, principal)
     orgs = {o.id: o.short_name for o in session.execute(select(Organisation)).scalars()}
     out = []
     for s in session.execute(select(Source).where(visible_sources(principal)).order_by(Source.key)).scalars():

@@ -25,6 +25,7 @@ from palermo.auth.models import User
 from palermo.auth.roles import Principal
 from palermo.errors import ImportRejected, PalermoError
 from palermo.settings import Settings
+from palermo.web.access import attach
 from palermo.web.deps import LoginRequired
 from palermo.web.security import BodyLimit, BodyTooLarge, SecurityHeaders, trusted_networks
 from palermo.web.templating import render
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         module = importlib.import_module(f"palermo.web.routes.{name}")
         app.include_router(module.pages)
         app.include_router(module.api, prefix="/api/v1")
+    attach(app)  # every route's declared action (palermo.web.access), enforced on each request
     _register_error_handlers(app)
     return app
 

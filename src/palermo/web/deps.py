@@ -16,6 +16,7 @@ from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.errors import AuthenticationFailed
 from palermo.settings import Settings
+from palermo.web.access import enforce
 from palermo.web.security import check_csrf, client_address
 
 
@@ -78,6 +79,7 @@ def page_principal(request: Request, s: Session = Depends(db_session)) -> Princi
     request.state.user = user
     # Read now: error pages render after the request's session has closed.
     request.state.org_short = user.organisation.short_name
+    enforce(request, principal)  # the route's declared action, decided by the rules table
     return principal
 
 
@@ -96,6 +98,7 @@ def api_principal(request: Request, s: Session = Depends(db_session)) -> Princip
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             check_csrf(request, request.headers.get("x-csrf-token"))
     principal: Principal = request.state.principal
+    enforce(request, principal)  # the route's declared action, decided by the rules table
     return principal
 
 
@@ -117,6 +120,7 @@ def visitor_principal(request: Request, s: Session = Depends(db_session)) -> Pri
     if user is not None:
         request.state.user = user
         request.state.org_short = user.organisation.short_name
+    enforce(request, principal)  # the route's declared action, decided by the rules table
     return principal
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from palermo.auth.permissions import NO_OBJECT, allowed
+from palermo.auth.roles import Principal
 from palermo.web.security import csrf_token
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -32,11 +35,20 @@ templates.env.filters["tojson_attr"] = _tojson_attr
 templates.env.filters["thousands"] = lambda v: f"{v:,}" if isinstance(v, (int, float)) else v
 
 
+def _can(principal: Principal | None) -> Callable[..., bool]:
+    """``can(action)`` in templates: the rules table decides which forms and actions a page offers."""
+    def can(action: str, owner: object = NO_OBJECT) -> bool:
+        return principal is not None and allowed(principal, action, owner)
+    return can
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    principal = getattr(request.state, "principal", None)
     ctx = {
         "request": request,
         "sections": SECTIONS,
-        "principal": getattr(request.state, "principal", None),
+        "principal": principal,
+        "can": _can(principal),
         "user": getattr(request.state, "user", None),
         "org_short": getattr(request.state, "org_short", None),
         "csrf_token": csrf_token(request),

@@ -35,7 +35,8 @@ MAX_UPLOAD_MIB = 20
 
 
 def _overview(request: Request, s: Session, principal: Principal, on: date | None) -> Any:
-    return overview(s, principal, on=on, context_dir=get_settings(request).context_dir)
+    settings = get_settings(request)
+    return overview(s, principal, on=on, context_dir=settings.context_dir, threshold=settings.small_count_threshold)
 
 
 @pages.get("/coordination")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 import tempfile
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 from typing import Any
@@ -18,14 +17,15 @@ from starlette.responses import Response
 from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
 from palermo.countries import name as country_name
-from palermo.statistics.charts import funnel_rows, funnel_spec
-from palermo.statistics.comparability import Concept, share
+from palermo.auth.permissions import require
+from palermo.statistics.charts import funnel_spec
 from palermo.statistics.divergence import explain
 from palermo.statistics import importers
 from palermo.statistics.exports import EXPORT_FORMATS, export, rows_for_export
 from palermo.statistics.freshness import source_status, stale
 from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
-from palermo.statistics.query import countries_with_data, find_observations
+from palermo.statistics.profile import country_profile
+from palermo.statistics.query import countries_with_data, may_see_true_values
 from palermo.statistics.sdmx_api import structures_for
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render
@@ -42,46 +42,33 @@ def statistics_home(request: Request, principal: Principal = Depends(page_princi
                                                      "name": country_name})
 
 
-def _estimate_line(s: Session, principal: Principal, country: str) -> str | None:
+def _estimate_line(s: Session, principal: Principal, country: str, threshold: int) -> str | None:
     try:
         from palermo.estimation.source import country_estimate_text
     except ImportError:
         return None
-    return country_estimate_text(s, principal, country)
+    return country_estimate_text(s, principal, country, threshold=threshold)
 
 
 @pages.get("/statistics/country/{country}")
-def country_profile(request: Request, country: str, year: str | None = None, principal: Principal = Depends(page_principal),
-                    s: Session = Depends(db_session)) -> Response:
-    country = country.upper()[:3]
-    obs = find_observations(s, principal, country=country)
-    years = sorted({o.period for o in obs})
-    # By default the most recent year that the most sources report on: where comparison is possible.
-    by_year = {y: len({o.source_key for o in obs if o.period == y}) for y in years}
-    year = year or (max(years, key=lambda y: (by_year[y], y)) if years else str(date.today().year - 1))
-    this_year = [o for o in obs if o.period == year]
-    police = next((o for o in this_year if o.source_type == "police" and o.indicator == "victims"), None)
-    rows = funnel_rows(this_year, Concept.of(police) if police else None)
-    victims = [o for o in this_year if o.indicator == "victims" and (o.sex, o.age_group, o.citizenship, o.exploitation) == ("total",) * 4]
-    shares = []
-    for o in victims:
-        female = next((x for x in this_year if x.source_key == o.source_key and x.indicator == "victims" and x.sex == "female"
-                       and (x.age_group, x.citizenship, x.exploitation) == ("total",) * 3), None)
-        if female and female.value is not None and o.value:
-            shares.append((o.source_key, str(share(female.value, o.value))))
+def country_profile_page(request: Request, country: str, year: str | None = Query(None, max_length=10),
+                         principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    threshold = get_settings(request).small_count_threshold
+    p = country_profile(s, principal, country, year, threshold=threshold)
+    name = country_name(p.country)
     return render(request, "statistics/country.html", {
-        "title": f"{country_name(country)}: profile", "active": "statistics", "country": country, "cname": country_name(country),
-        "year": year, "years": years, "chart": funnel_spec(rows, f"Justice funnel, {country_name(country)} {year}"),
-        "rows": rows, "pairs": explain(s, principal, country=country, year=year), "shares": shares,
-        "estimate": _estimate_line(s, principal, country)})
+        "title": f"{name}: profile", "active": "statistics", "country": p.country, "cname": name,
+        "year": p.year, "years": p.years, "chart": funnel_spec(p.funnel, f"Justice funnel, {name} {p.year}"),
+        "rows": p.funnel, "pairs": p.pairs, "shares": p.shares,
+        "estimate": _estimate_line(s, principal, p.country, threshold)})
 
 
 @pages.get("/statistics/data")
 def data_table(request: Request, country: str | None = Query(None, max_length=3), indicator: str | None = Query(None, max_length=40),
                public: bool = False, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
-    internal = principal.has("analyst", "data_owner") and not public
-    rows = rows_for_export(s, principal, public=not internal, threshold=get_settings(request).small_count_threshold,
+    rows = rows_for_export(s, principal, public=public, threshold=get_settings(request).small_count_threshold,
                            country=country.upper() if country else None, indicator=indicator)
+    internal = not public and may_see_true_values(principal)
     return render(request, "statistics/data.html", {"title": "Data", "active": "statistics", "rows": rows[:1000],
                                                     "total": len(rows), "internal": internal, "country": country or "",
                                                     "indicator": indicator or "", "formats": importers.FORMATS,
@@ -103,7 +90,7 @@ def _public_choice(value: str) -> bool | None:
 async def _import(s: Session, principal: Principal, fmt: str, file: UploadFile, mapping: UploadFile | None,
                   source: str | None, public: str = "") -> importers.ImportReport:
     """Import an uploaded file exactly as `palermo stats import` does (all rows or none)."""
-    principal.require("analyst", "data_owner", "admin", action="import statistics")
+    require(principal, "statistics.import")  # before reading a large upload
     data = await read_upload(file, MAX_UPLOAD_MIB)
     spec = None
     if mapping is not None and mapping.filename:
@@ -172,15 +159,15 @@ def api_stale(principal: Principal = Depends(api_principal), s: Session = Depend
 def api_observations(request: Request, country: str | None = Query(None, max_length=3), indicator: str | None = Query(None, max_length=40),
                      public: bool = False, principal: Principal = Depends(api_principal),
                      s: Session = Depends(db_session)) -> list[dict[str, Any]]:
-    internal = principal.has("analyst", "data_owner") and not public
-    return rows_for_export(s, principal, public=not internal, threshold=get_settings(request).small_count_threshold,
+    return rows_for_export(s, principal, public=public, threshold=get_settings(request).small_count_threshold,
                            country=country.upper() if country else None, indicator=indicator)
 
 
 @api.get("/explain")
-def api_explain(country: str = Query(..., max_length=3), year: str = Query(..., max_length=10), indicator: str = Query("victims", max_length=40),
+def api_explain(request: Request, country: str = Query(..., max_length=3), year: str = Query(..., max_length=10), indicator: str = Query("victims", max_length=40),
                 principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
-    return [p.to_dict() for p in explain(s, principal, country=country.upper(), year=year, indicator=indicator)]
+    return [p.to_dict() for p in explain(s, principal, country=country.upper(), year=year, indicator=indicator,
+                                         threshold=get_settings(request).small_count_threshold)]
 
 
 @api.post("/import", status_code=201)
@@ -198,11 +185,12 @@ def api_export(request: Request, fmt: str = Query("csv", alias="format", max_len
                country: str | None = Query(None, max_length=3), indicator: str | None = Query(None, max_length=40),
                public: bool = False, principal: Principal = Depends(api_principal),
                s: Session = Depends(db_session)) -> Response:
-    """CSV, JSON, SDMX-CSV or SDMX-ML; public unless the caller may see true values (analyst, data owner)."""
+    """CSV, JSON, SDMX-CSV or SDMX-ML: true values only of the caller's own organisation's sources (analyst,
+    data owner), every other cell under disclosure control; ``public=true`` gives the public release."""
     if fmt not in MEDIA:
         raise ValidationError(f"format {fmt!r} unknown; use one of {', '.join(EXPORT_FORMATS)}")
-    internal = principal.has("analyst", "data_owner") and not public
-    rows = rows_for_export(s, principal, public=not internal, threshold=get_settings(request).small_count_threshold,
+    internal = not public and may_see_true_values(principal)
+    rows = rows_for_export(s, principal, public=public, threshold=get_settings(request).small_count_threshold,
                            country=country.upper() if country else None, indicator=indicator)
     media, suffix = MEDIA[fmt]
     with tempfile.TemporaryDirectory(prefix="palermo-export-") as tmp:  # the exporters write files, as the CLI's
