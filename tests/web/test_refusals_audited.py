@@ -54,3 +54,23 @@ def test_refusals_are_audited_with_reason(world: Database, tmp_path: Path) -> No
         everything = " ".join(e.details + e.object_id for e in audit.entries(s, Principal.system(), limit=1000))
     assert "Secret-typo-123" not in everything and issued.token not in everything and PASSWORD not in everything
     assert "testclient" not in everything
+
+
+def test_rejected_uploads_are_audited_once(world: Database, tmp_path: Path) -> None:
+    from palermo.errors import NotFound
+    from palermo.web.app import _is_refusal
+
+    with world.session() as s:
+        token = accounts.issue_token(s, Principal.system(), accounts.get_user(s, "a-analyst"), "t").token
+    c = client_for(make_settings(tmp_path, world), world)
+    junk = "Iso3_code,Country,Region,Subregion,Indicator,Dimension,Category,Sex,Age,Year,Unit of measurement,txtVALUE,Source\n"
+    junk += "QQQQ,x,x,x,x,Total,Total,Total,Total,2020,Counts,5,x\n"
+    r = c.post("/api/v1/statistics/import", data={"fmt": "unodc"}, files={"file": ("glotip.csv", junk.encode())},
+               headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 422 and "yields no observation" in r.json()["message"]
+    rejected = _entries(world, "refused.import_rejected")
+    assert len(rejected) == 1 and rejected[0]["actor"] == "a-analyst" and rejected[0]["route"] == "/api/v1/statistics/import"
+    assert "QQQQ" not in json.dumps(rejected)  # the file's content stays out of the trail
+    # A refusal the core already audited (after its rollback) is not written a second time.
+    core_audited = audit.refused(NotFound("no hit 'x'"), Principal.anonymous(), "link.hit.review_refused", "link_hit", "x")
+    assert not _is_refusal(core_audited) and _is_refusal(NotFound("no hit 'x'"))

@@ -125,7 +125,7 @@ AUDITED_STATUS = (401, 403, 404, 429)
 
 
 def _is_refusal(exc: PalermoError) -> bool:
-    if isinstance(exc, (LoginRequired, BodyTooLarge)) or getattr(exc, "audited", False):
+    if isinstance(exc, (LoginRequired, BodyTooLarge)) or exc.after_rollback:  # the core audited it already
         return False
     if isinstance(exc, ImportRejected):
         return True
