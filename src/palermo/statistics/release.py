@@ -6,7 +6,8 @@ version, so a new import or a source made internal is never served from an old c
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,8 +22,10 @@ from palermo.statistics.exports import rows_for_export
 Row = dict[str, Any]
 # The fields public outputs use (a 100,000-observation release is kept small in memory).
 FIELDS = ("source", "source_name", "vintage", "indicator", "stage", "country", "period", "sex", "age_group", "citizenship",
-          "exploitation", "value", "lower", "upper", "flags")
+          "exploitation", "value", "lower", "upper", "flags", "mapping")
 _CACHE = VersionedCache(size=4, ttl=300.0)
+_VISITORS = VersionedCache(size=512, ttl=300.0)
+T = TypeVar("T")
 
 
 def data_version(session: Session) -> str:
@@ -44,3 +47,11 @@ def public_rows(session: Session, *, threshold: int) -> list[Row]:
         return sdmx_data.with_keys([{k: r.get(k) for k in FIELDS} for r in rows])
 
     return _CACHE.get((data_version(session), threshold), compute)
+
+
+def for_visitors(session: Session, principal: Principal, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """What a page shows a visitor without an account, computed once per data version and shared by every
+    visitor (they all see the same published figures); a logged-in reader's own view is never cached."""
+    if not principal.is_anonymous:
+        return compute()
+    return _VISITORS.get((data_version(session), *key), compute)

@@ -160,6 +160,12 @@ def parse_key(key: str | None, codes: dict[str, set[str]]) -> dict[str, set[str]
     return out
 
 
+def key_for(**values: str | None) -> str:
+    """A REST key from stored values by row field (``country="DOM"`` -> '...DOM....'); 'all' when empty."""
+    parts = [st.code_of(d, str(values[f])) if values.get(f) else "" for d, (f, _, _) in st.DIMENSIONS.items()]
+    return ".".join(parts) if any(parts) else "all"
+
+
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:(Q[1-4]|S[12]|A1)|(\d{2})(?:-(\d{2}))?))?$")
 
 

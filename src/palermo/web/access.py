@@ -49,9 +49,11 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     ("GET", "/audit"): "audit.read", ("GET", "/api/v1/audit"): "audit.read", ("GET", "/api/v1/audit/verify"): "audit.verify",
     # statistics
     **{("GET", p): "statistics.read" for p in (
-        "/statistics", "/statistics/country/{country}", "/statistics/data", "/api/v1/statistics/sources",
-        "/api/v1/statistics/stale", "/api/v1/statistics/observations", "/api/v1/statistics/explain",
-        "/api/v1/statistics/export")},
+        "/api/v1/statistics/sources", "/api/v1/statistics/stale", "/api/v1/statistics/observations",
+        "/api/v1/statistics/explain")},
+    # the public statistics: visitors without an account see the published figures, protected by the core read
+    **{("GET", p): "statistics.read_public" for p in (
+        "/statistics", "/statistics/country/{country}", "/statistics/data", "/api/v1/statistics/export")},
     ("POST", "/api/v1/statistics/observations"): "statistics.record",
     ("POST", "/api/v1/statistics/import"): "statistics.import", ("POST", "/statistics/import"): "statistics.import",
     # SDMX REST: the publication channel, open to visitors without an account (public sources, protected, in the core)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 import tempfile
 from pathlib import Path
+from email.utils import format_datetime
 from urllib.parse import urlencode
 from typing import Any
 
@@ -24,10 +25,14 @@ from palermo.statistics import importers
 from palermo.statistics.exports import EXPORT_FORMATS, export, rows_for_export
 from palermo.statistics.freshness import source_status, stale
 from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
+from palermo.statistics import release
+from palermo.statistics.explorer import BREAKDOWNS, SORTS, ExplorerQuery, explore
+from palermo.statistics.hidden_figure import hidden_figure
 from palermo.statistics.profile import country_profile
+from palermo.statistics.sdmx_query import key_for as sdmx_key
 from palermo.statistics.query import countries_with_data, may_see_true_values
 from palermo.statistics.sdmx_api import structures_for
-from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
+from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal, visitor_principal
 from palermo.web.templating import render
 from palermo.web.uploads import as_file, read_upload
 
@@ -35,45 +40,84 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["statistics"], prefix="/statistics")
 
 
+def _public_headers(s: Session, principal: Principal, response: Response) -> Response:
+    """Visitors' pages say when the data last changed and may be cached until it does."""
+    changed = release.last_changed(s)
+    if changed is not None:
+        response.headers["Last-Modified"] = format_datetime(changed, usegmt=True)
+    if principal.is_anonymous:
+        response.headers["ETag"] = f'W/"{release.data_version(s)}"'
+        response.headers["Cache-Control"] = "public, max-age=60"
+    else:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _not_modified(request: Request, s: Session, principal: Principal) -> Response | None:
+    if principal.is_anonymous and request.headers.get("if-none-match") == f'W/"{release.data_version(s)}"':
+        return Response(status_code=304)
+    return None
+
+
 @pages.get("/statistics")
-def statistics_home(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
-    return render(request, "statistics/index.html", {"title": "Statistics", "active": "statistics",
-                                                     "sources": source_status(s, principal), "countries": countries_with_data(s, principal),
-                                                     "name": country_name})
-
-
-def _estimate_line(s: Session, principal: Principal, country: str, threshold: int) -> str | None:
-    try:
-        from palermo.estimation.source import country_estimate_text
-    except ImportError:
-        return None
-    return country_estimate_text(s, principal, country, threshold=threshold)
+def statistics_home(request: Request, principal: Principal = Depends(visitor_principal), s: Session = Depends(db_session)) -> Response:
+    if (cached := _not_modified(request, s, principal)) is not None:
+        return cached
+    sources, countries = release.for_visitors(s, principal, ("home",),
+                                              lambda: (source_status(s, principal), countries_with_data(s, principal)))
+    return _public_headers(s, principal, render(request, "statistics/index.html", {
+        "title": "Statistics", "active": "statistics", "sources": sources, "countries": countries, "name": country_name,
+        "last_changed": release.last_changed(s)}))
 
 
 @pages.get("/statistics/country/{country}")
 def country_profile_page(request: Request, country: str, year: str | None = Query(None, max_length=10),
-                         principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+                         principal: Principal = Depends(visitor_principal), s: Session = Depends(db_session)) -> Response:
+    if (cached := _not_modified(request, s, principal)) is not None:
+        return cached
     threshold = get_settings(request).small_count_threshold
-    p = country_profile(s, principal, country, year, threshold=threshold)
+    p, hidden = release.for_visitors(s, principal, ("profile", country.upper()[:3], year, threshold), lambda: (
+        country_profile(s, principal, country, year, threshold=threshold),
+        hidden_figure(s, principal, country, threshold=threshold)))
     name = country_name(p.country)
-    return render(request, "statistics/country.html", {
+    return _public_headers(s, principal, render(request, "statistics/country.html", {
         "title": f"{name}: profile", "active": "statistics", "country": p.country, "cname": name,
         "year": p.year, "years": p.years, "chart": funnel_spec(p.funnel, f"Justice funnel, {name} {p.year}"),
-        "rows": p.funnel, "pairs": p.pairs, "shares": p.shares,
-        "estimate": _estimate_line(s, principal, p.country, threshold)})
+        "rows": p.funnel, "pairs": p.pairs, "shares": p.shares, "hidden": hidden, "last_changed": release.last_changed(s)}))
 
 
 @pages.get("/statistics/data")
-def data_table(request: Request, country: str | None = Query(None, max_length=3), indicator: str | None = Query(None, max_length=40),
-               public: bool = False, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
-    rows = rows_for_export(s, principal, public=public, threshold=get_settings(request).small_count_threshold,
-                           country=country.upper() if country else None, indicator=indicator)
+def data_table(request: Request, public: bool = False, principal: Principal = Depends(visitor_principal),
+               s: Session = Depends(db_session)) -> Response:
+    query = ExplorerQuery.parse(dict(request.query_params))
+    if (cached := _not_modified(request, s, principal)) is not None:
+        return cached
+    threshold = get_settings(request).small_count_threshold
+    if principal.is_anonymous:
+        rows = release.public_rows(s, threshold=threshold)
+    else:
+        rows = rows_for_export(s, principal, public=public, threshold=threshold, country=query.country,
+                               indicator=query.indicator)
+    page = explore(rows, query)
     internal = not public and may_see_true_values(principal)
-    return render(request, "statistics/data.html", {"title": "Data", "active": "statistics", "rows": rows[:1000],
-                                                    "total": len(rows), "internal": internal, "country": country or "",
-                                                    "indicator": indicator or "", "formats": importers.FORMATS,
-                                                    "export_formats": EXPORT_FORMATS,
-                                                    "message": request.query_params.get("message")})
+    return _public_headers(s, principal, render(request, "statistics/data.html", {
+        "title": "Data", "active": "statistics", "page": page, "q": query, "rows": page.rows, "total": page.total,
+        "internal": internal, "formats": importers.FORMATS, "export_formats": EXPORT_FORMATS,
+        "downloads": downloads(query, public=not internal), "breakdowns": BREAKDOWNS, "sorts": SORTS,
+        "message": request.query_params.get("message"), "last_changed": release.last_changed(s)}))
+
+
+def downloads(q: ExplorerQuery, *, public: bool) -> list[tuple[str, str]]:
+    """Links to the current selection in every export format and from the SDMX API."""
+    common = {k: v for k, v in (("country", q.country), ("indicator", q.indicator)) if v}
+    out = [(f, "/api/v1/statistics/export?" + urlencode({"format": f, **common, **({"public": "true"} if public else {})}))
+           for f in EXPORT_FORMATS]
+    key = sdmx_key(source=q.source, indicator=q.indicator, country=q.country)
+    period = {"startPeriod": q.year, "endPeriod": q.year} if q.year else {}
+    for label, fmt in (("SDMX-ML (API)", "structurespecificdata"), ("SDMX-CSV (API)", "csvdata"),
+                       ("SDMX-CSV with labels (API)", "csvdatawithlabels"), ("SDMX-JSON (API)", "jsondata")):
+        out.append((label, f"/sdmx/rest/data/THB/{key}?" + urlencode({**period, "format": fmt})))
+    return out
 
 
 MAX_UPLOAD_MIB = 200
@@ -181,9 +225,9 @@ async def api_import(fmt: str = Form(..., max_length=20, description="csv, xlsx,
 
 
 @api.get("/export", response_class=Response, responses={200: {"content": {m: {} for m, _ in MEDIA.values()}}})
-def api_export(request: Request, fmt: str = Query("csv", alias="format", max_length=10),
+def api_export(request: Request, fmt: str = Query("csv", alias="format", max_length=20),
                country: str | None = Query(None, max_length=3), indicator: str | None = Query(None, max_length=40),
-               public: bool = False, principal: Principal = Depends(api_principal),
+               public: bool = False, principal: Principal = Depends(visitor_principal),
                s: Session = Depends(db_session)) -> Response:
     """CSV, JSON, SDMX-CSV or SDMX-ML: true values only of the caller's own organisation's sources (analyst,
     data owner), every other cell under disclosure control; ``public=true`` gives the public release."""
