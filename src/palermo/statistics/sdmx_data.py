@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -48,11 +49,6 @@ class _Memo(dict[Any, Any]):
         return value
 
 
-def _coders() -> list[tuple[str, str, _Memo]]:
-    """(dimension, row field, memoised stored value -> SDMX code) in DSD order, TIME_PERIOD last."""
-    return [(d, f, _Memo(lambda v, d=d: st.code_of(d, v))) for d, f in FIELD.items()]
-
-
 def codes(r: Row) -> dict[str, str]:
     """The row's dimension codes, in DSD order (TIME_PERIOD last)."""
     return {d: st.code_of(d, r[f]) for d, f in FIELD.items()}
@@ -72,17 +68,25 @@ def attributes(r: Row) -> dict[str, str]:
 
 
 def _keyed(rows: list[Row]) -> list[tuple[tuple[str, ...], Row]]:
-    """Each row with its key of SDMX codes (precomputed under KEY by :func:`with_keys` where rows are reused)."""
-    coders = _coders()
-    return [(r.get(KEY) or tuple(memo[r[f]] for _, f, memo in coders), r) for r in rows]
+    """Each row with its key of SDMX codes (precomputed under KEY by :func:`with_keys` where rows are reused).
+
+    Keys are assembled from two memoised parts, the table (source, indicator, stage, area) and the
+    breakdown cell, which repeat across many rows, plus the period."""
+    head, cell = list(FIELD)[:4], list(FIELD)[4:8]
+    fh, fc = itemgetter(*(FIELD[d] for d in head)), itemgetter(*(FIELD[d] for d in cell))
+    tables = _Memo(lambda v: tuple(st.code_of(d, x) for d, x in zip(head, v)))
+    cells = _Memo(lambda v: tuple(st.code_of(d, x) for d, x in zip(cell, v)))
+    return [(r.get(KEY) or tables[fh(r)] + cells[fc(r)] + (r["period"],), r) for r in rows]
 
 
 KEY = "_sdmx_key"
 
 
 def with_keys(rows: list[Row]) -> list[Row]:
-    """Rows carrying their SDMX key, for rows that are written many times (the cached public release)."""
-    return [{**r, KEY: key} for key, r in _keyed(rows)]
+    """The rows, each given its SDMX key in place: for rows written many times (the cached public release)."""
+    for key, r in _keyed(rows):
+        r[KEY] = key
+    return rows
 
 
 def _attributes_memo() -> _Memo:
