@@ -101,3 +101,28 @@ def test_pages_follow_the_data_version(visitor: TestClient, sqlite_demo_db: Data
     assert "nl-police-detected" not in profile.text
     with sqlite_demo_db.session(write=False) as s:
         assert not s.execute(select(Source.public).where(Source.key == "nl-police-detected")).scalar()
+
+
+def test_the_hidden_figure_follows_the_disclosure_rules(db: Database) -> None:
+    from palermo.statistics.hidden_figure import hidden_figure
+    from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
+
+    system = Principal.system()
+    with db.session() as s:
+        record_observations(s, system, SourceSpec("mse", "MSE estimate", "estimate", "estimated", "persons", "national",
+                                                  method="MSE", notes="Multiple systems estimation. Lists used (3)."),
+                            [ObservationSpec("victims", "DOM", "2022", value=410, lower=300, upper=650, flags={"estimated"})])
+        record_observations(s, system, SourceSpec("ident", "Identified", "police", "identified", "persons", "national"),
+                            [ObservationSpec("victims", "DOM", "2022", value=3)])
+        set_public(s, system, "ident", True)
+    with db.session(write=False) as s:
+        public = hidden_figure(s, Principal.anonymous(), "dom")
+        internal = hidden_figure(s, system, "DOM")
+    assert public is not None and internal is not None
+    assert (public.lower, public.upper, public.method) == (300, 650, "multiple systems estimation (capture-recapture over linked lists)")
+    assert public.identified is None and "identified" not in public.text  # 3 is below the threshold: not shown
+    assert internal.identified == 3 and internal.text.startswith("3 identified; estimated total 300 – 650")
+    with db.session() as s:
+        set_public(s, system, "mse", False)
+    with db.session(write=False) as s:
+        assert hidden_figure(s, Principal.anonymous(), "DOM") is None
