@@ -84,32 +84,21 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 
-_shared: dict[str, object] = {}
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Debian's chromium, headless, driven by Playwright (no browser download).
 
-    Test modules elsewhere import this fixture, which gives pytest a second session-scoped instance of it;
-    Playwright's sync API cannot be started twice in one thread, so every instance shares one browser,
-    closed when the last instance is torn down.
+    One per test module, not per session: Playwright's sync API keeps an event loop running in the test
+    thread while it is open, and a later test that runs its own loop (``asyncio.run``, anyio) would fail.
     """
     from playwright.sync_api import sync_playwright
 
-    if not _shared:
-        pw = sync_playwright().start()
-        _shared.update(pw=pw, browser=pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                                         args=CHROMIUM_ARGS), users=0)
-    _shared["users"] = int(_shared["users"]) + 1  # type: ignore[call-overload]
-    try:
-        yield _shared["browser"]
-    finally:
-        _shared["users"] = int(_shared["users"]) - 1  # type: ignore[call-overload]
-        if not _shared["users"]:
-            _shared["browser"].close()  # type: ignore[attr-defined]
-            _shared["pw"].stop()  # type: ignore[attr-defined]
-            _shared.clear()
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
 
 
 class Shots:
