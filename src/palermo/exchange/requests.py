@@ -36,9 +36,10 @@ def _refuse(actor: Principal, error: E, reason: str, *, owner: Organisation | No
             match_reference: str | None) -> E:
     """Audit a refused filing after its rollback (``audit.refused``): the reason and the references, never
     the justification, case reference or data wanted."""
-    details = {"refusal": reason, "owner": owner.short_name if owner else None, "category": category,
-               "purpose": purpose, "match": match_reference}
-    target = ("link_hit", match_reference) if match_reference else ("organisation", owner.id if owner else "-")
+    # codes and references only, cut to their column widths: a free-text field cannot smuggle data in
+    details = {"refusal": reason[:300], "owner": owner.short_name if owner else None, "category": category[:40],
+               "purpose": purpose[:40], "match": (match_reference or "")[:60] or None}
+    target = ("link_hit", match_reference[:60]) if match_reference else ("organisation", owner.id if owner else "-")
     return audit.refused(error, actor, "exchange.request.refused", target[0], target[1], details=details)
 
 
