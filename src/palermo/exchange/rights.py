@@ -1,38 +1,28 @@
-"""Who may do what with hits and requests: asked by the core functions that act and by the faces that
-offer the action, so a form is shown exactly to those whose submission would be accepted.
+"""Who may do what with hits and requests, as the rules table says (``palermo.auth.permissions``):
+asked by the core functions that act and by the faces that offer the action, so a form is shown exactly
+to those whose submission would be accepted.
 
 Each function returns ``None`` when the principal may act, or the reason it may not (in words a worker
-reads); :func:`require` turns a reason into a refusal.
+reads).
 """
 
 from __future__ import annotations
 
+from palermo.auth import permissions
 from palermo.auth.roles import Principal
-from palermo.errors import PermissionDenied
-
-FILE_ROLES = ("officer", "analyst", "data_owner")  # front-line and analytical staff follow up their own hits
-ANSWER_ROLES = ("data_owner",)  # only a data owner decides on releasing the organisation's personal data
-
-
-def _roles(principal: Principal, roles: tuple[str, ...], action: str) -> str | None:
-    if principal.organisation_id is None:
-        return f"{action} is done by an organisation; use an account of the agency concerned"
-    if not principal.has(*roles):
-        return (f"user {principal.username!r} may not {action}: needs role {' or '.join(roles)}, "
-                f"has {', '.join(sorted(principal.roles)) or 'none'}")
-    return None
 
 
 def why_not_file(principal: Principal) -> str | None:
-    return _roles(principal, FILE_ROLES, "file follow-up requests")
+    """Filing is done by an organisation (``exchange.request``: officers, analysts, data owners)."""
+    if principal.organisation_id is None:
+        return "filing follow-up requests is done by an organisation; use an account of the agency concerned"
+    decision = permissions.decide(principal, "exchange.request")
+    return None if decision else decision.reason
 
 
 def why_not_answer(principal: Principal, owner_org_id: int) -> str | None:
-    if principal.organisation_id != owner_org_id or not principal.has(*ANSWER_ROLES):
+    """Only a data owner of the organisation holding the data answers (``exchange.answer``, own organisation)."""
+    if principal.organisation_id is None:
         return "only a data owner of the organisation holding the data may answer a request"
-    return None
-
-
-def require(reason: str | None) -> None:
-    if reason is not None:
-        raise PermissionDenied(reason)
+    decision = permissions.decide(principal, "exchange.answer", owner_org_id)
+    return None if decision else decision.reason

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from palermo.auth import audit
+from palermo.auth import audit, permissions
 from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
@@ -27,7 +27,7 @@ from palermo.linkage.encoding import EncodedDataset, read_encodings
 from palermo.linkage.engine import Engine, LocalEngine, check_compatible, match
 from palermo.linkage.hits import HitView, get_hit, hits_for  # noqa: F401  (re-exported: hits live in linkage.hits)
 from palermo.linkage.models import LinkHit, LinkRun, LinkUpload
-from palermo.linkage.policy import UPLOAD_ROLES, may_compare, why_not_upload
+from palermo.linkage.policy import may_compare, why_not_upload
 from palermo.settings import Settings
 
 PURPOSES = ("prevention", "investigation", "prosecution", "victim_protection", "research")
@@ -77,7 +77,7 @@ class SubmitResult:
 def submit(session: Session, principal: Principal, data: bytes, *, label: str, purpose: str, list_kind: str,
            settings: Settings, engine: Engine | None = None) -> SubmitResult:
     """Store an upload of encodings and match it against the other agencies' uploads the policy allows."""
-    principal.require(*UPLOAD_ROLES, action="submit encodings for hit/no-hit")
+    permissions.require(principal, "linkage.upload")
     if principal.organisation_id is None:
         raise ValidationError("uploads belong to an organisation; use an account of the agency that holds the list")
     problems = []

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from palermo.auth import permissions
 from palermo.auth.roles import Principal
 
 CATEGORY = "hit_no_hit"
@@ -46,7 +47,6 @@ ENFORCEMENT_TYPES = {"police", "prosecution", "court", "immigration", "labour_in
                      "international_organisation"}
 SUSPECT_PURPOSES = ("prevention", "investigation", "prosecution")
 VICTIM_PURPOSES = ("victim_protection", "investigation", "research")
-UPLOAD_ROLES = ("officer", "analyst", "data_owner")
 
 
 def list_offers(org_type: str) -> dict[str, tuple[str, ...]]:
@@ -61,7 +61,7 @@ def list_offers(org_type: str) -> dict[str, tuple[str, ...]]:
 
 def upload_offers(principal: Principal, org_type: str | None) -> dict[str, tuple[str, ...]]:
     """What the upload form offers this principal: nothing unless it may submit lists at all."""
-    if principal.organisation_id is None or org_type is None or not principal.has(*UPLOAD_ROLES):
+    if principal.organisation_id is None or org_type is None or not permissions.allowed(principal, "linkage.upload"):
         return {}
     return list_offers(org_type)
 
