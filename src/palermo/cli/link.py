@@ -246,3 +246,37 @@ def entities(url: str = typer.Option(None, "--url", help="Hub URL."),
     for e in body:
         console.print(f"{e['reference']}: your record {e['my_record']} ({e['my_list']}) is known to {e['known_to']} agencies: "
                       f"yours, {', '.join(e['agencies'])}")
+
+
+@app.command("estimate")
+@handle_errors
+def estimate_cmd(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Two or more encodings files (one per list)."),
+                 floor: float = typer.Option(0.05, "--floor", help="Candidate links down to this match probability are drawn."),
+                 draws: int = typer.Option(200, "--draws", help="Link sets drawn."),
+                 seed: int = typer.Option(2018, "--seed", help="Random seed (the same seed gives the same interval)."),
+                 as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The hidden-figure estimate from encoded lists, with the interval that carries linkage error beside the naive one."""
+    from palermo.estimation.linkage_error import estimate_with_linkage_error
+    from palermo.linkage.encoding import read_encodings
+    from palermo.linkage.engine import match
+
+    if not 0 < floor < 0.5:
+        raise ValidationError(f"--floor {floor} must be above 0 and below 0.5 (links at even odds are the naive ones)")
+    datasets = [read_encodings(f) for f in files]
+    for f, ds in zip(files, datasets):
+        ds.label = f.stem
+    if len({ds.label for ds in datasets}) != len(datasets):
+        raise ValidationError("two files have the same name; give each list its own file name")
+    with progress_bar() as bar:
+        bar.add_task(f"linking {len(files)} lists and drawing {draws} link sets", total=None)
+        links = [(m.list_a, m.record_a, m.list_b, m.record_b, float(m.probability))
+                 for m in match(datasets, threshold=floor)]
+        r = estimate_with_linkage_error({ds.label: list(ds.ids) for ds in datasets}, links, draws=draws, seed=seed)
+    if as_json:
+        print_json(r.to_dict())
+        return
+    console.print(f"Links taken as certain (probability ≥ 0.5, {r.links_naive}): estimate {r.naive_estimate:,.0f}, "
+                  f"95% interval {r.naive_lower:,.0f} – {r.naive_upper:,.0f}")
+    console.print(f"Carrying linkage error ({r.draws} link sets, {r.links_mean:,.0f} links on average): estimate "
+                  f"{r.estimate:,.0f}, 95% interval {r.lower:,.0f} – {r.upper:,.0f} "
+                  f"({r.between_share:.0%} of the variance from linkage)")
