@@ -81,7 +81,7 @@ def measure(url: str, total: int, per_upload: int) -> dict[str, object]:
         result = purge(s, Principal.system())
     seconds = time.perf_counter() - t
     with db.session(write=False) as s:
-        audit.verify(s)
+        audit.verify(s, Principal.system())
     db.dispose()
     return {"uploads": n, "seconds": seconds, **result.counts}
 

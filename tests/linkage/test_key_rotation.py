@@ -99,5 +99,5 @@ def test_rotation_window_like_with_like_then_the_old_epoch_is_purged(demo_db: Da
                 ("suspects", 1, "retired"), ("suspects", 2, "current"), ("victims", 1, "current")}  # victims untouched
             assert s.execute(select(func.count()).select_from(LinkUpload).where(
                 LinkUpload.list_kind == "victims", LinkUpload.status == "live")).scalar() > 0
-            audit.verify(s)
+            audit.verify(s, Principal.system())
         assert date(2027, 7, 2) == after.date()

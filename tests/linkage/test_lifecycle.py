@@ -109,7 +109,7 @@ def test_withdraw_deletes_encodings_and_withdraws_hits_refusals_change_nothing(d
         assert u.status == "withdrawn" and u.encodings is None
         # the other side learns the hit is withdrawn, so it files no request on it
         assert {h.status for h in hits_for(s, _who(s, "europol.analyst")) if h.reference in refs} == {"withdrawn"}
-        audit.verify(s)
+        audit.verify(s, Principal.system())
 
 
 def test_expiry_at_the_shortest_retention_and_the_purge_on_a_controlled_clock(demo_db: Database) -> None:
@@ -162,7 +162,7 @@ def test_expiry_at_the_shortest_retention_and_the_purge_on_a_controlled_clock(de
         with demo_db.session(write=False) as s:
             assert s.execute(select(func.count()).select_from(LinkPurge)).scalar() == purges
             assert _count(s, "maintenance.purge_refused") == 3
-            assert audit.verify(s).entries > 0  # the chain still verifies after deletions
+            assert audit.verify(s, Principal.system()).entries > 0  # the chain still verifies after deletions
         with demo_db.session() as s:  # purging the same day again finds nothing left to do
             again = purge(s, system)
         assert sum(again.counts.values()) == 0

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from palermo.auth import accounts, audit
 from palermo.auth.models import AuditEntry
+from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.demo.linkage import DEMO_SECRET
 from palermo.errors import NotFound, PermissionDenied, ValidationError
@@ -99,7 +100,7 @@ def test_refused_reviews_change_nothing_and_are_audited(demo_db: Database) -> No
                   s.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "link.hit.review_refused")).scalar())
     cases = [("europol.analyst", "maybe", ValidationError, "verdict 'maybe' unknown; use one of confirmed, rejected, unsure"),
              ("nl.officer", "confirmed", NotFound, "only the two parties of a hit may review it"),  # not a party
-             ("nl.admin", "confirmed", PermissionDenied, "needs role officer, analyst or data_owner")]
+             ("nl.admin", "confirmed", PermissionDenied, "needs role analyst or data_owner or officer")]
     for user, verdict, error, message in cases:
         with pytest.raises(error, match=message), demo_db.session() as s:
             review_hit(s, _who(s, user), europol_hit.reference, verdict=verdict)
@@ -110,7 +111,7 @@ def test_refused_reviews_change_nothing_and_are_audited(demo_db: Database) -> No
         refused = s.execute(select(AuditEntry).where(AuditEntry.action == "link.hit.review_refused")).scalars().all()
         assert len(refused) == before[1] + 4
         assert {e.actor for e in refused} >= {"europol.analyst", "nl.officer", "nl.admin"}
-        audit.verify(s)
+        audit.verify(s, Principal.system())
     # a second verdict of the same side replaces the first; the trail keeps both
     with demo_db.session() as s:
         review_hit(s, _who(s, "europol.analyst"), europol_hit.reference, verdict="unsure")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from palermo.auth import audit
+from palermo.auth.permissions import decide
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import Conflict, PermissionDenied, ValidationError
@@ -97,9 +98,9 @@ def rotate(session: Session, actor: Principal, list_kind: str, window_days: int)
     """Open the next epoch; the current one stays accepted for ``window_days`` more days."""
     from palermo.linkage.hub import LIST_KINDS
 
-    if not (actor.is_system or (actor.is_operator and actor.has("admin"))):
-        raise audit.refused(PermissionDenied("only the hub operator's administrators rotate the key epoch"),
-                            actor, "link.key_epoch.refused", "link_key_epoch", list_kind)
+    rule = decide(actor, "linkage.key_epoch")
+    if not rule.allowed:
+        raise audit.refused(PermissionDenied(rule.reason), actor, "link.key_epoch.refused", "link_key_epoch", list_kind)
     problems = []
     if list_kind not in LIST_KINDS:
         problems.append(f"list kind {list_kind!r} unknown; use {' or '.join(LIST_KINDS)}")

@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from palermo.auth import audit
+from palermo.auth.permissions import decide
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import Conflict, NotFound, PermissionDenied
@@ -31,7 +32,6 @@ from palermo.linkage.models import LinkHit, LinkUpload
 
 UPLOAD_STATUSES = ("live", "superseded", "withdrawn", "expired")
 HIT_STATUSES = ("open", "superseded", "withdrawn", "expired")
-WITHDRAW_ROLES = ("officer", "analyst", "data_owner")
 
 # A hit seen from one side: (my record, other organisation, other list's name, other record).
 PairKey = tuple[str, int, str, str]
@@ -126,9 +126,9 @@ def withdraw(session: Session, principal: Principal, upload_id: int) -> tuple[Li
     def refuse(error: Any) -> Any:
         return audit.refused(error, principal, "link.upload.withdraw_refused", "link_upload", upload_id)
 
-    if not principal.has(*WITHDRAW_ROLES):
-        raise refuse(PermissionDenied(f"user {principal.username!r} may not withdraw uploads: needs role officer, "
-                                      "analyst or data_owner"))
+    rule = decide(principal, "linkage.withdraw")
+    if not rule.allowed:
+        raise refuse(PermissionDenied(rule.reason))
     upload = session.get(LinkUpload, upload_id)
     if upload is None or principal.organisation_id is None or upload.organisation_id != principal.organisation_id:
         raise refuse(NotFound(f"no upload {upload_id} of your organisation; list yours with `palermo link uploads`"))

@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from palermo.auth import audit
+from palermo.auth.permissions import decide
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import PermissionDenied, ValidationError
@@ -70,8 +71,9 @@ def purge(session: Session, actor: Principal, on: date | None = None) -> PurgeRe
     def refuse(error: Any) -> Any:
         return audit.refused(error, actor, "maintenance.purge_refused", "link_purge", on.isoformat())
 
-    if not (actor.is_system or (actor.is_operator and actor.has("admin"))):
-        raise refuse(PermissionDenied("only the hub operator's administrators run the retention purge"))
+    rule = decide(actor, "linkage.purge")
+    if not rule.allowed:
+        raise refuse(PermissionDenied(rule.reason))
     last = last_purge(session)
     if last is not None and on < last:
         raise refuse(ValidationError(f"a purge as of {on} is before the last purge ({last}); what was due then is "

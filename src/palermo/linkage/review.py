@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from statsmodels.stats.proportion import proportion_confint
 
 from palermo.auth import audit
+from palermo.auth.permissions import decide
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import NotFound, PermissionDenied, ValidationError
 from palermo.linkage.models import LinkHit, LinkHitReview, LinkUpload
 
 VERDICTS = ("confirmed", "rejected", "unsure")
-REVIEWER_ROLES = ("officer", "analyst", "data_owner")
 
 
 def review_hit(session: Session, principal: Principal, reference: str, *, verdict: str, note: str = "") -> LinkHitReview:
@@ -33,10 +33,9 @@ def review_hit(session: Session, principal: Principal, reference: str, *, verdic
     if verdict not in VERDICTS:
         raise audit.refused(ValidationError(f"verdict {verdict!r} unknown; use one of {', '.join(VERDICTS)}"),
                             principal, "link.hit.review_refused", "link_hit", ref, details={"verdict": str(verdict)[:40]})
-    if not principal.has(*REVIEWER_ROLES):
-        raise audit.refused(PermissionDenied(
-            f"user {principal.username!r} may not review hits: needs role officer, analyst or data_owner"),
-            principal, "link.hit.review_refused", "link_hit", ref)
+    rule = decide(principal, "linkage.review")
+    if not rule.allowed:
+        raise audit.refused(PermissionDenied(rule.reason), principal, "link.hit.review_refused", "link_hit", ref)
     hit = session.execute(select(LinkHit).where(LinkHit.reference == ref)).scalar_one_or_none()
     if hit is None or principal.organisation_id is None or principal.organisation_id not in (hit.org_a_id, hit.org_b_id):
         raise audit.refused(NotFound(f"no hit {ref!r} for your organisation: only the two parties of a hit may review it"),
