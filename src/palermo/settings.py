@@ -44,6 +44,9 @@ class Settings(BaseSettings):
         "(413 beyond it).")
     max_upload_mib: float = Field(200, description="Largest request body accepted by file-upload endpoints (MiB).")
     small_count_threshold: int = Field(5, description="Public outputs suppress cells with fewer than this many.")
+    coord_feeds_allow_private: bool = Field(
+        False, description="Let coordination feeds (HXL/IATI files by URL) be read from private or loopback addresses; "
+        "off by default so a feed cannot be used to reach the hub's own network.")
     context_dir: Path | None = Field(
         None, description="Folder with public context files (US TIP tiers and 3P index, Global Slavery Index, IOM "
         "Missing Migrants) in the layout of shared/data/external; shown beside coordination gaps when set.")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from palermo.cli.common import cli_principal, console, database, handle_errors, print_json, progress_bar
+from palermo.cli.common import cli_principal, console, database, handle_errors, print_json, progress_bar, settings
 from palermo.errors import ValidationError
 
 app = typer.Typer(help="Who does what where: initiatives, overlaps, gaps, liaison officers.", no_args_is_help=True)
@@ -220,3 +220,63 @@ def instruments_cmd(as_json: bool = JSON) -> None:
         console.print(f"[bold]{r['name']}[/]")
         for p in r["parties"]:
             console.print(f"  {p['country']} {p['kind'] or ''} {p['consent'] or ''}")
+
+
+feeds_app = typer.Typer(help="HXL CSV and IATI XML files registered by URL and refreshed on a schedule.",
+                        no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.command("add")
+@handle_errors
+def feeds_add(url: str = typer.Argument(..., help="Address of the HXL CSV or IATI XML file (e.g. an HDX resource)."),
+              fmt: str = typer.Option(..., "--format", help="hxl or iati."),
+              every: int = typer.Option(7, "--every", help="Refresh interval in days.")) -> None:
+    """Register a file published at a URL; `palermo coord feeds refresh` then keeps it current."""
+    from palermo.coordination.feeds import register_feed
+
+    with database().session() as s:
+        register_feed(s, cli_principal(), url, fmt, every, allow_private=settings().coord_feeds_allow_private)
+    console.print(f"Registered {url} ({fmt}, every {every} days)")
+
+
+@feeds_app.command("refresh")
+@handle_errors
+def feeds_refresh(everything: bool = typer.Option(False, "--all", help="Refresh every feed, not only those due.")) -> None:
+    """Download the feeds that are due (run it daily from a timer); a failing one keeps its previous version."""
+    from palermo.coordination.feeds import refresh_due
+
+    with database().session() as s:
+        done = refresh_due(s, cli_principal(), everything=everything, allow_private=settings().coord_feeds_allow_private)
+    failed = 0
+    for r in done:
+        if r.ok:
+            console.print(f"{r.url}: {'%d initiatives' % r.initiatives if r.changed else 'unchanged'}")
+        else:
+            failed += 1
+            console.print(f"[red]{r.url}: not refreshed, previous version kept[/]")
+            for p in r.problems[:20]:
+                console.print(f"  {p}")
+    if not done:
+        console.print("No feed is due.")
+    if failed:
+        raise typer.Exit(1)
+
+
+@feeds_app.command("list")
+@handle_errors
+def feeds_list(as_json: bool = JSON) -> None:
+    """Registered feeds with their last good load, next due date and last problem (the freshness view)."""
+    from dataclasses import asdict
+
+    from palermo.coordination.feeds import feed_status
+
+    with database().session(write=False) as s:
+        rows = feed_status(s)
+    if as_json:
+        print_json([asdict(r) for r in rows])
+        return
+    for r in rows:
+        flag = "[red]OVERDUE[/] " if r.overdue else ""
+        console.print(f"{flag}{r.url} ({r.fmt}): {r.initiatives} initiatives, last loaded {r.last_update or 'never'}, "
+                      f"due {r.due}" + (f"; last problem: {r.last_error}" if r.last_error else ""))

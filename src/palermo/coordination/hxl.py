@@ -131,7 +131,7 @@ def read_hxl(text: str, origin: str = "HXL file") -> list[InitiativeSpec]:
         spec = specs.get(ref) or InitiativeSpec(ref=ref, title="", participants=[], line=n)
         specs[ref] = spec
         _merge(spec, row, n, problems)
-        if any(t and t[0] in COUNT_TAGS and "group" not in t[1] for t, _ in row.cells):
+        if any(v and t[0] in COUNT_TAGS and "group" not in t[1] for t, v in row.cells):
             counted.append((spec, row, n))
     for spec, row, n in counted:  # after merging, so a count row may rely on the initiative's own dates
         _counts(spec, row, n, problems)

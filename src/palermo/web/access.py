@@ -26,7 +26,7 @@ _COORDINATION_READ = ("/coordination", "/coordination/liaison", "/coordination/c
                       "/coordination/initiatives/{ref}", "/api/v1/coordination/initiatives/{ref}",
                       *(f"/api/v1/coordination/{p}" for p in ("actors", "commitments", "gaps", "initiatives",
                                                               "instruments", "liaison", "matrix", "overlaps",
-                                                              "suggestions", "flows")))
+                                                              "suggestions", "flows", "feeds")))
 
 # (method, path) -> action in palermo.auth.permissions.ACTIONS
 ROUTE_ACTIONS: dict[tuple[str, str], str] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from urllib.parse import quote
 from typing import Any
@@ -17,6 +18,7 @@ from palermo.coordination import charts, money, results
 from palermo.coordination.codelists import theme_label
 from palermo.coordination.sectors import label as sector_label
 from palermo.coordination.actors import list_actors
+from palermo.coordination.feeds import feed_status
 from palermo.coordination.hxl import read_hxl
 from palermo.coordination.iati import read_iati
 from palermo.coordination.initiatives import InitiativeSpec, get_initiative, is_overdue, list_initiatives, save_initiatives
@@ -57,6 +59,7 @@ def coordination_page(request: Request, on: date | None = None, principal: Princ
                                          top_at_least=100),
         "progress": {i.ref: results.headline(i) for i in ov.initiatives},
         "stopped": {i.ref for i in ov.initiatives if results.stopped_reporting(i)},
+        "feeds": feed_status(s),
         "network": charts.network(ov.initiatives), "context_configured": get_settings(request).context_dir is not None,
         "message": request.query_params.get("message")})
 
@@ -246,6 +249,11 @@ def api_add_results(ref: str, body: list[ResultIn], principal: Principal = Depen
 def api_flows(request: Request, on: date | None = None, principal: Principal = Depends(api_principal),
               s: Session = Depends(db_session)) -> list[dict[str, Any]]:
     return [f.to_dict() for f in money.flows(_overview(request, s, principal, on).initiatives)]
+
+
+@api.get("/feeds")
+def api_feeds(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    return [asdict(f) for f in feed_status(s)]
 
 
 @api.get("/matrix")
