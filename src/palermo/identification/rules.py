@@ -47,12 +47,19 @@ class Counts:
         return self.strong + self.medium + self.weak
 
 
+# The rule as data, so that the browser's evaluator (web/static/identification/evaluate.js) applies the
+# very same rule offline: a dimension is positive when any alternative is met; "medium_or_weak" counts both.
+DIMENSION_RULE: tuple[dict[str, int], ...] = (
+    {"strong": 2}, {"strong": 1, "medium_or_weak": 1}, {"medium": 3}, {"medium": 2, "weak": 1})
+# Which groups of dimensions must be positive, by age group (children: no means, art. 3(c)).
+REQUIRED_GROUPS: dict[str, tuple[str, ...]] = {"adult": ("recruitment", "exploitation", "destination"),
+                                               "child": ("exploitation",)}
+
+
 def dimension_positive(c: Counts) -> bool:
-    """The ILO/EC rule for one dimension (see module docstring)."""
-    return (c.strong >= 2
-            or (c.strong >= 1 and c.medium + c.weak >= 1)
-            or c.medium >= 3
-            or (c.medium >= 2 and c.weak >= 1))
+    """The ILO/EC rule for one dimension (see module docstring), read from :data:`DIMENSION_RULE`."""
+    have = {"strong": c.strong, "medium": c.medium, "weak": c.weak, "medium_or_weak": c.medium + c.weak}
+    return any(all(have[k] >= n for k, n in alt.items()) for alt in DIMENSION_RULE)
 
 
 def list_level(age: str, positive: dict[str, bool], any_strong: bool) -> str:
@@ -69,25 +76,17 @@ def list_level(age: str, positive: dict[str, bool], any_strong: bool) -> str:
     return NOT_INDICATED
 
 
+GROUPS: dict[str, tuple[str, ...]] = {"recruitment": RECRUITMENT_DIMENSIONS, "exploitation": (EXPLOITATION_DIMENSION,),
+                                      "destination": DESTINATION_DIMENSIONS}
+
+
 def rule_met(age: str, positive: dict[str, bool]) -> bool:
-    exploitation = positive.get(EXPLOITATION_DIMENSION, False)
-    if age == "child":
-        return exploitation
-    recruitment = any(positive.get(d, False) for d in RECRUITMENT_DIMENSIONS)
-    destination = any(positive.get(d, False) for d in DESTINATION_DIMENSIONS)
-    return recruitment and exploitation and destination
+    return not missing_elements(age, positive)
 
 
 def missing_elements(age: str, positive: dict[str, bool]) -> list[str]:
     """Which groups of dimensions the rule still needs: 'recruitment', 'exploitation', 'destination'."""
-    missing = []
-    if age != "child" and not any(positive.get(d, False) for d in RECRUITMENT_DIMENSIONS):
-        missing.append("recruitment")
-    if not positive.get(EXPLOITATION_DIMENSION, False):
-        missing.append("exploitation")
-    if age != "child" and not any(positive.get(d, False) for d in DESTINATION_DIMENSIONS):
-        missing.append("destination")
-    return missing
+    return [g for g in REQUIRED_GROUPS[age] if not any(positive.get(d, False) for d in GROUPS[g])]
 
 
 def max_level(levels: list[str]) -> str:
