@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from palermo.auth import audit
+from palermo.auth.permissions import require
 from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
@@ -41,12 +42,6 @@ STATUSES = ("received", "accepted", "declined")
 ACTIVE = ("received", "accepted")  # the referral still opens the screening to the receiving organisation
 MAX_NOTE = 2000
 
-# Who may do what with referrals (the receiving organisation's front-line staff and case workers).
-ACTIONS = {
-    "identification.referral.create": ("officer", "analyst"),
-    "identification.referral.inbox": ("officer", "analyst"),
-    "identification.referral.decide": ("officer", "analyst"),
-}
 
 
 @dataclass(frozen=True)
@@ -77,8 +72,10 @@ class ReferralView:
     age_group: str
 
 
-def _require(actor: Principal, action: str, what: str) -> None:
-    actor.require(*ACTIONS[action], action=what)
+def _require(actor: Principal) -> None:
+    """Referring, reading the inbox and deciding: the rules table's ``identification.referrals`` (roles);
+    which organisation may act on which referral is decided below, on the referral itself."""
+    require(actor, "identification.referrals")
 
 
 def check_requests(session: Session, actor: Principal, age_group: str,
@@ -120,7 +117,7 @@ def check_requests(session: Session, actor: Principal, age_group: str,
 
 def refer(session: Session, actor: Principal, screening: Screening, requests: list[ReferralRequest]) -> list[Referral]:
     """Refer a saved screening of the actor's organisation; every referral audited with its legal basis."""
-    _require(actor, "identification.referral.create", "refer screenings")
+    _require(actor)
     if not actor.is_system and screening.organisation_id != actor.organisation_id:
         raise PermissionDenied("only the organisation that made a screening may refer it")
     targets = check_requests(session, actor, screening.age_group, requests)
@@ -179,7 +176,7 @@ def referrals_of(session: Session, actor: Principal, screening: Screening) -> li
 
 def inbox(session: Session, actor: Principal, *, status: str | None = None) -> list[ReferralView]:
     """Screenings referred to the actor's organisation, newest first; the listing is audited."""
-    _require(actor, "identification.referral.inbox", "see the screenings referred to the organisation")
+    _require(actor)
     if status is not None and status not in STATUSES:
         raise ValidationError(f"status must be one of {', '.join(STATUSES)}", [Problem("unknown status", field="status", value=status)])
     q = (select(Referral, Screening).join(Screening, Referral.screening_id == Screening.id)
@@ -195,7 +192,7 @@ def inbox(session: Session, actor: Principal, *, status: str | None = None) -> l
 
 def decide(session: Session, actor: Principal, reference: str, decision: str, note: str = "") -> ReferralView:
     """The receiving organisation accepts or declines a referral (a decline says why); final once taken."""
-    _require(actor, "identification.referral.decide", "accept or decline referrals")
+    _require(actor)
     row = session.execute(select(Referral).where(Referral.reference == reference)).scalar_one_or_none()
     if row is None or (not actor.is_system and row.organisation_id != actor.organisation_id):
         raise NotFound(f"no referral {reference!r} to your organisation")

@@ -89,6 +89,8 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/identification/screen"): "identification.screen",
     ("POST", "/api/v1/identification/cases"): "identification.cases.submit",
     ("GET", "/identification/cases"): "identification.read", ("POST", "/identification/cases"): "identification.cases.submit",
+    # the offline form: the catalogue-and-rule bundle and the service worker that keeps it (code and public catalogue)
+    ("GET", "/identification/offline.json"): "identification.read", ("GET", "/identification/sw.js"): "identification.read",
     **{(m, p): "identification.referrals" for m, p in (
         ("POST", "/identification/screenings/{reference}/referrals"), ("GET", "/identification/referrals"),
         ("POST", "/identification/referrals/{reference}/decision"), ("GET", "/api/v1/identification/referrals"),

@@ -4,10 +4,11 @@ referral inbox, the handbook overlap view, and the NGO channel's case summaries.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -20,6 +21,7 @@ from palermo.identification.case import DEBT_HOLDERS, JOURNEY_FIELDS, SEXES
 from palermo.identification.catalogue import form_dimensions, load_catalogue, overlap, workspace_handbook_dir
 from palermo.identification.i18n import LANGUAGES, check_language, page_words
 from palermo.identification.labels import label_maps
+from palermo.identification.offline import offline_bundle
 from palermo.identification.referrals import ReferralRequest, decide, inbox, refer, referrals_of
 from palermo.identification.screening import screen
 from palermo.identification.store import EXPLOITATION, GENDER, STATUS_STAGE, get_screening, list_screenings, save_screening, submit_cases
@@ -29,6 +31,7 @@ from palermo.web.templating import render
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["identification"], prefix="/identification")
 TRI = {"yes": True, "no": False, "": None}
+SERVICE_WORKER = Path(__file__).resolve().parents[1] / "static" / "identification" / "sw.js"
 REFERABLE = ("ngo", "un_agency", "national_rapporteur", "international_organisation")
 
 
@@ -153,6 +156,19 @@ async def cases_form(request: Request, principal: Principal = Depends(page_princ
     case["year"] = int(year) if year.isdigit() else (year or None)
     n = submit_cases(s, principal, [case])
     return RedirectResponse(f"/identification/cases?lang={lang}&stored={n}", status_code=303)
+
+
+@pages.get("/identification/offline.json")
+def offline_data(request: Request, lang: str = Query("en", max_length=5), principal: Principal = Depends(page_principal)) -> dict[str, Any]:
+    """The catalogue and the rule as data, for screening on the device with no network."""
+    return offline_bundle(_catalogue(request), check_language(lang))
+
+
+@pages.get("/identification/sw.js")
+def service_worker() -> Response:
+    """The service worker, served under /identification so that it may control the screening form."""
+    return FileResponse(SERVICE_WORKER, media_type="application/javascript",
+                        headers={"Service-Worker-Allowed": "/identification", "Cache-Control": "no-cache"})
 
 
 @pages.get("/identification/handbooks")

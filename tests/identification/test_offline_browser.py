@@ -1,0 +1,63 @@
+"""Offline in headless chromium: the form opens with the network cut, assesses on the device, keeps the
+screening in the browser and uploads it when the network returns (then the server saves it)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from palermo.db import Database
+from palermo.identification.models import Referral, Screening
+from tests.web.conftest import LiveServer, browser, serve  # noqa: F401  (browser is a fixture)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo_server(sqlite_demo_db: Database, tmp_path):  # type: ignore[no-untyped-def]
+    from tests.conftest import make_settings
+
+    yield from serve(make_settings(tmp_path, sqlite_demo_db), sqlite_demo_db)
+
+
+def test_screening_with_the_network_cut(demo_server: LiveServer, browser: object) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    pg = context.new_page()
+    try:
+        pg.goto(demo_server.url + "/login")
+        pg.fill("#username", "gr.officer")
+        pg.fill("#password", "palermo-demo-2000")
+        pg.click("#login")
+        pg.wait_for_selector("#area-statistics")
+        pg.goto(demo_server.url + "/identification?lang=es")
+        pg.wait_for_selector("#offline[data-ready='1']", state="attached", timeout=20_000)  # form and bundle cached
+        with demo_server.db.session(write=False) as s:
+            before = len(list(s.execute(select(Screening)).scalars()))
+
+        context.set_offline(True)
+        pg.reload()  # served by the service worker: there is no network
+        pg.wait_for_selector("#screening-form")
+        assert pg.evaluate("navigator.onLine") is False
+        pg.fill("#age", "15")
+        for value in ("DEBT@destination", "EX-HOURS@exploitation", "EX-EDUCATION@exploitation"):
+            pg.check(f"input[value='{value}']")
+        pg.select_option("#refer_UNICEF", "child_protection")
+        pg.click("#screen")
+        pg.wait_for_selector("#offline-result[data-conclusion]")
+        assert pg.get_attribute("#offline-result", "data-conclusion") == "trafficking_indicated"
+        assert "trata" in pg.inner_text("#offline-result")  # in the page's language
+        assert pg.get_attribute("#offline", "data-pending") == "1"
+        with demo_server.db.session(write=False) as s:
+            assert len(list(s.execute(select(Screening)).scalars())) == before  # nothing reached the server
+
+        context.set_offline(False)
+        pg.wait_for_selector("#offline[data-pending='0']", state="attached", timeout=20_000)
+        pg.wait_for_selector("a.uploaded")
+        reference = pg.inner_text("a.uploaded").rsplit(" ", 1)[-1]
+        with demo_server.db.session(write=False) as s:
+            row = s.execute(select(Screening).where(Screening.reference == reference)).scalar_one()
+            assert row.conclusion == "trafficking_indicated" and row.lang == "es" and row.age_group == "child"
+            referral = s.execute(select(Referral).where(Referral.screening_id == row.id)).scalar_one()
+            assert referral.basis == "child_protection_law"
+    finally:
+        context.close()
