@@ -165,7 +165,7 @@ def offline_data(request: Request, lang: str = Query("en", max_length=5), princi
 
 
 @pages.get("/identification/sw.js")
-def service_worker() -> Response:
+def service_worker(principal: Principal = Depends(page_principal)) -> Response:
     """The service worker, served under /identification so that it may control the screening form."""
     return FileResponse(SERVICE_WORKER, media_type="application/javascript",
                         headers={"Service-Worker-Allowed": "/identification", "Cache-Control": "no-cache"})
