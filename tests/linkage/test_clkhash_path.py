@@ -40,6 +40,7 @@ def test_the_id_column_of_a_clkhash_schema(tmp_path: Path) -> None:
         load_schema(path)
     schema = load_schema(path, "record_id")
     assert schema.id_column == "record_id" and [f.format for f in schema.fields if f.kind == "date"] == ["%Y-%m-%d"]
+    assert [f.name for f in schema.fields if f.kind == "sex"] == ["sex"]  # the enum of M and F, by its values
 
 
 def test_all_pairs_without_blocking_keep_memory_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -152,6 +152,15 @@ def load_schema(path: Path, id_column: str | None = None) -> LinkageSchema:
 _CLK_KINDS = {"date": "date", "enum": "text", "string": "text", "integer": "text"}
 
 
+def _sex_values(values: list[Any]) -> bool:
+    from palermo.linkage.normalise import normalise_sex
+
+    try:
+        return bool(values) and all(normalise_sex(str(v)) for v in values)
+    except ValueError:
+        return False
+
+
 def from_clkhash(data: dict[str, Any], id_column: str | None = None) -> dict[str, Any]:
     """Convert a clkhash v3 linkage schema: each feature with hashing becomes a field of its own size.
 
@@ -177,6 +186,8 @@ def from_clkhash(data: dict[str, Any], id_column: str | None = None) -> dict[str
         fmt = f.get("format", {}).get("type", "string")
         comparison = f.get("hashing", {}).get("comparison", {})
         kind = "name" if "name" in ident.lower() and fmt == "string" else _CLK_KINDS.get(fmt, "text")
+        if fmt == "enum" and _sex_values(f.get("format", {}).get("values", [])):
+            kind = "sex"  # an enum of M/F (by its values): encoded and calibrated as sex, not as free text
         strategy = f.get("hashing", {}).get("strategy", {})
         hashes = int(strategy.get("bitsPerToken", strategy.get("bitsPerFeature", 20)) or 20)
         name = "".join(c if c.isalnum() else "_" for c in ident.lower()).strip("_") or "f"
