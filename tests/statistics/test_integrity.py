@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from palermo.auth import accounts
 from palermo.auth.roles import Principal
 from palermo.db import Database
-from palermo.errors import ImportRejected, PermissionDenied
+from palermo.errors import ImportRejected, PalermoError, PermissionDenied
 from palermo.statistics.importers import import_file, import_glotip, import_mapped, parse_mapping
 from palermo.statistics.models import Observation, Source
 from palermo.statistics.values import parse_count
@@ -214,3 +214,18 @@ def test_the_api_refuses_infinity_and_exports_stay_valid_json(db: Database, tmp_
         raise AssertionError(f"invalid JSON constant {constant}")
 
     assert json.loads(export.text, parse_constant=refuse)
+
+
+def test_a_broken_category_map_is_named_by_line_and_column(db: Database, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # Probe 10: a broken edited category map gave a garbled multi-line YAML error.
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    (maps / "unodc-glotip.yaml").write_text("maps:\n  sex: {Female: female\n  age_group: [1,\n")
+    monkeypatch.setenv("PALERMO_MAPPINGS_DIR", str(maps))
+    with db.session() as s, pytest.raises(PalermoError) as exc:
+        import_glotip(s, SYSTEM, _glotip(tmp_path, [ALB_2019]))
+    message = exc.value.message
+    assert "unodc-glotip.yaml cannot be read: line 3, column 12: expected ',' or '}'" in message, message
+    assert "<unicode string>" not in message and "\n" not in message
+    assert _stored(db) == (0, 0)
