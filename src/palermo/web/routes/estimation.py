@@ -16,7 +16,8 @@ from palermo.errors import PalermoError, ValidationError
 from palermo.estimation import CRITERIA, DEFAULT_CRITERION, CaptureHistories
 from palermo.estimation.estimate import bootstrap_method_for
 from palermo.estimation.histories import MAX_LISTS
-from palermo.estimation.report import Analysis, analyse
+from palermo.auth.permissions import NO_OBJECT, allowed, require
+from palermo.estimation.report import INTERACTIVE_BUDGET, INTERACTIVE_MAX_BOOTSTRAP, Analysis, analyse_for
 from palermo.estimation.tables import get_table, histories_from_json, histories_of, save_table, visible_tables
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render
@@ -24,8 +25,7 @@ from palermo.web.templating import render
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["estimation"])
 
-WEB_MAX_BOOTSTRAP = 500  # keeps a request within a minute on the largest real tables
-WEB_BUDGET = 40_000  # (replicates + 1 [+ BCa jackknife refits]) x cells (x10 for averaging): about a minute at most
+WEB_MAX_BOOTSTRAP = INTERACTIVE_MAX_BOOTSTRAP  # keeps a request within a minute on the largest real tables
 CRITERION_PATTERN = "^(" + "|".join(CRITERIA) + ")$"
 DEFAULT_BOOTSTRAP_METHOD = "parametric"
 BOOTSTRAP_METHOD_LABELS = {"parametric": "parametric (percentile)", "bca": "BCa (resample the observed people)"}
@@ -47,17 +47,11 @@ def _options(criterion: str, bootstrap: int, merge: str = "",
     return {"criterion": criterion, "bootstrap": bootstrap, "bootstrap_method": method, "merge": _merge_groups(merge)}
 
 
-def _analyse(request: Request, histories: CaptureHistories, *, exact: bool, **opts: Any) -> Analysis:
-    """One web or API estimate, refused up front when it would keep a worker busy for minutes."""
-    replicates = opts.get("bootstrap", 0)
-    jackknife = len(histories.counts) if replicates and opts.get("bootstrap_method") == "bca" else 0  # BCa refits
-    cost = (replicates + 1 + jackknife) * 2 ** histories.m * (10 if opts.get("criterion") == "average" else 1)
-    if cost > WEB_BUDGET:
-        extra = f" and {jackknife} BCa jackknife refits" if jackknife else ""
-        raise ValidationError(f"this estimate is too much work for a web request ({histories.m} lists, "
-                              f"{replicates} bootstrap replicates{extra}, criterion {opts.get('criterion')}); "
-                              "use fewer replicates or the CLI: palermo stats estimate FILE --bootstrap N")
-    return analyse(histories, threshold=get_settings(request).small_count_threshold, exact=exact, **opts)
+def _analyse(request: Request, principal: Principal, histories: CaptureHistories, *, owner: object = NO_OBJECT,
+             **opts: Any) -> Analysis:
+    """One web or API estimate: the core decides the budget and which small cells the principal sees."""
+    return analyse_for(principal, histories, threshold=get_settings(request).small_count_threshold, owner=owner,
+                       budget=INTERACTIVE_BUDGET, **opts)
 
 
 # ---------------------------------------------------------------- pages
@@ -71,8 +65,8 @@ def _page(request: Request, s: Session, principal: Principal, *, analysis: Analy
         "options": options or {"criterion": DEFAULT_CRITERION, "bootstrap": 0,
                                "bootstrap_method": DEFAULT_BOOTSTRAP_METHOD, "merge": ""},
         "message": message, "max_bootstrap": WEB_MAX_BOOTSTRAP,
-        "can_record": principal.has("admin", "analyst") and table is not None and table.country and table.period
-                      and (table.shared or principal.can_see(table.organisation_id)),
+        "can_record": allowed(principal, "estimation.record_source") and table is not None and table.country
+                      and table.period and (table.shared or principal.can_see(table.organisation_id)),
     }, status_code=status_code)
 
 
@@ -87,7 +81,7 @@ def estimates_page(request: Request, table: int | None = Query(None, ge=1, le=2*
         return _page(request, s, principal, message=message)
     opts = _options(criterion, bootstrap, merge, bootstrap_method)
     t = get_table(s, principal, table)
-    analysis = _analyse(request, histories_of(t), exact=principal.can_see(t.organisation_id), **opts)
+    analysis = _analyse(request, principal, histories_of(t), owner=t.organisation_id, **opts)
     return _page(request, s, principal, analysis=analysis, table=t, message=message,
                  options={**opts, "merge": merge})
 
@@ -109,7 +103,7 @@ async def estimates_upload(request: Request, file: UploadFile | None = File(None
     if save:
         table = save_table(s, principal, histories, name=name or "uploaded table", country=country or None,
                            period=period or None, origin="upload")
-    analysis = _analyse(request, histories, exact=True, **opts)
+    analysis = _analyse(request, principal, histories, **opts)  # the counts the principal sent itself
     return _page(request, s, principal, analysis=analysis, table=table, options={**opts, "merge": merge})
 
 
@@ -120,12 +114,12 @@ def estimates_record(request: Request, table_id: int, criterion: str = Form(DEFA
                      s: Session = Depends(db_session)) -> Response:
     from palermo.estimation.source import record_estimate
 
-    principal.require("admin", "analyst", action="record an estimate in the statistics")
+    require(principal, "estimation.record_source")
     t = get_table(s, principal, table_id)  # own tables, or shared hub overlaps (the source is then the caller's)
     if not (t.country and t.period):
         raise ValidationError("the table needs a country and a period before its estimate can enter the statistics")
     opts = _options(criterion, bootstrap, merge, bootstrap_method)
-    analysis = _analyse(request, histories_of(t), exact=True, **opts)
+    analysis = _analyse(request, principal, histories_of(t), owner=t.organisation_id, **opts)
     try:
         record_estimate(s, principal, analysis.result, key=f"mse-table-{t.id}-{criterion}",
                         name=f"MSE estimate: {t.name}", country=t.country, period=t.period,
@@ -212,7 +206,7 @@ def api_estimate(request: Request, body: tuple[str, bytes] = Depends(_raw_body),
             raise ValidationError(f"the body is neither a capture-history CSV (send Content-Type: text/csv) nor "
                                   f"valid JSON {{lists, rows | overlap}}: {str(exc)[:300]}") from None
         histories = histories_from_json(data.lists, data.rows, data.overlap)
-    analysis = _analyse(request, histories, exact=False, confidence=confidence, seed=seed,
+    analysis = _analyse(request, principal, histories, owner=None, confidence=confidence, seed=seed,
                         **_options(criterion, bootstrap, merge, bootstrap_method))
     return analysis.to_dict()
 
