@@ -111,16 +111,20 @@ def find_observations(session: Session, principal: Principal, *, country: str | 
         q = q.where(Source.key == source_key)
     keep = None if all_vintages else latest_vintages(session, principal, public_only=public_only)
     out = []
+    protected: dict[int | None, bool] = {}  # per owner: the rule is decided once, not once per row
+    flag_sets: dict[str, frozenset[str]] = {}
     for sid, *row in session.execute(q.order_by(Source.key, Source.vintage, Observation.period, Observation.id)):
         if keep is not None and sid not in keep:
             continue
         (indicator_, country_, period_, sex, age, cit, expl, crime, value, lower, upper, flags, mapping,
          *source) = row
-        view = ObservationView(indicator_, country_, period_, sex, age, cit, expl, crime, value, lower, upper,
-                               frozenset(f for f in flags.split(",") if f), mapping, *source)
-        if not sees_true_values(principal, view.owner_org_id, public_only=public_only):
-            view = replace(view, protected=True)
-        out.append(view)
+        owner = source[-1]
+        if owner not in protected:
+            protected[owner] = not sees_true_values(principal, owner, public_only=public_only)
+        if flags not in flag_sets:
+            flag_sets[flags] = frozenset(f for f in flags.split(",") if f)
+        out.append(ObservationView(indicator_, country_, period_, sex, age, cit, expl, crime, value, lower, upper,
+                                   flag_sets[flags], mapping, *source, protected[owner]))
     return _protect(out, threshold)
 
 
