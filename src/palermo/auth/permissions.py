@@ -121,6 +121,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     # coordination
     _a("coordination.read", "read the coordination map (initiatives, overlaps, gaps, liaison officers)"),
     _a("coordination.edit", "edit the coordination registry", "analyst", "admin"),
+    _a("coordination.true_counts", "see an initiative's counts of people below the disclosure threshold and its "
+                                   "figures as reported", *STAFF, ownership="own organisation"),
     _a("coordination.liaison.edit", "register liaison officer postings and reports", "analyst", "admin", "officer"),
     # identification
     _a("identification.read", "read the indicator catalogue and handbooks"),

@@ -18,6 +18,7 @@ from palermo.coordination import analysis, results
 from palermo.coordination.context import CountryContext, load_context
 from palermo.coordination.initiatives import is_active, list_initiatives
 from palermo.coordination.models import Initiative
+from palermo.statistics.disclosure import DEFAULT_THRESHOLD
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ class Overview:
     needs: list[analysis.Need]
     context: dict[str, CountryContext] = field(default_factory=dict)
     on: date | None = None
+    principal: Principal = field(default_factory=Principal.system)  # the reader: decides which counts are shown
+    threshold: int = 5
     _computed: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def matrix(self) -> list[dict[str, Any]]:
@@ -57,7 +60,7 @@ class Overview:
         there that report both (an initiative in several countries counts in each)."""
         sums: dict[str, list[float]] = {}
         for i in self.initiatives:
-            h = results.headline(i)
+            h = results.headline_for(self.principal, i, self.threshold)
             if not (is_active(i, self.on) and h and h.people and h.target and h.actual is not None):
                 continue
             for c in i.countries:
@@ -71,7 +74,6 @@ class Overview:
 
 def needs_from_statistics(session: Session, principal: Principal, threshold: int | None = None) -> list[analysis.Need]:
     """Recorded victims per country, read through the statistics module's query under the reader's disclosure control."""
-    from palermo.statistics.disclosure import DEFAULT_THRESHOLD
     from palermo.statistics.query import find_observations
 
     limit = DEFAULT_THRESHOLD if threshold is None else threshold
@@ -98,4 +100,5 @@ def _overview(session: Session, principal: Principal, on: date, context_dir: Pat
     # Context is shown for the countries the map is about: where initiatives work or statistics show need.
     focus = {c for i in initiatives for c in i.countries} | {n.country for n in recorded}
     ctx = {cc: c for cc, c in load_context(context_dir).items() if cc in focus}
-    return Overview(initiatives, recorded + analysis.needs_from_context(ctx), ctx, on)
+    return Overview(initiatives, recorded + analysis.needs_from_context(ctx), ctx, on, principal,
+                    DEFAULT_THRESHOLD if threshold is None else threshold)

@@ -5,13 +5,14 @@ reporting. Results come from HXL rows (#targeted / #reached, in people), IATI re
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from palermo.auth import audit
+from palermo.auth.permissions import allowed
 from palermo.auth.roles import Principal
 from palermo.coordination.models import Initiative, Result
 from palermo.db.base import utcnow
@@ -82,6 +83,7 @@ class Progress:
     target: float | None
     actual: float | None
     by_sex: dict[str, dict[str, float | None]]
+    withheld: tuple[str, ...] = ()  # "target" / "actual": a count below the disclosure threshold is not shown
 
     @property
     def share(self) -> float | None:
@@ -148,6 +150,57 @@ def headline(i: Initiative) -> Progress | None:
     """The figure to show for an initiative: people reached against people targeted, else its first indicator."""
     found = progress(i)
     return found[0] if found else None
+
+
+def sees_true_counts(principal: Principal, i: Initiative) -> bool:
+    """Staff of the organisations taking part in an initiative see its counts of people as reported, and so
+    do those who may edit the registry (they enter such figures); every other reader (viewers, visitors)
+    sees them under disclosure control (rules table: ``coordination.true_counts``, ``coordination.edit``)."""
+    if principal.is_system or allowed(principal, "coordination.edit"):
+        return True
+    orgs = {p.actor.organisation_id for p in i.participants if p.actor.organisation_id is not None}
+    return any(allowed(principal, "coordination.true_counts", org) for org in orgs)
+
+
+def protect(found: list[Progress], threshold: int) -> list[Progress]:
+    """Counts of people in (0, threshold) withheld. When one sex's figure is withheld, so are the other
+    sexes' (the total minus the rest would give it back), and a withheld total takes its breakdown with it."""
+
+    def small(v: float | None) -> bool:
+        return v is not None and 0 < v < threshold
+
+    out = []
+    for p in found:
+        if not p.people:
+            out.append(p)
+            continue
+        by_sex = {sex: dict(v) for sex, v in p.by_sex.items()}
+        withheld = []
+        for name in ("target", "actual"):
+            if small(getattr(p, name)) or any(small(v[name]) for v in by_sex.values()):
+                for v in by_sex.values():
+                    v[name] = None
+                withheld.append(name)
+        out.append(replace(p, target=None if small(p.target) else p.target,
+                           actual=None if small(p.actual) else p.actual, by_sex=by_sex, withheld=tuple(withheld)))
+    return out
+
+
+def progress_for(principal: Principal, i: Initiative, threshold: int) -> list[Progress]:
+    """:func:`progress` as this reader may see it."""
+    found = progress(i)
+    return found if sees_true_counts(principal, i) else protect(found, threshold)
+
+
+def headline_for(principal: Principal, i: Initiative, threshold: int) -> Progress | None:
+    found = progress_for(principal, i, threshold)
+    return found[0] if found else None
+
+
+def results_for(principal: Principal, i: Initiative) -> list[Result]:
+    """The figures as reported, period by period: for the organisations taking part only. Anyone else could
+    subtract the visible periods and breakdowns from a visible total, so they see the progress alone."""
+    return list(i.results) if sees_true_counts(principal, i) else []
 
 
 def last_reported(i: Initiative) -> date | None:

@@ -57,7 +57,7 @@ def coordination_page(request: Request, on: date | None = None, principal: Princ
         "reached_map": charts.choropleth(ov.reached_by_country(), "People reached, % of people targeted", "% reached",
                                          "greens", empty="no initiative under way reports people targeted and reached",
                                          top_at_least=100),
-        "progress": {i.ref: results.headline(i) for i in ov.initiatives},
+        "progress": {i.ref: results.headline_for(principal, i, ov.threshold) for i in ov.initiatives},
         "stopped": {i.ref for i in ov.initiatives if results.stopped_reporting(i)},
         "feeds": feed_status(s),
         "network": charts.network(ov.initiatives), "context_configured": get_settings(request).context_dir is not None,
@@ -101,7 +101,9 @@ def initiative_page(request: Request, ref: str, principal: Principal = Depends(p
                     s: Session = Depends(db_session)) -> Response:
     i = get_initiative(s, ref)
     return render(request, "coordination/initiative.html", {
-        "title": i.title, "active": "coordination", "i": i, "progress": results.progress(i),
+        "title": i.title, "active": "coordination", "i": i,
+        "progress": results.progress_for(principal, i, get_settings(request).small_count_threshold),
+        "reported": results.results_for(principal, i), "threshold": get_settings(request).small_count_threshold,
         "stopped": results.stopped_reporting(i), "last_reported": results.last_reported(i),
         "overdue": is_overdue(i), "totals": money.totals(i), "sectors": [(c, sector_label(c)) for c in i.sectors],
         "theme_label": theme_label, "ages": results.AGES, "message": request.query_params.get("message")})
@@ -222,13 +224,17 @@ class ResultIn(BaseModel):
 
 
 @api.get("/initiatives/{ref}")
-def api_initiative(ref: str, principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, Any]:
+def api_initiative(request: Request, ref: str, principal: Principal = Depends(api_principal),
+                   s: Session = Depends(db_session)) -> dict[str, Any]:
     i = get_initiative(s, ref)
+    threshold = get_settings(request).small_count_threshold
     return {**_out(i).model_dump(mode="json"), "sectors": i.sectors,
-            "progress": [p.to_dict() for p in results.progress(i)], "stopped_reporting": results.stopped_reporting(i),
+            "progress": [p.to_dict() for p in results.progress_for(principal, i, threshold)],
+            "stopped_reporting": results.stopped_reporting(i),
             "results": [{"indicator": r.indicator, "people": r.people, "period_start": r.period_start,
                          "period_end": r.period_end, "sex": r.sex, "age": r.age, "baseline": r.baseline,
-                         "target": r.target, "actual": r.actual, "origin": r.origin} for r in i.results],
+                         "target": r.target, "actual": r.actual, "origin": r.origin}
+                        for r in results.results_for(principal, i)],
             "budgets": [{"period_start": b.period_start, "period_end": b.period_end, "value": b.value,
                          "currency": b.currency, "revised": b.revised} for b in i.budgets],
             "transactions": [{"kind": t.kind, "date": t.transaction_date, "value": t.value, "currency": t.currency,
@@ -237,12 +243,13 @@ def api_initiative(ref: str, principal: Principal = Depends(api_principal), s: S
 
 
 @api.post("/initiatives/{ref}/results", status_code=201)
-def api_add_results(ref: str, body: list[ResultIn], principal: Principal = Depends(api_principal),
+def api_add_results(request: Request, ref: str, body: list[ResultIn], principal: Principal = Depends(api_principal),
                     s: Session = Depends(db_session)) -> dict[str, Any]:
     specs = [results.ResultSpec(**b.model_dump(), people=b.indicator == results.PEOPLE, where=f"item {n}", line=n)
              for n, b in enumerate(body, 1)]
     i = results.add_results(s, principal, ref, specs)
-    return {"ref": i.ref, "progress": [p.to_dict() for p in results.progress(i)]}
+    threshold = get_settings(request).small_count_threshold
+    return {"ref": i.ref, "progress": [p.to_dict() for p in results.progress_for(principal, i, threshold)]}
 
 
 @api.get("/flows")
