@@ -125,8 +125,7 @@ def _crawl(db: Database, tmp_path: Path) -> None:
     assert {"es.officer", "es.owner"} <= saw_private, saw_private
 
 
-def test_no_response_leaks_a_suppressed_value_or_another_organisations_object(sqlite_demo_db: Database,
+def test_no_response_leaks_a_suppressed_value_or_another_organisations_object(demo_db: Database,
                                                                                tmp_path: Path) -> None:
-    """On SQLite (about a minute); the access rules it exercises are the same SQL on PostgreSQL, where
-    tests/web/test_access_matrix.py and tests/statistics/test_visibility.py run as well."""
-    _crawl(sqlite_demo_db, tmp_path)
+    """On SQLite and on PostgreSQL (about a minute each)."""
+    _crawl(demo_db, tmp_path)
