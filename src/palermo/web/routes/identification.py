@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from palermo.auth.accounts import list_organisations
+from palermo.auth.permissions import allowed
 from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
 from palermo.identification.case import DEBT_HOLDERS, JOURNEY_FIELDS, SEXES
@@ -68,7 +69,7 @@ def form(request: Request, lang: str = Query("en", max_length=5), principal: Pri
         "dims": form_dimensions(_catalogue(request), words["_"]), "journey": JOURNEY_FIELDS,
         "debt_holders": DEBT_HOLDERS, "sexes": SEXES,
         "orgs": _referable(s, principal), "screenings": list_screenings(s, principal)[:20],
-        "may_screen": principal.has("officer", "analyst")})
+        "may_screen": allowed(principal, "identification.screening.save")})
 
 
 @pages.post("/identification/screen", dependencies=[Depends(csrf_form)])
@@ -104,7 +105,7 @@ def screening_page(request: Request, reference: str, lang: str | None = Query(No
     own = row.organisation_id == principal.organisation_id
     return _page(request, "identification/result.html", result.lang, {
         "row": row, "r": result, "referrals": referrals_of(s, principal, row),
-        "orgs": _referable(s, principal) if own and principal.has("officer", "analyst") else []})
+        "orgs": _referable(s, principal) if own and allowed(principal, "identification.referrals") else []})
 
 
 @pages.post("/identification/screenings/{reference}/referrals", dependencies=[Depends(csrf_form)])
