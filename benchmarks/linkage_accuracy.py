@@ -33,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -56,21 +57,7 @@ class Dataset:
 
 
 # ------------------------------------------------------------------ datasets
-FEBRL_SCHEMA = {
-    "version": 1, "id_column": "rec_id",
-    "fields": [{"name": "given_name", "columns": ["given_name"], "kind": "name", "bits": 512, "hashes": 20},
-               {"name": "surname", "columns": ["surname"], "kind": "name", "bits": 512, "hashes": 20},
-               {"name": "dob", "columns": ["date_of_birth"], "kind": "date", "bits": 256, "hashes": 20, "format": "%Y%m%d"},
-               {"name": "address", "columns": ["street_number", "address_1"], "kind": "text", "bits": 512, "hashes": 15},
-               {"name": "suburb", "columns": ["suburb"], "kind": "text", "bits": 256, "hashes": 15},
-               {"name": "postcode", "columns": ["postcode"], "kind": "text", "bits": 128, "hashes": 10},
-               {"name": "state", "columns": ["state"], "kind": "text", "bits": 64, "hashes": 10},
-               {"name": "ssn", "columns": ["soc_sec_id"], "kind": "document", "bits": 256, "hashes": 15, "q": 3}],
-    "blocking": [{"name": "surname_year", "parts": ["surname:phonetic_min", "dob:year"]},
-                 {"name": "given_postcode", "parts": ["given_name:phonetic_min", "postcode:value"]},
-                 {"name": "dob", "parts": ["dob:value"]}, {"name": "ssn", "parts": ["ssn:value"]},
-                 {"name": "ssn_head", "parts": ["ssn:head4"]},
-                 {"name": "names", "parts": ["given_name:initials", "surname:phonetic_all"]}]}
+FEBRL_SCHEMA = json.loads((files("palermo.linkage") / "data" / "schemas" / "febrl.json").read_text())  # shipped example
 
 
 def _rows(frame: Any) -> list[dict[str, str]]:
