@@ -13,7 +13,13 @@ from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.errors import NotFound, PermissionDenied, ValidationError
 from palermo.estimation import CaptureHistories, estimate_population
-from palermo.estimation.tables import get_table, histories_from_json, histories_of, save_table, visible_tables
+from palermo.estimation.tables import (
+    get_table,
+    histories_from_json,
+    histories_of,
+    save_table,
+    visible_tables,
+)
 
 TABLE = CaptureHistories.from_overlap({("NGO",): 60, ("POLICE",): 80, ("NGO", "POLICE"): 20, ("LABOUR",): 30,
                                        ("LABOUR", "POLICE"): 6, ("LABOUR", "NGO"): 5})
@@ -76,9 +82,11 @@ def test_hub_overlap_of_submitted_encodings_equals_the_plaintext_counts(db: Data
                                                                          tmp_path: Path) -> None:
     # three agencies submit encoded victim lists to the hub; the operator computes the overlap from encodings
     import io
+    from datetime import date
 
     from palermo.estimation.overlap import overlap_from_identities
     from palermo.estimation.tables import save_hub_overlap
+    from palermo.exchange.agreements import AgreementSpec, save_agreements
     from palermo.linkage.encoding import Encoder
     from palermo.linkage.hub import submit
     from palermo.linkage.schema import DEFAULT_SCHEMA
@@ -91,11 +99,15 @@ def test_hub_overlap_of_submitted_encodings_equals_the_plaintext_counts(db: Data
     with db.session() as s:
         hub = accounts.create_organisation(s, system, name="Hub", short_name="HUB", org_type="international_organisation",
                                            is_operator=True)
+        orgs = {name: accounts.create_organisation(s, system, name=f"Agency {name}", short_name=name, org_type="ngo",
+                                                   country="NLD") for name in rows}
+        # the hub compares (and counts together) only lists an agreement allows it to compare
+        save_agreements(s, system, [AgreementSpec("NRM", "referral mechanism", "data_sharing_protocol", "in_force",
+                                                  list(rows), ["hit_no_hit"], ["victim_protection"], date(2020, 1, 1),
+                                                  None, ["H0"], {}, 365, "")])
         upload_ids = []
         for name, recs in rows.items():
-            org = accounts.create_organisation(s, system, name=f"Agency {name}", short_name=name, org_type="ngo",
-                                               country="NLD")
-            officer = Principal(None, f"{name.lower()}.officer", org.id, frozenset({"officer"}))
+            officer = Principal(None, f"{name.lower()}.officer", orgs[name].id, frozenset({"officer"}))
             ds = encoder.encode(recs, label=name)
             ds.meta["hub"] = settings.hub_name
             buf = io.BytesIO()

@@ -2,7 +2,7 @@
 UN agencies, a UK-Nigeria and a Spain-Senegal bilateral channel (third-country routes), an expired and a
 suspended agreement, narrow hit/no-hit agreements with a money-transfer firm and an airline, national
 legal bases between Dutch authorities (police with the Labour Authority and with the prosecution
-service), and a few requests in various states."""
+service), an NGO's hit/no-hit referral protocols with both, and a few requests in various states."""
 
 from __future__ import annotations
 
@@ -64,6 +64,13 @@ AGREEMENTS = [
     AgreementSpec("NL-WPG-OM", "Police Data Act: police and Public Prosecution Service", "national_law", "in_force",
                   ["NL-POL", "NL-OM"], OPS + ["strategic_information"], LAW, date(2008, 1, 1), None, ["H0"], {}, 1825,
                   "Wet politiegegevens (Police Data Act)"),
+    # Referral protocols of an NGO with the police and with the Labour Authority (the two authorities
+    # already compare under NL-WPG-LA): victims' lists compared at the hub, to protect victims and to
+    # estimate their number.
+    *(AgreementSpec(f"NL-FW-{short}-HNH", f"Victim referral hit/no-hit protocol: FairWork and the {name}",
+                    "data_sharing_protocol", "in_force", ["FAIRWORK", org], ["hit_no_hit", "aggregate_statistics"],
+                    ["victim_protection", "research"], date(2021, 1, 1), None, ["H0", "H2"], {}, 365, "")
+      for short, org, name in (("POL", "NL-POL", "police"), ("LA", "NL-LA", "Labour Authority"))),
     AgreementSpec("NL-LS-VP", "Victim referral protocol: Netherlands police and La Strada", "data_sharing_protocol",
                   "in_force", ["NL-POL", "LSTRADA"], ["personal_data_victims", "aggregate_statistics"], ["victim_protection"],
                   date(2020, 1, 1), None, ["H0", "H1", "H2"], {}, 365, ""),

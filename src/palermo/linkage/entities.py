@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
-from palermo.linkage.models import LinkHit, LinkUpload
+from palermo.linkage.models import LinkHit, LinkHitReview, LinkUpload
 from palermo.linkage.policy import may_compare
 
 Node = tuple[int, str]  # (upload id, record id)
@@ -63,8 +63,7 @@ def components(hits: list[LinkHit]) -> dict[Node, Node]:
 def entities_for(session: Session, principal: Principal) -> list[EntityView]:
     """The caller's records that other agencies also hold, as far as the caller may know, most agencies first."""
     org = principal.organisation_id
-    hits = list(session.execute(select(LinkHit).where(LinkHit.status == "open")
-                                .order_by(LinkHit.created_at, LinkHit.reference)).scalars())
+    hits = linking_hits(session)
     root = components(hits)
     uploads = {u.id: u for u in session.execute(select(LinkUpload).where(LinkUpload.status == "live")).scalars()}
     names = {o.id: o.short_name for o in session.execute(select(Organisation)).scalars()}
@@ -97,3 +96,54 @@ def entities_for(session: Session, principal: Principal) -> list[EntityView]:
         out.append(EntityView(ref, node[1], mine.label, visible, len(visible) + 1, sorted(my_hits[node])))
     out.sort(key=lambda e: (-e.known_to, e.my_list, e.my_record))
     return out
+
+
+def reviewed_outcomes(session: Session, hit_ids: list[int]) -> dict[int, str | None]:
+    """Each hit's review outcome (``review.outcome``), by hit id; None when nobody reviewed it."""
+    from palermo.linkage.review import outcome
+
+    verdicts: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(hit_ids), 500):
+        for hit_id, verdict in session.execute(select(LinkHitReview.hit_id, LinkHitReview.verdict)
+                                               .where(LinkHitReview.hit_id.in_(hit_ids[start:start + 500]))).all():
+            verdicts[hit_id].append(verdict)
+    return {i: outcome(verdicts[i]) for i in hit_ids}
+
+
+def linking_hits(session: Session, min_score: float | None = None) -> list[LinkHit]:
+    """The open hits that join records into entities (those of every live upload), less the hits whose
+    review outcome is ``rejected`` (not the same person); a disputed hit keeps its score's say."""
+    q = select(LinkHit).where(LinkHit.status == "open").order_by(LinkHit.created_at, LinkHit.reference)
+    if min_score is not None:
+        q = q.where(LinkHit.score >= min_score)
+    hits = list(session.execute(q).scalars())
+    outcomes = reviewed_outcomes(session, [h.id for h in hits])
+    return [h for h in hits if outcomes[h.id] != "rejected"]
+
+
+def overlap(session: Session, uploads: list[LinkUpload], min_score: float | None = None) -> dict[tuple[str, ...], int]:
+    """Distinct persons by combination of ``uploads`` (keys: sorted tuples of their labels), from the
+    entities across *all* live uploads: a person known to three of them counts once, in the three-way
+    cell, also when two of its records are joined only through an upload not counted here.
+
+    Records of an upload in no entity are people on that list alone. The caller checks that the uploads
+    may be counted together (``hub.list_overlap``)."""
+    label = {u.id: u.label for u in uploads}
+    root = components(linking_hits(session, min_score))
+    members: dict[Node, set[Node]] = defaultdict(set)
+    for node, r in root.items():
+        members[r].add(node)
+    counts: dict[tuple[str, ...], int] = defaultdict(int)
+    linked: dict[int, int] = defaultdict(int)  # records of each counted upload that are in an entity
+    for group in members.values():
+        lists = {label[u] for u, _ in group if u in label}
+        if not lists:
+            continue
+        counts[tuple(sorted(lists))] += 1
+        for u, _ in group:
+            if u in label:
+                linked[u] += 1
+    for upload in uploads:
+        if upload.records - linked[upload.id] > 0:
+            counts[(upload.label,)] += upload.records - linked[upload.id]
+    return dict(sorted(counts.items(), key=lambda kv: (len(kv[0]), kv[0])))

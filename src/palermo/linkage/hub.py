@@ -12,6 +12,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import combinations
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,8 +22,8 @@ from palermo.auth import audit, permissions
 from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
-from palermo.errors import Conflict, NotFound, RateLimited, ValidationError
-from palermo.linkage import epochs, lifecycle
+from palermo.errors import Conflict, RateLimited, ValidationError
+from palermo.linkage import entities, epochs, lifecycle
 from palermo.linkage.encoding import EncodedDataset, read_encodings
 from palermo.linkage.engine import Engine, LocalEngine, check_compatible, match
 from palermo.linkage.hits import HitView, get_hit, hits_for  # noqa: F401  (re-exported: hits live in linkage.hits)
@@ -173,42 +174,47 @@ def notify(session: Session, principal: Principal, run: LinkRun, hits: list[Link
                          details={"run": run.id, "hits": n, "counterpart": orgs.get(counterpart, str(counterpart))})
 
 
+def comparable_uploads(session: Session, upload_ids: list[int]) -> list[LinkUpload]:
+    """The uploads of an overlap table, refused with every reason at once unless each is live, their labels
+    are distinct and every two of them were compared under an agreement: two lists the hub never compared
+    (no agreement allows it, or one organisation's own lists) would count their common people twice."""
+    uploads = {u.id: u for u in session.execute(select(LinkUpload).where(LinkUpload.id.in_(upload_ids))).scalars()}
+    problems = [f"upload {i} unknown" for i in dict.fromkeys(upload_ids) if i not in uploads]
+    if len(uploads) < 2:
+        problems.append("an overlap table needs at least two uploads")
+    problems += [f"upload {u.id} ({u.label}) is {u.status}: its hits ended with it" for u in uploads.values()
+                 if u.status != "live"]
+    labels = [u.label for u in uploads.values()]
+    problems += [f"two uploads are labelled {x!r}; counts are keyed by label" for x in sorted({x for x in labels
+                                                                                               if labels.count(x) > 1})]
+    compared: set[frozenset[int]] = set()
+    for upload_id, others in session.execute(select(LinkRun.upload_id, LinkRun.compared)
+                                             .where(LinkRun.upload_id.in_(list(uploads)))).all():
+        compared.update(frozenset((upload_id, o)) for o in others or [])
+    for a, b in combinations(sorted(uploads), 2):
+        if frozenset((a, b)) not in compared:
+            why = ("the hub never compares one organisation's lists with each other"
+                   if uploads[a].organisation_id == uploads[b].organisation_id
+                   else "no agreement allowed comparing them")
+            problems.append(f"uploads {a} ({uploads[a].label}) and {b} ({uploads[b].label}) were never compared: {why}, "
+                            "so their common people would count twice")
+    if problems:
+        raise ValidationError("these uploads cannot make an overlap table: " + "; ".join(problems))
+    return [uploads[i] for i in dict.fromkeys(upload_ids)]
+
+
 def list_overlap(session: Session, actor: Principal, upload_ids: list[int], threshold: float | None = None
                  ) -> dict[tuple[str, ...], int]:
-    """Distinct persons by combination of lists, from the encodings alone (matches joined transitively).
+    """Distinct persons by combination of live uploads, from the hub's entities (``entities.overlap``):
+    the open hits across every live upload, rejected hits left out, so a person known to three agencies
+    counts once in the three-way cell. Keys are sorted tuples of the uploads' labels; values are counts.
 
-    Keys are sorted tuples of the uploads' labels; values are counts. Nothing is decoded: persons are
-    linked by the same matcher the hub uses for hits.
+    Only the hub operator may (the table joins several agencies' uploads); ``threshold`` keeps the hits
+    with at least that match probability. Nothing is decoded and nothing is matched again.
     """
-    uploads = [session.get(LinkUpload, i) for i in upload_ids]
-    if any(u is None for u in uploads):
-        raise NotFound(f"unknown upload among {upload_ids}")
-    datasets = []
-    for u in uploads:
-        ds = _dataset(u)  # type: ignore[arg-type]
-        ds.label = u.label  # type: ignore[union-attr]
-        datasets.append(ds)
-    parent: dict[tuple[str, str], tuple[str, str]] = {}
-
-    def find(x: tuple[str, str]) -> tuple[str, str]:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for ds in datasets:
-        for rid in ds.ids:
-            find((ds.label, rid))
-    for m in match(datasets, threshold=threshold):
-        ra, rb = find((m.list_a, m.record_a)), find((m.list_b, m.record_b))
-        if ra != rb:
-            parent[ra] = rb
-    groups: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for node in list(parent):
-        groups[find(node)].add(node[0])
-    counts: dict[tuple[str, ...], int] = defaultdict(int)
-    for lists in groups.values():
-        counts[tuple(sorted(lists))] += 1
+    permissions.require(actor, "estimation.hub_overlap")
+    uploads = comparable_uploads(session, upload_ids)
+    counts = entities.overlap(session, uploads, threshold)
     audit.record(session, actor, "link.overlap", "link_upload", ",".join(map(str, upload_ids)),
-                 details={"cells": len(counts)})
-    return dict(counts)
+                 details={"cells": len(counts), "persons": sum(counts.values())})
+    return counts
