@@ -170,6 +170,9 @@ def faker_set(n: int) -> Dataset:
                          {"name": "passport", "columns": ["passport"], "kind": "document", "bits": 256, "hashes": 15, "q": 3}],
               "blocking": [{"name": "name_year", "parts": ["name:phonetic_min", "born:year"]},
                            {"name": "names", "parts": ["name:phonetic_all"]}, {"name": "born", "parts": ["born:value"]},
+                           # each name alone, as Splink's blocking below has first name and surname alone
+                           {"name": "name_first", "parts": ["name:phonetic_min"]},
+                           {"name": "name_last", "parts": ["name:phonetic_max"]},
                            {"name": "passport", "parts": ["passport:value"]},
                            {"name": "initials_month", "parts": ["name:initials", "born:year_month"]},
                            {"name": "passport_head", "parts": ["passport:head4", "citizen:value"]}]}

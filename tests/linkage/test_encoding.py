@@ -206,3 +206,20 @@ def test_a_document_number_with_a_typo_still_shares_a_blocking_key() -> None:
     assert full[0] != full[1] and head[0] == head[1] and tail[0] == tail[1]
     assert head[2] != head[0] and tail[2] == tail[0]
     assert head[3] is None and tail[3] is None and full[3] is not None
+
+
+def test_each_name_alone_shares_a_blocking_key_when_the_other_has_a_typo() -> None:
+    """``phonetic_min`` / ``phonetic_max``: the sound of the alphabetically first or last name word, in
+    whichever order the names were written; a typo in one name leaves the other's key."""
+    spec = json.loads(DEFAULT_SCHEMA.model_dump_json())
+    spec["blocking"] += [{"name": "first", "parts": ["name:phonetic_min"]}, {"name": "last", "parts": ["name:phonetic_max"]}]
+    schema = LinkageSchema.model_validate(spec)
+    rows = [{**ROW, "record_id": "a", "first_name": "Elvira", "last_name": "Parmitano"},
+            {**ROW, "record_id": "b", "first_name": "Elvira", "last_name": "Patmitano"},  # typo in the surname
+            {**ROW, "record_id": "c", "first_name": "Zichichi", "last_name": "Paolo"},  # written the other way round
+            {**ROW, "record_id": "d", "first_name": "Paplo", "last_name": "Zichichi"}]  # typo in the given name
+    ds = Encoder(schema, KEY).encode(rows)
+    first, last, both = ds.blocks["first"], ds.blocks["last"], ds.blocks["names"]
+    assert both[0] != both[1] and first[0] == first[1] and last[0] != last[1]
+    assert both[2] != both[3] and last[2] == last[3] and first[2] != first[3]
+    assert first[0] != first[2]

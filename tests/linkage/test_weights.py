@@ -66,7 +66,12 @@ def test_term_frequencies_weigh_a_rare_name_above_a_common_one() -> None:
     model = calibrate(DEFAULT_SCHEMA).model
     adjust = weights.tf_adjustment(a, b, ia, ib, lv, model)
     assert adjust[1] > adjust[0] and adjust[0] < 0  # a name a sixth of the list holds is weak evidence
-    assert abs((adjust[1] - adjust[0]) - np.log2(80 / 2)) < 1e-6  # 80 copies of one name against 2 of the other
+    # leaving the pair itself out: 78 other records hold the common name, none the rare one, and each
+    # count gets one pseudo-record of the prior frequency
+    prior = weights.TF_PRIOR_RECORDS
+    assert abs((adjust[1] - adjust[0]) - np.log2((78 + prior) / (0 + prior))) < 1e-6
+    # a name held by the pair alone is stronger evidence than the average agreement (u), never weaker
+    assert adjust[1] > 0
 
 
 def test_a_run_reports_the_precision_and_recall_it_expects() -> None:

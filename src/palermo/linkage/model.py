@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LEVELS = (0.97, 0.92, 0.85, 0.70)  # Dice cut points: level 4 (>= .97) … level 0 (< .70)
+LEVELS = (0.97, 0.92, 0.85, 0.70, 0.55)  # Dice cut points: level 5 (>= .97) … level 0 (< .55)
 
 
 def levels(sims: np.ndarray) -> np.ndarray:
@@ -59,7 +59,7 @@ def estimate(lv: dict[str, np.ndarray], u_lv: dict[str, np.ndarray], prior: floa
         u[f] = counts / counts.sum()
     # Matches agree: start m peaked at the top level; the prior starts from the share of pairs that agree
     # at the top level on most of their fields (a deterministic-rule guess, as Splink's is).
-    start = np.array([0.01, 0.02, 0.03, 0.10, 0.84])[-n_levels:]
+    start = np.array([0.005, 0.01, 0.02, 0.03, 0.10, 0.835])[-n_levels:]
     m = {f: start / start.sum() for f in lv}
     top = np.mean([np.where(l >= 0, l == n_levels - 1, True) for l in lv.values()], axis=0) if lv else np.array([])
     if len(top):

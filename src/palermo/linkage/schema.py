@@ -111,7 +111,7 @@ class LinkageSchema(BaseModel):
         return hashlib.sha256(self.canonical().encode()).hexdigest()
 
 
-TRANSFORMS = {"phonetic_min", "phonetic_all", "year", "year_month", "value", "initials", "head4", "tail4"}
+TRANSFORMS = {"phonetic_min", "phonetic_max", "phonetic_all", "year", "year_month", "value", "initials", "head4", "tail4"}
 
 DEFAULT_SCHEMA = LinkageSchema(
     fields=[

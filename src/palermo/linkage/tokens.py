@@ -186,7 +186,7 @@ def metaphone(word: str) -> str:
 
 
 # ------------------------------------------------------------------ blocking transforms
-NAME_TRANSFORMS = ("phonetic_min", "phonetic_all", "initials")
+NAME_TRANSFORMS = ("phonetic_min", "phonetic_max", "phonetic_all", "initials")
 
 
 def block_part(kind: str, values: list[str | None], transform: str) -> str | None:
@@ -219,7 +219,9 @@ def words_part(words: tuple[str, ...], transform: str) -> str | None:
     if transform == "initials":
         return "".join(sorted(w[0] for w in words))
     codes = sorted(metaphone(w) for w in words)
-    return codes[0] if transform == "phonetic_min" else " ".join(codes)
+    # min and max: the sound of one word alone, whichever order the names were written in; a key on
+    # each (as Splink blocks on first name and on surname alone) finds a pair whose other name has a typo
+    return codes[0] if transform == "phonetic_min" else codes[-1] if transform == "phonetic_max" else " ".join(codes)
 
 
 def date_part(d: date | None, transform: str) -> str | None:

@@ -29,6 +29,7 @@ U_PAIRS = 200_000  # random pairs for u
 EM_ITERATIONS = 25
 PRIOR_STRENGTH = 50.0  # pseudo-matches of the calibration's m: a prior, outweighed by a list with more matches
 TF_KINDS = ("name", "text", "country")  # fields whose values are skewed: a rare name is strong evidence
+TF_PRIOR_RECORDS = 1.0  # weight of the prior frequency (u) of a value, in records
 MIN_PROBABILITY = 0.5  # the default cut never keeps a pair less likely a match than not
 
 
@@ -194,8 +195,14 @@ def tf_adjustment(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib: np.n
         n = max(1, int(present.sum()))
         inv_a, inv_b = inverse[:len(ha)], inverse[len(ha):]
         same = (lv[f.name] == top) & (inv_a[ia] == inv_b[ib])
-        tf = np.maximum(counts[inv_a[ia[same]]], 1) / n
-        out[same] += np.log2(model.u[f.name][top] / tf)
+        u_top = max(float(model.u[f.name][top]), 1e-9)
+        # The value's frequency among the *other* records (leave the pair out: a name held once on each
+        # side is the pair itself, no sign of a common name), shrunk towards u_top, the frequency of a
+        # random record's value, with the weight of one record (a Gamma prior): lists of a few thousand
+        # cannot tell a name one in ten thousand share from one in a million, and the prior says so.
+        others = np.maximum(counts[inv_a[ia[same]]] - 2, 0)
+        tf = (others + TF_PRIOR_RECORDS) / (n + TF_PRIOR_RECORDS / u_top)
+        out[same] += np.log2(u_top / tf)
     return out
 
 
