@@ -1,0 +1,229 @@
+"""One batch of rows encoded column by column: each field's distinct values normalised, tokenised and hashed
+once, unreadable values kept (encoded as written) and reported, keyed blocking keys built from parts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from palermo.errors import Problem
+from palermo.linkage.schema import FieldSpec
+from palermo.linkage.tokens import (
+    AFFIX_TRANSFORMS,
+    NAME_TRANSFORMS,
+    affix_part,
+    block_part,
+    canonical,
+    canonical_tokens,
+    date_part,
+    dirty_date_tokens,
+    dirty_tokens,
+    name_words,
+    value_part,
+    word_tokens,
+    words_part,
+)
+
+if TYPE_CHECKING:
+    from palermo.linkage.encoding.encoder import Encoder
+
+
+def _factorize(values: Sequence[Hashable]) -> tuple[list[Any], np.ndarray]:
+    """Distinct values in order of first appearance, and every value's index among them."""
+    index: dict[Hashable, int] = {}
+    inverse = [index.setdefault(v, len(index)) for v in values]
+    return list(index), np.asarray(inverse, dtype=np.int64).reshape(len(values))
+
+
+def _combine(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with equal codes in every array share an id: (first row of each id, id of every row)."""
+    combo = codes[0]
+    for c in codes[1:]:  # re-numbered after each step, so the product never overflows
+        combo = np.unique(combo * (int(c.max(initial=0)) + 1) + c, return_inverse=True)[1].reshape(-1)
+    first, inverse = np.unique(combo, return_index=True, return_inverse=True)[1:]
+    return first, inverse.reshape(-1)
+
+
+def _pick(distinct: list[Any], inverse: np.ndarray, rows: np.ndarray) -> list[Any]:
+    """The values of the given rows, from distinct values and every row's index among them."""
+    return [distinct[i] for i in inverse[rows].tolist()]
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """Stands for a value that could not be read: the reason, and the value as written (encoded as such)."""
+
+    reason: str
+    raw: tuple[Any, ...] = ()
+
+
+@dataclass
+class Slice:
+    """Encodings of consecutive rows, before their problems are judged: one part of ``Encoder.encode``."""
+
+    ids: list[str]
+    filters: dict[str, np.ndarray]
+    present: dict[str, np.ndarray]
+    blocks: dict[str, list[str | None]]
+    problems: list[tuple[int, int, Problem]]  # (row, place within the row, problem)
+    warnings: list[tuple[int, int, Problem]]  # values encoded as written
+
+
+class Batch:
+    """Rows encoded together: their columns, each field's distinct values, the problems found."""
+
+    def __init__(self, enc: Encoder, rows: Sequence[Mapping[str, str | None]], progress: Callable[[int], None] | None,
+                 offset: int = 0) -> None:
+        self.enc, self.schema, self.n, self.progress, self.offset = enc, enc.schema, len(rows), progress, offset
+        self.fields = {f.name: f for f in self.schema.fields}
+        needed = {self.schema.id_column, *(c for f in self.schema.fields for c in f.columns)}
+        self.cols: dict[str, list[Any]] = {c: [r.get(c) for r in rows] for c in needed}
+        self.problems: list[tuple[int, int, Problem]] = []
+        self.warnings: list[tuple[int, int, Problem]] = []
+        self._canon: dict[str, tuple[list[Any], np.ndarray]] = {}
+        self._parts: dict[str, tuple[list[str | None], np.ndarray]] = {}
+        self._done = 0
+
+    def run(self) -> Slice:
+        s = self.schema
+        ids = self._ids()
+        filters, present = {}, {}
+        for place, f in enumerate(s.fields, start=1):
+            filters[f.name], present[f.name] = self._field(f, place)
+            self._advance(1 / (len(s.fields) + 1))
+        blocks = {b.name: self._block_keys(b.name, b.parts) for b in s.blocking}
+        self._advance(1.0)
+        return Slice(ids, filters, present, blocks, self.problems, self.warnings)
+
+    def _problem(self, row: int, place: int, reason: str, column: str, value: Any = None) -> tuple[int, int, Problem]:
+        return self.offset + row, place, Problem(reason, line=self.offset + row + 2, field=column, value=value)
+
+    def _advance(self, share: float) -> None:
+        if self.progress:
+            step = min(self.n, round(self._done + share * self.n)) - self._done
+            self._done += step
+            self.progress(step)
+
+    def _ids(self) -> list[str]:
+        col = self.schema.id_column
+        raw = [v.strip() if isinstance(v, str) else v for v in self.cols[col]]
+        self.problems += [self._problem(i, 0, f"empty {col}", col) for i, v in enumerate(raw) if not v]
+        return [str(v) for v in raw]
+
+    def _values(self, f: FieldSpec | list[str]) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+        """Distinct tuples of a field's column values, and every row's index among them."""
+        per_column = [_factorize(self.cols[c]) for c in (f.columns if isinstance(f, FieldSpec) else f)]
+        if len(per_column) == 1:
+            return [(v,) for v in per_column[0][0]], per_column[0][1]
+        first, inverse = _combine([inv for _, inv in per_column])
+        return list(zip(*(_pick(d, inv, first) for d, inv in per_column))), inverse
+
+    def _canonical(self, f: FieldSpec) -> tuple[list[Any], np.ndarray]:
+        """Distinct normalised values of a field (``_Unreadable`` for bad input), and each row's index."""
+        if f.name not in self._canon:
+            # Every kind but names and free text reads its first column only: fewer distinct values.
+            distinct, inverse = self._values(f if f.kind in ("name", "text") else f.columns[:1])
+            canon: list[Any] = []
+            for v in distinct:
+                try:
+                    canon.append(canonical(f.kind, v, f.format))
+                except ValueError as exc:
+                    canon.append(_Unreadable(str(exc), v))
+            values, of_distinct = _factorize(canon)
+            self._canon[f.name] = values, of_distinct[inverse]
+        return self._canon[f.name]
+
+    def _field(self, f: FieldSpec, place: int) -> tuple[np.ndarray, np.ndarray]:
+        values, inverse = self._canonical(f)
+        bad = {k: v for k, v in enumerate(values) if isinstance(v, _Unreadable)}
+        if bad:
+            rows = np.flatnonzero(np.isin(inverse, list(bad)))
+            self.warnings += [self._problem(r, place, bad[k].reason, ",".join(f.columns), " ".join(map(str, bad[k].raw)))
+                              for r, k in zip(rows.tolist(), inverse[rows].tolist())]
+        present = np.array([v is not None for v in values], dtype=bool)[inverse]  # an unreadable value is data
+        if f.kind == "name":
+            packed = self._name_bits(f)
+        else:
+            items = [None if v is None else dirty_tokens(f.kind, v.raw, f.format) if isinstance(v, _Unreadable)
+                     else canonical_tokens(f.kind, v, f.q) for v in values]
+            packed = self.enc._bits(f, items)[inverse]
+        return self.enc._harden(f, packed, present), present
+
+    def _name_bits(self, f: FieldSpec) -> np.ndarray:
+        """A name filter is the union over the columns (and words) of their n-grams: built per column,
+        which has far fewer distinct values than the combinations of columns."""
+        salts, salt_of = self._salts()
+        packed = np.zeros((self.n, f.bits // 8), dtype=np.uint8)
+        for c in f.columns:
+            distinct, inverse = _factorize(self.cols[c])
+            if len(salts) > 1:  # attribute salt: the same name under another salt sets other bits
+                first, combo = _combine([inverse, salt_of])
+                pairs = list(zip(_pick(distinct, inverse, first), _pick(salts, salt_of, first)))
+                inverse = combo
+            else:
+                pairs = [(v, salts[0]) for v in distinct]
+            items = []
+            for v, salt in pairs:
+                try:
+                    toks = [t for w in name_words(v) for t in word_tokens(w, f.q)]
+                except ValueError:  # already reported by _canonical
+                    toks = []
+                items.append([f"{salt}#{t}" for t in toks] if salt else toks)
+            packed |= self.enc._bits(f, items)[inverse]
+        return packed
+
+    def _salts(self) -> tuple[list[str], np.ndarray]:
+        """Attribute salt of every row (``hardening.attribute_salt``): distinct salts and each row's index."""
+        salt_field, _, how = (self.schema.hardening.attribute_salt or "").partition(":")
+        if not salt_field:
+            return [""], np.zeros(self.n, dtype=np.int64)
+        values, inverse = self._part(salt_field, how)
+        return [v or "" for v in values], inverse
+
+    def _part(self, field_name: str, transform: str) -> tuple[list[str | None], np.ndarray]:
+        """A blocking-key part (``field:transform``) of every row: distinct parts and each row's index."""
+        key = f"{field_name}:{transform}"
+        if key not in self._parts:
+            f = self.fields[field_name]
+            if transform in NAME_TRANSFORMS and f.kind != "name" or transform in ("year", "year_month") and f.kind != "date":
+                distinct, inverse = self._values(f)  # an unusual pairing: the part comes from the raw values
+                parts = []
+                for v in distinct:
+                    try:
+                        parts.append(block_part(f.kind, list(v), transform))
+                    except ValueError:
+                        parts.append(None)
+            else:
+                canon, inverse = self._canonical(f)
+                parts = [None if c is None else _dirty_part(f, c, transform) if isinstance(c, _Unreadable) else
+                         words_part(c, transform) if transform in NAME_TRANSFORMS else
+                         date_part(c, transform) if transform in ("year", "year_month") else
+                         affix_part(c, transform) if transform in AFFIX_TRANSFORMS else
+                         value_part(f.kind, c) for c in canon]
+            values, of_distinct = _factorize(parts)
+            self._parts[key] = values, of_distinct[inverse]
+        return self._parts[key]
+
+    def _block_keys(self, name: str, spec: list[str]) -> list[str | None]:
+        """Keyed blocking key of every row (HMAC of the parts), None where a part is missing."""
+        parts = [self._part(*p.partition(":")[::2]) for p in spec]
+        first, inverse = _combine([inv for _, inv in parts])
+        hexdigest, prefix = self.enc._block_hmac.hexdigest, name + "|"
+        keys = [None if None in values else hexdigest((prefix + "|".join(values)).encode())[:24]  # type: ignore[arg-type]
+                for values in zip(*(_pick(distinct, inv, first) for distinct, inv in parts))]
+        return _pick(keys, inverse, np.arange(len(inverse)))
+
+
+def _dirty_part(f: FieldSpec, c: _Unreadable, transform: str) -> str | None:
+    """A blocking-key part of a value encoded as written: the year (and month) of a date whose day does
+    not parse; the written text for exact keys; nothing for the other transforms."""
+    if f.kind == "date":
+        _, year, year_month = dirty_date_tokens(" ".join(map(str, c.raw)), f.format)
+        if transform in ("year", "year_month"):
+            return year if transform == "year" else year_month
+    if transform == "value":
+        return "|".join(sorted(set(dirty_tokens(f.kind, c.raw, f.format))))
+    return None

@@ -1,0 +1,155 @@
+"""The encoder: one schema and secret, keys derived per field (salting) and for blocking; the work done once
+per distinct value and token, remembered across batches."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
+
+import numpy as np
+
+from palermo.errors import Problem, ValidationError
+from palermo.linkage.encoding.dataset import EncodedDataset
+from palermo.linkage.encoding.parallel import PARALLEL_FROM, encode_slices
+from palermo.linkage.keys import derive, fingerprint
+from palermo.linkage.schema import FieldSpec, LinkageSchema
+
+
+class _Hmac:
+    """HMAC-SHA256 (RFC 2104) with the keyed inner and outer states computed once: twice as fast as
+    ``hmac.digest`` on the short messages of blocking keys, and the same result."""
+
+    def __init__(self, key: bytes) -> None:
+        key = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def hexdigest(self, msg: bytes) -> str:
+        inner, outer = self._inner.copy(), self._outer.copy()
+        inner.update(msg)
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+class Encoder:
+    """Encodes records under one schema and secret.
+
+    The work is done once per distinct value, not per row: names, dates and codes repeat a lot, so
+    each distinct value is normalised and tokenised once, each distinct token hashed once (and
+    remembered across batches), and the filters of all rows are gathered with numpy.
+    """
+
+    def __init__(self, schema: LinkageSchema, secret: bytes) -> None:
+        self.schema, self.fingerprint = schema, fingerprint(secret, schema.digest())
+        h = schema.hardening
+        self._keys = {f.name: derive(secret, f"field/{f.name if h.salt else '*'}") for f in schema.fields}
+        self._block_hmac = _Hmac(derive(secret, "blocking"))
+        self._perm = {f.name: np.random.default_rng(int.from_bytes(derive(secret, f"perm/{f.name}", 8), "little"))
+                      .permutation(2 * f.bits) for f in schema.fields} if h.balance else {}
+        # Every token hashed so far, per field: its row in a table of bit positions (tokens, hashes).
+        self._rows: dict[str, dict[str, int]] = {f.name: {} for f in schema.fields}
+        self._table = {f.name: np.zeros((0, f.hashes), dtype=np.uint16) for f in schema.fields}
+
+    def encode(self, rows: Iterable[Mapping[str, str | None]], *, label: str = "",
+               progress: Callable[[int], None] | None = None, workers: int | None = None,
+               strict: bool = False) -> EncodedDataset:
+        """Encode rows (dicts by column).
+
+        A value that does not read as its kind (a date ``1945-04-93``, an unknown country) is data all the
+        same: it is encoded from what was written and listed in ``warnings``; with ``strict`` every such
+        value is reported and nothing encoded. An empty or repeated record id is always refused.
+
+        Large batches are split over ``workers`` processes (default: two from 10,000 rows, where the
+        system can fork); the result is the same as in one process.
+        """
+        rows = rows if isinstance(rows, list) else list(rows)
+        if workers is None:
+            workers = min(2, os.cpu_count() or 1) if len(rows) >= PARALLEL_FROM else 1
+        collecting = gc.isenabled()
+        gc.disable()  # a batch allocates millions of short-lived strings and lists, none in cycles
+        try:
+            slices = encode_slices(self, rows, progress, workers)
+        finally:
+            if collecting:
+                gc.enable()
+        s = self.schema
+        ids = [i for sl in slices for i in sl.ids]
+        problems = [p for sl in slices for p in sl.problems]
+        warnings = [p for sl in slices for p in sl.warnings]
+        if strict:
+            problems += warnings
+        problems.sort(key=lambda t: t[:2])
+        warnings.sort(key=lambda t: t[:2])
+        reported = [p for _, _, p in problems]
+        if len(set(ids)) != len(ids):
+            seen: set[str] = set()
+            for n, rid in enumerate(ids, start=2):
+                if rid in seen:
+                    reported.append(Problem("duplicate record id", line=n, field=s.id_column, value=rid))
+                seen.add(rid)
+        if reported:
+            raise ValidationError(f"{len(reported)} problem(s) in the person records; nothing was encoded", reported)
+        one = len(slices) == 1
+        filters = {f.name: slices[0].filters[f.name] if one else np.concatenate([sl.filters[f.name] for sl in slices])
+                   for f in s.fields}
+        present = {f.name: slices[0].present[f.name] if one else np.concatenate([sl.present[f.name] for sl in slices])
+                   for f in s.fields}
+        blocks = {b.name: [k for sl in slices for k in sl.blocks[b.name]] for b in s.blocking}
+        return EncodedDataset(ids, filters, present, blocks, self.fingerprint, s, label,
+                              warnings=[] if strict else [p for _, _, p in warnings])
+
+    def _token_rows(self, f: FieldSpec, toks: list[str]) -> np.ndarray:
+        """Rows of tokens in the field's table of bit positions, hashing the tokens not seen before.
+
+        A token's ``hashes`` positions are the little-endian 16-bit words of BLAKE2b-512(``"{counter}:{token}"``)
+        under the field key, counter 0, 1, …, each modulo the filter size.
+        """
+        rows = self._rows[f.name]
+        if len(rows) > 1_000_000:  # bounded memory over many batches
+            rows.clear()
+            self._table[f.name] = self._table[f.name][:0]
+        missing = [t for t in dict.fromkeys(toks) if t not in rows]
+        if missing:
+            rounds = -(-f.hashes // 32)  # one 64-byte digest gives 32 positions
+            keyed = hashlib.blake2b(key=self._keys[f.name], digest_size=64)
+            digests = []
+            for t in missing:
+                for counter in range(rounds):
+                    h = keyed.copy()
+                    h.update(f"{counter}:{t}".encode())
+                    digests.append(h.digest())
+            words = np.frombuffer(b"".join(digests), dtype="<u2").reshape(len(missing), 32 * rounds)[:, :f.hashes]
+            rows.update(zip(missing, range(len(rows), len(rows) + len(missing))))
+            self._table[f.name] = np.concatenate([self._table[f.name], (words % f.bits).astype(np.uint16)])
+        return np.fromiter(map(rows.__getitem__, toks), dtype=np.int64, count=len(toks))
+
+    def _bits(self, f: FieldSpec, items: Sequence[Sequence[str] | None], chunk: int = 65_536) -> np.ndarray:
+        """Bit-packed filters (len(items), bits // 8) of token lists; None or empty sets no bit."""
+        out = np.zeros((len(items), f.bits // 8), dtype=np.uint8)
+        for s in range(0, len(items), chunk):
+            part = [t or () for t in items[s:s + chunk]]
+            counts = np.fromiter(map(len, part), dtype=np.int64, count=len(part))
+            if not counts.any():
+                continue
+            rows = self._token_rows(f, list(chain.from_iterable(part)))  # may grow the table: first
+            positions = self._table[f.name][rows]
+            dense = np.zeros((len(part), f.bits), dtype=bool)
+            dense[np.repeat(np.arange(len(part)), counts)[:, None], positions] = True
+            out[s:s + len(part)] = np.packbits(dense, axis=1)
+        return out
+
+    def _harden(self, f: FieldSpec, packed: np.ndarray, present: np.ndarray) -> np.ndarray:
+        h = self.schema.hardening
+        if not (h.balance or h.xor_fold):
+            return packed
+        dense = np.unpackbits(packed, axis=1).astype(bool)
+        if h.balance:  # complement appended, then a keyed permutation: half the bits set, always
+            dense = np.concatenate([dense, ~dense], axis=1)[:, self._perm[f.name]]
+            dense[~present] = False
+        if h.xor_fold:
+            half = dense.shape[1] // 2
+            dense = dense[:, :half] ^ dense[:, half:]
+        return np.packbits(dense, axis=1)
