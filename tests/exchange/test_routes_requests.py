@@ -11,7 +11,7 @@ from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from palermo.exchange.requests import answer_request, dashboard, file_request, read_released
-from palermo.exchange.routes import find_routes
+from palermo.exchange.lawful_routes import find_routes
 from palermo.linkage.hits import hits_for
 
 

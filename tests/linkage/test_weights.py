@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from palermo.linkage import model as fs
+from palermo.linkage import fellegi_sunter as fs
 from palermo.linkage import weights
 from palermo.linkage.calibration import calibrate
 from palermo.linkage.encoding import Encoder

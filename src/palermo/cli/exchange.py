@@ -71,7 +71,7 @@ def routes(from_org: str = typer.Option(..., "--from", help="Requesting organisa
            purpose: str = typer.Option(..., "--purpose", help="Purpose."),
            as_json: bool = JSON) -> None:
     """Chains of agreements through intermediaries that would allow the request, shortest and least restricted first."""
-    from palermo.exchange.routes import find_routes
+    from palermo.exchange.lawful_routes import find_routes
 
     with database().session(write=False) as s:
         found = find_routes(s, get_organisation(s, from_org).short_name, get_organisation(s, to_org).short_name,

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from palermo.linkage import model as fs
+from palermo.linkage import fellegi_sunter as fs
 from palermo.linkage.encoding import Encoder
 from palermo.linkage.schema import LinkageSchema
 

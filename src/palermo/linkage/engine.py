@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from palermo.errors import ValidationError
-from palermo.linkage import model as fs
+from palermo.linkage import fellegi_sunter as fs
 from palermo.linkage import weights
 from palermo.linkage.calibration import calibrate
 from palermo.linkage.encoding import EncodedDataset

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from palermo.linkage import model as fs
+from palermo.linkage import fellegi_sunter as fs
 from palermo.linkage.encoding import EncodedDataset
 
 U_PAIRS = 200_000  # random pairs for u

@@ -20,7 +20,7 @@ from palermo.exchange.policy import decide
 from palermo.exchange.offers import request_offer
 from palermo.exchange.requests import (answer_request, cited_hit, dashboard, file_request, get_request, is_overdue,
                                        may_answer, org_name, read_released, requests_for)
-from palermo.exchange.routes import find_routes, graph_spec
+from palermo.exchange.lawful_routes import find_routes, graph_spec
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, page_principal
 from palermo.web.templating import render
 
