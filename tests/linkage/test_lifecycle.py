@@ -20,7 +20,8 @@ from palermo.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from palermo.exchange.models import Agreement, ExchangeRequest
 from palermo.exchange.requests import answer_request, file_request
 from palermo.linkage.encoding import Encoder
-from palermo.linkage.hub import hits_for, submit
+from palermo.linkage.hits import hits_for
+from palermo.linkage.hub import submit
 from palermo.linkage.lifecycle import uploads_for, withdraw
 from palermo.linkage.models import LinkHit, LinkPurge, LinkUpload
 from palermo.linkage.retention import purge

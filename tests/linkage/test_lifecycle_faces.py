@@ -22,7 +22,7 @@ from palermo.cli import app as cli
 from palermo.db import Database
 from palermo.demo import DEMO_PASSWORD
 from palermo.linkage import retention
-from palermo.linkage.hub import hits_for
+from palermo.linkage.hits import hits_for
 from palermo.linkage.models import LinkHitReview, LinkUpload
 from palermo.linkage.synthetic import agency_lists
 from palermo.web.app import create_app

@@ -18,7 +18,8 @@ from palermo.db import Database
 from palermo.demo.linkage import DEMO_SECRET
 from palermo.errors import NotFound, PermissionDenied, ValidationError
 from palermo.linkage.encoding import Encoder
-from palermo.linkage.hub import hits_for, submit
+from palermo.linkage.hits import hits_for
+from palermo.linkage.hub import submit
 from palermo.linkage.models import LinkHit, LinkHitReview
 from palermo.linkage.review import outcome, precision_report, review_hit, review_states
 from palermo.linkage.schema import DEFAULT_SCHEMA

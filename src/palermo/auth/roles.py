@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from palermo.errors import NotFound, PermissionDenied, Problem, ValidationError
+from palermo.errors import PermissionDenied, Problem, ValidationError
 
 ROLES: dict[str, str] = {
     "admin": "manages the organisation's users and settings",
@@ -81,8 +81,3 @@ class Principal:
     def can_see(self, organisation_id: int | None) -> bool:
         """Non-public objects are visible only inside their organisation (the system sees all)."""
         return self.is_system or organisation_id == self.organisation_id
-
-    def require_org(self, organisation_id: int | None, what: str = "object") -> None:
-        """Another organisation's object is reported as missing, so its existence is not confirmed."""
-        if not self.can_see(organisation_id):
-            raise NotFound(f"{what} not found (or not visible to organisation of user {self.username!r})")

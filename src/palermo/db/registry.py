@@ -22,9 +22,5 @@ MODEL_MODULES = (
 
 def load_all_models() -> MetaData:
     for name in MODEL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if not exc.name or not name.startswith(exc.name):  # a real import error inside an existing module
-                raise
+        importlib.import_module(name)
     return Base.metadata

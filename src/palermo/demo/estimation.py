@@ -10,9 +10,6 @@ overlap. The estimate enters the statistics as an ``estimate`` source of the nat
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import itertools
 import random
 from typing import Any
 
@@ -23,12 +20,11 @@ from palermo.auth import accounts
 from palermo.auth.accounts import principal_for
 from palermo.auth.roles import Principal
 from palermo.demo.organisations import DEMO_PASSWORD
-from palermo.estimation import CaptureHistories, estimate_population
+from palermo.estimation import estimate_population
 from palermo.estimation.models import CaptureTable
-from palermo.estimation.overlap import overlap_from_matches
 from palermo.estimation.simulate import Scenario, simulate_people
 from palermo.estimation.source import record_estimate, result_text
-from palermo.estimation.tables import histories_of, save_hub_overlap, save_table
+from palermo.estimation.tables import histories_of, save_hub_overlap
 
 TRUE_SIZE = 3000
 SCENARIO = Scenario(TRUE_SIZE, {"NGO": 0.14, "POLICE": 0.2, "LABOUR_INSPECTION": 0.09},
@@ -95,45 +91,21 @@ def _submitter(session: Session, ctx: Any, list_name: str) -> Principal:
     return principal_for(ctx.users["nl.inspector"])
 
 
-def _overlap_via_digests(people: list[tuple[int, ...]], secret: bytes) -> dict[tuple[str, ...], int]:
-    """Fallback without the linkage engine: a keyed digest per person, equal digests linked."""
-    uploads: dict[str, list[tuple[str, str]]] = {name: [] for name in SCENARIO.rates}
-    for i, history in enumerate(people):
-        digest = hmac.new(secret, f"person-{i}".encode(), hashlib.sha256).hexdigest()
-        for name, on in zip(SCENARIO.rates, history):
-            if on:
-                uploads[name].append((f"{name}-{len(uploads[name]) + 1}", digest))
-    links = []
-    for a, b in itertools.combinations(uploads, 2):
-        index = {enc: rid for rid, enc in uploads[b]}
-        links += [(a, rid, b, index[enc]) for rid, enc in uploads[a] if enc in index]
-    return overlap_from_matches({n: [rid for rid, _ in recs] for n, recs in uploads.items()}, links)
-
-
 def build(session: Session, ctx: Any) -> None:
     # own seeds, so the demo's figures do not move when other areas draw more from ctx.rng
     people = simulate_people(SCENARIO, np.random.default_rng(SEED))
     secret = random.Random(SEED).getrandbits(256).to_bytes(32, "big")  # the agencies' shared secret
-    try:
-        table = _via_hub(session, ctx, people, secret)
-        how = "submitted to the hub as keyed Bloom-filter encodings and linked there (palermo.linkage)"
-    except (ImportError, AttributeError, TypeError):
-        histories = CaptureHistories.from_overlap(_overlap_via_digests(people, secret), lists=list(SCENARIO.rates))
-        table = save_table(session, Principal.system(), histories, name=TABLE_NAME, country="NLD", period=PERIOD,
-                           origin="demo", shared=True, organisation_id=ctx.orgs["HUB"].id)
-        how = "linked from keyed digests (the linkage hub was not available)"
+    table = _via_hub(session, ctx, people, secret)
+    how = "submitted to the hub as keyed Bloom-filter encodings and linked there (palermo.linkage)"
     table.notes = f"synthetic demo lists ({NOISE:.0%} noisy fields), {how}"
     histories = histories_of(table)
     result = estimate_population(histories, criterion="bic")
     line = result_text(result)
-    try:
-        rapporteur = principal_for(ctx.users["nl.rapporteur"])
-        record_estimate(session, rapporteur, result, key="nld-mse-demo-2025", name="MSE estimate of THB victims (demo)",
-                        country="NLD", period=PERIOD, coverage="Netherlands; persons on the NGO, police or labour "
-                        "inspection list, and those estimated to be on none")
-        where = "recorded as an estimate source of NL-RAP"
-    except ImportError:
-        where = "not recorded in the statistics (palermo.statistics.ingest is not available)"
+    rapporteur = principal_for(ctx.users["nl.rapporteur"])
+    record_estimate(session, rapporteur, result, key="nld-mse-demo-2025", name="MSE estimate of THB victims (demo)",
+                    country="NLD", period=PERIOD, coverage="Netherlands; persons on the NGO, police or labour "
+                    "inspection list, and those estimated to be on none")
+    where = "recorded as an estimate source of NL-RAP"
     ctx.extra["estimation"] = {"result": result, "text": line, "true_size": TRUE_SIZE, "table_id": table.id}
     ctx.notes.append(f"estimation: NLD {PERIOD} victim lists of an NGO, the police and the labour inspection, {how}: "
                      f"{line} (true size {TRUE_SIZE:,}); {where}")

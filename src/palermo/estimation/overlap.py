@@ -18,7 +18,10 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from palermo.errors import PalermoError, ValidationError
+from sqlalchemy.orm import Session
+
+from palermo.auth.roles import Principal
+from palermo.errors import ValidationError
 
 Overlap = dict[tuple[str, ...], int]
 
@@ -93,14 +96,12 @@ def overlap_from_identities(lists: Mapping[str, Iterable[Hashable]]) -> Overlap:
     return dict(sorted(out.items(), key=lambda kv: (len(kv[0]), kv[0])))
 
 
-def overlap_from_hub(session: Any, actor: Any, upload_ids: Sequence[int], threshold: float | None = None) -> Overlap:
+def overlap_from_hub(session: Session, principal: Principal, upload_ids: Sequence[int],
+                     threshold: float | None = None) -> Overlap:
     """Ask the linkage hub for the overlap of uploaded encoded lists (computed from encodings only)."""
-    try:
-        from palermo.linkage.hub import list_overlap  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        raise PalermoError("the linkage hub is not available in this installation (palermo.linkage.hub."
-                           "list_overlap); give the overlap counts as a capture-history table instead") from exc
-    return {tuple(k): int(v) for k, v in list_overlap(session, actor, list(upload_ids), threshold=threshold).items()}
+    from palermo.linkage.hub import list_overlap  # the matcher (numba, Arrow) loads only when a hub overlap is asked for
+
+    return {tuple(k): int(v) for k, v in list_overlap(session, principal, list(upload_ids), threshold=threshold).items()}
 
 
 @dataclass(frozen=True)

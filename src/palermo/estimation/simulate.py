@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +59,3 @@ def simulate_people(scenario: Scenario, rng: np.random.Generator) -> list[tuple[
         people.extend([p] * int(c))
     order = rng.permutation(len(people))
     return [people[i] for i in order]
-
-
-def names_of(scenario: Scenario) -> Sequence[str]:
-    return tuple(scenario.rates)

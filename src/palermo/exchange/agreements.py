@@ -20,7 +20,7 @@ from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.countries import iso3
 from palermo.db.base import utcnow
-from palermo.errors import ImportRejected, NotFound, Problem, ValidationError
+from palermo.errors import ImportRejected, NotFound, Problem
 from palermo.exchange.codelists import (AGREEMENT_TYPES, CATEGORIES, HANDLING_CODES, PURPOSES, STATE_AUTHORITY_TYPES,
                                         STATUSES)
 from palermo.exchange.models import Agreement, AgreementParty
@@ -166,16 +166,6 @@ def save_agreements(session: Session, principal: Principal, specs: list[Agreemen
     audit.record(session, principal, "exchange.agreements.save", "xchg_agreement",
                  ",".join(s.reference for s in specs)[:120], details={"count": len(specs), "origin": origin})
     return saved
-
-
-def set_status(session: Session, principal: Principal, reference: str, status: str) -> Agreement:
-    principal.require("admin", "data_owner", action="change an agreement's status")
-    if status not in STATUSES:
-        raise ValidationError(f"status {status!r} unknown; use one of {', '.join(STATUSES)}")
-    ag = get_agreement(session, reference)
-    ag.status, ag.updated_at, ag.updated_by = status, utcnow(), principal.username
-    audit.record(session, principal, "exchange.agreement.status", "xchg_agreement", ag.id, details={"status": status})
-    return ag
 
 
 def get_agreement(session: Session, reference: str | int) -> Agreement:

@@ -89,11 +89,6 @@ def shared_party_only(agreement: Agreement, a: Org, b: Org) -> AgreementParty | 
     return None
 
 
-def agreements_between(session: Session, a: Org, b: Org) -> list[Agreement]:
-    """The agreements that bind ``a`` and ``b`` as different parties, by reference."""
-    return [ag for ag in all_agreements(session) if binds(ag, a, b)]
-
-
 def all_agreements(session: Session) -> list[Agreement]:
     return list(session.execute(select(Agreement).order_by(Agreement.reference)).scalars())
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -59,7 +59,7 @@ def _end_many(session: Session, upload_ids: list[int], reason: str, now: datetim
     return hits
 
 
-def purge(session: Session, actor: Principal, on: date | None = None) -> PurgeResult:
+def purge(session: Session, principal: Principal, on: date | None = None) -> PurgeResult:
     """Delete everything due on ``on`` (default today, UTC).
 
     Refused, audited and without effect: a date before the last purge (the purge cannot go back) or
@@ -69,9 +69,9 @@ def purge(session: Session, actor: Principal, on: date | None = None) -> PurgeRe
     on = on or today
 
     def refuse(error: Any) -> Any:
-        return audit.refused(error, actor, "maintenance.purge_refused", "link_purge", on.isoformat())
+        return audit.refused(error, principal, "maintenance.purge_refused", "link_purge", on.isoformat())
 
-    rule = decide(actor, "linkage.purge")
+    rule = decide(principal, "linkage.purge")
     if not rule.allowed:
         raise refuse(PermissionDenied(rule.reason))
     last = last_purge(session)
@@ -100,8 +100,8 @@ def purge(session: Session, actor: Principal, on: date | None = None) -> PurgeRe
         ExchangeRequest.retention_until.is_not(None), ExchangeRequest.retention_until <= on, ExchangeRequest.released != "")
         .values(released="").execution_options(synchronize_session=False))
     result.counts["released_records_deleted"] = int(released.rowcount or 0)  # type: ignore[attr-defined]
-    session.add(LinkPurge(on_date=on, ran_by=actor.username, counts=dict(result.counts)))
-    audit.record(session, actor, "maintenance.purge", "link_purge", on.isoformat(),
+    session.add(LinkPurge(on_date=on, ran_by=principal.username, counts=dict(result.counts)))
+    audit.record(session, principal, "maintenance.purge", "link_purge", on.isoformat(),
                  legal_basis="storage limitation: retention periods of the agreements and the hub",
                  details=dict(result.counts))
     return result

@@ -8,14 +8,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
 from palermo.statistics import sdmx_data, sdmx_structure
 from palermo.statistics.disclosure import DEFAULT_THRESHOLD
-from palermo.statistics.models import Source
 from palermo.statistics.query import find_observations
 
 EXPORT_FORMATS = ("csv", "json", "sdmx-csv", "sdmx-ml", "sdmx-structure")
@@ -37,11 +35,6 @@ def rows_for_export(session: Session, principal: Principal, *, public: bool = Fa
              "value": o.value, "lower": o.lower, "upper": o.upper, "flags": ";".join(sorted(o.flags)),
              "source_name": o.source_name, "unit": o.counting_unit, "definition": o.legal_definition, "coverage": o.coverage, "mapping": o.mapping}
             for o in obs]
-
-
-def public_vintages(session: Session) -> set[tuple[str, str]]:
-    """(key, vintage) of every source marked public: one query, not one per observation."""
-    return {(k, v) for k, v in session.execute(select(Source.key, Source.vintage).where(Source.public.is_(True)))}
 
 
 def obs_status(row: dict[str, Any]) -> tuple[str, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from itertools import groupby
 from operator import itemgetter

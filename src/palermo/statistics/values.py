@@ -64,8 +64,3 @@ def _finite(number: float, text: object) -> float:
         shown = text if len(str(text)) <= 40 else f"{str(text)[:20]}… ({len(str(text))} characters)"
         raise ValueError(f"{shown!r} is not a finite number; a count must be an ordinary number")
     return number
-
-
-def is_unknown(text: object) -> bool:
-    """Text that stands for an unknown value (empty, ``nan``, ``:``, ``..``): stored as unknown, and said so."""
-    return text is None or str(text).strip().lower() in MISSING

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from palermo.auth.roles import Principal
-from palermo.errors import PalermoError, ValidationError
+from palermo.errors import ValidationError
 from palermo.estimation import CRITERIA, DEFAULT_CRITERION, CaptureHistories
 from palermo.estimation.estimate import bootstrap_method_for
 from palermo.estimation.histories import MAX_LISTS
@@ -120,13 +120,10 @@ def estimates_record(request: Request, table_id: int, criterion: str = Form(DEFA
         raise ValidationError("the table needs a country and a period before its estimate can enter the statistics")
     opts = _options(criterion, bootstrap, merge, bootstrap_method)
     analysis = _analyse(request, principal, histories_of(t), owner=t.organisation_id, **opts)
-    try:
-        record_estimate(s, principal, analysis.result, key=f"mse-table-{t.id}-{criterion}",
-                        name=f"MSE estimate: {t.name}", country=t.country, period=t.period,
-                        coverage=f"persons on at least one of the lists {', '.join(analysis.result.lists)}, "
-                                 "and those estimated to be on none")
-    except ImportError:
-        raise PalermoError("the statistics module is not installed; the estimate could not be recorded") from None
+    record_estimate(s, principal, analysis.result, key=f"mse-table-{t.id}-{criterion}",
+                    name=f"MSE estimate: {t.name}", country=t.country, period=t.period,
+                    coverage=f"persons on at least one of the lists {', '.join(analysis.result.lists)}, "
+                             "and those estimated to be on none")
     return RedirectResponse(f"/statistics/estimates?table={t.id}&criterion={criterion}&message="
                             f"Recorded as an estimate source: {analysis.text}", status_code=303)
 
