@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.errors import ImportRejected
+from palermo.settings import Settings
 from palermo.statistics.divergence import explain
 from palermo.statistics.importers import import_ctdc, import_eurostat_tsv, import_glotip, import_mapped, load_mapping
 from palermo.statistics.models import Observation, Source
@@ -169,14 +170,17 @@ def test_category_maps_ship_as_valid_data_and_an_edited_copy_takes_over(db: Data
     text = (category_maps.SHIPPED / "eurostat-crim-thb.yaml").read_text()
     (edited / "eurostat-crim-thb.yaml").write_text(text.replace("{T: total, F: female, M: male", "{T: total, F: other, M: male"))
     monkeypatch.setenv("PALERMO_MAPPINGS_DIR", str(edited))
-    assert category_maps.path_of("eurostat-crim-thb") == edited / "eurostat-crim-thb.yaml"
+    edited_dir = Settings().mappings_dir  # read at start-up by the faces, passed down to the importers
+    assert edited_dir == edited
+    assert category_maps.path_of("eurostat-crim-thb") == category_maps.SHIPPED / "eurostat-crim-thb.yaml"
+    assert category_maps.path_of("eurostat-crim-thb", edited_dir) == edited / "eurostat-crim-thb.yaml"
     with db.session() as s:
-        import_eurostat_tsv(s, SYSTEM, DATA / "crim_thb_vict.tsv")
+        import_eurostat_tsv(s, SYSTEM, DATA / "crim_thb_vict.tsv", mappings_dir=edited_dir)
     with db.session(write=False) as s:
         sexes = {o.sex for o in find_observations(s, SYSTEM, country="NLD", indicator="victims")}
     assert "other" in sexes and "female" not in sexes
     (edited / "eurostat-crim-thb.yaml").write_text(text.replace("{T: total, F: female", "{T: total, F: woman"))
     before = _count(db)
     with pytest.raises(ConfigurationError, match=r"sex: 'F' maps to 'woman'"), db.session() as s:
-        import_eurostat_tsv(s, SYSTEM, DATA / "crim_thb_vict.tsv", key="other-key")
+        import_eurostat_tsv(s, SYSTEM, DATA / "crim_thb_vict.tsv", key="other-key", mappings_dir=edited_dir)
     assert _count(db) == before

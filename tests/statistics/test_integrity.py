@@ -216,15 +216,13 @@ def test_the_api_refuses_infinity_and_exports_stay_valid_json(db: Database, tmp_
     assert json.loads(export.text, parse_constant=refuse)
 
 
-def test_a_broken_category_map_is_named_by_line_and_column(db: Database, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_category_map_is_named_by_line_and_column(db: Database, tmp_path: Path) -> None:
     # Probe 10: a broken edited category map gave a garbled multi-line YAML error.
     maps = tmp_path / "maps"
     maps.mkdir()
     (maps / "unodc-glotip.yaml").write_text("maps:\n  sex: {Female: female\n  age_group: [1,\n")
-    monkeypatch.setenv("PALERMO_MAPPINGS_DIR", str(maps))
     with db.session() as s, pytest.raises(PalermoError) as exc:
-        import_glotip(s, SYSTEM, _glotip(tmp_path, [ALB_2019]))
+        import_glotip(s, SYSTEM, _glotip(tmp_path, [ALB_2019]), mappings_dir=maps)
     message = exc.value.message
     assert "unodc-glotip.yaml cannot be read: line 3, column 12: expected ',' or '}'" in message, message
     assert "<unicode string>" not in message and "\n" not in message

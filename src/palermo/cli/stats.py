@@ -35,7 +35,8 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="
         with database().session() as s:
             who = cli_principal()
             report = im.import_file(s, who, file, fmt, mapping=im.load_mapping(mapping) if mapping else None,
-                                    source=source, vintage=vintage, progress=advance, public=public)
+                                    source=source, vintage=vintage, progress=advance, public=public,
+                                    mappings_dir=settings().mappings_dir)
     if as_json:
         print_json(asdict(report))
     else:

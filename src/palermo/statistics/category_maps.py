@@ -1,8 +1,8 @@
 """Category maps: each source's own categories mapped to Palermo's code lists, stored as data.
 
 The maps ship as YAML in ``statistics/data/category-maps/``; a file of the same name in the folder set
-by ``PALERMO_MAPPINGS_DIR`` replaces the shipped one, so an agency can correct a mapping without a
-release. Every map is validated on load: a target outside the code lists is refused with its file and key.
+by ``PALERMO_MAPPINGS_DIR`` (``Settings.mappings_dir``, passed in by the faces) replaces the shipped one,
+so an agency can correct a mapping without a release. Every map is validated on load: a target outside the code lists is refused with its file and key.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Any
 import yaml
 
 from palermo.errors import ConfigurationError
-from palermo.settings import get_settings
 from palermo.statistics import codelists as cl
 
 SHIPPED = Path(__file__).parent / "data" / "category-maps"
@@ -32,9 +31,8 @@ class CategoryMap:
         return self.maps[field]
 
 
-def path_of(source: str) -> Path:
-    """The file in force for ``source``: the edited copy if there is one, else the shipped file."""
-    edited = get_settings().mappings_dir
+def path_of(source: str, edited: Path | None = None) -> Path:
+    """The file in force for ``source``: the edited copy in ``edited`` if there is one, else the shipped file."""
     if edited is not None and (edited / f"{source}.yaml").is_file():
         return edited / f"{source}.yaml"
     return SHIPPED / f"{source}.yaml"
@@ -54,8 +52,9 @@ def yaml_problem(exc: Exception) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" + (f" ({context})" if context else "")
 
 
-def load(source: str) -> CategoryMap:
-    path = path_of(source)
+def load(source: str, edited: Path | None = None) -> CategoryMap:
+    """The validated map of ``source`` (from the folder of edited maps ``edited`` when it holds one)."""
+    path = path_of(source, edited)
     if not path.is_file():
         raise ConfigurationError(f"no category map for source {source!r}; the shipped ones are {', '.join(available())}")
     try:

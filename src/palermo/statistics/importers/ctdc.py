@@ -16,7 +16,8 @@ from palermo.statistics.ingest import ObservationSpec, SourceSpec
 from palermo.statistics.rows import read_table, require_columns
 
 
-def import_ctdc(session: Session, principal: Principal, path: Path, *, key: str = "iom-ctdc", progress: Progress | None = None) -> ImportReport:
+def import_ctdc(session: Session, principal: Principal, path: Path, *, key: str = "iom-ctdc",
+                progress: Progress | None = None, mappings_dir: Path | None = None) -> ImportReport:
     """Victim-level records aggregated to counts of identified victims by country of exploitation, year,
     sex, age group and form of exploitation. Small counts are protected later by disclosure control."""
     df = read_table(path)
@@ -24,7 +25,7 @@ def import_ctdc(session: Session, principal: Principal, path: Path, *, key: str 
                         "CountryOfExploitation"], "CTDC victim-level")
     report = ImportReport(key, "", df.height, 0)
     counts: dict[tuple[str, ...], int] = defaultdict(int)
-    cm = category_maps.load("iom-ctdc")
+    cm = category_maps.load("iom-ctdc", mappings_dir)
     problems: list[Problem] = []
     for n, r in enumerate(df.iter_rows(named=True), start=2):
         if progress and n % 5000 == 0:

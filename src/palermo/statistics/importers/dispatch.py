@@ -22,23 +22,28 @@ FORMATS = ("csv", "xlsx", "eurostat", "unodc", "ctdc", "sdmx")
 
 def import_file(session: Session, principal: Principal, path: Path, fmt: str, *, mapping: dict[str, Any] | None = None,
                 source: str | None = None, vintage: str | None = None, progress: Progress | None = None,
-                public: bool | None = None) -> ImportReport:
+                public: bool | None = None, mappings_dir: Path | None = None) -> ImportReport:
     """One entry point for the CLI, the API and the web form: the format decides the importer. ``public``
-    marks the source published (True) or internal (False); None keeps it (new sources: internal)."""
+    marks the source published (True) or internal (False); None keeps it (new sources: internal).
+    ``mappings_dir`` is the folder of edited category maps (``Settings.mappings_dir``)."""
     before = publication.snapshot(session)
-    report = _import_file(session, principal, path, fmt, mapping=mapping, source=source, vintage=vintage, progress=progress)
+    report = _import_file(session, principal, path, fmt, mapping=mapping, source=source, vintage=vintage, progress=progress,
+                          mappings_dir=mappings_dir)
     report.public = publication.settle_after_import(session, principal, report.source_key, report.vintage, public, before)
     return report
 
 
 def _import_file(session: Session, principal: Principal, path: Path, fmt: str, *, mapping: dict[str, Any] | None = None,
-                 source: str | None = None, vintage: str | None = None, progress: Progress | None = None) -> ImportReport:
+                 source: str | None = None, vintage: str | None = None, progress: Progress | None = None,
+                 mappings_dir: Path | None = None) -> ImportReport:
     if fmt == "unodc":
-        return import_glotip(session, principal, path, key=source or "unodc-glotip", vintage=vintage, progress=progress)
+        return import_glotip(session, principal, path, key=source or "unodc-glotip", vintage=vintage, progress=progress,
+                             mappings_dir=mappings_dir)
     if fmt == "ctdc":
-        return import_ctdc(session, principal, path, key=source or "iom-ctdc", progress=progress)
+        return import_ctdc(session, principal, path, key=source or "iom-ctdc", progress=progress, mappings_dir=mappings_dir)
     if fmt == "eurostat":
-        return import_eurostat_tsv(session, principal, path, key=source or "eurostat-crim-thb", progress=progress)
+        return import_eurostat_tsv(session, principal, path, key=source or "eurostat-crim-thb", progress=progress,
+                                   mappings_dir=mappings_dir)
     if fmt not in FORMATS:
         raise ValidationError(f"format {fmt!r} unknown; use one of {', '.join(FORMATS)}")
     if mapping is None:
@@ -48,4 +53,5 @@ def _import_file(session: Session, principal: Principal, path: Path, fmt: str, *
     if fmt in ("csv", "xlsx"):
         return import_mapped(session, principal, path, mapping, progress=progress)
     spec = source_spec(mapping["source"])
-    return (import_sdmx_ml if is_xml(path) else import_sdmx_csv)(session, principal, path, source=spec, progress=progress)
+    return (import_sdmx_ml if is_xml(path) else import_sdmx_csv)(session, principal, path, source=spec, progress=progress,
+                                                                  mappings_dir=mappings_dir)

@@ -16,7 +16,8 @@ from palermo.statistics.values import parse_count
 
 
 def import_eurostat_tsv(session: Session, principal: Principal, path: Path, *, key: str = "eurostat-crim-thb",
-                        progress: Progress | None = None) -> ImportReport:
+                        progress: Progress | None = None,
+                        mappings_dir: Path | None = None) -> ImportReport:
     """Eurostat TSV: first column 'dim1,dim2,…\\TIME_PERIOD', one column per period, values with flags ('12 p', ':')."""
     text = path.read_text(encoding="utf-8-sig")
     lines = [ln for ln in text.splitlines() if ln.strip()]
@@ -31,7 +32,7 @@ def import_eurostat_tsv(session: Session, principal: Principal, path: Path, *, k
     problems: list[Problem] = []
     specs: list[ObservationSpec] = []
     stages: set[str] = set()
-    cm = category_maps.load("eurostat-crim-thb")
+    cm = category_maps.load("eurostat-crim-thb", mappings_dir)
     seen: dict[str, int] = {}
     for n, line in enumerate(lines[1:], start=2):
         cells = line.split("\t")

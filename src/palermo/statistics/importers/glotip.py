@@ -50,7 +50,8 @@ GLOTIP_FOLDED = ((pl.col("Category") == "Other forms of exploitation")
 
 
 def import_glotip(session: Session, principal: Principal, path: Path, *, key: str = "unodc-glotip",
-                  vintage: str | None = None, progress: Progress | None = None) -> ImportReport:
+                  vintage: str | None = None, progress: Progress | None = None,
+                  mappings_dir: Path | None = None) -> ImportReport:
     header = 2 if path.suffix.lower() in (".xlsx", ".xlsm") else None
     df = read_table(path, header)
     require_columns(df, path, ["Iso3_code", "Indicator", "Dimension", "Category", "Sex", "Age", "Year", "txtVALUE"], "UNODC GLOTIP")
@@ -59,7 +60,7 @@ def import_glotip(session: Session, principal: Principal, path: Path, *, key: st
     problems = duplicate_rows(df, GLOTIP_KEY, first_line=offset, value="txtVALUE", allowed=GLOTIP_FOLDED,
                               what="the same country, indicator, dimension, category, sex, age and year")
     specs: list[ObservationSpec] = []
-    cm = category_maps.load("unodc-glotip")
+    cm = category_maps.load("unodc-glotip", mappings_dir)
     for n, r in enumerate(df.iter_rows(named=True), start=offset):
         if progress and n % 5000 == 0:
             progress(5000)

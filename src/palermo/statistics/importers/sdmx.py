@@ -59,33 +59,35 @@ def _sdmx_spec(r: dict[str, Any], line: int, problems: list[Problem], origin: st
 
 
 def import_sdmx_csv(session: Session, principal: Principal, path: Path, *, source: SourceSpec,
-                    progress: Progress | None = None) -> ImportReport:
+                    progress: Progress | None = None, mappings_dir: Path | None = None) -> ImportReport:
     """SDMX-CSV: version 2.0 (first column ``STRUCTURE``, what ``stats export`` writes) read by sdmx1
     against Palermo's structure; version 1.0 files (first column ``DATAFLOW``, e.g. Eurostat's) read as
     a table, with line numbers."""
     with path.open(encoding="utf-8-sig", errors="replace") as fh:
         first = fh.readline().split(",")[0].strip()
     if first.startswith("STRUCTURE"):
-        return _import_sdmx_message(session, principal, path, "SDMX-CSV 2.0", source=source, progress=progress)
+        return _import_sdmx_message(session, principal, path, "SDMX-CSV 2.0", source=source, progress=progress,
+                                    mappings_dir=mappings_dir)
     df = read_table(path)
     require_columns(df, path, SDMX_REQUIRED, "SDMX-CSV")
     dims = [c for c in df.columns if SDMX_ALIASES.get(c, c).upper() not in SDMX_NOT_KEY]
     problems = duplicate_rows(df, dims, first_line=2, value="OBS_VALUE", what="the same dimensions and period")
-    cm = category_maps.load("eurostat-crim-thb")  # SDMX files from Eurostat use its codes
+    cm = category_maps.load("eurostat-crim-thb", mappings_dir)  # SDMX files from Eurostat use its codes
     specs = [s for n, r in enumerate(df.iter_rows(named=True), start=2) if (s := _sdmx_spec(r, n, problems, "SDMX-CSV", cm))]
     return store(session, principal, source, specs, ImportReport(source.key, "", df.height, 0), problems, path.name)
 
 
 def import_sdmx_ml(session: Session, principal: Principal, path: Path, *, source: SourceSpec,
-                   progress: Progress | None = None) -> ImportReport:
+                   progress: Progress | None = None, mappings_dir: Path | None = None) -> ImportReport:
     """SDMX-ML data messages read by sdmx1: Palermo's own structure (structure-specific data) or any
     generic-data message whose dimensions are Palermo's or Eurostat crim_thb's. Line numbers in the
     report are observation numbers (1 = the first observation of the first data set)."""
-    return _import_sdmx_message(session, principal, path, "SDMX-ML", source=source, progress=progress)
+    return _import_sdmx_message(session, principal, path, "SDMX-ML", source=source, progress=progress,
+                                    mappings_dir=mappings_dir)
 
 
 def _import_sdmx_message(session: Session, principal: Principal, path: Path, kind: str, *, source: SourceSpec,
-                         progress: Progress | None = None) -> ImportReport:
+                         progress: Progress | None = None, mappings_dir: Path | None = None) -> ImportReport:
     import sdmx
 
     from palermo.statistics.exports import structure
@@ -101,7 +103,7 @@ def _import_sdmx_message(session: Session, principal: Principal, path: Path, kin
                              [Problem("no data set")])
     problems: list[Problem] = []
     specs: list[ObservationSpec] = []
-    cm = category_maps.load("eurostat-crim-thb")
+    cm = category_maps.load("eurostat-crim-thb", mappings_dir)
     n = 0
     for ds in msg.data:
         for obs in ds.obs:

@@ -131,8 +131,8 @@ def _public_choice(value: str) -> bool | None:
     return None if value == "" else value == "true"
 
 
-async def _import(s: Session, principal: Principal, fmt: str, file: UploadFile, mapping: UploadFile | None,
-                  source: str | None, public: str = "") -> importers.ImportReport:
+async def _import(request: Request, s: Session, principal: Principal, fmt: str, file: UploadFile,
+                  mapping: UploadFile | None, source: str | None, public: str = "") -> importers.ImportReport:
     """Import an uploaded file exactly as `palermo stats import` does (all rows or none)."""
     require(principal, "statistics.import")  # before reading a large upload
     data = await read_upload(file, MAX_UPLOAD_MIB)
@@ -141,14 +141,14 @@ async def _import(s: Session, principal: Principal, fmt: str, file: UploadFile, 
         spec = importers.parse_mapping((await read_upload(mapping, 1)).decode("utf-8-sig", errors="replace"), mapping.filename)
     with as_file(data, file.filename) as path:
         return importers.import_file(s, principal, path, fmt, mapping=spec, source=source or None,
-                                     public=_public_choice(public))
+                                     public=_public_choice(public), mappings_dir=get_settings(request).mappings_dir)
 
 
 @pages.post("/statistics/import", dependencies=[Depends(csrf_form)])
-async def import_page(fmt: str = Form(..., max_length=20), file: UploadFile = File(...), mapping: UploadFile | None = File(None),
+async def import_page(request: Request, fmt: str = Form(..., max_length=20), file: UploadFile = File(...), mapping: UploadFile | None = File(None),
                       source: str = Form("", max_length=120), public: str = Form("", max_length=5),
                       principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
-    report = await _import(s, principal, fmt, file, mapping, source, public)
+    report = await _import(request, s, principal, fmt, file, mapping, source, public)
     message = (f"Imported {report.observations:,} observations into {report.source_key} (vintage {report.vintage}); "
                + ("public" if report.public else "internal, not published"))
     if report.warnings:
@@ -215,13 +215,13 @@ def api_explain(request: Request, country: str = Query(..., max_length=3), year:
 
 
 @api.post("/import", status_code=201)
-async def api_import(fmt: str = Form(..., max_length=20, description="csv, xlsx, eurostat, unodc, ctdc or sdmx"),
+async def api_import(request: Request, fmt: str = Form(..., max_length=20, description="csv, xlsx, eurostat, unodc, ctdc or sdmx"),
                      file: UploadFile = File(...), mapping: UploadFile | None = File(None, description="YAML mapping"),
                      source: str = Form("", max_length=120),
                      public: str = Form("", max_length=5, description="true: publish the source; false: internal; empty: unchanged"),
                      principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, Any]:
     """Import a file as `palermo stats import` does: all rows or none, every rejected row reported."""
-    return asdict(await _import(s, principal, fmt, file, mapping, source, public))
+    return asdict(await _import(request, s, principal, fmt, file, mapping, source, public))
 
 
 @api.get("/export", response_class=Response, responses={200: {"content": {m: {} for m, _ in MEDIA.values()}}})
