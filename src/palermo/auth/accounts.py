@@ -46,10 +46,10 @@ def principal_for(user: User) -> Principal:
                      bool(user.organisation.is_operator and "admin" in user.role_set))
 
 
-def create_organisation(session: Session, actor: Principal, *, name: str, short_name: str, org_type: str,
+def create_organisation(session: Session, principal: Principal, *, name: str, short_name: str, org_type: str,
                         country: str | None = None, is_operator: bool = False) -> Organisation:
-    if not (actor.is_system or (actor.is_operator and actor.has("admin"))):
-        raise PermissionDenied(f"user {actor.username!r} may not add organisations: only admins of the hub operator can")
+    if not (principal.is_system or (principal.is_operator and principal.has("admin"))):
+        raise PermissionDenied(f"user {principal.username!r} may not add organisations: only admins of the hub operator can")
     problems = []
     if not name.strip():
         problems.append(Problem("name is empty", field="name"))
@@ -73,7 +73,7 @@ def create_organisation(session: Session, actor: Principal, *, name: str, short_
                        is_operator=is_operator)
     session.add(org)
     session.flush()
-    audit.record(session, actor, "organisation.create", "organisation", org.id, details={"name": org.name})
+    audit.record(session, principal, "organisation.create", "organisation", org.id, details={"name": org.name})
     return org
 
 
@@ -95,13 +95,13 @@ def list_organisations(session: Session) -> list[Organisation]:
     return list(session.execute(select(Organisation).order_by(Organisation.name)).scalars())
 
 
-def create_user(session: Session, actor: Principal, *, username: str, password: str, organisation: str | int,
+def create_user(session: Session, principal: Principal, *, username: str, password: str, organisation: str | int,
                 roles: str | list[str], full_name: str = "", email: str = "") -> User:
     # Hash first: argon2 is slow on purpose and must not run while this transaction holds a write lock.
     password_hash = hash_password(password) if len(password) >= MIN_PASSWORD_LENGTH else ""
     org = get_organisation(session, organisation)
-    if not actor.is_system and not (actor.has("admin") and (actor.organisation_id == org.id or actor.is_operator)):
-        raise PermissionDenied(f"user {actor.username!r} may not add users to {org.short_name}: needs the admin role there")
+    if not principal.is_system and not (principal.has("admin") and (principal.organisation_id == org.id or principal.is_operator)):
+        raise PermissionDenied(f"user {principal.username!r} may not add users to {org.short_name}: needs the admin role there")
     problems = []
     username = username.strip()
     if not username or len(username) > 80 or any(c.isspace() for c in username):
@@ -121,17 +121,17 @@ def create_user(session: Session, actor: Principal, *, username: str, password: 
                 roles=",".join(role_list), full_name=full_name, email=email)
     session.add(user)
     session.flush()
-    audit.record(session, actor, "user.create", "user", user.id, details={"username": username, "roles": role_list,
+    audit.record(session, principal, "user.create", "user", user.id, details={"username": username, "roles": role_list,
                                                                           "organisation": org.short_name})
     return user
 
 
-def list_users(session: Session, actor: Principal) -> list[User]:
-    """Users of the actor's organisation (all for the hub operator's admins); rules table: ``users.list``."""
-    require(actor, "users.list")
+def list_users(session: Session, principal: Principal) -> list[User]:
+    """Users of the principal's organisation (all for the hub operator's admins); rules table: ``users.list``."""
+    require(principal, "users.list")
     q = select(User).order_by(User.username)
-    if not (actor.is_system or actor.is_operator):
-        q = q.where(User.organisation_id == actor.organisation_id)
+    if not (principal.is_system or principal.is_operator):
+        q = q.where(User.organisation_id == principal.organisation_id)
     return list(session.execute(q).scalars())
 
 
@@ -152,14 +152,14 @@ class IssuedToken:
     record: ApiToken
 
 
-def issue_token(session: Session, actor: Principal, user: User, name: str) -> IssuedToken:
-    if not actor.is_system and actor.user_id != user.id and not (actor.has("admin") and actor.organisation_id == user.organisation_id):
-        raise PermissionDenied(f"user {actor.username!r} may not issue tokens for {user.username!r}")
+def issue_token(session: Session, principal: Principal, user: User, name: str) -> IssuedToken:
+    if not principal.is_system and principal.user_id != user.id and not (principal.has("admin") and principal.organisation_id == user.organisation_id):
+        raise PermissionDenied(f"user {principal.username!r} may not issue tokens for {user.username!r}")
     token = new_token()
     rec = ApiToken(user_id=user.id, name=name, prefix=token[:10], token_hash=token_digest(token))
     session.add(rec)
     session.flush()
-    audit.record(session, actor, "token.issue", "api_token", rec.id, details={"user": user.username, "name": name})
+    audit.record(session, principal, "token.issue", "api_token", rec.id, details={"user": user.username, "name": name})
     return IssuedToken(token, rec)
 
 
@@ -191,52 +191,52 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def require_user_admin(actor: Principal, user: User, what: str) -> None:
+def require_user_admin(principal: Principal, user: User, what: str) -> None:
     """Admins of the user's organisation, and of the hub operator, manage its account."""
-    if actor.is_system or (actor.has("admin") and (actor.organisation_id == user.organisation_id or actor.is_operator)):
+    if principal.is_system or (principal.has("admin") and (principal.organisation_id == user.organisation_id or principal.is_operator)):
         return
-    if not actor.is_operator and actor.organisation_id != user.organisation_id:
+    if not principal.is_operator and principal.organisation_id != user.organisation_id:
         raise NotFound(f"no user {user.username!r} in your organisation")
-    raise PermissionDenied(f"user {actor.username!r} may not {what} {user.username!r}: needs the admin role")
+    raise PermissionDenied(f"user {principal.username!r} may not {what} {user.username!r}: needs the admin role")
 
 
-def get_visible_user(session: Session, actor: Principal, username: str) -> User:
-    """A user by name, as not found when it belongs to an organisation the actor does not administer."""
+def get_visible_user(session: Session, principal: Principal, username: str) -> User:
+    """A user by name, as not found when it belongs to an organisation the principal does not administer."""
     user = get_user(session, username)
-    if not (actor.is_system or actor.is_operator or actor.organisation_id == user.organisation_id):
+    if not (principal.is_system or principal.is_operator or principal.organisation_id == user.organisation_id):
         raise NotFound(f"no user {username!r} in your organisation")
     return user
 
 
-def end_sessions(session: Session, actor: Principal, user: User, *, action: str = "user.sessions_ended") -> None:
+def end_sessions(session: Session, principal: Principal, user: User, *, action: str = "user.sessions_ended") -> None:
     """End every web session of ``user`` at once (they carry the session version, which moves on).
 
     Logging out does this for the user's own sessions; an admin does it to log a user out everywhere."""
-    if actor.user_id != user.id:
-        require_user_admin(actor, user, "end the sessions of")
+    if principal.user_id != user.id:
+        require_user_admin(principal, user, "end the sessions of")
     user.session_version = (user.session_version or 0) + 1
     session.flush()
-    audit.record(session, actor, action, "user", user.id, details={"username": user.username})
+    audit.record(session, principal, action, "user", user.id, details={"username": user.username})
 
 
-def change_password(session: Session, actor: Principal, user: User, password: str) -> None:
+def change_password(session: Session, principal: Principal, user: User, password: str) -> None:
     """A new password (the user's own, or set by an admin) ends every session of the user."""
-    if actor.user_id != user.id:
-        require_user_admin(actor, user, "set the password of")
+    if principal.user_id != user.id:
+        require_user_admin(principal, user, "set the password of")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"password must have at least {MIN_PASSWORD_LENGTH} characters",
                               [Problem(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")])
     user.password_hash = hash_password(password)
     user.session_version = (user.session_version or 0) + 1
     session.flush()
-    audit.record(session, actor, "user.password_changed", "user", user.id, details={"username": user.username})
+    audit.record(session, principal, "user.password_changed", "user", user.id, details={"username": user.username})
 
 
-def deactivate_user(session: Session, actor: Principal, username: str) -> User:
+def deactivate_user(session: Session, principal: Principal, username: str) -> User:
     """Deactivate an account: it can no longer log in, its sessions end and its API tokens stop working."""
-    user = get_visible_user(session, actor, username)
-    require_user_admin(actor, user, "deactivate")
-    if actor.user_id == user.id:
+    user = get_visible_user(session, principal, username)
+    require_user_admin(principal, user, "deactivate")
+    if principal.user_id == user.id:
         raise Conflict("you cannot deactivate your own account; ask another admin")
     user.active = False
     user.session_version = (user.session_version or 0) + 1
@@ -245,28 +245,28 @@ def deactivate_user(session: Session, actor: Principal, username: str) -> User:
         rec.revoked = True
         revoked += 1
     session.flush()
-    audit.record(session, actor, "user.deactivate", "user", user.id, details={"username": user.username, "tokens_revoked": revoked})
+    audit.record(session, principal, "user.deactivate", "user", user.id, details={"username": user.username, "tokens_revoked": revoked})
     return user
 
 
-def user_tokens(session: Session, actor: Principal, username: str) -> list[ApiToken]:
+def user_tokens(session: Session, principal: Principal, username: str) -> list[ApiToken]:
     """The API tokens of a user (never the tokens themselves: name, prefix, date, state)."""
-    user = get_visible_user(session, actor, username)
-    if actor.user_id != user.id:
-        require_user_admin(actor, user, "list the tokens of")
+    user = get_visible_user(session, principal, username)
+    if principal.user_id != user.id:
+        require_user_admin(principal, user, "list the tokens of")
     return list(session.execute(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).scalars())
 
 
-def revoke_token(session: Session, actor: Principal, token_id: int) -> ApiToken:
+def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiToken:
     """Revoke one API token: refused from the next request on."""
     rec = session.get(ApiToken, token_id)
-    if rec is None or not (actor.is_system or actor.is_operator or rec.user.organisation_id == actor.organisation_id):
+    if rec is None or not (principal.is_system or principal.is_operator or rec.user.organisation_id == principal.organisation_id):
         raise NotFound(f"no API token #{token_id}; list a user's tokens with `palermo users tokens USER`")
-    if actor.user_id != rec.user_id:
-        require_user_admin(actor, rec.user, "revoke the tokens of")
+    if principal.user_id != rec.user_id:
+        require_user_admin(principal, rec.user, "revoke the tokens of")
     if rec.revoked:
         raise Conflict(f"API token #{token_id} is already revoked")
     rec.revoked = True
     session.flush()
-    audit.record(session, actor, "token.revoke", "api_token", rec.id, details={"user": rec.user.username, "name": rec.name})
+    audit.record(session, principal, "token.revoke", "api_token", rec.id, details={"user": rec.user.username, "name": rec.name})
     return rec

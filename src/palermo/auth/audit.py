@@ -42,7 +42,7 @@ def entry_hash(seq: int, at: str, actor: str, organisation_id: int | None, actio
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def record(session: Session, actor: Principal, action: str, object_type: str, object_id: Any,
+def record(session: Session, principal: Principal, action: str, object_type: str, object_id: Any,
            *, legal_basis: str | None = None, details: dict[str, Any] | None = None) -> AuditEntry:
     """Append one entry. ``legal_basis`` is required by callers whenever personal data is touched."""
     # Bumping the head row first takes a write lock on every backend, so concurrent writers queue.
@@ -55,9 +55,9 @@ def record(session: Session, actor: Principal, action: str, object_type: str, ob
     seq, prev = head.seq, head.hash
     at = utcnow().isoformat(timespec="microseconds")
     details_json = _canonical(details or {})
-    digest = entry_hash(seq, at, actor.username, actor.organisation_id, action, object_type, str(object_id),
+    digest = entry_hash(seq, at, principal.username, principal.organisation_id, action, object_type, str(object_id),
                         legal_basis, details_json, prev)
-    entry = AuditEntry(seq=seq, at=at, actor=actor.username, organisation_id=actor.organisation_id,
+    entry = AuditEntry(seq=seq, at=at, actor=principal.username, organisation_id=principal.organisation_id,
                        action=action, object_type=object_type, object_id=str(object_id),
                        legal_basis=legal_basis, details=details_json, prev_hash=prev, hash=digest)
     session.add(entry)
@@ -69,7 +69,7 @@ def record(session: Session, actor: Principal, action: str, object_type: str, ob
 E = TypeVar("E", bound=PalermoError)
 
 
-def refused(error: E, actor: Principal, action: str, object_type: str, object_id: Any,
+def refused(error: E, principal: Principal, action: str, object_type: str, object_id: Any,
             *, details: dict[str, Any] | None = None) -> E:
     """Attach to ``error`` an audit record of the refused attempt and return it, to be raised.
 
@@ -77,10 +77,10 @@ def refused(error: E, actor: Principal, action: str, object_type: str, object_id
     attempt is on the trail and nothing of the operation is stored. Unlike :func:`record_refusal`, which a
     face calls with the database, a core function can use it with only its session. Example::
 
-        raise audit.refused(NotFound("no hit 'x' for your organisation"), actor, "link.hit.review_refused", "link_hit", "x")
+        raise audit.refused(NotFound("no hit 'x' for your organisation"), principal, "link.hit.review_refused", "link_hit", "x")
     """
     payload = {"reason": error.message[:300], **(details or {})}  # the shape record_refusal writes
-    error.after_rollback.append(lambda s: record(s, actor, action, object_type, object_id, details=payload))
+    error.after_rollback.append(lambda s: record(s, principal, action, object_type, object_id, details=payload))
     return error
 
 
@@ -126,7 +126,7 @@ def verify(session: Session, principal: Principal) -> VerifyResult:
     return VerifyResult(count, prev)
 
 
-def record_refusal(db: Database, actor: Principal, action: str, object_type: str, object_id: Any,
+def record_refusal(db: Database, principal: Principal, action: str, object_type: str, object_id: Any,
                    *, reason: str, details: dict[str, Any] | None = None) -> None:
     """Audit a refused request in a transaction of its own (the request's own was rolled back).
 
@@ -134,7 +134,7 @@ def record_refusal(db: Database, actor: Principal, action: str, object_type: str
     personal data (no passwords, tokens, typed usernames or request bodies).
     """
     with db.session() as s:
-        record(s, actor, action, object_type, object_id, details={"reason": reason[:300], **(details or {})})
+        record(s, principal, action, object_type, object_id, details={"reason": reason[:300], **(details or {})})
 
 
 def parse_since(text: str) -> datetime:

@@ -2,7 +2,7 @@
 
 Every action the platform performs is declared once in :data:`ACTIONS` (as Datasette declares its
 actions as data): who it is for (anyone, any signed-in user, or some roles) and whether the object
-acted on must belong to the actor's organisation or the actor must run the hub. Core functions ask
+acted on must belong to the principal's organisation or the principal must run the hub. Core functions ask
 :func:`require` (refusal with its reason) or :func:`allowed`; pages ask :func:`allowed` to decide which
 forms to offer; ``docs/security.md`` prints :func:`rules_markdown`, and a test checks the two agree.
 

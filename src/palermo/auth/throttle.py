@@ -152,18 +152,18 @@ def succeeded(db: Database, principal: Principal, limits: Limits, client: str) -
                      details={"client": digest(client, limits.key)[:16]})
 
 
-def lockouts(session: Session, actor: Principal) -> list[LoginLockout]:
-    """Accounts locked right now that ``actor`` may unlock (its organisation's; all for the hub operator)."""
+def lockouts(session: Session, principal: Principal) -> list[LoginLockout]:
+    """Accounts locked right now that ``principal`` may unlock (its organisation's; all for the hub operator)."""
     q = select(LoginLockout).join(User, LoginLockout.user_id == User.id).where(LoginLockout.until > utcnow())
-    if not (actor.is_system or actor.is_operator):
-        q = q.where(User.organisation_id == actor.organisation_id)
+    if not (principal.is_system or principal.is_operator):
+        q = q.where(User.organisation_id == principal.organisation_id)
     return list(session.execute(q).scalars())
 
 
-def lift(session: Session, actor: Principal, user: User) -> int:
+def lift(session: Session, principal: Principal, user: User) -> int:
     """Lift the lock-out of ``user`` and forget its failed logins; returns how many lock-outs were lifted."""
-    accounts.require_user_admin(actor, user, "lift the login lock-out of")
+    accounts.require_user_admin(principal, user, "lift the login lock-out of")
     lifted = session.execute(delete(LoginLockout).where(LoginLockout.user_id == user.id)).rowcount
     session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
-    audit.record(session, actor, "user.unlock", "user", user.id, details={"username": user.username, "lifted": lifted})
+    audit.record(session, principal, "user.unlock", "user", user.id, details={"username": user.username, "lifted": lifted})
     return int(lifted or 0)

@@ -59,7 +59,7 @@ def source_notes(result: EstimateResult) -> str:
             f"({result.interval_method}). List changes: {changes}.")
 
 
-def record_estimate(session: Any, actor: Principal, result: EstimateResult, *, key: str, name: str, country: str,
+def record_estimate(session: Any, principal: Principal, result: EstimateResult, *, key: str, name: str, country: str,
                     period: str, coverage: str, owner_org_id: int | None = None,
                     legal_definition: str = "presumed and identified victims of trafficking in human beings, "
                                              "as recorded by the agencies whose lists were linked",
@@ -74,14 +74,14 @@ def record_estimate(session: Any, actor: Principal, result: EstimateResult, *, k
     spec = SourceSpec(
         key=key, name=name, source_type=SOURCE_TYPE, stage=STAGE, counting_unit="persons",
         legal_definition=legal_definition, coverage=coverage,
-        owner_org_id=owner_org_id if owner_org_id is not None else actor.organisation_id,
+        owner_org_id=owner_org_id if owner_org_id is not None else principal.organisation_id,
         update_schedule="ad hoc", method="MSE", notes=source_notes(result))
     upper = None if math.isinf(result.upper) else round(result.upper)
     observation = ObservationSpec(
         indicator=indicator, country=country, period=period, sex="total", age_group="total",
         citizenship="total", exploitation="total", value=float(round(result.estimate)),
         flags={"estimated"}, lower=float(round(result.lower)), upper=None if upper is None else float(upper))
-    return record_observations(session, actor, spec, [observation])
+    return record_observations(session, principal, spec, [observation])
 
 
 def country_estimate_text(session: Any, principal: Principal, country: str, period: str | None = None,

@@ -18,33 +18,33 @@ from palermo.estimation.overlap import overlap_from_hub
 ORIGINS = ("upload", "hub", "demo")
 
 
-def save_table(session: Session, actor: Principal, histories: CaptureHistories, *, name: str,
+def save_table(session: Session, principal: Principal, histories: CaptureHistories, *, name: str,
                country: str | None = None, period: str | None = None, origin: str = "upload",
                shared: bool = False, notes: str = "", organisation_id: int | None = None) -> CaptureTable:
-    """Keep a capture-history table of the actor's organisation (aggregate counts only; audited)."""
-    actor.require("admin", "analyst", "data_owner", action="save a capture-history table")
+    """Keep a capture-history table of the principal's organisation (aggregate counts only; audited)."""
+    principal.require("admin", "analyst", "data_owner", action="save a capture-history table")
     if not name.strip():
         raise ValidationError("give the table a name, e.g. 'NLD 2024: police, NGO, labour inspection'")
     if origin not in ORIGINS:
         raise ValidationError(f"unknown origin {origin!r}; use one of {', '.join(ORIGINS)}")
-    org = organisation_id if organisation_id is not None else actor.organisation_id
+    org = organisation_id if organisation_id is not None else principal.organisation_id
     if org is None:
         raise ValidationError("the table needs an owning organisation (organisation_id)")
-    if not actor.is_system and org != actor.organisation_id:
+    if not principal.is_system and org != principal.organisation_id:
         raise ValidationError("a table can only be saved for your own organisation")
     table = CaptureTable(organisation_id=org, name=name.strip()[:200],
                          country=normalise_country(country) if country else None, period=period or None,
                          origin=origin, table_csv=histories.to_csv_text(), notes=notes, shared=shared,
-                         created_by=actor.username)
+                         created_by=principal.username)
     session.add(table)
     session.flush()
-    audit.record(session, actor, "estimation.table.save", "estimation_table", table.id,
+    audit.record(session, principal, "estimation.table.save", "estimation_table", table.id,
                  details={"name": table.name, "lists": list(histories.lists), "observed": histories.observed,
                           "origin": origin, "shared": shared})
     return table
 
 
-def save_hub_overlap(session: Session, actor: Principal, upload_ids: list[int], *, name: str,
+def save_hub_overlap(session: Session, principal: Principal, upload_ids: list[int], *, name: str,
                      country: str | None = None, period: str | None = None, threshold: float | None = None,
                      shared: bool = True, organisation_id: int | None = None) -> CaptureTable:
     """Count persons by combination of uploaded encoded lists at the hub and keep the table.
@@ -53,10 +53,10 @@ def save_hub_overlap(session: Session, actor: Principal, upload_ids: list[int], 
     the table is shared so the agencies that took part can estimate from it (small cells are hidden
     from organisations other than the hub when shown).
     """
-    if not actor.is_operator:
+    if not principal.is_operator:
         raise PermissionDenied("only the hub operator computes list overlaps across agencies' uploads")
-    overlap = overlap_from_hub(session, actor, upload_ids, threshold)
-    return save_table(session, actor, CaptureHistories.from_overlap(overlap), name=name, country=country,
+    overlap = overlap_from_hub(session, principal, upload_ids, threshold)
+    return save_table(session, principal, CaptureHistories.from_overlap(overlap), name=name, country=country,
                       period=period, origin="hub", shared=shared, organisation_id=organisation_id,
                       notes=f"overlap of hub uploads {upload_ids} computed from encodings")
 

@@ -32,7 +32,7 @@ ANSWER_DAYS = 30
 DECISIONS = ("approve", "partly_approve", "refuse")
 
 
-def _refuse(actor: Principal, error: E, reason: str, *, owner: Organisation | None, category: str, purpose: str,
+def _refuse(principal: Principal, error: E, reason: str, *, owner: Organisation | None, category: str, purpose: str,
             match_reference: str | None) -> E:
     """Audit a refused filing after its rollback (``audit.refused``): the reason and the references, never
     the justification, case reference or data wanted."""
@@ -40,15 +40,15 @@ def _refuse(actor: Principal, error: E, reason: str, *, owner: Organisation | No
     details = {"refusal": reason[:300], "owner": owner.short_name if owner else None, "category": category[:40],
                "purpose": purpose[:40], "match": (match_reference or "")[:60] or None}
     target = ("link_hit", match_reference[:60]) if match_reference else ("organisation", owner.id if owner else "-")
-    return audit.refused(error, actor, "exchange.request.refused", target[0], target[1], details=details)
+    return audit.refused(error, principal, "exchange.request.refused", target[0], target[1], details=details)
 
 
-def _check_hit(session: Session, actor: Principal, reference: str, owner: Organisation, category: str,
+def _check_hit(session: Session, principal: Principal, reference: str, owner: Organisation, category: str,
                refuse: Callable[[PalermoError, str], PalermoError]) -> LinkHit:
     """A request may cite a hit only of the requester's organisation, to its other party, for the kind of
     record that was matched, while it is open and no other request of this side is open for it."""
     hit = find_hit(session, reference)
-    if hit is None or actor.organisation_id not in (hit.org_a_id, hit.org_b_id):
+    if hit is None or principal.organisation_id not in (hit.org_a_id, hit.org_b_id):
         # another organisation's hit is reported as unknown: its existence is not confirmed
         raise refuse(NotFound(f"no hit {reference!r} for your organisation; cite a hit listed on your hit/no-hit page"),
                      "unknown hit" if hit is None else "hit held by other organisations")
@@ -56,20 +56,20 @@ def _check_hit(session: Session, actor: Principal, reference: str, owner: Organi
         raise refuse(Conflict(f"hit {reference} is {hit.status} (the list it came from ended"
                               f"{f' on {hit.ended_at:%Y-%m-%d}' if hit.ended_at else ''}); it can no longer be followed up"),
                      "hit no longer open")
-    other = other_side(hit, actor.organisation_id)
+    other = other_side(hit, principal.organisation_id)
     if owner.id != other:
         raise refuse(ValidationError(f"hit {reference} is between your organisation and {org_name(session, other)}: "
                                      f"a request citing it goes to {org_name(session, other)}, not to {owner.short_name}",
                                      [Problem("owner is not the hit's other party", field="owner", value=owner.short_name)]),
                      "owner is not the hit's other party")
-    wanted = request_category(session, hit, actor.organisation_id)
+    wanted = request_category(session, hit, principal.organisation_id)
     if category != wanted:
         raise refuse(ValidationError(f"hit {reference} matched a record of {CATEGORIES.get(wanted, wanted).lower()}: a "
                                      f"request citing it asks for that category, not {category!r}",
                                      [Problem(f"use {wanted}", field="category", value=category)]),
                      "category does not follow the hit")
     open_ = session.execute(select(ExchangeRequest).where(
-        ExchangeRequest.match_reference == reference, ExchangeRequest.requester_org_id == actor.organisation_id,
+        ExchangeRequest.match_reference == reference, ExchangeRequest.requester_org_id == principal.organisation_id,
         ExchangeRequest.status == "pending")).scalars().first()
     if open_ is not None:
         raise refuse(Conflict(f"request {open_.reference} citing hit {reference} is still open (filed "
@@ -78,7 +78,7 @@ def _check_hit(session: Session, actor: Principal, reference: str, owner: Organi
     return hit
 
 
-def file_request(session: Session, actor: Principal, *, owner_org_id: int, category: str, purpose: str,
+def file_request(session: Session, principal: Principal, *, owner_org_id: int, category: str, purpose: str,
                  justification: str, case_reference: str, data_wanted: str,
                  match_reference: str | None = None) -> ExchangeRequest:
     """File a request; refused (nothing stored, the attempt audited) unless the requester may file, the hit
@@ -87,10 +87,10 @@ def file_request(session: Session, actor: Principal, *, owner_org_id: int, categ
     match_reference = (match_reference or "").strip() or None
 
     def refuse(error: E, reason: str) -> E:
-        return _refuse(actor, error, reason, owner=owner, category=category, purpose=purpose,
+        return _refuse(principal, error, reason, owner=owner, category=category, purpose=purpose,
                        match_reference=match_reference)
 
-    why = why_not_file(actor)
+    why = why_not_file(principal)
     if why is not None:
         raise refuse(PermissionDenied(why), "role may not file requests")
     if owner is None:
@@ -104,7 +104,7 @@ def file_request(session: Session, actor: Principal, *, owner_org_id: int, categ
         problems.append(Problem("a request needs the requester's case reference", field="case_reference"))
     if not (data_wanted or "").strip():
         problems.append(Problem("say which data is wanted", field="data_wanted"))
-    if owner.id == actor.organisation_id:
+    if owner.id == principal.organisation_id:
         problems.append(Problem("your organisation holds this data itself; no request is needed", field="owner",
                                 value=owner.short_name))
     if problems:
@@ -114,40 +114,40 @@ def file_request(session: Session, actor: Principal, *, owner_org_id: int, categ
     except ValidationError as exc:
         raise refuse(exc, "unknown category or purpose") from None
     if match_reference:
-        _check_hit(session, actor, match_reference, owner, category, refuse)
-    decision = decide(session, requester_org_id=actor.organisation_id, owner_org_id=owner.id,  # type: ignore[arg-type]
+        _check_hit(session, principal, match_reference, owner, category, refuse)
+    decision = decide(session, requester_org_id=principal.organisation_id, owner_org_id=owner.id,  # type: ignore[arg-type]
                       category=category, purpose=purpose)
     if not decision.allowed:
         raise refuse(PermissionDenied("no agreement allows this request: " + "; ".join(decision.reasons) +
                                       ". Look for a lawful route through intermediaries (Lawful routes)"),
                      "no agreement allows it: " + "; ".join(decision.reasons))
-    req = ExchangeRequest(reference="req-" + secrets.token_hex(6), requester_org_id=actor.organisation_id,
+    req = ExchangeRequest(reference="req-" + secrets.token_hex(6), requester_org_id=principal.organisation_id,
                           owner_org_id=owner.id, category=category, purpose=purpose, justification=justification,
                           case_reference=case_reference, data_wanted=data_wanted, match_reference=match_reference,
-                          agreement_id=decision.agreement_id, status="pending", created_by=actor.username,
+                          agreement_id=decision.agreement_id, status="pending", created_by=principal.username,
                           deadline=date.today() + timedelta(days=ANSWER_DAYS), handling_codes=[])
     session.add(req)
     session.flush()
-    audit.record(session, actor, "exchange.request.file", "xchg_request", req.reference,
+    audit.record(session, principal, "exchange.request.file", "xchg_request", req.reference,
                  legal_basis=f"{decision.agreement_ref}: {decision.clause}",
                  details={"owner": owner_org_id, "category": category, "purpose": purpose, "match": match_reference})
     return req
 
 
-def get_request(session: Session, actor: Principal, reference: str, *, lock: bool = False) -> ExchangeRequest:
+def get_request(session: Session, principal: Principal, reference: str, *, lock: bool = False) -> ExchangeRequest:
     """``lock``: hold the row until commit, so two answers to one request cannot both see it pending."""
     query = select(ExchangeRequest).where(ExchangeRequest.reference == reference)
     req = session.execute(query.with_for_update(of=ExchangeRequest) if lock else query).scalar_one_or_none()
-    if req is None or not (actor.is_system or actor.organisation_id in (req.requester_org_id, req.owner_org_id)):
+    if req is None or not (principal.is_system or principal.organisation_id in (req.requester_org_id, req.owner_org_id)):
         raise NotFound(f"no request {reference!r} for your organisation")
     return req
 
 
-def answer_request(session: Session, actor: Principal, reference: str, *, decision: str, reason: str = "",
+def answer_request(session: Session, principal: Principal, reference: str, *, decision: str, reason: str = "",
                    released: str = "") -> ExchangeRequest:
     """The data owner approves, partly approves or refuses; released data carries handling codes and retention."""
-    req = get_request(session, actor, reference, lock=True)
-    if why_not_answer(actor, req.owner_org_id) is not None:
+    req = get_request(session, principal, reference, lock=True)
+    if why_not_answer(principal, req.owner_org_id) is not None:
         raise PermissionDenied(f"only a data owner of the organisation holding the data may answer request {reference}")
     if req.status != "pending":
         raise Conflict(f"request {reference} was already answered ({req.status})")
@@ -162,33 +162,33 @@ def answer_request(session: Session, actor: Principal, reference: str, *, decisi
     if decision != "refuse" and not released.strip():
         raise ValidationError("an approval needs the data released (or refuse the request)")
     req.status = {"approve": "approved", "partly_approve": "partly_approved", "refuse": "refused"}[decision]
-    req.decided_at, req.decided_by, req.decision_reason = utcnow(), actor.username, reason
+    req.decided_at, req.decided_by, req.decision_reason = utcnow(), principal.username, reason
     if decision != "refuse":
         req.released = released
         req.handling_codes = list(req.agreement.handling_codes)
         if req.agreement.retention_days:
             req.retention_until = date.today() + timedelta(days=req.agreement.retention_days)
-    audit.record(session, actor, f"exchange.request.{req.status}", "xchg_request", req.reference,
+    audit.record(session, principal, f"exchange.request.{req.status}", "xchg_request", req.reference,
                  legal_basis=f"{req.agreement.reference}", details={"reason": reason, "codes": req.handling_codes})
     return req
 
 
-def may_answer(actor: Principal, req: ExchangeRequest) -> bool:
-    """Whether the request page offers ``actor`` the answer form (the same rule answer_request applies)."""
-    return req.status == "pending" and why_not_answer(actor, req.owner_org_id) is None
+def may_answer(principal: Principal, req: ExchangeRequest) -> bool:
+    """Whether the request page offers ``principal`` the answer form (the same rule answer_request applies)."""
+    return req.status == "pending" and why_not_answer(principal, req.owner_org_id) is None
 
 
-def cited_hit(session: Session, actor: Principal, req: ExchangeRequest) -> HitView | None:
-    """The hit a request follows up, as the actor's side sees it (the owner: which of its records is wanted)."""
-    return hit_view(session, actor, req.match_reference) if req.match_reference else None
+def cited_hit(session: Session, principal: Principal, req: ExchangeRequest) -> HitView | None:
+    """The hit a request follows up, as the principal's side sees it (the owner: which of its records is wanted)."""
+    return hit_view(session, principal, req.match_reference) if req.match_reference else None
 
 
-def read_released(session: Session, actor: Principal, reference: str) -> ExchangeRequest:
+def read_released(session: Session, principal: Principal, reference: str) -> ExchangeRequest:
     """The requester reads released data: an access to personal data, audited with its legal basis."""
-    req = get_request(session, actor, reference)
+    req = get_request(session, principal, reference)
     if req.status not in ("approved", "partly_approved"):
         raise Conflict(f"request {reference} has no released data ({req.status})")
-    audit.record(session, actor, "exchange.request.read", "xchg_request", req.reference,
+    audit.record(session, principal, "exchange.request.read", "xchg_request", req.reference,
                  legal_basis=req.agreement.reference, details={"codes": req.handling_codes})
     return req
 
@@ -200,14 +200,14 @@ def is_overdue(req: ExchangeRequest, today: date | None = None) -> bool:
 REMIND_DAYS = 5
 
 
-def send_reminders(session: Session, actor: Principal, today: date | None = None) -> list[ExchangeRequest]:
+def send_reminders(session: Session, principal: Principal, today: date | None = None) -> list[ExchangeRequest]:
     """Pending requests due within REMIND_DAYS or overdue: each gets a reminder to its owner, audited once a day."""
     today = today or date.today()
     due = [r for r in session.execute(select(ExchangeRequest).where(ExchangeRequest.status == "pending")
                                       .order_by(ExchangeRequest.deadline)).scalars()
            if r.deadline <= today + timedelta(days=REMIND_DAYS)]
     for r in due:
-        audit.record(session, actor, "exchange.request.reminder", "xchg_request", r.reference,
+        audit.record(session, principal, "exchange.request.reminder", "xchg_request", r.reference,
                      details={"owner": r.owner_org_id, "deadline": r.deadline.isoformat(), "overdue": is_overdue(r, today)})
     return due
 
@@ -218,21 +218,21 @@ class Box:
     received: list[ExchangeRequest]
 
 
-def requests_for(session: Session, actor: Principal) -> Box:
+def requests_for(session: Session, principal: Principal) -> Box:
     rows = list(session.execute(select(ExchangeRequest).where(or_(
-        ExchangeRequest.requester_org_id == actor.organisation_id, ExchangeRequest.owner_org_id == actor.organisation_id))
+        ExchangeRequest.requester_org_id == principal.organisation_id, ExchangeRequest.owner_org_id == principal.organisation_id))
         .order_by(ExchangeRequest.created_at.desc())).scalars())
-    return Box([r for r in rows if r.requester_org_id == actor.organisation_id],
-               [r for r in rows if r.owner_org_id == actor.organisation_id])
+    return Box([r for r in rows if r.requester_org_id == principal.organisation_id],
+               [r for r in rows if r.owner_org_id == principal.organisation_id])
 
 
 def _days(r: ExchangeRequest) -> float:
     return (r.decided_at - r.created_at).total_seconds() / 86400  # type: ignore[operator]
 
 
-def dashboard(session: Session, actor: Principal) -> dict[str, Any]:
+def dashboard(session: Session, principal: Principal) -> dict[str, Any]:
     """Requests sent and received, answer times (median, 90th percentile) and refusal reasons."""
-    box = requests_for(session, actor)
+    box = requests_for(session, principal)
     out: dict[str, Any] = {}
     for side, rows in (("sent", box.sent), ("received", box.received)):
         answered = [r for r in rows if r.decided_at is not None]

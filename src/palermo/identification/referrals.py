@@ -72,13 +72,13 @@ class ReferralView:
     age_group: str
 
 
-def _require(actor: Principal) -> None:
+def _require(principal: Principal) -> None:
     """Referring, reading the inbox and deciding: the rules table's ``identification.referrals`` (roles);
     which organisation may act on which referral is decided below, on the referral itself."""
-    require(actor, "identification.referrals")
+    require(principal, "identification.referrals")
 
 
-def check_requests(session: Session, actor: Principal, age_group: str,
+def check_requests(session: Session, principal: Principal, age_group: str,
                    requests: list[ReferralRequest]) -> list[tuple[Organisation, str]]:
     """Validate every requested referral at once; return (organisation, basis) pairs or raise listing all problems."""
     problems: list[Problem] = []
@@ -90,7 +90,7 @@ def check_requests(session: Session, actor: Principal, age_group: str,
         if org is None:
             problems.append(Problem("no such organisation; use its short name, e.g. LSTRADA", field=field, value=req.organisation))
             continue
-        if org.id == actor.organisation_id:
+        if org.id == principal.organisation_id:
             problems.append(Problem("a screening cannot be referred to the organisation that made it", field=field,
                                     value=req.organisation))
             continue
@@ -115,12 +115,12 @@ def check_requests(session: Session, actor: Principal, age_group: str,
     return out
 
 
-def refer(session: Session, actor: Principal, screening: Screening, requests: list[ReferralRequest]) -> list[Referral]:
-    """Refer a saved screening of the actor's organisation; every referral audited with its legal basis."""
-    _require(actor)
-    if not actor.is_system and screening.organisation_id != actor.organisation_id:
+def refer(session: Session, principal: Principal, screening: Screening, requests: list[ReferralRequest]) -> list[Referral]:
+    """Refer a saved screening of the principal's organisation; every referral audited with its legal basis."""
+    _require(principal)
+    if not principal.is_system and screening.organisation_id != principal.organisation_id:
         raise PermissionDenied("only the organisation that made a screening may refer it")
-    targets = check_requests(session, actor, screening.age_group, requests)
+    targets = check_requests(session, principal, screening.age_group, requests)
     already = {r.organisation_id for r in session.execute(select(Referral).where(Referral.screening_id == screening.id)).scalars()}
     clash = [org.short_name for org, _ in targets if org.id in already]
     if clash:
@@ -128,23 +128,23 @@ def refer(session: Session, actor: Principal, screening: Screening, requests: li
     rows = []
     for org, basis in targets:
         row = Referral(reference="ref-" + secrets.token_hex(6), screening_id=screening.id, organisation_id=org.id, basis=basis,
-                       created_by=actor.username, status="received", note="")
+                       created_by=principal.username, status="received", note="")
         session.add(row)
         rows.append(row)
         screening.referred_to = sorted({*(screening.referred_to or []), org.id})
         session.flush()
-        audit.record(session, actor, "identification.referral.create", "ident_referral", row.reference,
+        audit.record(session, principal, "identification.referral.create", "ident_referral", row.reference,
                      legal_basis=LEGAL_BASIS[basis],
                      details={"screening": screening.reference, "to": org.short_name, "basis": basis})
     return rows
 
 
-def visible_to(session: Session, actor: Principal, screening: Screening) -> bool:
+def visible_to(session: Session, principal: Principal, screening: Screening) -> bool:
     """The screening organisation, and organisations with a referral still received or accepted."""
-    if actor.is_system or screening.organisation_id == actor.organisation_id:
+    if principal.is_system or screening.organisation_id == principal.organisation_id:
         return True
     return session.execute(select(Referral.id).where(
-        Referral.screening_id == screening.id, Referral.organisation_id == actor.organisation_id,
+        Referral.screening_id == screening.id, Referral.organisation_id == principal.organisation_id,
         Referral.status.in_(ACTIVE))).first() is not None
 
 
@@ -165,36 +165,36 @@ def _views(session: Session, query: object) -> list[ReferralView]:
     return out
 
 
-def referrals_of(session: Session, actor: Principal, screening: Screening) -> list[ReferralView]:
+def referrals_of(session: Session, principal: Principal, screening: Screening) -> list[ReferralView]:
     """The referrals of one screening: all of them for its organisation, its own for a receiving one."""
     q = (select(Referral, Screening).join(Screening, Referral.screening_id == Screening.id)
          .where(Referral.screening_id == screening.id).order_by(Referral.id))
-    if not actor.is_system and screening.organisation_id != actor.organisation_id:
-        q = q.where(Referral.organisation_id == actor.organisation_id)
+    if not principal.is_system and screening.organisation_id != principal.organisation_id:
+        q = q.where(Referral.organisation_id == principal.organisation_id)
     return _views(session, q)
 
 
-def inbox(session: Session, actor: Principal, *, status: str | None = None) -> list[ReferralView]:
-    """Screenings referred to the actor's organisation, newest first; the listing is audited."""
-    _require(actor)
+def inbox(session: Session, principal: Principal, *, status: str | None = None) -> list[ReferralView]:
+    """Screenings referred to the principal's organisation, newest first; the listing is audited."""
+    _require(principal)
     if status is not None and status not in STATUSES:
         raise ValidationError(f"status must be one of {', '.join(STATUSES)}", [Problem("unknown status", field="status", value=status)])
     q = (select(Referral, Screening).join(Screening, Referral.screening_id == Screening.id)
-         .where(Referral.organisation_id == actor.organisation_id).order_by(Referral.created_at.desc(), Referral.id.desc()))
+         .where(Referral.organisation_id == principal.organisation_id).order_by(Referral.created_at.desc(), Referral.id.desc()))
     if status:
         q = q.where(Referral.status == status)
     views = _views(session, q)
-    audit.record(session, actor, "identification.referral.inbox", "organisation", actor.organisation_id,
+    audit.record(session, principal, "identification.referral.inbox", "organisation", principal.organisation_id,
                  legal_basis="assistance to presumed victims referred to the organisation",
                  details={"status": status, "referrals": [v.reference for v in views]})
     return views
 
 
-def decide(session: Session, actor: Principal, reference: str, decision: str, note: str = "") -> ReferralView:
+def decide(session: Session, principal: Principal, reference: str, decision: str, note: str = "") -> ReferralView:
     """The receiving organisation accepts or declines a referral (a decline says why); final once taken."""
-    _require(actor)
+    _require(principal)
     row = session.execute(select(Referral).where(Referral.reference == reference)).scalar_one_or_none()
-    if row is None or (not actor.is_system and row.organisation_id != actor.organisation_id):
+    if row is None or (not principal.is_system and row.organisation_id != principal.organisation_id):
         raise NotFound(f"no referral {reference!r} to your organisation")
     note = (note or "").strip()
     problems = []
@@ -209,11 +209,11 @@ def decide(session: Session, actor: Principal, reference: str, decision: str, no
         raise ValidationError(f"{len(problems)} problem(s); nothing was recorded", problems)
     if row.status != "received":
         raise Conflict(f"referral {reference} was already {row.status}; a decision is final")
-    row.status, row.note, row.decided_at, row.decided_by = decision, note, utcnow(), actor.username
+    row.status, row.note, row.decided_at, row.decided_by = decision, note, utcnow(), principal.username
     session.flush()
     screening = session.get(Screening, row.screening_id)
     assert screening is not None  # foreign key
-    audit.record(session, actor, "identification.referral.decide", "ident_referral", row.reference,
+    audit.record(session, principal, "identification.referral.decide", "ident_referral", row.reference,
                  legal_basis=LEGAL_BASIS[row.basis],
                  details={"screening": screening.reference, "decision": decision, "note": note})
     return next(v for v in referrals_of(session, Principal.system(), screening) if v.reference == reference)

@@ -33,47 +33,47 @@ EXPLOITATION = {"SexualExploitation": "sexual", "ForcedLabour": "labour", "Child
 STATUS_STAGE = {"Possible": "presumed", "Actual": "identified"}
 
 
-def save_screening(session: Session, actor: Principal, data: dict[str, Any], *, lang: str = "en",
+def save_screening(session: Session, principal: Principal, data: dict[str, Any], *, lang: str = "en",
                    referrals: list[ReferralRequest] | None = None) -> tuple[Screening, ScreeningResult]:
     """Screen and keep the result under a random reference, with its referrals (each on a recorded basis:
     consent, or child protection law for a child); nothing is stored if the case or a referral is invalid."""
-    require(actor, "identification.screening.save")
-    if actor.organisation_id is None:
+    require(principal, "identification.screening.save")
+    if principal.organisation_id is None:
         raise ValidationError("screenings belong to an organisation; use an account of the screening organisation")
     result = screen(data, lang=lang)
-    check_requests(session, actor, result.age_group, list(referrals or []))
-    row = Screening(reference="scr-" + secrets.token_hex(6), organisation_id=actor.organisation_id, referred_to=[],
-                    created_by=actor.username, catalogue_version=result.catalogue_version, lang=result.lang,
+    check_requests(session, principal, result.age_group, list(referrals or []))
+    row = Screening(reference="scr-" + secrets.token_hex(6), organisation_id=principal.organisation_id, referred_to=[],
+                    created_by=principal.username, catalogue_version=result.catalogue_version, lang=result.lang,
                     age_group=result.age_group, conclusion=result.conclusion, case=result.to_dict()["case"])
     session.add(row)
     session.flush()
-    audit.record(session, actor, "identification.screening.save", "ident_screening", row.reference,
+    audit.record(session, principal, "identification.screening.save", "ident_screening", row.reference,
                  legal_basis=LEGAL_BASIS, details={"conclusion": result.conclusion,
                                                    "referred_to": [r.organisation for r in referrals or []]})
     if referrals:
-        refer(session, actor, row, list(referrals))
+        refer(session, principal, row, list(referrals))
     return row, result
 
 
-def get_screening(session: Session, actor: Principal, reference: str, *, lang: str | None = None) -> tuple[Screening, ScreeningResult]:
+def get_screening(session: Session, principal: Principal, reference: str, *, lang: str | None = None) -> tuple[Screening, ScreeningResult]:
     """A saved screening, re-read with the catalogue version it was assessed with; the reading is audited."""
-    require(actor, "identification.screening.read")  # rules table; then its organisation and those it was referred to
+    require(principal, "identification.screening.read")  # rules table; then its organisation and those it was referred to
     row = session.execute(select(Screening).where(Screening.reference == reference)).scalar_one_or_none()
-    if row is None or not visible_to(session, actor, row):
+    if row is None or not visible_to(session, principal, row):
         raise NotFound(f"no screening {reference!r} visible to your organisation")
-    audit.record(session, actor, "identification.screening.read", "ident_screening", row.reference, legal_basis=LEGAL_BASIS)
+    audit.record(session, principal, "identification.screening.read", "ident_screening", row.reference, legal_basis=LEGAL_BASIS)
     return row, screen(row.case, lang=lang or row.lang, catalogue=catalogue_version(row.catalogue_version))
 
 
-def list_screenings(session: Session, actor: Principal) -> list[Screening]:
-    """Screenings of the actor's organisation and those referred to it (still received or accepted)."""
-    if not allowed(actor, "identification.screening.read"):
+def list_screenings(session: Session, principal: Principal) -> list[Screening]:
+    """Screenings of the principal's organisation and those referred to it (still received or accepted)."""
+    if not allowed(principal, "identification.screening.read"):
         return []
     q = select(Screening).order_by(Screening.created_at.desc(), Screening.id.desc())
-    if not actor.is_system:
-        referred = select(Referral.screening_id).where(Referral.organisation_id == actor.organisation_id,
+    if not principal.is_system:
+        referred = select(Referral.screening_id).where(Referral.organisation_id == principal.organisation_id,
                                                        Referral.status.in_(ACTIVE))
-        q = q.where(or_(Screening.organisation_id == actor.organisation_id, Screening.id.in_(referred)))
+        q = q.where(or_(Screening.organisation_id == principal.organisation_id, Screening.id.in_(referred)))
     return list(session.execute(q).scalars())
 
 
@@ -127,10 +127,10 @@ def validate_case(c: dict[str, Any], n: int) -> tuple[CaseSummary | None, list[P
                        citizenship, c.get("screening_reference")), p
 
 
-def submit_cases(session: Session, actor: Principal, cases: list[dict[str, Any]]) -> int:
+def submit_cases(session: Session, principal: Principal, cases: list[dict[str, Any]]) -> int:
     """An NGO submits anonymised case summaries; its statistics sources are recomputed from all of them."""
-    actor.require("officer", "analyst", action="submit case summaries")
-    org = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+    principal.require("officer", "analyst", action="submit case summaries")
+    org = session.get(Organisation, principal.organisation_id) if principal.organisation_id else None
     if org is None or org.org_type != "ngo":
         raise PermissionDenied("the NGO channel is for non-governmental organisations")
     parsed, problems = [], []
@@ -144,15 +144,15 @@ def submit_cases(session: Session, actor: Principal, cases: list[dict[str, Any]]
     for s in parsed:
         session.add(NgoCase(organisation_id=org.id, year=s.year, country=s.country, gender=s.gender, age_group=s.age_group,
                             citizenship=s.citizenship, exploitation=s.exploitation, status=s.status,
-                            screening_reference=s.screening_reference, created_by=actor.username))
+                            screening_reference=s.screening_reference, created_by=principal.username))
     session.flush()
-    _publish(session, actor, org)
-    audit.record(session, actor, "identification.cases.submit", "organisation", org.id, legal_basis=LEGAL_BASIS,
+    _publish(session, principal, org)
+    audit.record(session, principal, "identification.cases.submit", "organisation", org.id, legal_basis=LEGAL_BASIS,
                  details={"cases": len(parsed)})
     return len(parsed)
 
 
-def _publish(session: Session, actor: Principal, org: Organisation) -> None:
+def _publish(session: Session, principal: Principal, org: Organisation) -> None:
     """Counts by sex, age group, citizenship group and form of exploitation, as the NGO's own sources."""
     from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
 
@@ -176,4 +176,4 @@ def _publish(session: Session, actor: Principal, org: Organisation) -> None:
                           source_type="ngo", stage=stage, counting_unit="persons",
                           legal_definition="Palermo Protocol, art. 3 (as assessed by the NGO)", coverage="persons assisted by the NGO",
                           owner_org_id=org.id, update_schedule="quarterly")
-        record_observations(session, actor, spec, obs)
+        record_observations(session, principal, spec, obs)

@@ -94,13 +94,13 @@ def admit(session: Session, principal: Principal, list_kind: str, meta: dict[str
     return epoch
 
 
-def rotate(session: Session, actor: Principal, list_kind: str, window_days: int) -> LinkKeyEpoch:
+def rotate(session: Session, principal: Principal, list_kind: str, window_days: int) -> LinkKeyEpoch:
     """Open the next epoch; the current one stays accepted for ``window_days`` more days."""
     from palermo.linkage.hub import LIST_KINDS
 
-    rule = decide(actor, "linkage.key_epoch")
+    rule = decide(principal, "linkage.key_epoch")
     if not rule.allowed:
-        raise audit.refused(PermissionDenied(rule.reason), actor, "link.key_epoch.refused", "link_key_epoch", list_kind)
+        raise audit.refused(PermissionDenied(rule.reason), principal, "link.key_epoch.refused", "link_key_epoch", list_kind)
     problems = []
     if list_kind not in LIST_KINDS:
         problems.append(f"list kind {list_kind!r} unknown; use {' or '.join(LIST_KINDS)}")
@@ -108,21 +108,21 @@ def rotate(session: Session, actor: Principal, list_kind: str, window_days: int)
         problems.append(f"a transition window of {window_days} days is not possible; give 1 to {MAX_WINDOW_DAYS} days "
                         "(long enough for every agency to re-encode its lists)")
     if problems:
-        raise audit.refused(ValidationError("; ".join(problems)), actor, "link.key_epoch.refused",
+        raise audit.refused(ValidationError("; ".join(problems)), principal, "link.key_epoch.refused",
                             "link_key_epoch", list_kind)
-    rows = _ensure(session, list_kind, actor.username)
+    rows = _ensure(session, list_kind, principal.username)
     today = utcnow().date()
     current = rows[-1]
     if len(_accepted(rows, today)) > 1:
         raise audit.refused(Conflict(
             f"a rotation of {list_kind} lists is already under way (epochs {_describe(_accepted(rows, today))}); "
-            "wait until its window ends"), actor, "link.key_epoch.refused", "link_key_epoch", list_kind)
+            "wait until its window ends"), principal, "link.key_epoch.refused", "link_key_epoch", list_kind)
     current.accepted_until = today + timedelta(days=window_days)
     new = LinkKeyEpoch(list_kind=list_kind, epoch=current.epoch + 1, fingerprint=None, accepted_until=None,
-                       opened_by=actor.username)
+                       opened_by=principal.username)
     session.add(new)
     session.flush()
-    audit.record(session, actor, "link.key_epoch.open", "link_key_epoch", new.id,
+    audit.record(session, principal, "link.key_epoch.open", "link_key_epoch", new.id,
                  details={"kind": list_kind, "epoch": new.epoch, "previous_until": current.accepted_until.isoformat()})
     return new
 

@@ -26,7 +26,6 @@ from palermo.errors import Conflict, RateLimited, ValidationError
 from palermo.linkage import entities, epochs, lifecycle
 from palermo.linkage.encoding import EncodedDataset, read_encodings
 from palermo.linkage.engine import Engine, LocalEngine, check_compatible, match
-from palermo.linkage.hits import HitView, get_hit, hits_for  # noqa: F401  (re-exported: hits live in linkage.hits)
 from palermo.linkage.models import LinkHit, LinkRun, LinkUpload
 from palermo.linkage.policy import may_compare, why_not_upload
 from palermo.settings import Settings
@@ -203,7 +202,7 @@ def comparable_uploads(session: Session, upload_ids: list[int]) -> list[LinkUplo
     return [uploads[i] for i in dict.fromkeys(upload_ids)]
 
 
-def list_overlap(session: Session, actor: Principal, upload_ids: list[int], threshold: float | None = None
+def list_overlap(session: Session, principal: Principal, upload_ids: list[int], threshold: float | None = None
                  ) -> dict[tuple[str, ...], int]:
     """Distinct persons by combination of live uploads, from the hub's entities (``entities.overlap``):
     the open hits across every live upload, rejected hits left out, so a person known to three agencies
@@ -212,9 +211,9 @@ def list_overlap(session: Session, actor: Principal, upload_ids: list[int], thre
     Only the hub operator may (the table joins several agencies' uploads); ``threshold`` keeps the hits
     with at least that match probability. Nothing is decoded and nothing is matched again.
     """
-    permissions.require(actor, "estimation.hub_overlap")
+    permissions.require(principal, "estimation.hub_overlap")
     uploads = comparable_uploads(session, upload_ids)
     counts = entities.overlap(session, uploads, threshold)
-    audit.record(session, actor, "link.overlap", "link_upload", ",".join(map(str, upload_ids)),
+    audit.record(session, principal, "link.overlap", "link_upload", ",".join(map(str, upload_ids)),
                  details={"cells": len(counts), "persons": sum(counts.values())})
     return counts

@@ -1,6 +1,6 @@
 """Adding sources and observations: the public API other domains and every importer go through.
 
-``record_observations`` creates (or finds, by key and vintage) a source of the actor's organisation and
+``record_observations`` creates (or finds, by key and vintage) a source of the principal's organisation and
 adds observations in the caller's transaction, audited. Every row is validated against the code lists
 first; one bad row refuses the whole call and every problem is reported.
 """
@@ -152,13 +152,13 @@ CELL = ("indicator", "country", "period", "sex", "age_group", "citizenship", "ex
 STORED = (*CELL, "value", "lower", "upper", "unit_multiplier", "flags", "mapping")
 
 
-def ensure_source(session: Session, actor: Principal, spec: SourceSpec) -> Source:
+def ensure_source(session: Session, principal: Principal, spec: SourceSpec) -> Source:
     problems = validate_source(spec)
     if problems:
         raise ImportRejected(f"source {spec.key!r} is invalid", problems)
-    owner = spec.owner_org_id if spec.owner_org_id is not None else actor.organisation_id
-    src = _locked_source(session, spec) or _create_source(session, actor, spec, owner)
-    if not actor.is_system and src.owner_org_id != actor.organisation_id:
+    owner = spec.owner_org_id if spec.owner_org_id is not None else principal.organisation_id
+    src = _locked_source(session, spec) or _create_source(session, principal, spec, owner)
+    if not principal.is_system and src.owner_org_id != principal.organisation_id:
         raise PermissionDenied(f"source {spec.key!r} belongs to another organisation; choose another key")
     return src
 
@@ -169,12 +169,12 @@ def _locked_source(session: Session, spec: SourceSpec) -> Source | None:
                            .with_for_update()).scalar_one_or_none()
 
 
-def _create_source(session: Session, actor: Principal, spec: SourceSpec, owner: int | None) -> Source:
-    if not actor.is_system and owner != actor.organisation_id:
+def _create_source(session: Session, principal: Principal, spec: SourceSpec, owner: int | None) -> Source:
+    if not principal.is_system and owner != principal.organisation_id:
         raise PermissionDenied("a user adds sources of their own organisation only")
     try:
         with session.begin_nested():  # a concurrent import may create the same source first
-            src = _new_source(actor, spec, owner)
+            src = _new_source(principal, spec, owner)
             session.add(src)
             session.flush()
         return src
@@ -185,11 +185,11 @@ def _create_source(session: Session, actor: Principal, spec: SourceSpec, owner: 
         return found
 
 
-def _new_source(actor: Principal, spec: SourceSpec, owner: int | None) -> Source:
+def _new_source(principal: Principal, spec: SourceSpec, owner: int | None) -> Source:
     return Source(key=spec.key, vintage=spec.vintage, name=spec.name, owner_org_id=owner, source_type=spec.source_type,
                  stage=spec.stage, counting_unit=spec.counting_unit, legal_definition=spec.legal_definition,
                  coverage=spec.coverage, update_every_days=_schedule_days(spec.update_schedule), method=spec.method,
-                 notes=spec.notes, public=spec.public, updated_by=actor.username)
+                 notes=spec.notes, public=spec.public, updated_by=principal.username)
 
 
 def insert_rows(session: Session, source: Source, df: pl.DataFrame) -> int:
@@ -208,7 +208,7 @@ def insert_rows(session: Session, source: Source, df: pl.DataFrame) -> int:
     return df.height
 
 
-def store_frame(session: Session, actor: Principal, source: SourceSpec, df: pl.DataFrame, origin: str) -> Source:
+def store_frame(session: Session, principal: Principal, source: SourceSpec, df: pl.DataFrame, origin: str) -> Source:
     """Normalise, refuse duplicate cells, insert (all or nothing, in the caller's transaction)."""
     df = normalise(df)
     dup = df.filter(df.select(CELL).is_duplicated())
@@ -217,21 +217,21 @@ def store_frame(session: Session, actor: Principal, source: SourceSpec, df: pl.D
                              "breakdown); nothing was stored",
                              [Problem("duplicate observation (same indicator, country, period and breakdown)", line=line)
                               for line in dup["line"].to_list()])
-    src = ensure_source(session, actor, source)
+    src = ensure_source(session, principal, source)
     insert_rows(session, src, df)
     return src
 
 
-def record_observations(session: Session, actor: Principal, source: SourceSpec,
+def record_observations(session: Session, principal: Principal, source: SourceSpec,
                         observations: list[ObservationSpec]) -> Source:
     """Add observations to a source (created if new) in the caller's transaction; all or none."""
-    actor.require("analyst", "data_owner", "admin", "officer", action="add statistics")
+    principal.require("analyst", "data_owner", "admin", "officer", action="add statistics")
     df = frame_of(observations).with_columns(line=pl.coalesce(pl.col("line"), pl.int_range(1, len(observations) + 1)))
     problems = validate_frame(df)
     if problems:
         raise ImportRejected(f"{len(problems)} problem(s) in the observations for {source.key!r}; nothing was stored", problems)
-    src = store_frame(session, actor, source, df, repr(source.key))
+    src = store_frame(session, principal, source, df, repr(source.key))
     rows = df.height
-    audit.record(session, actor, "stats.observations.add", "stat_source", src.id,
+    audit.record(session, principal, "stats.observations.add", "stat_source", src.id,
                  details={"key": src.key, "vintage": src.vintage, "rows": rows})
     return src

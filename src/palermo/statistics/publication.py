@@ -20,13 +20,13 @@ def snapshot(session: Session) -> dict[tuple[str, str], bool]:
     return {(k, v): bool(p) for k, v, p in session.execute(select(Source.key, Source.vintage, Source.public))}
 
 
-def settle_after_import(session: Session, actor: Principal, key: str, vintage: str, public: bool | None,
+def settle_after_import(session: Session, principal: Principal, key: str, vintage: str, public: bool | None,
                         before: dict[tuple[str, str], bool]) -> bool:
     """The public flag of an imported (key, vintage): as asked, else kept (known source), inherited from
     the source's other vintages, or internal. Returns the flag."""
     if (key, vintage) in before:
         if public is not None:
-            set_public(session, actor, key, public, vintage=vintage)
+            set_public(session, principal, key, public, vintage=vintage)
         return before[(key, vintage)] if public is None else public
     if public is None:
         earlier = [p for (k, v), p in sorted(before.items()) if k == key]
@@ -34,19 +34,19 @@ def settle_after_import(session: Session, actor: Principal, key: str, vintage: s
     src = session.execute(select(Source).where(Source.key == key, Source.vintage == vintage)).scalar_one()
     src.public = public  # created by this import: its flag is part of the import, audited with it when published
     if public:
-        audit.record(session, actor, "stats.source.publish", "stat_source", src.id, details={"key": key, "vintage": vintage})
+        audit.record(session, principal, "stats.source.publish", "stat_source", src.id, details={"key": key, "vintage": vintage})
     session.flush()
     return public
 
 
-def set_public(session: Session, actor: Principal, key: str, public: bool, *, vintage: str | None = None) -> list[str]:
+def set_public(session: Session, principal: Principal, key: str, public: bool, *, vintage: str | None = None) -> list[str]:
     """Mark a source (one vintage, or every vintage) public or internal; the owner's analysts, data owners and
     admins only. Another organisation's source is reported as not found. Returns the vintages changed."""
-    actor.require("analyst", "data_owner", "admin", action="publish statistics")
+    principal.require("analyst", "data_owner", "admin", action="publish statistics")
     q = select(Source).where(Source.key == key)
     if vintage is not None:
         q = q.where(Source.vintage == vintage)
-    found = [s for s in session.execute(q).scalars() if actor.can_see(s.owner_org_id)]
+    found = [s for s in session.execute(q).scalars() if principal.can_see(s.owner_org_id)]
     if not found:
         raise NotFound(f"no source {key!r}{f' vintage {vintage!r}' if vintage else ''} of your organisation; "
                        "list them with `palermo stats sources`")
@@ -54,10 +54,10 @@ def set_public(session: Session, actor: Principal, key: str, public: bool, *, vi
     for src in found:
         if bool(src.public) != public:
             src.public = public
-            src.updated_by = actor.username
+            src.updated_by = principal.username
             src.updated_at = utcnow()
             changed.append(src.vintage)
-            audit.record(session, actor, "stats.source.publish" if public else "stats.source.unpublish", "stat_source",
+            audit.record(session, principal, "stats.source.publish" if public else "stats.source.unpublish", "stat_source",
                          src.id, details={"key": key, "vintage": src.vintage})
     session.flush()
     return changed

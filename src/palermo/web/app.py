@@ -93,11 +93,11 @@ async def daily_purge(db: Database, settings: Settings) -> None:
     from palermo.linkage.retention import daily, purge
 
     hour, minute = map(int, settings.purge_time_utc.split(":"))
-    actor = Principal(None, "system:daily-purge", None, frozenset(ROLES), True)
+    principal = Principal(None, "system:daily-purge", None, frozenset(ROLES), True)
 
     def job() -> None:
         with db.session() as s:
-            result = purge(s, actor)
+            result = purge(s, principal)
         log.info("retention purge of %s: %s", result.on, result.counts)
 
     await daily(job, time(hour, minute))
