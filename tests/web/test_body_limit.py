@@ -14,6 +14,7 @@ import pytest
 from palermo.auth import audit
 from palermo.auth.roles import Principal
 from palermo.db import Database
+from palermo.web.errors import scope_response
 from palermo.web.security import BodyLimit
 from tests.conftest import make_settings
 from tests.web.conftest import LiveServer, serve, two_org_world
@@ -120,7 +121,8 @@ def test_the_app_never_receives_more_than_the_limit() -> None:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    limited = BodyLimit(app, limit_bytes=MIB, upload_limit_bytes=2 * MIB, upload_paths=())  # type: ignore[arg-type]
+    limited = BodyLimit(app, limit_bytes=MIB, upload_limit_bytes=2 * MIB, upload_paths=(),  # type: ignore[arg-type]
+                        respond=scope_response)
     asyncio.run(limited({"type": "http", "path": "/x", "method": "POST", "headers": []}, receive, send))
     assert received == [MIB]  # 16 chunks of 64 KiB, then reading stopped
     assert sent[0]["status"] == 413 and b"app answer" not in b"".join(m.get("body", b"") for m in sent)

@@ -11,11 +11,8 @@ from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.responses import Response
 
 from palermo import __version__
 from palermo.coordination.context import load_context
@@ -25,10 +22,10 @@ from palermo.auth.models import User
 from palermo.auth.roles import Principal
 from palermo.errors import ImportRejected, PalermoError
 from palermo.settings import Settings
+from palermo.web import errors, openapi
 from palermo.web.access import attach
 from palermo.web.deps import LoginRequired
 from palermo.web.security import BodyLimit, BodyTooLarge, SecurityHeaders, trusted_networks
-from palermo.web.templating import render
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +71,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # Outermost: a body is bounded before sessions, routes or authentication see any of it.
     app.add_middleware(BodyLimit, limit_bytes=int(settings.max_body_mib * 2**20),
                        upload_limit_bytes=int(settings.max_upload_mib * 2**20), upload_paths=UPLOAD_PATHS,
-                       on_refused=body_refused)
+                       on_refused=body_refused, respond=errors.scope_response)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     for name in ROUTERS:
         module = importlib.import_module(f"palermo.web.routes.{name}")
         app.include_router(module.pages)
         app.include_router(module.api, prefix="/api/v1")
     attach(app)  # every route's declared action (palermo.web.access), enforced on each request
-    _register_error_handlers(app)
+    errors.register(app, _audit_if_refusal)  # one envelope for every API error, pages for the rest
+    openapi.install(app)
     return app
 
 
@@ -115,10 +113,6 @@ def server_config(settings: Settings, db: Database, host: str | None = None, por
                           log_level="warning", limit_concurrency=max(10, settings.worker_threads // 2))
 
 
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
-
-
 # Refusals worth a trace: bad credentials, CSRF, forbidden and not-found look-ups, throttling, rejected
 # imports and uploads. A request without any credentials (LoginRequired, no token) is not one.
 AUDITED_STATUS = (401, 403, 404, 429)
@@ -141,20 +135,9 @@ def _route_of(request: Request) -> str:
     return (request.url.path[:at] if at > 0 else "") + template
 
 
-def _session_principal(request: Request) -> Principal | None:
-    """The logged-in user of a request refused before its route asked who it is (a form without CSRF token)."""
-    if "session" not in request.scope or request.session.get("uid") is None:
-        return None
-    with request.app.state.db.session(write=False) as s:
-        user = s.get(User, int(request.session["uid"]))
-        if user is None or request.session.get("sv") != user.session_version:
-            return None
-        return accounts.principal_for(user)
-
-
 def _audit_refusal(request: Request, exc: PalermoError) -> None:
     """One audit entry per refused request, with its reason and the route, never the body or the query."""
-    principal = getattr(request.state, "principal", None) or _session_principal(request) or Principal.anonymous()
+    principal = getattr(request.state, "principal", None) or errors.session_principal(request) or Principal.anonymous()
     extra = dict(getattr(exc, "audit", None) or {})
     if principal.is_anonymous and extra.get("organisation_id"):  # e.g. a revoked token: its organisation sees it
         principal = Principal(None, principal.username, extra["organisation_id"], frozenset(), False, True)
@@ -173,36 +156,6 @@ def _audit_refusal(request: Request, exc: PalermoError) -> None:
         log.warning("could not audit a refused request to %s", route)
 
 
-def _register_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(LoginRequired)
-    async def _login(request: Request, exc: LoginRequired) -> Response:
-        if _wants_json(request):
-            return JSONResponse(exc.to_dict(), status_code=401)
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-
-    @app.exception_handler(PalermoError)
-    async def _palermo(request: Request, exc: PalermoError) -> Response:
-        status = exc.http_status if exc.http_status < 500 or exc.http_status == 503 else 500
-        if _is_refusal(exc):
-            await anyio.to_thread.run_sync(_audit_refusal, request, exc)
-        if _wants_json(request):
-            return JSONResponse(exc.to_dict(), status_code=status)
-        return render(request, "error.html", {"error": exc, "status": status}, status_code=status)
-
-    @app.exception_handler(OverflowError)
-    async def _overflow(request: Request, exc: OverflowError) -> Response:
-        # An integer parameter beyond what the database stores (SQLite: 64 bits) is bad input, not a crash.
-        err = PalermoError("a number in the request is out of range; use a smaller value")
-        err.http_status = 422
-        if _wants_json(request):
-            return JSONResponse({**err.to_dict(), "error": "validation"}, status_code=422)
-        return render(request, "error.html", {"error": err, "status": 422}, status_code=422)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        problems = [{"field": ".".join(str(p) for p in e.get("loc", ())), "reason": e.get("msg", "")} for e in exc.errors()]
-        body = {"error": "validation", "message": "request is invalid: " + "; ".join(
-            f"{p['field']}: {p['reason']}" for p in problems), "details": {"problems": problems}}
-        if _wants_json(request):
-            return JSONResponse(body, status_code=422)
-        return render(request, "error.html", {"error": PalermoError(body["message"]), "status": 422}, status_code=422)
+async def _audit_if_refusal(request: Request, exc: PalermoError) -> None:
+    if _is_refusal(exc):
+        await anyio.to_thread.run_sync(_audit_refusal, request, exc)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Union
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from palermo.errors import ConfigurationError, PalermoError, PermissionDenied
@@ -114,14 +114,15 @@ class BodyLimit:
 
     A declared ``Content-Length`` above the limit is answered 413 at once; a chunked body is counted as
     it arrives and reading stops at the limit, whatever the route does with the error: its answer is
-    replaced by the 413. Upload paths get their own, larger limit. ``on_refused`` (path, limit) is
-    called for each refusal, e.g. to audit it.
+    replaced by the 413. Upload paths get their own, larger limit. ``respond`` makes the answer;
+    ``on_refused`` (method, path, limit) is called for each refusal, e.g. to audit it.
     """
 
     def __init__(self, app: ASGIApp, limit_bytes: int, upload_limit_bytes: int, upload_paths: tuple[str, ...],
+                 respond: Callable[[Scope, PalermoError], Response],
                  on_refused: Callable[[str, str, int], Awaitable[None]] | None = None) -> None:
         self.app, self.limit, self.upload_limit = app, limit_bytes, upload_limit_bytes
-        self.upload_paths, self.on_refused = frozenset(upload_paths), on_refused
+        self.upload_paths, self.on_refused, self.respond = frozenset(upload_paths), on_refused, respond
 
     def _limit_for(self, path: str) -> int:
         return self.upload_limit if path.rstrip("/") in self.upload_paths else self.limit
@@ -129,13 +130,15 @@ class BodyLimit:
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         mib = limit / 2**20
         err = BodyTooLarge(f"request body larger than {mib:g} MiB; send less data at once (split the file)")
-        body = json.dumps(err.to_dict()).encode()
         if self.on_refused is not None:  # before answering, so the trail is complete when the client hears back
             await self.on_refused(scope["method"], scope["path"], limit)
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+        response = self.respond(scope, err)  # web.errors: the envelope under /api, a page elsewhere
+        response.headers["connection"] = "close"
+
+        async def no_body() -> Message:
+            return {"type": "http.disconnect"}
+
+        await response(scope, no_body, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
