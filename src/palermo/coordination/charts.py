@@ -17,6 +17,11 @@ def _numeric(iso3: str) -> str | None:
     return str(c.numeric) if c else None
 
 
+def _name(iso3: str) -> str:
+    c = pycountry.countries.get(alpha_3=iso3)
+    return str(getattr(c, "common_name", None) or c.name) if c else iso3
+
+
 def choropleth(values: dict[str, float], title: str, legend: str, scheme: str = "blues",
                empty: str = "no data", top_at_least: float = 1) -> dict[str, Any]:
     """A world map with one value per ISO3 country, zoomed to fit every country that has a value.
@@ -25,13 +30,14 @@ def choropleth(values: dict[str, float], title: str, legend: str, scheme: str = 
     still clearly coloured, so a country with 1 differs from one with none; without any value the map
     shows the whole world, no legend and ``empty`` as subtitle (never a legend of NaN).
     """
-    rows = [{"id": _numeric(cc), "iso3": cc, "value": v} for cc, v in sorted(values.items())
+    rows = [{"id": _numeric(cc), "iso3": cc, "country": _name(cc), "value": v} for cc, v in sorted(values.items())
             if _numeric(cc) and v and v > 0]
     top = max((r["value"] for r in rows), default=0)
     spec: dict[str, Any] = {
         "$schema": "https://vega.github.io/schema/vega/v5.json",
         "description": title, "height": 360, "padding": 4, "autosize": "pad",
         "title": {"text": title, "subtitle": "" if rows else empty, "anchor": "start"},
+        "usermeta": {"table": {"data": "values", "columns": [["country", "country"], ["iso3", "code"], ["value", legend]]}},
         "signals": [{"name": "width", "init": "containerSize()[0] ? max(containerSize()[0] - 8, 280) : 640",
                      "on": [{"events": "window:resize", "update": "containerSize()[0] ? max(containerSize()[0] - 8, 280) : 640"}]}],
         "data": [
@@ -82,9 +88,14 @@ def network(initiatives: list[Initiative]) -> dict[str, Any]:
         target = node(f"i:{i.ref}", i.ref, "initiative")
         for p in i.participants:
             links.append({"source": node(f"a:{p.actor.name}", p.actor.acronym or p.actor.name[:28], p.role),
-                          "target": target, "role": p.role})
+                          "target": target, "role": p.role, "organisation": p.actor.name, "initiative": i.ref})
     return {
-        "$schema": "https://vega.github.io/schema/vega/v5.json", "width": 760, "height": 460, "autosize": "none",
+        "$schema": "https://vega.github.io/schema/vega/v5.json", "height": 460, "autosize": "pad",
+        "description": "Organisations and the initiatives they take part in",
+        # as wide as its box (a phone too); the layout is centred in it
+        "signals": [{"name": "width", "init": "containerSize()[0] ? max(containerSize()[0] - 8, 300) : 760"}],
+        "usermeta": {"table": {"data": "link-data", "columns": [["organisation", "organisation"], ["role", "role"],
+                                                                ["initiative", "initiative"]]}},
         "data": [{"name": "node-data", "values": nodes}, {"name": "link-data", "values": links}],
         "scales": [{"name": "color", "type": "ordinal", "domain": ["initiative", "implementing", "funding", "accountable", "extending"],
                     "range": ["#10213d", "#2a9d8f", "#e9c46a", "#8e7dbe", "#f4a261"]}],
@@ -95,7 +106,7 @@ def network(initiatives: list[Initiative]) -> dict[str, Any]:
                                   "size": {"signal": "datum.group === 'initiative' ? 260 : 140"},
                                   "tooltip": {"signal": "datum.name"}}},
              "transform": [{"type": "force", "iterations": 300, "static": True,
-                            "forces": [{"force": "center", "x": 380, "y": 230}, {"force": "collide", "radius": 14},
+                            "forces": [{"force": "center", "x": {"signal": "width / 2"}, "y": 230}, {"force": "collide", "radius": 14},
                                        {"force": "nbody", "strength": -40},
                                        {"force": "link", "links": "link-data", "distance": 45}]}]},
             {"type": "text", "from": {"data": "nodes"}, "zindex": 2,
@@ -148,6 +159,8 @@ def flow_chart(flows: list[Any], currency: str, height: int = 420) -> dict[str, 
                       "initiatives": ", ".join(f.initiatives), "stage": f.stage})
     return {
         "$schema": "https://vega.github.io/schema/vega/v5.json", "description": f"Money flows in {currency}",
+        "usermeta": {"table": {"data": "links", "columns": [["source", "from"], ["target", "to"], ["value", f"amount ({currency})"],
+                                                            ["basis", "reported as"], ["initiatives", "initiatives"]]}},
         "height": height, "padding": {"left": 4, "right": 4, "top": 4, "bottom": 4}, "autosize": "pad",
         "title": {"text": f"Money flows ({currency}): funders → implementers → country · P", "anchor": "start"},
         "signals": [{"name": "width", "init": "containerSize()[0] ? max(containerSize()[0] - 8, 320) : 760",

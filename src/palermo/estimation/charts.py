@@ -24,6 +24,7 @@ def upset_spec(lists: Sequence[str], cells: Sequence[ProtectedCell], threshold: 
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "description": "People by combination of lists (UpSet-style)",
+        "usermeta": {"table": {"view": 0, "columns": [["combination", "lists"], ["label", "people"]]}},
         "vconcat": [
             {
                 "width": width, "height": 180, "data": {"values": bars},

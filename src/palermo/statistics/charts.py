@@ -30,16 +30,24 @@ def funnel_rows(obs: list[ObservationView], reference: Concept | None) -> list[d
 
 def funnel_spec(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": title, "width": "container",
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json", "description": title,
+        # as wide as its box; on a phone the legends go below the bars and long source names are cut
+        # (the table below the chart gives them whole), so the bars keep most of the width
+        "width": "container", "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": rows},
+        "usermeta": {"table": {"columns": [["source", "source"], ["stage", "stage"], ["unit", "unit"], ["value", "count"],
+                                           ["comparison", "vs the first police source"]]}},
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
             "y": {"field": "source", "type": "nominal", "title": None},
             "x": {"field": "value", "type": "quantitative", "title": "count (each bar its own concept)"},
             "color": {"field": "stage", "type": "nominal", "sort": FUNNEL, "title": "stage",
                       "scale": {"domain": [s for s in FUNNEL if s in {r['stage'] for r in rows}]}},
-            "opacity": {"field": "comparison", "type": "nominal", "title": "vs the first police source",
+            # faded: another concept (the text under the chart says so; a second legend would not fit a phone)
+            "opacity": {"field": "comparison", "type": "nominal", "legend": None,
                         "scale": {"domain": ["comparable with the reference", "different concept: do not add or compare"],
                                   "range": [1, 0.35]}},
         },
+        "config": {"legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 320, "titleLimit": 320},
+                   "axisY": {"labelLimit": 150}},
     }

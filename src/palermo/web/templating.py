@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from palermo.auth.permissions import NO_OBJECT, allowed
 from palermo.auth.roles import Principal
+from palermo.web import charts
 from palermo.web.security import csrf_token
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -32,7 +33,10 @@ def _tojson_attr(value: Any) -> str:
 
 
 templates.env.filters["tojson_attr"] = _tojson_attr
+templates.env.globals.update(chart_spec=charts.for_page, chart_table=charts.data_table)
 templates.env.filters["thousands"] = lambda v: f"{v:,}" if isinstance(v, (int, float)) else v
+# the page building blocks (table boxes, charts) as ``ui.*``, once the filters they use exist
+templates.env.globals["ui"] = templates.env.get_template("_ui.html").module
 
 
 def _can(principal: Principal | None) -> Callable[..., bool]:
@@ -42,9 +46,15 @@ def _can(principal: Principal | None) -> Callable[..., bool]:
     return can
 
 
+def _untranslated(message: str) -> str:
+    return message
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
     principal = getattr(request.state, "principal", None)
     ctx = {
+        # English unless the page passes its translator (the identification pages do)
+        "_": _untranslated,
         "request": request,
         "sections": SECTIONS,
         "principal": principal,

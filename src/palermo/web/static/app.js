@@ -18,9 +18,30 @@
       var spec = JSON.parse(el.getAttribute("data-vega-spec"));
       var opts = { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg" };
       if (window.vega && window.vega.expressionInterpreter) { opts.ast = true; opts.expr = window.vega.expressionInterpreter; }
-      window.vegaEmbed(el, spec, opts).catch(function (err) { el.textContent = "Chart failed: " + err; });
+      window.vegaEmbed(el, spec, opts).then(function () { labelChart(el); })
+        .catch(function (err) { el.textContent = "Chart failed: " + err; });
     });
   }
+
+  // A drawn chart is one image named by its caption (its data is in the table beside it); the export
+  // menu vega-embed adds gets a name too (its <summary> holds only an icon).
+  function labelChart(el) {
+    var name = el.getAttribute("aria-label") || el.dataset.chartName || "";
+    var svg = el.querySelector("svg");
+    if (svg && name) { svg.setAttribute("role", "img"); svg.setAttribute("aria-label", name); }
+    el.querySelectorAll("details > summary").forEach(function (summary) {
+      if (!summary.textContent.trim()) { summary.setAttribute("aria-label", el.dataset.actionsLabel || "Save the chart as an image"); }
+    });
+  }
+
+  // A table box that scrolls is a tab stop (so a keyboard can scroll it); one whose table fits is not.
+  function scrollBoxes() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) { box.setAttribute("tabindex", "0"); } else { box.removeAttribute("tabindex"); }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", scrollBoxes);
+  window.addEventListener("resize", scrollBoxes);
   document.addEventListener("DOMContentLoaded", function () { renderCharts(document); });
   document.addEventListener("htmx:afterSwap", function (evt) { renderCharts(evt.target); });
 
