@@ -7,6 +7,7 @@ steps on Spark. Both return identical matches on identical input (tested with on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from itertools import combinations
 from typing import Any, Protocol
@@ -22,6 +23,8 @@ from palermo.linkage.encoding import EncodedDataset
 from palermo.linkage.similarity import all_pairs_dice, dice, field_similarities
 from palermo.linkage.weights import OperatingPoint
 
+# (agreement levels per field, log2 odds per pair) -> the pairs' log2 odds after reviewed-hit feedback
+Adjustment = Callable[[dict[str, np.ndarray], np.ndarray], np.ndarray]
 MAX_BLOCK_PAIRS = 2_500  # 50 x 50 records share one key value: beyond that the key does not discriminate
 DEFAULT_THRESHOLD = 0.9  # match probability; calibrated on synthetic data (docs/linkage.md)
 U_SAMPLE = 20_000
@@ -177,24 +180,28 @@ class LinkResult:
 
 
 def match(datasets: list[EncodedDataset], *, threshold: float | None = None, engine: Engine | None = None,
-          method: str = "estimated") -> list[Match]:
+          method: str = "estimated", adjust: Adjustment | None = None) -> list[Match]:
     """Match every pair of lists; each record matched at most once per other list (see :func:`link`)."""
-    return link(datasets, threshold=threshold, engine=engine, method=method).matches
+    return link(datasets, threshold=threshold, engine=engine, method=method, adjust=adjust).matches
 
 
 def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engine: Engine | None = None,
-         method: str = "estimated") -> LinkResult:
+         method: str = "estimated", adjust: Adjustment | None = None) -> LinkResult:
     """Match every pair of lists; each record matched at most once per other list.
 
     ``method="estimated"`` (default): u from random pairs of these lists, m by EM with u fixed from the
     schema's synthetic calibration, term-frequency adjustment of skewed fields, the cut at the best
     expected F1 among pairs at least even odds (``palermo.linkage.weights``). ``"calibrated"``: the
     synthetic calibration's weights and match-weight threshold as they are; ``"em"``: m and u both by EM
-    on the candidate pairs. ``threshold`` is a match probability and overrides the cut.
+    on the candidate pairs. ``threshold`` is a match probability and overrides the cut. ``adjust`` turns
+    each pair's log2 odds into new ones from its agreement levels (the hub's reviewed-hit feedback,
+    ``palermo.linkage.feedback``), before the cut is chosen; estimated method only.
     """
     check_compatible(datasets)
     if method not in ("estimated", "calibrated", "em"):
         raise ValidationError(f"matching method {method!r} unknown; use estimated, calibrated or em")
+    if adjust is not None and method != "estimated":
+        raise ValidationError("reviewed-hit feedback adjusts the estimated weights only; use method estimated")
     engine = engine or LocalEngine()
     cal = calibrate(datasets[0].schema) if method in ("estimated", "calibrated") else None
     out: list[Match] = []
@@ -205,6 +212,8 @@ def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engi
         if method == "estimated" and len(ia):
             assert cal is not None
             model, p = weights.probabilities(a, b, ia, ib, lv, cal.model, cal.threshold)
+            if adjust is not None:
+                p = 1.0 / (1.0 + np.exp2(-np.clip(adjust(lv, weights.log2_odds(p)), -60, 60)))
             kept = one_to_one(ia, ib, p, 0.01)
             # never below the cut that the same estimation needed on the calibration's labelled lists: the
             # fields are not independent (names tell nationality), which makes probabilities overconfident

@@ -23,7 +23,7 @@ from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import Conflict, RateLimited, ValidationError
-from palermo.linkage import entities, epochs, lifecycle
+from palermo.linkage import entities, epochs, feedback, lifecycle
 from palermo.linkage.encoding import EncodedDataset, read_encodings
 from palermo.linkage.engine import Engine, LocalEngine, check_compatible, match
 from palermo.linkage.models import LinkHit, LinkRun, LinkUpload
@@ -142,7 +142,8 @@ def run_matching(session: Session, principal: Principal, upload: LinkUpload, ds:
         days = lifecycle.retention_days(session, perm.agreement)
         lifecycle.shorten_expiry(upload, days)
         lifecycle.shorten_expiry(other, days)
-        for m in match([a, b], engine=engine):
+        learnt = feedback.for_comparison(session, upload.organisation_id, other.organisation_id, upload.schema_digest)
+        for m in match([a, b], engine=engine, adjust=learnt.apply if learnt else None):
             hit = earlier.pop((m.record_a, other.organisation_id, other.label, m.record_b), None)
             if hit is not None:  # found again by the newer upload of the same list: same hit, same reference
                 lifecycle.carry(hit, upload, other, run.id, m.probability, perm.agreement)
@@ -152,6 +153,8 @@ def run_matching(session: Session, principal: Principal, upload: LinkUpload, ds:
                               record_b=m.record_b, org_b_id=other.organisation_id, score=m.probability,
                               agreement=perm.agreement, status="open")
                 session.add(hit)
+            hit.levels = feedback.levels_of(m.similarities)
+            hit.feedback = learnt.of_levels(hit.levels) if learnt else 0.0
             hits.append(hit)
     session.flush()
     run.hits, run.finished_at = len(hits), utcnow()

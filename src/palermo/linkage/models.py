@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from palermo.db.base import Base, utcnow
@@ -69,6 +79,9 @@ class LinkHit(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open/superseded/withdrawn/expired
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the pair's agreement level per field (-1 missing … 4), what reviewed verdicts learn from (no plaintext)
+    levels: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    feedback: Mapped[float] = mapped_column(Float, default=0.0)  # log2 odds the reviewed-hit feedback added to score
 
 
 class LinkHitReview(Base):
