@@ -16,6 +16,7 @@ from palermo.db import Database
 from palermo.exchange.agreements import AgreementSpec, save_agreements
 from palermo.linkage import feedback
 from palermo.linkage.encoding import Encoder
+from palermo.linkage.fellegi_sunter import LEVELS
 from palermo.linkage.hub import submit
 from palermo.linkage.models import LinkHit
 from palermo.linkage.review import review_hit
@@ -76,7 +77,7 @@ def test_rejected_hits_lower_the_weights_of_their_pattern_and_such_pairs_stop_hi
         true_hits = [h for (ra, rb), h in first.items() if ra[2:] == rb[2:]]
         # the model takes people with the same papers but another name for the same person
         assert len(fake_hits) == len(first_fakes) and min(h.score for h in fake_hits) > 0.99
-        assert all(h.levels and h.levels["name"] <= 1 and h.levels["document"] == 4 for h in fake_hits)
+        assert all(h.levels and h.levels["name"] <= 2 and h.levels["document"] == len(LEVELS) for h in fake_hits)
         for h in fake_hits:  # the follow-ups find other people
             review_hit(s, who["B"], h.reference, verdict="rejected")
         for h in true_hits[:12]:
@@ -89,8 +90,8 @@ def test_rejected_hits_lower_the_weights_of_their_pattern_and_such_pairs_stop_hi
         # what it agrees and disagrees on fell a little, but not that of a name that agrees
         worst = min(learnt.of_levels(h.levels) for h in fake_hits)  # type: ignore[arg-type]
         assert worst < -8
-        assert learnt.delta["name"][0] < -0.1 and learnt.delta["document"][4] < -0.1
-        assert learnt.delta["name"][4] > learnt.delta["name"][0]
+        assert learnt.delta["name"][0] < -0.1 and learnt.delta["document"][len(LEVELS)] < -0.1
+        assert learnt.delta["name"][len(LEVELS)] > learnt.delta["name"][0]
         # the same list again, with eight more people carrying others' papers (never reviewed)
         again = _pairs(_submit(s, who["B"], B + FAKES, "list B"))
     assert not [p for p in again if p[1].startswith("B-x")]  # neither the rejected pairs nor the new ones
@@ -111,17 +112,18 @@ def _digest(s) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_the_fit_is_a_shrunken_update_of_the_model() -> None:
-    rejected = [{"name": 0, "document": 4}] * 3
+    top = len(LEVELS)
+    rejected = [{"name": 0, "document": top}] * 3
     few = feedback.fit(rejected, np.array([6.0] * 3), np.array([False] * 3))
     many = feedback.fit(rejected * 10, np.array([6.0] * 30), np.array([False] * 30))
     # more verdicts move the weights further; agreeing verdicts (the model was right) move them little
     assert many.delta["name"][0] < few.delta["name"][0] < 0
-    right = feedback.fit([{"name": 4, "document": 4}] * 30, np.array([6.0] * 30), np.array([True] * 30))
-    assert 0 <= right.delta["name"][4] < 0.5
+    right = feedback.fit([{"name": top, "document": top}] * 30, np.array([6.0] * 30), np.array([True] * 30))
+    assert 0 <= right.delta["name"][top] < 0.5
     # a pair of the reviewed pattern gets its field corrections and the pattern's; another pattern only
     # the field corrections (a missing value none)
     (code,) = few.pattern
     assert few.pattern[code] < -2
-    assert abs(few.of_levels({"name": 0, "document": 4})
-               - (few.delta["name"][0] + few.delta["document"][4] + few.pattern[code])) < 1e-9
-    assert abs(few.of_levels({"name": -1, "document": 4}) - few.delta["document"][4]) < 1e-9
+    assert abs(few.of_levels({"name": 0, "document": top})
+               - (few.delta["name"][0] + few.delta["document"][top] + few.pattern[code])) < 1e-9
+    assert abs(few.of_levels({"name": -1, "document": top}) - few.delta["document"][top]) < 1e-9

@@ -1,6 +1,6 @@
 """Reviewed verdicts refine the weights: what the follow-ups of hits taught the hub, without plaintext.
 
-A hit keeps its pair's agreement level per field (``LinkHit.levels``: 4 = Dice >= .97 … 0, -1 missing);
+A hit keeps its pair's agreement level per field (``LinkHit.levels``: the top level for Dice >= .97 … 0, -1 missing);
 after its follow-up the parties say whether it was the same person. The hub then knows, for a few
 agreement patterns, how often the model was right. Those reviewed hits are labelled pairs, but a
 sample the model chose by its own cut, so they cannot estimate m and u afresh (nearly all are
@@ -33,8 +33,8 @@ from scipy.optimize import minimize
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from palermo.linkage.model import LEVELS
-from palermo.linkage.model import levels as agreement_levels
+from palermo.linkage.fellegi_sunter import LEVELS
+from palermo.linkage.fellegi_sunter import levels as agreement_levels
 from palermo.linkage.models import LinkHit, LinkHitReview, LinkUpload
 
 N_LEVELS = len(LEVELS) + 1
@@ -59,7 +59,7 @@ class Feedback:
     """Corrections learnt from reviewed hits, in log2 odds: per field and agreement level (a refined
     weight, log2(m'/u) with m' = m · 2^delta) and per whole agreement pattern seen in the reviews."""
 
-    delta: dict[str, np.ndarray]  # field -> correction per level 0..4 (missing values get none)
+    delta: dict[str, np.ndarray]  # field -> correction per level 0 … top (missing values get none)
     fields: list[str]  # the fields a pattern code is made of, in order
     pattern: dict[int, float]  # pattern code -> correction of pairs with exactly that pattern
     confirmed: int
