@@ -112,6 +112,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     _a("linkage.purge", "run the retention purge (expired encodings, retired key epochs, released records)", "admin",
        ownership="hub operator"),
     _a("linkage.key_epoch", "open a new key epoch (key rotation)", "admin", ownership="hub operator"),
+    _a("linkage.estimate", "estimate the hidden figure from the hub's live uploads (with linkage error)", "admin",
+       "analyst", ownership="hub operator"),
     _a("exchange.read", "read agreements and lawful routes"),
     _a("exchange.check", "check the legal basis of an exchange"),
     _a("exchange.requests.read", "read follow-up requests (own organisation's, sent or received)"),

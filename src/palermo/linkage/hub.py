@@ -34,7 +34,8 @@ PURPOSES = ("prevention", "investigation", "prosecution", "victim_protection", "
 LIST_KINDS = ("suspects", "victims")
 
 
-def _dataset(upload: LinkUpload) -> EncodedDataset:
+def dataset_of(upload: LinkUpload) -> EncodedDataset:
+    """The encodings of a live upload, read from the hub's store (refused once they were deleted)."""
     if upload.encodings is None:
         raise Conflict(f"upload {upload.id} ({upload.label}) is {upload.status}: its encodings were deleted")
     return read_encodings(io.BytesIO(upload.encodings), label=f"{upload.id}")  # type: ignore[arg-type]
@@ -135,7 +136,7 @@ def run_matching(session: Session, principal: Principal, upload: LinkUpload, ds:
         if not perm.allowed:
             run.refused = {**run.refused, orgs[other.organisation_id]: perm.reasons}
             continue
-        a, b = ds, _dataset(other)
+        a, b = ds, dataset_of(other)
         a.label, b.label = f"u{upload.id}", f"u{other.id}"
         check_compatible([a, b])
         run.compared = [*run.compared, other.id]

@@ -73,6 +73,8 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     ("POST", "/linkage/uploads/{upload_id}/withdraw"): "linkage.withdraw",
     ("DELETE", "/api/v1/linkage/uploads/{upload_id}"): "linkage.withdraw",
     ("POST", "/linkage/uploads"): "linkage.upload", ("POST", "/api/v1/linkage/uploads"): "linkage.upload",
+    ("GET", "/linkage/estimate"): "linkage.estimate", ("POST", "/linkage/estimate"): "linkage.estimate",
+    ("POST", "/api/v1/linkage/estimate"): "linkage.estimate",
     # exchange
     **{("GET", p): "exchange.read" for p in _EXCHANGE_READ},
     ("GET", "/api/v1/exchange/check"): "exchange.check",

@@ -13,12 +13,25 @@ from starlette.responses import Response
 from palermo.auth.accounts import get_organisation
 from palermo.auth.roles import Principal
 from palermo.linkage.entities import entities_for
+from palermo.linkage.hidden_figure import (
+    DEFAULT_DRAWS,
+    DEFAULT_FLOOR,
+    MAX_DRAWS,
+    estimable_uploads,
+    estimate_from_uploads,
+)
 from palermo.linkage.hits import get_hit, hit_view, hits_for
 from palermo.linkage.hub import submit
 from palermo.linkage.lifecycle import uploads_for, withdraw
 from palermo.linkage.policy import upload_offers
 from palermo.linkage.review import VERDICTS, precision_report, review_hit, review_states
-from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
+from palermo.web.deps import (
+    api_principal,
+    csrf_form,
+    db_session,
+    get_settings,
+    page_principal,
+)
 from palermo.web.templating import render
 from palermo.web.uploads import read_upload
 
@@ -211,3 +224,56 @@ class EntityOut(BaseModel):
 @api.get("/entities", response_model=list[EntityOut])
 def api_entities(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[EntityOut]:
     return [EntityOut(**e.to_dict()) for e in entities_for(s, principal)]
+
+
+class EstimateIn(BaseModel):
+    uploads: list[int] = Field(..., min_length=2, description="ids of two or more live uploads")
+    draws: int = Field(DEFAULT_DRAWS, ge=2, le=MAX_DRAWS, description="link sets drawn")
+    floor: float = Field(DEFAULT_FLOOR, gt=0, lt=0.5, description="candidate links down to this match probability")
+    seed: int = 2018
+
+
+class EstimateOut(BaseModel):
+    uploads: list[int]
+    lists: list[str]
+    records: int
+    candidates: int
+    reviewed_confirmed: int
+    reviewed_rejected: int
+    naive_estimate: float
+    naive_lower: float
+    naive_upper: float
+    estimate: float
+    lower: float
+    upper: float
+    confidence: float
+    draws: int
+    between_share: float
+    links_naive: int
+    links_mean: float
+
+
+@api.post("/estimate", response_model=EstimateOut)
+def api_estimate(body: EstimateIn, principal: Principal = Depends(api_principal),
+                 s: Session = Depends(db_session)) -> EstimateOut:
+    """The hidden figure from live uploads: the interval that takes links as certain and the one that
+    carries linkage error (the hub operator only)."""
+    r = estimate_from_uploads(s, principal, body.uploads, floor=body.floor, draws=body.draws, seed=body.seed)
+    return EstimateOut(**r.to_dict())
+
+
+@pages.get("/linkage/estimate")
+def estimate_page(request: Request, principal: Principal = Depends(page_principal),
+                  s: Session = Depends(db_session)) -> Response:
+    return render(request, "linkage/estimate.html", {
+        "title": "Hidden figure from the hub's lists", "active": "linkage", "uploads": estimable_uploads(s, principal),
+        "chosen": [], "draws": DEFAULT_DRAWS, "result": None})
+
+
+@pages.post("/linkage/estimate", dependencies=[Depends(csrf_form)])
+def estimate_form(request: Request, upload: list[int] = Form(default=[]), draws: int = Form(DEFAULT_DRAWS),
+                  principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    result = estimate_from_uploads(s, principal, upload, draws=draws)
+    return render(request, "linkage/estimate.html", {
+        "title": "Hidden figure from the hub's lists", "active": "linkage", "uploads": estimable_uploads(s, principal),
+        "chosen": upload, "draws": draws, "result": result})
