@@ -98,6 +98,7 @@ def test_api_and_web_page_give_both_intervals_to_the_operator(sqlite_demo_db: Da
                  headers={"Authorization": f"Bearer {tokens['hub.admin']}"})
     assert bad.status_code in (400, 422)
     login(c, "hub.admin", DEMO_PASSWORD)
+    assert 'href="/linkage/estimate"' in c.get("/linkage").text
     page = c.get("/linkage/estimate")
     assert page.status_code == 200 and "LABOUR_INSPECTION" in page.text
     shown = c.post("/linkage/estimate", data={"upload": [str(i) for i in ids], "draws": "10", "csrf_token": csrf(c)})
