@@ -10,20 +10,20 @@ from __future__ import annotations
 import io
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import combinations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from palermo.auth import audit, permissions
 from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import Conflict, RateLimited, ValidationError
-from palermo.linkage import entities, epochs, feedback, lifecycle
+from palermo.linkage import entities, epochs, feedback, lifecycle, live_cache
 from palermo.linkage.encoding import EncodedDataset, read_encodings
 from palermo.linkage.engine import Engine, LocalEngine, check_compatible, match
 from palermo.linkage.models import LinkHit, LinkRun, LinkUpload
@@ -35,10 +35,17 @@ LIST_KINDS = ("suspects", "victims")
 
 
 def dataset_of(upload: LinkUpload) -> EncodedDataset:
-    """The encodings of a live upload, read from the hub's store (refused once they were deleted)."""
-    if upload.encodings is None:
+    """The encodings of a live upload (refused once they were deleted), decoded once per process while the
+    upload is live (``live_cache``): its own copy of the dataset object, so a caller may relabel it."""
+    if upload.status != "live":
         raise Conflict(f"upload {upload.id} ({upload.label}) is {upload.status}: its encodings were deleted")
-    return read_encodings(io.BytesIO(upload.encodings), label=f"{upload.id}")  # type: ignore[arg-type]
+
+    def load() -> EncodedDataset:
+        if upload.encodings is None:
+            raise Conflict(f"upload {upload.id} ({upload.label}) has no encodings left")
+        return read_encodings(io.BytesIO(upload.encodings), label=f"{upload.id}")  # type: ignore[arg-type]
+
+    return replace(live_cache.get(upload.id, upload.fingerprint, load), label=f"{upload.id}")
 
 
 def check_quota(session: Session, principal: Principal, records: int, settings: Settings) -> None:
@@ -181,7 +188,8 @@ def comparable_uploads(session: Session, upload_ids: list[int]) -> list[LinkUplo
     """The uploads of an overlap table, refused with every reason at once unless each is live, their labels
     are distinct and every two of them were compared under an agreement: two lists the hub never compared
     (no agreement allows it, or one organisation's own lists) would count their common people twice."""
-    uploads = {u.id: u for u in session.execute(select(LinkUpload).where(LinkUpload.id.in_(upload_ids))).scalars()}
+    uploads = {u.id: u for u in session.execute(select(LinkUpload).where(LinkUpload.id.in_(upload_ids))
+                                                .options(defer(LinkUpload.encodings))).scalars()}
     problems = [f"upload {i} unknown" for i in dict.fromkeys(upload_ids) if i not in uploads]
     if len(uploads) < 2:
         problems.append("an overlap table needs at least two uploads")

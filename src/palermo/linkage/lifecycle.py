@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from palermo.auth import audit
 from palermo.auth.permissions import decide
@@ -28,6 +28,7 @@ from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import Conflict, NotFound, PermissionDenied
 from palermo.exchange.models import Agreement
+from palermo.linkage import live_cache
 from palermo.linkage.models import LinkHit, LinkUpload
 
 UPLOAD_STATUSES = ("live", "superseded", "withdrawn", "expired")
@@ -43,6 +44,7 @@ def live_uploads(session: Session, upload: LinkUpload) -> list[LinkUpload]:
     return list(session.execute(select(LinkUpload).where(
         LinkUpload.list_kind == upload.list_kind, LinkUpload.organisation_id != upload.organisation_id,
         LinkUpload.status == "live", LinkUpload.key_epoch == upload.key_epoch, LinkUpload.encodings.is_not(None))
+        .options(defer(LinkUpload.encodings))  # read only on a cache miss (linkage.live_cache)
         .order_by(LinkUpload.created_at, LinkUpload.id)).scalars())
 
 
@@ -97,6 +99,7 @@ def end_upload(session: Session, upload: LinkUpload, status: str, reason: str, n
     """Delete the encodings of an upload that leaves ``live`` and end its open hits; returns hits ended."""
     now = now or utcnow()
     upload.status, upload.encodings, upload.ended_at, upload.ended_reason = status, None, now, reason[:300]
+    live_cache.forget([upload.id])
     ended = session.execute(update(LinkHit).where(
         LinkHit.status == "open", or_(LinkHit.upload_a_id == upload.id, LinkHit.upload_b_id == upload.id))
         .values(status=status, ended_at=now).execution_options(synchronize_session="fetch"))

@@ -25,6 +25,7 @@ from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import PermissionDenied, ValidationError
 from palermo.exchange.models import ExchangeRequest
+from palermo.linkage import live_cache
 from palermo.linkage.models import LinkHit, LinkKeyEpoch, LinkPurge, LinkUpload
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def _end_many(session: Session, upload_ids: list[int], reason: str, now: datetim
     hits = 0
     for start in range(0, len(upload_ids), 500):
         chunk = upload_ids[start:start + 500]
+        live_cache.forget(chunk)
         session.execute(update(LinkUpload).where(LinkUpload.id.in_(chunk), LinkUpload.status == "live")
                         .values(status="expired", encodings=None, ended_at=now, ended_reason=reason)
                         .execution_options(synchronize_session=False))
