@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -28,6 +29,15 @@ def login(client: TestClient, username: str, password: str) -> None:
     token = csrf_of(client)
     r = client.post("/login", data={"username": username, "password": password, "csrf_token": token, "next": "/"})
     assert r.status_code == 200 and "Log out" in r.text, f"login of {username} failed: {r.status_code} {r.text[:300]}"
+
+
+def browser_login(pg: Any, base_url: str, username: str, password: str) -> None:
+    """Log in through the real form in a Playwright page; fails the test if the login is refused."""
+    pg.goto(base_url + "/login")
+    pg.fill("#username", username)
+    pg.fill("#password", password)
+    pg.click("#login")
+    pg.wait_for_selector("#logout")
 
 
 def csrf(client: TestClient) -> str:

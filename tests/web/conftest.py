@@ -115,18 +115,26 @@ class Shots:
         return path
 
 
+def collect_errors(pg: object) -> list[str]:
+    """The list a page's script errors and CSP violations are appended to while the test runs.
+
+    Failed sub-resources (scripts, styles, images) are counted by their own status, since a page answered
+    with 4xx on purpose (e.g. a refused login) is logged as a console error too.
+    """
+    errors: list[str] = []
+    pg.on("console", lambda msg: errors.append(msg.text)  # type: ignore[attr-defined]
+          if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    pg.on("response", lambda r: errors.append(f"{r.status} {r.url}")  # type: ignore[attr-defined]
+          if r.status >= 400 and r.request.resource_type != "document" else None)
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))  # type: ignore[attr-defined]
+    return errors
+
+
 @pytest.fixture
 def page(browser: object, request: pytest.FixtureRequest) -> Iterator[tuple[object, Shots]]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     pg = context.new_page()
-    errors: list[str] = []
-    # Script errors and CSP violations; failed sub-resources (scripts, styles, images) by their own status,
-    # since a page answered with 4xx on purpose (e.g. a refused login) is logged as a console error too.
-    pg.on("console", lambda msg: errors.append(msg.text)
-          if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
-    pg.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-          if r.status >= 400 and r.request.resource_type != "document" else None)
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = collect_errors(pg)
     try:
         yield pg, Shots(pg, OUTPUT / request.node.name.replace("/", "_"))
     finally:

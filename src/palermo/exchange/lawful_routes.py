@@ -87,9 +87,15 @@ def graph_spec(session: Session) -> dict[str, Any]:
     index = {n: i for i, n in enumerate(active)}
     nodes = [{"name": n, "index": i} for n, i in index.items()]
     links = [{"source": index[a], "target": index[b], "category": d["categories"][0] if d["categories"] else "",
-              "agreement": d["agreement"], "status": d["status"]} for a, b, d in g.edges(data=True)]
+              "agreement": d["agreement"], "status": d["status"], "from": a, "to": b,
+              "status_text": str(d["status"]).replace("_", " ")} for a, b, d in g.edges(data=True)]
     return {
-        "$schema": "https://vega.github.io/schema/vega/v5.json", "width": 760, "height": 480, "autosize": "none",
+        "$schema": "https://vega.github.io/schema/vega/v5.json", "height": 480, "autosize": "pad",
+        "description": "Who has agreements with whom",
+        # as wide as its box (a phone too), the layout centred in it
+        "signals": [{"name": "width", "init": "containerSize()[0] ? max(containerSize()[0] - 8, 300) : 760"}],
+        "usermeta": {"table": {"data": "link-data", "columns": [["from", "between"], ["to", "and"], ["agreement", "agreement"],
+                                                                ["category", "first data category"], ["status_text", "status"]]}},
         "data": [{"name": "node-data", "values": nodes}, {"name": "link-data", "values": links}],
         "scales": [{"name": "color", "type": "ordinal", "domain": {"data": "link-data", "field": "category"},
                     "range": "category"}],
@@ -98,7 +104,7 @@ def graph_spec(session: Session) -> dict[str, Any]:
             {"name": "nodes", "type": "symbol", "zindex": 1, "from": {"data": "node-data"},
              "encode": {"enter": {"fill": {"value": "#10213d"}, "size": {"value": 160}, "tooltip": {"field": "name"}}},
              "transform": [{"type": "force", "iterations": 300, "static": True,
-                            "forces": [{"force": "center", "x": 380, "y": 240}, {"force": "collide", "radius": 16},
+                            "forces": [{"force": "center", "x": {"signal": "width / 2"}, "y": 240}, {"force": "collide", "radius": 16},
                                        {"force": "nbody", "strength": -60},
                                        {"force": "link", "links": "link-data", "distance": 70}]}]},
             {"type": "text", "from": {"data": "nodes"}, "zindex": 2,
