@@ -14,7 +14,7 @@ from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
 from palermo.statistics import sdmx_data, sdmx_structure
 from palermo.statistics.disclosure import DEFAULT_THRESHOLD
-from palermo.statistics.query import find_observations
+from palermo.statistics.query import read_observations
 
 EXPORT_FORMATS = ("csv", "json", "sdmx-csv", "sdmx-ml", "sdmx-structure")
 DATA_FORMATS = EXPORT_FORMATS[:-1]
@@ -27,14 +27,26 @@ def rows_for_export(session: Session, principal: Principal, *, public: bool = Fa
     ``public`` asks for the public release (public sources only, every small cell suppressed); without
     it the principal still gets only what the rules table allows: the flag narrows, it never widens.
     """
-    obs = find_observations(session, principal, country=country, indicator=indicator, public_only=public,
-                            threshold=threshold)
-    return [{"source": o.source_key, "vintage": o.source_vintage, "indicator": o.indicator, "stage": o.stage,
-             "country": o.country, "period": o.period, "sex": o.sex, "age_group": o.age_group,
-             "citizenship": o.citizenship, "exploitation": o.exploitation, "crime_code": o.crime_code,
-             "value": o.value, "lower": o.lower, "upper": o.upper, "flags": ";".join(sorted(o.flags)),
-             "source_name": o.source_name, "unit": o.counting_unit, "definition": o.legal_definition, "coverage": o.coverage, "mapping": o.mapping}
-            for o in obs]
+    found = read_observations(session, principal, country=country, indicator=indicator, public_only=public,
+                              threshold=threshold)
+    flag_text = _FlagText()
+    out = []
+    for r, (value, lower, upper), flags in found.cells():
+        stage, key, name, _type, vintage, unit, definition, coverage, _owner, _protected = found.sources[r[0]]
+        out.append({"source": key, "vintage": vintage, "indicator": r[1], "stage": stage, "country": r[2],
+                    "period": r[3], "sex": r[4], "age_group": r[5], "citizenship": r[6], "exploitation": r[7],
+                    "crime_code": r[11], "value": value, "lower": lower, "upper": upper, "flags": flag_text[flags],
+                    "source_name": name, "unit": unit, "definition": definition, "coverage": coverage,
+                    "mapping": r[13]})
+    return out
+
+
+class _FlagText(dict[frozenset[str], str]):
+    """Flags as exported: sorted, ';'-separated (each distinct set joined once)."""
+
+    def __missing__(self, flags: frozenset[str]) -> str:
+        value = self[flags] = ";".join(sorted(flags))
+        return value
 
 
 def obs_status(row: dict[str, Any]) -> tuple[str, str]:
