@@ -48,6 +48,21 @@ def check_language(lang: str | None) -> str:
     return code
 
 
+def preferred_language(accept: str | None, default: str = "en") -> str:
+    """The language to answer in from an Accept-Language value ('fr-CH, fr;q=0.9, en;q=0.8'): the first
+    available one by quality (a region falls back to its language), else ``default``."""
+    ranked = []
+    for i, part in enumerate((accept or "").split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        try:
+            q = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            q = 0.0
+        if tag and tag != "*" and q > 0:
+            ranked.append((-q, i, tag.replace("_", "-").lower()))
+    return next((tag.split("-")[0] for _q, _i, tag in sorted(ranked) if tag.split("-")[0] in LANGUAGES), default)
+
+
 @lru_cache(maxsize=8)
 def translations(lang: str) -> gettext.NullTranslations:
     """The compiled catalogue for ``lang`` (English: identity)."""

@@ -25,7 +25,7 @@ from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import Conflict, NotFound, PermissionDenied, Problem, ValidationError
-from palermo.identification.i18n import N_
+from palermo.identification.i18n import N_, translations
 from palermo.identification.models import Referral, Screening
 
 BASES = {
@@ -78,9 +78,12 @@ def _require(principal: Principal) -> None:
     require(principal, "identification.referrals")
 
 
-def check_requests(session: Session, principal: Principal, age_group: str,
-                   requests: list[ReferralRequest]) -> list[tuple[Organisation, str]]:
-    """Validate every requested referral at once; return (organisation, basis) pairs or raise listing all problems."""
+def check_requests(session: Session, principal: Principal, age_group: str, requests: list[ReferralRequest], *,
+                   lang: str = "en") -> list[tuple[Organisation, str]]:
+    """Validate every requested referral at once; return (organisation, basis) pairs or raise listing all
+    problems, in the worker's language."""
+    words = translations(lang)
+    _, ngettext = words.gettext, words.ngettext
     problems: list[Problem] = []
     out: list[tuple[Organisation, str]] = []
     seen: set[int] = set()
@@ -88,39 +91,45 @@ def check_requests(session: Session, principal: Principal, age_group: str,
         field = f"referrals[{n}]"
         org = session.execute(select(Organisation).where(Organisation.short_name == req.organisation)).scalar_one_or_none()
         if org is None:
-            problems.append(Problem("no such organisation; use its short name, e.g. LSTRADA", field=field, value=req.organisation))
+            problems.append(Problem(_("no such organisation; use its short name, e.g. LSTRADA"), field=field,
+                                    value=req.organisation))
             continue
         if org.id == principal.organisation_id:
-            problems.append(Problem("a screening cannot be referred to the organisation that made it", field=field,
+            problems.append(Problem(_("a screening cannot be referred to the organisation that made it"), field=field,
                                     value=req.organisation))
             continue
         if org.id in seen:
-            problems.append(Problem("organisation named twice; refer once", field=field, value=req.organisation))
+            problems.append(Problem(_("organisation named twice; refer once"), field=field, value=req.organisation))
             continue
         seen.add(org.id)
         if req.child_protection and age_group != "child":
-            problems.append(Problem(f"a child protection referral is for a child; for an adult, record the person's consent "
-                                    f"to share the screening with {org.name}", field=field, value=req.organisation))
+            problems.append(Problem(_("a child protection referral is for a child; for an adult, record the person's "
+                                      "consent to share the screening with {organisation}").format(organisation=org.name),
+                                    field=field, value=req.organisation))
             continue
         if req.child_protection:
             out.append((org, "child_protection_law"))
         elif req.consent:
             out.append((org, "consent"))
         else:
-            problems.append(Problem(f"record the person's consent to share this screening with {org.name} before referring; "
-                                    "without consent do not refer (a child can be referred to child protection without it)",
+            problems.append(Problem(_("record the person's consent to share this screening with {organisation} before "
+                                      "referring; without consent do not refer (a child can be referred to child "
+                                      "protection without it)").format(organisation=org.name),
                                     field=field, value=req.organisation))
     if problems:
-        raise ValidationError(f"{len(problems)} problem(s) with the referrals; nothing was stored", problems)
+        n = len(problems)
+        raise ValidationError(ngettext("{n} problem with the referrals; nothing was stored",
+                                       "{n} problems with the referrals; nothing was stored", n).format(n=n), problems)
     return out
 
 
-def refer(session: Session, principal: Principal, screening: Screening, requests: list[ReferralRequest]) -> list[Referral]:
+def refer(session: Session, principal: Principal, screening: Screening, requests: list[ReferralRequest], *,
+          lang: str = "en") -> list[Referral]:
     """Refer a saved screening of the principal's organisation; every referral audited with its legal basis."""
     _require(principal)
     if not principal.is_system and screening.organisation_id != principal.organisation_id:
         raise PermissionDenied("only the organisation that made a screening may refer it")
-    targets = check_requests(session, principal, screening.age_group, requests)
+    targets = check_requests(session, principal, screening.age_group, requests, lang=lang)
     already = {r.organisation_id for r in session.execute(select(Referral).where(Referral.screening_id == screening.id)).scalars()}
     clash = [org.short_name for org, _ in targets if org.id in already]
     if clash:
@@ -190,23 +199,29 @@ def inbox(session: Session, principal: Principal, *, status: str | None = None) 
     return views
 
 
-def decide(session: Session, principal: Principal, reference: str, decision: str, note: str = "") -> ReferralView:
-    """The receiving organisation accepts or declines a referral (a decline says why); final once taken."""
+def decide(session: Session, principal: Principal, reference: str, decision: str, note: str = "", *,
+           lang: str = "en") -> ReferralView:
+    """The receiving organisation accepts or declines a referral (a decline says why); final once taken.
+    Problems with the decision are said in the worker's language."""
     _require(principal)
+    words = translations(lang)
+    _, ngettext = words.gettext, words.ngettext
     row = session.execute(select(Referral).where(Referral.reference == reference)).scalar_one_or_none()
     if row is None or (not principal.is_system and row.organisation_id != principal.organisation_id):
         raise NotFound(f"no referral {reference!r} to your organisation")
     note = (note or "").strip()
     problems = []
     if decision not in ("accepted", "declined"):
-        problems.append(Problem("decision must be accepted or declined", field="decision", value=decision))
+        problems.append(Problem(_("decision must be accepted or declined"), field="decision", value=decision))
     if decision == "declined" and not note:
-        problems.append(Problem("say why the referral is declined, so the referring worker can find another organisation",
-                                field="note"))
+        problems.append(Problem(_("say why the referral is declined, so the referring worker can find another "
+                                  "organisation"), field="note"))
     if len(note) > MAX_NOTE:
-        problems.append(Problem(f"note longer than {MAX_NOTE} characters", field="note"))
+        problems.append(Problem(_("note longer than {n} characters").format(n=MAX_NOTE), field="note"))
     if problems:
-        raise ValidationError(f"{len(problems)} problem(s); nothing was recorded", problems)
+        n = len(problems)
+        raise ValidationError(ngettext("{n} problem; nothing was recorded", "{n} problems; nothing was recorded", n).format(n=n),
+                              problems)
     if row.status != "received":
         raise Conflict(f"referral {reference} was already {row.status}; a decision is final")
     row.status, row.note, row.decided_at, row.decided_by = decision, note, utcnow(), principal.username

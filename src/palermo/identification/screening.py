@@ -108,7 +108,7 @@ def screen(data: dict[str, Any] | Case, *, lang: str = "en", catalogue: Catalogu
     code = check_language(lang)
     _ = translator(code)
     ngettext = translations(code).ngettext
-    case = data if isinstance(data, Case) else parse_case(data, cat)
+    case = data if isinstance(data, Case) else parse_case(data, cat, translations(code))
     lists = tuple(_assess_list(cat, key, case, _, ngettext) for key, spec in cat.lists.items() if spec.age == case.age_group)
     level = rules.max_level([r.level for r in lists])
     smuggling = assess_smuggling(case.journey, _)

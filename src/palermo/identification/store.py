@@ -19,6 +19,7 @@ from palermo.auth.permissions import allowed, require
 from palermo.auth.roles import Principal
 from palermo.errors import NotFound, PermissionDenied, Problem, ValidationError
 from palermo.identification.catalogue import catalogue_version
+from palermo.identification.i18n import translator
 from palermo.identification.models import NgoCase, Referral, Screening
 from palermo.identification.referrals import ACTIVE, ReferralRequest, check_requests, refer, visible_to
 from palermo.identification.screening import ScreeningResult, screen
@@ -39,9 +40,10 @@ def save_screening(session: Session, principal: Principal, data: dict[str, Any],
     consent, or child protection law for a child); nothing is stored if the case or a referral is invalid."""
     require(principal, "identification.screening.save")
     if principal.organisation_id is None:
-        raise ValidationError("screenings belong to an organisation; use an account of the screening organisation")
+        _ = translator(lang)
+        raise ValidationError(_("screenings belong to an organisation; use an account of the screening organisation"))
     result = screen(data, lang=lang)
-    check_requests(session, principal, result.age_group, list(referrals or []))
+    check_requests(session, principal, result.age_group, list(referrals or []), lang=result.lang)
     row = Screening(reference="scr-" + secrets.token_hex(6), organisation_id=principal.organisation_id, referred_to=[],
                     created_by=principal.username, catalogue_version=result.catalogue_version, lang=result.lang,
                     age_group=result.age_group, conclusion=result.conclusion, case=result.to_dict()["case"])
@@ -51,7 +53,7 @@ def save_screening(session: Session, principal: Principal, data: dict[str, Any],
                  legal_basis=LEGAL_BASIS, details={"conclusion": result.conclusion,
                                                    "referred_to": [r.organisation for r in referrals or []]})
     if referrals:
-        refer(session, principal, row, list(referrals))
+        refer(session, principal, row, list(referrals), lang=result.lang)
     return row, result
 
 

@@ -20,7 +20,7 @@ from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
 from palermo.identification.case import DEBT_HOLDERS, JOURNEY_FIELDS, SEXES
 from palermo.identification.catalogue import form_dimensions, load_catalogue, overlap, workspace_handbook_dir
-from palermo.identification.i18n import LANGUAGES, check_language, page_words
+from palermo.identification.i18n import LANGUAGES, check_language, page_words, preferred_language, translator
 from palermo.identification.labels import label_maps
 from palermo.identification.offline import offline_bundle
 from palermo.identification.referrals import ReferralRequest, decide, inbox, refer, referrals_of
@@ -40,10 +40,17 @@ def _catalogue(request: Request) -> Any:
     return load_catalogue((workspace_handbook_dir(get_settings(request).data_dir),))
 
 
-def _page(request: Request, name: str, lang: str, context: dict[str, Any]) -> Response:
+def _page(request: Request, name: str, lang: str, context: dict[str, Any], status_code: int = 200) -> Response:
     """Render an identification page in ``lang``: its words, ``lang`` and ``dir`` on <html>."""
     return render(request, name, {"active": "identification", "languages": LANGUAGES, **page_words(lang), **label_maps(),
-                                  **context})
+                                  **context}, status_code=status_code)
+
+
+def _refused(request: Request, s: Session, lang: str, err: ValidationError) -> Response:
+    """Bad input on a form: every problem, in the worker's language (the core said them in ``lang``), and
+    nothing kept: the unit of work is rolled back, not committed."""
+    s.rollback()
+    return _page(request, "identification/problems.html", lang, {"error": err}, status_code=422)
 
 
 def _referral_requests(form_data: FormData) -> list[ReferralRequest]:
@@ -94,7 +101,10 @@ async def screen_form(request: Request, principal: Principal = Depends(page_prin
                             "journey": journey}
     if str(form_data.get("sex", "")):
         case["sex"] = str(form_data.get("sex"))
-    row, _result = save_screening(s, principal, case, lang=lang, referrals=_referral_requests(form_data))
+    try:
+        row, _result = save_screening(s, principal, case, lang=lang, referrals=_referral_requests(form_data))
+    except ValidationError as err:
+        return _refused(request, s, lang, err)
     return RedirectResponse(f"/identification/screenings/{row.reference}?lang={lang}", status_code=303)
 
 
@@ -114,7 +124,10 @@ async def refer_form(request: Request, reference: str, principal: Principal = De
     form_data = await request.form()
     lang = check_language(str(form_data.get("lang", "en")))
     row, _result = get_screening(s, principal, reference)
-    refer(s, principal, row, _referral_requests(form_data))
+    try:
+        refer(s, principal, row, _referral_requests(form_data), lang=lang)
+    except ValidationError as err:
+        return _refused(request, s, lang, err)
     return RedirectResponse(f"/identification/screenings/{reference}?lang={lang}", status_code=303)
 
 
@@ -131,7 +144,10 @@ async def decision_form(request: Request, reference: str, principal: Principal =
                         s: Session = Depends(db_session)) -> Response:
     form_data = await request.form()
     lang = check_language(str(form_data.get("lang", "en")))
-    decide(s, principal, reference, str(form_data.get("decision", "")), str(form_data.get("note", "")))
+    try:
+        decide(s, principal, reference, str(form_data.get("decision", "")), str(form_data.get("note", "")), lang=lang)
+    except ValidationError as err:
+        return _refused(request, s, lang, err)
     return RedirectResponse(f"/identification/referrals?lang={lang}", status_code=303)
 
 
@@ -204,7 +220,7 @@ class ReferralIn(BaseModel):
 
 class ScreenIn(BaseModel):
     case: CaseIn
-    lang: str = "en"
+    lang: str | None = Field(None, max_length=5, description="en, es, fr or ar; default: the Accept-Language header, else en")
     save: bool = False
     referrals: list[ReferralIn] = Field(default_factory=list, max_length=20)
     referred_to: list[str] = Field(default_factory=list, max_length=20, description="replaced by referrals (consent needed)")
@@ -225,19 +241,27 @@ def api_handbooks(request: Request, principal: Principal = Depends(api_principal
     return overlap(_catalogue(request)).to_dict()
 
 
+def _api_language(request: Request, lang: str | None) -> str:
+    """The language of an API answer, its errors included: ``lang`` if given, else Accept-Language."""
+    return check_language(lang) if lang else preferred_language(request.headers.get("accept-language"))
+
+
 @api.post("/screen")
-def api_screen(body: ScreenIn, principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, Any]:
+def api_screen(request: Request, body: ScreenIn, principal: Principal = Depends(api_principal),
+               s: Session = Depends(db_session)) -> dict[str, Any]:
+    lang = _api_language(request, body.lang)
+    _ = translator(lang)
     if body.referred_to:
-        raise ValidationError("referred_to no longer exists: a referral needs the person's consent; send "
-                              'referrals: [{"organisation": "LSTRADA", "consent": true}]')
+        raise ValidationError(_("referred_to no longer exists: a referral needs the person's consent; send "
+                                'referrals: [{"organisation": "LSTRADA", "consent": true}]'))
     case = body.case.model_dump(exclude_none=True)
     if body.save:
         requests = [ReferralRequest(r.organisation, r.consent, r.child_protection) for r in body.referrals]
-        row, result = save_screening(s, principal, case, lang=body.lang, referrals=requests)
+        row, result = save_screening(s, principal, case, lang=lang, referrals=requests)
         return {"reference": row.reference, **result.to_dict(), "referrals": [vars(v) for v in referrals_of(s, principal, row)]}
     if body.referrals:
-        raise ValidationError("referrals need a saved screening: send save: true")
-    return screen(case, lang=body.lang).to_dict()
+        raise ValidationError(_("referrals need a saved screening: send save: true"))
+    return screen(case, lang=lang).to_dict()
 
 
 @api.get("/referrals")
@@ -248,9 +272,9 @@ def api_referrals(status: str | None = Query(None, max_length=12), principal: Pr
 
 
 @api.post("/referrals/{reference}/decision")
-def api_decide(reference: str, body: DecisionIn, principal: Principal = Depends(api_principal),
+def api_decide(request: Request, reference: str, body: DecisionIn, principal: Principal = Depends(api_principal),
                s: Session = Depends(db_session)) -> dict[str, Any]:
-    return vars(decide(s, principal, reference, body.decision, body.note))
+    return vars(decide(s, principal, reference, body.decision, body.note, lang=_api_language(request, None)))
 
 
 @api.post("/cases", status_code=201)
