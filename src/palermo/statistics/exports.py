@@ -1,4 +1,4 @@
-"""Exports: CSV, JSON, SDMX-CSV and SDMX-ML (sdmx1). Flags travel to every format; public exports are
+"""Exports: CSV, JSON, JSON-stat 2.0, SDMX-CSV and SDMX-ML (sdmx1). Flags travel to every format; public exports are
 protected by disclosure control (in the core read, for every reader without the right to true values); known zero and unknown stay different (0 vs no value, OBS_STATUS L)."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
-from palermo.statistics import sdmx_data, sdmx_structure
+from palermo.statistics import jsonstat, sdmx_data, sdmx_structure
 from palermo.statistics.disclosure import DEFAULT_THRESHOLD
 from palermo.statistics.query import read_observations
 
-EXPORT_FORMATS = ("csv", "json", "sdmx-csv", "sdmx-ml", "sdmx-structure")
+EXPORT_FORMATS = ("csv", "json", "json-stat", "sdmx-csv", "sdmx-ml", "sdmx-structure")
 DATA_FORMATS = EXPORT_FORMATS[:-1]
 
 
@@ -65,6 +65,8 @@ def export(rows: list[dict[str, Any]], fmt: str, out: Path, *, structures: Any =
             w.writerows(rows)
     elif fmt == "json":
         out.write_text(json.dumps(rows, indent=1, ensure_ascii=False))
+    elif fmt == "json-stat":
+        out.write_bytes(jsonstat.to_bytes(rows, labels=sdmx_structure.labels(source_names(rows))))
     elif fmt == "sdmx-csv":
         # SDMX-CSV 2.0: sdmx1 (and any SDMX 3 tool) reads it back against Palermo's structure.
         out.write_bytes(sdmx_data.sdmx_csv(rows, version="2.0"))

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
-from palermo.statistics import release, sdmx_data
+from palermo.statistics import jsonstat, release, sdmx_data
 from palermo.statistics import sdmx_structure as st
 from palermo.statistics.models import Source
 from palermo.statistics.query import latest_vintages, visible_sources
@@ -123,14 +123,6 @@ STRUCTURE_MEDIA = "application/vnd.sdmx.structure+xml;version=2.1"
 
 
 # ------------------------------------------------------------------ data
-def labels_for(sources: dict[str, str]) -> dict[str, dict[str, str]]:
-    """Dimension or attribute id -> code -> name, for labels beside codes."""
-    lists = st.static_codes() | {"CL_SOURCE": sources}
-    out = {d: lists[clid] for d, (_, clid, _) in st.DIMENSIONS.items()}
-    out |= {a: lists[clid] for a, (clid, _) in st.ATTRIBUTES.items() if clid}
-    return out
-
-
 def data_rows(session: Session, principal: Principal, *, key: dict[str, set[str]], first: date | None, last: date | None,
               threshold: int) -> list[dict[str, Any]]:
     """Protected rows matching the key and periods, from the public release (protected as whole groups)."""
@@ -155,7 +147,7 @@ def data_query(session: Session, principal: Principal, flow_ref: str, key: str |
                         f"detail={detail!r} is not offered; use one of {', '.join(DATA_DETAILS)}")
     first, last = parse_periods(start_period, end_period)
     sources = published_sources(session, principal)
-    codes = {d: set(c) for d, c in labels_for(sources).items() if d in st.DIMENSIONS}
+    codes = {d: set(c) for d, c in st.labels(sources).items() if d in st.DIMENSIONS}
     rows = data_rows(session, principal, key=parse_key(key, codes), first=first, last=last, threshold=threshold)
     if not rows:
         raise SdmxError(NO_RESULTS, f"no observations match key {key or 'all'!r} between {start_period or 'the first'} "
@@ -165,10 +157,12 @@ def data_query(session: Session, principal: Principal, flow_ref: str, key: str |
     if chosen.name == "structurespecificdata":
         body = sdmx_data.structure_specific(rows, dimension_at_observation=at_obs)
     elif chosen.name == "jsondata":
-        body = sdmx_data.sdmx_json(rows, labels=labels_for(sources), dimension_at_observation=at_obs)
+        body = sdmx_data.sdmx_json(rows, labels=st.labels(sources), dimension_at_observation=at_obs)
+    elif chosen.name == "jsonstat":
+        body = jsonstat.to_bytes(rows, labels=st.labels(sources), updated=release.last_changed(session))
     else:
         body = sdmx_data.sdmx_csv(rows, version="2.0" if chosen.name == "csvdata2" else "1.0",
-                                  labels=labels_for(sources) if chosen.labels else None)
+                                  labels=st.labels(sources) if chosen.labels else None)
     return Answer(body, chosen.media_type, etag=release.data_version(session))
 
 

@@ -66,7 +66,7 @@ def attributes(r: Row) -> dict[str, str]:
     return out
 
 
-def _keyed(rows: list[Row]) -> list[tuple[tuple[str, ...], Row]]:
+def keyed_rows(rows: list[Row]) -> list[tuple[tuple[str, ...], Row]]:
     """Each row with its key of SDMX codes (precomputed under KEY by :func:`with_keys` where rows are reused).
 
     The codes of the dimensions before the period are memoised as one part: they repeat across many rows
@@ -82,12 +82,12 @@ KEY = "_sdmx_key"
 
 def with_keys(rows: list[Row]) -> list[Row]:
     """The rows, each given its SDMX key in place: for rows written many times (the cached public release)."""
-    for key, r in _keyed(rows):
+    for key, r in keyed_rows(rows):
         r[KEY] = key
     return rows
 
 
-def _attributes_memo() -> _Memo:
+def attributes_memo() -> _Memo:
     """Attributes of a row by (flags, value known, lower, upper): computed once per distinct combination."""
     return _Memo(lambda k: attributes({"flags": k[0], "value": 0.0 if k[1] else None, "lower": k[2], "upper": k[3]}))
 
@@ -127,7 +127,7 @@ def structure_specific(rows: list[Row], *, dimension_at_observation: str = st.TI
         v = "" if value is None else f' OBS_VALUE="{number(value)}"'
         return f"{v}{attr[(r['flags'], value is not None, r['lower'], r['upper'])]}/>"
 
-    keyed = _keyed(rows)
+    keyed = keyed_rows(rows)
     if at_obs == ALL_DIMENSIONS:
         for key, r in keyed:
             w("<Obs" + "".join(frag[(d, c)] for d, c in zip(dims, key)) + obs(r) + "\n")
@@ -181,9 +181,9 @@ def sdmx_csv(rows: list[Row], *, version: str = "1.0", labels: dict[str, dict[st
     w.writerow(lead + head)
     dims = list(FIELD)
     cell = _Memo(lambda dc: _label(labels, dc[0], dc[1]))
-    memo = _attributes_memo()
+    memo = attributes_memo()
     tails = _Memo(lambda k: [cell[(a, memo[k].get(a, ""))] for a in attrs])
-    for key, r in _keyed(rows):
+    for key, r in keyed_rows(rows):
         w.writerow(lead_values + [cell[(d, c)] for d, c in zip(dims, key)] + [number(r["value"])] + tails[_attr_key(r)])
     return out.getvalue().encode("utf-8")
 
@@ -197,8 +197,8 @@ def sdmx_json(rows: list[Row], *, labels: dict[str, dict[str, str]], dimension_a
         at_obs = [dimension_at_observation]
     series_dims = [d for d in FIELD if d not in at_obs]
     dims = list(FIELD)
-    memo = _attributes_memo()
-    keyed = _keyed(rows)
+    memo = attributes_memo()
+    keyed = keyed_rows(rows)
     # The attribute combination of each row (flags, value known, censored bounds), inline: 100,000 calls add up.
     aks = [(r["flags"], r["value"] is not None, r["lower"], r["upper"]) for r in rows]
     columns = list(zip(*[k for k, _ in keyed])) or [()] * len(dims)

@@ -43,12 +43,15 @@ DATA_FORMATS = {
     "csvdata": Format("csvdata", "application/vnd.sdmx.data+csv;version=1.0.0"),
     "csvdata2": Format("csvdata2", "application/vnd.sdmx.data+csv;version=2.0.0"),
     "jsondata": Format("jsondata", "application/vnd.sdmx.data+json;version=1.0.0"),
+    # Not an SDMX format: JSON-stat 2.0 for web charts, the same query's figures (format=jsonstat only,
+    # since JSON-stat has no media type of its own).
+    "jsonstat": Format("jsonstat", "application/json"),
 }
 STRUCTURE_FORMATS = {"structure": Format("structure", "application/vnd.sdmx.structure+xml;version=2.1")}
 # Other names for ``format=`` that portals use, and generic media types clients send.
 ALIASES = {"sdmx-ml": "structurespecificdata", "xml": "structurespecificdata", "csv": "csvdata", "sdmx-csv": "csvdata",
            "csvfile": "csvdata", "csvfilewithlabels": "csvdata+labels", "csvdatawithlabels": "csvdata+labels",
-           "sdmx-json": "jsondata", "json": "jsondata"}
+           "sdmx-json": "jsondata", "json": "jsondata", "json-stat": "jsonstat"}
 GENERIC_MEDIA = {"application/xml": "structurespecificdata", "text/xml": "structurespecificdata", "text/csv": "csvdata",
                  "application/json": "jsondata", "*/*": "", "application/*": ""}
 

@@ -79,6 +79,14 @@ CODELIST_NAMES = {"CL_SOURCE": "Sources", "CL_INDICATOR": "Indicators", "CL_STAG
                   "CL_OBS_STATUS": "Observation status", "CL_CONF_STATUS": "Confidentiality status"}
 
 
+def labels(sources: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Dimension or attribute id -> code -> name (``sources``: key -> name), for labels beside codes."""
+    lists = static_codes() | {"CL_SOURCE": sources}
+    out = {d: lists[clid] for d, (_, clid, _) in DIMENSIONS.items()}
+    out |= {a: lists[clid] for a, (clid, _) in ATTRIBUTES.items() if clid}
+    return out
+
+
 def concepts() -> dict[str, str]:
     """Concept id -> name, for every dimension, the measure and every attribute."""
     return {d: n for d, (_, _, n) in DIMENSIONS.items()} | OTHER_CONCEPTS | {a: n for a, (_, n) in ATTRIBUTES.items()}

@@ -115,13 +115,15 @@ def downloads(q: ExplorerQuery, *, public: bool) -> list[tuple[str, str]]:
     key = sdmx_key(source=q.source, indicator=q.indicator, country=q.country)
     period = {"startPeriod": q.year, "endPeriod": q.year} if q.year else {}
     for label, fmt in (("SDMX-ML (API)", "structurespecificdata"), ("SDMX-CSV (API)", "csvdata"),
-                       ("SDMX-CSV with labels (API)", "csvdatawithlabels"), ("SDMX-JSON (API)", "jsondata")):
+                       ("SDMX-CSV with labels (API)", "csvdatawithlabels"), ("SDMX-JSON (API)", "jsondata"),
+                       ("JSON-stat (API)", "jsonstat")):
         out.append((label, f"/sdmx/rest/data/THB/{key}?" + urlencode({**period, "format": fmt})))
     return out
 
 
 MAX_UPLOAD_MIB = 200
-MEDIA = {"csv": ("text/csv", "csv"), "json": ("application/json", "json"), "sdmx-csv": ("text/csv", "csv"),
+MEDIA = {"csv": ("text/csv", "csv"), "json": ("application/json", "json"), "json-stat": ("application/json", "json"),
+         "sdmx-csv": ("text/csv", "csv"),
          "sdmx-ml": ("application/xml", "xml"), "sdmx-structure": ("application/xml", "xml")}
 
 
@@ -229,7 +231,7 @@ def api_export(request: Request, fmt: str = Query("csv", alias="format", max_len
                country: str | None = Query(None, max_length=3), indicator: str | None = Query(None, max_length=40),
                public: bool = False, principal: Principal = Depends(visitor_principal),
                s: Session = Depends(db_session)) -> Response:
-    """CSV, JSON, SDMX-CSV or SDMX-ML: true values only of the caller's own organisation's sources (analyst,
+    """CSV, JSON, JSON-stat, SDMX-CSV or SDMX-ML: true values only of the caller's own organisation's sources (analyst,
     data owner), every other cell under disclosure control; ``public=true`` gives the public release."""
     if fmt not in MEDIA:
         raise ValidationError(f"format {fmt!r} unknown; use one of {', '.join(EXPORT_FORMATS)}")
