@@ -54,3 +54,37 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     scenario = Path(__file__).parents[2] / "src/palermo/identification/data/scenarios/agriculture-forced-labour.json"
     r = runner.invoke(app, ["identify", "screen", str(scenario), "--lang", "es", "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["conclusion"] == "trafficking_indicated"
+
+
+REFERENCE = Path(__file__).parents[3] / "shared" / "reference" / "ilo-ec-2009-labour-lists.md"
+
+
+def test_what_the_sexual_lists_strengths_rest_on() -> None:
+    """No source read here gives the sexual-exploitation lists' strengths: every placement there either
+    carries the strength its labour list (same age, same dimension) gives the same indicator, or is one of
+    the two items Palermo chose a strength for. The docs and the catalogue say exactly this."""
+    cat = load_catalogue()
+    basis = {(i.id, p.list, p.dimension): cat.strength_basis(i.id, p) for i in cat.indicators.values() for p in i.placements}
+    assert {b for (_, lst, _), b in basis.items() if lst.endswith("_labour")} == {"ilo-ec-2009"}
+    own = sorted({(iid, lst) for (iid, lst, _), b in basis.items() if b == "palermo"})
+    assert own == [("SX-NOCHOICE", "adult_sexual"), ("SX-NOCHOICE", "child_sexual"),
+                   ("SX-PROSTITUTION", "adult_sexual"), ("SX-PROSTITUTION", "child_sexual")]
+    for key in ("adult_sexual", "child_sexual"):
+        assert "none from the brochure" in cat.lists[key].strength_source
+    data = cat.to_dict()
+    docs = next(i for i in data["indicators"] if i["id"] == "DOCS")
+    assert {(p["list"], p["basis"]) for p in docs["placements"]} >= {("adult_labour", "ilo-ec-2009"),
+                                                                     ("adult_sexual", "labour-counterpart")}
+
+
+def test_the_adapted_sexual_items_of_the_reference_are_ilo_ec_items() -> None:
+    """The reference names three items the sexual-exploitation lists adapt; each is mapped to the ILO/EC
+    handbook (so none is called Palermo's own), and only SX-PROSTITUTION is unmapped there."""
+    text = " ".join(REFERENCE.read_text(encoding="utf-8").split())
+    for phrase in ("forced tasks or clients", "no choice of clients", "threats to expose the activity"):
+        assert phrase in text, phrase  # the reference still says so
+    ilo = {m.indicator: m for m in load_catalogue().handbooks["ilo-ec-2009"].mappings}
+    assert "sexual" in ilo["CD-TASKS"].reference and "expose the activity" in ilo["EXPOSE"].wording
+    assert ilo["SX-NOCHOICE"].wording == "No choice of clients"
+    sexual_only = {i.id for i in load_catalogue().indicators.values() if set(i.lists) <= {"adult_sexual", "child_sexual"}}
+    assert sexual_only - set(ilo) == {"SX-PROSTITUTION"}

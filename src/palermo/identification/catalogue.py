@@ -132,6 +132,18 @@ class Catalogue:
         return next((p for p in self.indicators[indicator_id].in_list(list_key)
                      if self.dimensions[p.dimension].phase == phase), None)
 
+    def strength_basis(self, indicator_id: str, placement: Placement) -> str:
+        """What a placement's strength rests on: ``ilo-ec-2009`` (a labour list, item by item as secondary
+        descriptions of the brochure give it), ``labour-counterpart`` (a sexual-exploitation list, which no
+        source read here gives strengths for: the strength the labour list of the same age has for the same
+        indicator in the same dimension) or ``palermo`` (a sexual-exploitation placement without one)."""
+        spec = self.lists[placement.list]
+        if spec.form == "labour":
+            return "ilo-ec-2009"
+        labour = next((k for k, v in self.lists.items() if v.form == "labour" and v.age == spec.age), None)
+        twin = next((p for p in self.indicators[indicator_id].in_list(labour or "") if p.dimension == placement.dimension), None)
+        return "labour-counterpart" if twin is not None and twin.strength == placement.strength else "palermo"
+
     def placements_in(self, list_key: str) -> int:
         """How many placements a list has (the adult labour list: 67)."""
         return sum(len(i.in_list(list_key)) for i in self.indicators.values())
@@ -144,7 +156,7 @@ class Catalogue:
             "dimensions": [vars(d) for d in self.dimensions.values()],
             "indicators": [{
                 "id": i.id, "text": i.text,
-                "placements": [vars(p) for p in i.placements],
+                "placements": [{**vars(p), "basis": self.strength_basis(i.id, p)} for p in i.placements],
                 "sources": [{"handbook": h.key, "wording": m.wording, "reference": m.reference}
                             for h, m in self.sources(i.id)],
             } for i in self.indicators.values()],
