@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from palermo.auth.roles import Principal
 from palermo.db import Database
+from palermo.statistics.exports import EXPORT_FORMATS
 from palermo.statistics.models import Observation, Source
 from palermo.statistics.publication import set_public
 from tests.conftest import make_settings
@@ -80,7 +81,8 @@ def test_explorer_filters_sorts_pages_and_offers_every_download(visitor: TestCli
     assert values == sorted(values, reverse=True) and len(cells(r.text)) == 5
     assert re.search(r"\d+ observations; page 1 of \d+", r.text) and 'rel="next"' in r.text
     links = dict(re.findall(r'<a href="([^"]+)">([^<]+)</a>', r.text.split('id="downloads"')[1].split("</p>")[0]))
-    assert len(links) == 9
+    # every export format, and the SDMX API's SDMX-ML, SDMX-CSV, labelled SDMX-CSV, SDMX-JSON and JSON-stat
+    assert len(links) == len(EXPORT_FORMATS) + 5 and "JSON-stat (API)" in links.values()
     for href in links:
         got = visitor.get(href.replace("&amp;", "&"))
         assert got.status_code == 200, (href, got.text[:200])
