@@ -21,6 +21,7 @@ from palermo.auth.permissions import allowed, require
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import AuditChainBroken, PalermoError, ValidationError
+from palermo.listing import ListQuery, ListSpec, Page, contains_any, fetch_page
 
 if TYPE_CHECKING:
     from palermo.db import Database
@@ -154,8 +155,13 @@ def entries(session: Session, principal: Principal, *, limit: int = 200, offset:
 
     ``action`` is an exact action (``session.login_failed``) or a prefix ending in a dot (``session.``).
     """
+    q = _visible(principal, action, since).order_by(AuditEntry.seq.desc())
+    return list(session.execute(q.limit(limit).offset(offset)).scalars())
+
+
+def _visible(principal: Principal, action: str | None, since: datetime | None = None) -> Any:
     require(principal, "audit.read")
-    q = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    q = select(AuditEntry)
     if not allowed(principal, "audit.read_all"):
         q = q.where(AuditEntry.organisation_id == principal.organisation_id)
     if action:
@@ -164,4 +170,19 @@ def entries(session: Session, principal: Principal, *, limit: int = 200, offset:
     if since is not None:
         # ``at`` is ISO 8601 UTC text of one fixed width, so text order is time order.
         q = q.where(AuditEntry.at >= since.astimezone(timezone.utc).isoformat(timespec="microseconds"))
-    return list(session.execute(q.limit(limit).offset(offset)).scalars())
+    return q
+
+
+AUDIT_LIST = ListSpec("the audit log", sorts=("seq", "actor", "action"), default_sort="-seq",
+                      descending_first=("seq",), texts={"action": 80}, per_page=100, max_per_page=1000)
+
+
+def entries_page(session: Session, principal: Principal, query: ListQuery) -> Page[AuditEntry]:
+    """One page of the entries ``principal`` may read (as :func:`entries`), searched by who, what and which
+    object; the total counts only those entries, never the other organisations'."""
+    q = _visible(principal, query.filters.get("action"))
+    if (found := contains_any(query.search, [AuditEntry.actor, AuditEntry.action, AuditEntry.object_type,
+                                             AuditEntry.object_id])) is not None:
+        q = q.where(found)
+    order = {"seq": AuditEntry.seq, "actor": AuditEntry.actor, "action": AuditEntry.action}
+    return fetch_page(session, q, query, order, [AuditEntry.seq.desc()])

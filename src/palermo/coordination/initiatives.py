@@ -20,6 +20,7 @@ from palermo.coordination.results import ResultSpec, to_row, validate_result
 from palermo.coordination.sectors import DAC3, DAC5
 from palermo.db.base import utcnow
 from palermo.errors import ImportRejected, NotFound, Problem, ValidationError
+from palermo.listing import ListQuery, ListSpec, Page, contains_any, fetch_page
 
 
 @dataclass
@@ -171,6 +172,25 @@ def list_initiatives(session: Session, *, country: str | None = None, active_on:
             continue
         out.append(r)
     return out
+
+
+INITIATIVE_LIST = ListSpec("the list of initiatives", sorts=("ref", "title", "start", "end", "status", "updated"),
+                           default_sort="ref", descending_first=("updated",), filters={"status": STATUSES},
+                           keep=("on",))
+
+
+def initiatives_page(session: Session, query: ListQuery) -> Page[Initiative]:
+    """One page of the registry (open to every reader of the coordination pages), searched by reference,
+    title or publisher, filtered by status, sorted and counted in the database."""
+    stmt = select(Initiative).options(selectinload(Initiative.participants).selectinload(Participation.actor),
+                                      selectinload(Initiative.results))
+    if (found := contains_any(query.search, [Initiative.ref, Initiative.title, Initiative.reporting_org])) is not None:
+        stmt = stmt.where(found)
+    if "status" in query.filters:
+        stmt = stmt.where(Initiative.status == query.filters["status"])
+    order = {"ref": Initiative.ref, "title": Initiative.title, "start": Initiative.start, "end": Initiative.end,
+             "status": Initiative.status, "updated": Initiative.updated_at}
+    return fetch_page(session, stmt, query, order, [Initiative.ref])
 
 
 def get_initiative(session: Session, ref: str) -> Initiative:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from palermo.auth import audit
 from palermo.auth.models import Organisation
@@ -25,6 +25,7 @@ from palermo.exchange.policy import check_terms, decide
 from palermo.exchange.rights import why_not_answer, why_not_file
 from palermo.linkage.hits import HitView, find_hit, hit_view, other_side, request_category
 from palermo.linkage.models import LinkHit
+from palermo.listing import ListQuery, ListSpec, Page, contains_any, fetch_page
 
 E = TypeVar("E", bound=PalermoError)
 
@@ -224,6 +225,35 @@ def requests_for(session: Session, principal: Principal) -> Box:
         .order_by(ExchangeRequest.created_at.desc())).scalars())
     return Box([r for r in rows if r.requester_org_id == principal.organisation_id],
                [r for r in rows if r.owner_org_id == principal.organisation_id])
+
+
+STATUSES = ("pending", "overdue", "approved", "partly_approved", "refused")
+REQUEST_LIST = ListSpec("the list of requests", sorts=("created", "deadline", "reference", "status", "counterpart", "category"),
+                        default_sort="-created", descending_first=("created",),
+                        filters={"box": ("received", "sent"), "status": STATUSES})
+
+
+def requests_page(session: Session, actor: Principal, query: ListQuery, today: date | None = None) -> Page[ExchangeRequest]:
+    """One page of the requests the actor's organisation sent or received (``box`` narrows to one side),
+    searched by reference, cited hit or the other organisation, sorted and counted in the database."""
+    org = actor.organisation_id
+    sent, received = ExchangeRequest.requester_org_id == org, ExchangeRequest.owner_org_id == org
+    other = aliased(Organisation)
+    stmt = (select(ExchangeRequest)
+            .join(other, other.id == case((sent, ExchangeRequest.owner_org_id), else_=ExchangeRequest.requester_org_id))
+            .where({"sent": sent, "received": received}.get(query.filters.get("box", ""), or_(sent, received))))
+    status = query.filters.get("status")
+    if status == "overdue":  # the rule of is_overdue, in SQL
+        stmt = stmt.where(and_(ExchangeRequest.status == "pending", ExchangeRequest.deadline < (today or date.today())))
+    elif status:
+        stmt = stmt.where(ExchangeRequest.status == status)
+    if (found := contains_any(query.search, [ExchangeRequest.reference, ExchangeRequest.match_reference,
+                                             other.short_name, other.name])) is not None:
+        stmt = stmt.where(found)
+    order = {"created": ExchangeRequest.created_at, "deadline": ExchangeRequest.deadline,
+             "reference": ExchangeRequest.reference, "status": ExchangeRequest.status,
+             "counterpart": other.short_name, "category": ExchangeRequest.category}
+    return fetch_page(session, stmt, query, order, [ExchangeRequest.created_at.desc(), ExchangeRequest.id.desc()])
 
 
 def _days(r: ExchangeRequest) -> float:

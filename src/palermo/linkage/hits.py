@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
@@ -16,6 +16,7 @@ from palermo.errors import NotFound
 from palermo.exchange.models import ExchangeRequest
 from palermo.exchange.rights import why_not_file
 from palermo.linkage.models import LinkHit, LinkUpload
+from palermo.listing import ListQuery, ListSpec, Page, contains_any, fetch_page
 
 REQUEST_CATEGORY = {"suspects": "personal_data_suspects", "victims": "personal_data_victims"}
 # what a hit shows of the follow-up request that cites it
@@ -65,6 +66,45 @@ def hits_for(session: Session, principal: Principal) -> list[HitView]:
     rows = list(session.execute(select(LinkHit).where(or_(LinkHit.org_a_id == org, LinkHit.org_b_id == org))
                                 .order_by(LinkHit.score.desc(), LinkHit.id)).scalars())
     return _views(session, principal, rows)
+
+
+# follow-up filter of the hit list: by the status of this side's latest request citing the hit
+FOLLOW_UPS = {"requested": ("pending",), "answered": ("approved", "partly_approved"), "refused": ("refused",)}
+HIT_LIST = ListSpec("the list of hits", sorts=("score", "created", "reference", "agency", "record", "list"),
+                    default_sort="-score", descending_first=("score", "created"),
+                    filters={"status": ("open", "superseded", "withdrawn", "expired"),
+                             "follow_up": ("none", *FOLLOW_UPS)})
+
+
+def hits_page(session: Session, principal: Principal, query: ListQuery) -> Page[HitView]:
+    """One page of the organisation's hits, searched (reference, record, list, other agency), filtered by
+    status and follow-up, sorted in the database; the total counts only the organisation's own hits."""
+    org = principal.organisation_id
+    if org is None:
+        return Page([], 0, 1, 1, query)
+    mine_a = LinkHit.org_a_id == org
+    other, upload = aliased(Organisation), aliased(LinkUpload)
+    my_record = case((mine_a, LinkHit.record_a), else_=LinkHit.record_b)
+    # the status of this side's latest request citing the hit, as the hit's row shows it
+    follow_up = (select(ExchangeRequest.status)
+                 .where(ExchangeRequest.match_reference == LinkHit.reference, ExchangeRequest.requester_org_id == org)
+                 .order_by(ExchangeRequest.created_at.desc(), ExchangeRequest.id.desc()).limit(1)
+                 .correlate(LinkHit).scalar_subquery())
+    stmt = (select(LinkHit)
+            .join(other, other.id == case((mine_a, LinkHit.org_b_id), else_=LinkHit.org_a_id))
+            .join(upload, upload.id == case((mine_a, LinkHit.upload_a_id), else_=LinkHit.upload_b_id))
+            .where(or_(mine_a, LinkHit.org_b_id == org)))
+    if (found := contains_any(query.search, [LinkHit.reference, my_record, upload.label, other.short_name,
+                                             other.name])) is not None:
+        stmt = stmt.where(found)
+    if "status" in query.filters:
+        stmt = stmt.where(LinkHit.status == query.filters["status"])
+    if (wanted := query.filters.get("follow_up")) is not None:
+        stmt = stmt.where(follow_up.is_(None) if wanted == "none" else follow_up.in_(FOLLOW_UPS[wanted]))
+    order = {"score": LinkHit.score, "created": LinkHit.created_at, "reference": LinkHit.reference,
+             "agency": other.short_name, "record": my_record, "list": upload.label}
+    page = fetch_page(session, stmt, query, order, [LinkHit.score.desc(), LinkHit.id])
+    return page.map(lambda rows: _views(session, principal, rows))
 
 
 def hit_view(session: Session, principal: Principal, reference: str) -> HitView | None:

@@ -30,6 +30,7 @@ class ExplorerQuery:
     descending: bool = False
     page: int = 1
     per_page: int = 50
+    public: bool = False  # the public view asked for by a reader who could see true values
 
     @classmethod
     def parse(cls, params: dict[str, str | None]) -> ExplorerQuery:
@@ -62,15 +63,19 @@ class ExplorerQuery:
             problems.append(Problem(f"cannot sort by this; use one of {', '.join(SORTS)} (a leading '-' sorts descending)",
                                     field="sort", value=sort))
         page, per_page = number("page", 1, 10**6), number("per_page", 50, MAX_PER_PAGE)
+        public = (params.get("public") or "").strip().lower()
+        if public not in ("", "true", "false", "1", "0"):
+            problems.append(Problem("public is true or false", field="public", value=public[:20]))
         if problems:
             raise ValidationError("the data filter is invalid: " + "; ".join(str(p) for p in problems), problems)
-        return cls(country.upper() if country else None, indicator, year, source, breakdown, sort, descending, page, per_page)
+        return cls(country.upper() if country else None, indicator, year, source, breakdown, sort, descending, page, per_page,
+                   public in ("true", "1"))
 
     def params(self, **change: Any) -> dict[str, str]:
         """The query as URL parameters (for links to other pages and sorts), without empty ones."""
         values = {"country": self.country, "indicator": self.indicator, "year": self.year, "source": self.source,
                   "breakdown": self.breakdown, "sort": ("-" if self.descending else "") + self.sort,
-                  "page": self.page, "per_page": self.per_page} | change
+                  "page": self.page, "per_page": self.per_page, "public": "true" if self.public else None} | change
         return {k: str(v) for k, v in values.items() if v not in (None, "") and not (k == "sort" and v == "country")}
 
 
@@ -81,6 +86,7 @@ class ExplorerPage:
     page: int
     pages: int
     facets: dict[str, list[str]] = field(default_factory=dict)
+    query: ExplorerQuery = field(default_factory=ExplorerQuery)  # for page links that keep the selection
 
 
 def _breakdown(r: Row) -> str:
@@ -103,4 +109,4 @@ def explore(rows: list[Row], q: ExplorerQuery) -> ExplorerPage:
     pages = max(1, -(-len(hits) // q.per_page))
     page = min(q.page, pages)
     start = (page - 1) * q.per_page
-    return ExplorerPage(hits[start:start + q.per_page], len(hits), page, pages, facets)
+    return ExplorerPage(hits[start:start + q.per_page], len(hits), page, pages, facets, q)

@@ -21,7 +21,8 @@ from palermo.coordination.actors import list_actors
 from palermo.coordination.feeds import feed_status
 from palermo.coordination.hxl import read_hxl
 from palermo.coordination.iati import read_iati
-from palermo.coordination.initiatives import InitiativeSpec, get_initiative, is_overdue, list_initiatives, save_initiatives
+from palermo.coordination.initiatives import (INITIATIVE_LIST, InitiativeSpec, get_initiative, initiatives_page, is_overdue,
+                                              list_initiatives, save_initiatives)
 from palermo.coordination.instruments import commitments, instrument_table
 from palermo.coordination.liaison import duplicate_reports, local_networks, visible_reports
 from palermo.coordination.overview import overview
@@ -44,11 +45,12 @@ def _overview(request: Request, s: Session, principal: Principal, on: date | Non
 @pages.get("/coordination")
 def coordination_page(request: Request, on: date | None = None, principal: Principal = Depends(page_principal),
                       s: Session = Depends(db_session)) -> Response:
+    listed = initiatives_page(s, INITIATIVE_LIST.parse(request.query_params))
     ov = _overview(request, s, principal, on)
     found, gaps = ov.overlaps(), ov.gaps()
     return render(request, "coordination/index.html", {
         "title": "Coordination", "active": "coordination", "on": ov.on, "matrix": ov.matrix(), "overlaps": found,
-        "gaps": gaps, "suggestions": ov.suggestions()[:10], "initiatives": ov.initiatives,
+        "gaps": gaps, "suggestions": ov.suggestions()[:10], "initiatives": listed, "theme": theme_label,
         "overdue": {i.ref for i in ov.initiatives if is_overdue(i)},
         "activity_map": charts.choropleth(ov.active_by_country(), f"Initiatives under way on {ov.on}", "initiatives",
                                           empty="no initiative under way on this date"),

@@ -131,15 +131,13 @@ def admin_add_org(request: Request, short_name: str = Form(...), name: str = For
 
 
 @pages.get("/audit")
-def audit_page(request: Request, action: str | None = Query(None, max_length=80),
-               principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
-    entries = audit.entries(s, principal, action=action or None)
+def audit_page(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    entries = audit.entries_page(s, principal, audit.AUDIT_LIST.parse(request.query_params))
     try:
         status: dict[str, Any] = {"ok": True, "entries": audit.verify(s, principal).entries}
     except AuditChainBroken as exc:
         status = {"ok": False, "message": exc.message}
-    return render(request, "audit.html", {"title": "Audit log", "entries": entries, "status": status,
-                                          "action": action or ""})
+    return render(request, "audit.html", {"title": "Audit log", "entries": entries, "status": status})
 
 
 # ---------------------------------------------------------------- API

@@ -18,9 +18,10 @@ from palermo.exchange.agreements import get_agreement, list_agreements, party_na
 from palermo.exchange.codelists import CATEGORIES, HANDLING_CODES, PURPOSES
 from palermo.exchange.policy import decide
 from palermo.exchange.offers import request_offer
-from palermo.exchange.requests import (answer_request, cited_hit, dashboard, file_request, get_request, is_overdue,
-                                       may_answer, org_name, read_released, requests_for)
 from palermo.exchange.lawful_routes import find_routes, graph_spec
+from palermo.exchange.requests import (REQUEST_LIST, answer_request, cited_hit, dashboard, file_request, get_request,
+                                       is_overdue, may_answer, org_name, read_released, requests_for)
+from palermo.exchange.requests import requests_page as page_of_requests
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, page_principal
 from palermo.web.templating import render
 
@@ -69,9 +70,10 @@ def routes_page(request: Request, from_org: str | None = Query(None, alias="from
 
 @pages.get("/exchange/requests")
 def requests_page(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
-    box = requests_for(s, principal)
+    page = page_of_requests(s, principal, REQUEST_LIST.parse(request.query_params))
     return render(request, "exchange/requests.html", {
-        "title": "Requests", "active": "linkage", "box": box, "stats": dashboard(s, principal), "name": lambda i: org_name(s, i),
+        "title": "Requests", "active": "linkage", "requests": page, "stats": dashboard(s, principal),
+        "name": lambda i: org_name(s, i),
         "overdue": is_overdue, "answerable": lambda r: may_answer(principal, r),
         "message": request.query_params.get("message")})
 

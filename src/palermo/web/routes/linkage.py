@@ -20,7 +20,7 @@ from palermo.linkage.hidden_figure import (
     estimable_uploads,
     estimate_from_uploads,
 )
-from palermo.linkage.hits import get_hit, hit_view, hits_for
+from palermo.linkage.hits import HIT_LIST, get_hit, hit_view, hits_for, hits_page
 from palermo.linkage.hub import submit
 from palermo.linkage.lifecycle import uploads_for, withdraw
 from palermo.linkage.policy import upload_offers
@@ -46,11 +46,11 @@ async def _read(file: UploadFile) -> bytes:
 
 @pages.get("/linkage")
 def linkage_page(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
-    hits = hits_for(s, principal)
+    hits = hits_page(s, principal, HIT_LIST.parse(request.query_params))
     org = get_organisation(s, principal.organisation_id) if principal.organisation_id else None
     return render(request, "linkage/index.html", {
         "title": "Linkage & exchange", "active": "linkage", "hits": hits,
-        "reviews": review_states(s, principal, [h.reference for h in hits]),
+        "reviews": review_states(s, principal, [h.reference for h in hits.items]),
         "uploads": uploads_for(s, principal), "offers": upload_offers(principal, org.org_type if org else None),
         "precision": precision_report(s, principal), "entities": entities_for(s, principal),
         "message": request.query_params.get("message")})
