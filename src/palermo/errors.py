@@ -20,9 +20,22 @@ turns them into a JSON error (API) or an error page (UI) with :attr:`PalermoErro
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from collections.abc import Callable
+from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the reader can do about an error, as data rather than words: each face says it its own way
+    (the web links to the page that does the job, the CLI names its command). ``action`` is a key of the
+    faces' tables (``find_route``, ``list_organisations``...); ``params`` fill in the link or command."""
+
+    action: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, **self.params}
 
 
 class PalermoError(Exception):
@@ -31,10 +44,13 @@ class PalermoError(Exception):
     http_status = 400
     kind = "error"
 
-    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None, next_step: NextStep | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or {}
+        self.next_step = next_step
+        if next_step is not None:
+            self.details.setdefault("next_step", next_step.to_dict())
         # Writes that must survive the rollback of the refused unit of work (an audit record of the
         # refused attempt): each is called with a fresh session once the rollback is done.
         self.after_rollback: list[Callable[[Any], None]] = []

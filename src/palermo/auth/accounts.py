@@ -15,7 +15,7 @@ from palermo.auth.passwords import (DUMMY_HASH, MIN_PASSWORD_LENGTH, hash_passwo
 from palermo.auth.permissions import require
 from palermo.auth.roles import ORG_TYPES, Principal, parse_roles
 from palermo.countries import iso3
-from palermo.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, Problem, ValidationError
+from palermo.errors import AuthenticationFailed, Conflict, NextStep, NotFound, PermissionDenied, Problem, ValidationError
 
 
 def normalise_country(value: str | None, *, field: str = "country") -> str | None:
@@ -87,7 +87,7 @@ def get_organisation(session: Session, ref: str | int) -> Organisation:
         org = session.execute(q.where((func.lower(Organisation.short_name) == text.lower())
                                       | (func.lower(Organisation.name) == text.lower()))).scalar_one_or_none()
     if org is None:
-        raise NotFound(f"no organisation {text!r}; list them with `palermo orgs list` or add it with `palermo orgs add`")
+        raise NotFound(f"no organisation {text!r}", next_step=NextStep("list_organisations"))
     return org
 
 
@@ -187,7 +187,7 @@ def find_user(session: Session, username: str) -> User | None:
 def get_user(session: Session, username: str) -> User:
     user = find_user(session, username)
     if user is None:
-        raise NotFound(f"no user {username!r}; list users with `palermo users list`")
+        raise NotFound(f"no user {username!r}", next_step=NextStep("list_users"))
     return user
 
 
@@ -261,7 +261,7 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiTo
     """Revoke one API token: refused from the next request on."""
     rec = session.get(ApiToken, token_id)
     if rec is None or not (principal.is_system or principal.is_operator or rec.user.organisation_id == principal.organisation_id):
-        raise NotFound(f"no API token #{token_id}; list a user's tokens with `palermo users tokens USER`")
+        raise NotFound(f"no API token #{token_id}", next_step=NextStep("list_tokens"))
     if principal.user_id != rec.user_id:
         require_user_admin(principal, rec.user, "revoke the tokens of")
     if rec.revoked:

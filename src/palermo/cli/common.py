@@ -48,6 +48,31 @@ def cli_principal() -> Principal:
     return Principal(None, f"cli:{who}", None, system.roles, True)
 
 
+# What to do next, in the CLI's words (the web links to its pages instead: palermo.web.next_steps).
+CLI_STEPS = {
+    "find_route": "look for a lawful route with `palermo exchange routes --from {from} --to {to} --category {category} "
+                  "--purpose {purpose}`",
+    "list_organisations": "list them with `palermo orgs list` or add it with `palermo orgs add`",
+    "list_users": "list users with `palermo users list`",
+    "list_tokens": "list a user's tokens with `palermo users tokens USER`",
+    "list_agreements": "list them with `palermo exchange agreements`",
+    "list_uploads": "list yours with `palermo link uploads`",
+    "list_sources": "list them with `palermo stats sources`",
+    "mapping_format": "see docs/statistics.md for the mapping format",
+    "bootstrap_replicates": "--bootstrap {replicates} in the CLI",
+}
+
+
+def error_text(exc: PalermoError) -> str:
+    """The error as the CLI says it: its message, then what to do next as a command."""
+    step = exc.next_step
+    words = CLI_STEPS.get(step.action) if step is not None else None
+    if not words:
+        return str(exc)
+    first, _, rest = str(exc).partition("\n")  # a list of problems stays below the message
+    return f"{first}; {words.format_map(dict(step.params))}" + (f"\n{rest}" if rest else "")  # type: ignore[union-attr]
+
+
 def handle_errors(fn: F) -> F:
     """Turn a PalermoError into one clear line on stderr and exit code 1 (2 for usage is Typer's); so too a
     file that is not UTF-8 text or cannot be opened, wherever in the command it was read."""
@@ -57,7 +82,7 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except PalermoError as exc:
-            _fail(str(exc))
+            _fail(error_text(exc))
         except UnicodeDecodeError as exc:  # a text file in another encoding, wherever it was read
             _fail(f"a file given is not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at position "
                   f"{exc.start}); save it as UTF-8 (in a spreadsheet: CSV UTF-8) and try again")

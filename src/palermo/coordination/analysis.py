@@ -14,7 +14,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from palermo.coordination.codelists import THEMES, top_theme
+from palermo.coordination.codelists import TARGET_GROUPS, THEMES, theme_label, top_theme
 from palermo.coordination.context import CountryContext
 from palermo.coordination.initiatives import actors_in, is_active
 from palermo.coordination.models import Initiative
@@ -122,15 +122,15 @@ def overlaps(initiatives: list[Initiative], on: date | None = None) -> list[Over
             found.append(Overlap(
                 "two funders", score, sorted(countries), sorted(themes), sorted(groups), [a.ref, b.ref],
                 sorted(fund_a | fund_b),
-                f"{', '.join(sorted(fund_a))} and {', '.join(sorted(fund_b))} both pay for {', '.join(sorted(themes))} "
-                f"for {', '.join(sorted(groups)) or 'the same (unspecified) groups'} in {', '.join(sorted(countries))} "
+                f"{', '.join(sorted(fund_a))} and {', '.join(sorted(fund_b))} both pay for {_themes(themes)} "
+                f"for {_groups(groups) or 'the same (unspecified) groups'} in {', '.join(sorted(countries))} "
                 f"in the same period ({period:.0%} shared): check the same work is not funded twice",
                 funder=", ".join(sorted(fund_a | fund_b))))
         found.append(Overlap(
             "same cell", score, sorted(countries), sorted(themes), sorted(groups), [a.ref, b.ref],
             sorted(impl_a | impl_b),
-            f"{', '.join(sorted(impl_a))} and {', '.join(sorted(impl_b))} both work on {', '.join(sorted(themes))} "
-            f"for {', '.join(sorted(groups)) or 'the same (unspecified) groups'} in {', '.join(sorted(countries))} "
+            f"{', '.join(sorted(impl_a))} and {', '.join(sorted(impl_b))} both work on {_themes(themes)} "
+            f"for {_groups(groups) or 'the same (unspecified) groups'} in {', '.join(sorted(countries))} "
             f"at the same time (periods {period:.0%} shared; descriptions {text:.0%} alike)"))
     by_funder: dict[tuple[str, str, str], list[Initiative]] = defaultdict(list)
     for i in live:
@@ -153,8 +153,17 @@ def overlaps(initiatives: list[Initiative], on: date | None = None) -> list[Over
             "same funder", round(0.5 + 0.1 * len(implementers), 3), [c], sorted(themes),
             sorted({g for i in items for g in i.target_groups}), sorted(refs), implementers,
             f"{funder} funds {len(implementers)} implementers ({', '.join(implementers)}) for "
-            f"{', '.join(sorted(themes))} in {c}", funder=funder))
+            f"{_themes(themes)} in {c}", funder=funder))
     return sorted(found, key=lambda o: (-o.score, o.initiatives))
+
+
+def _themes(keys: Any) -> str:
+    """Themes as people name them in a sentence ('Protection, Return and reintegration'), not their keys."""
+    return ", ".join(theme_label(k) for k in sorted(keys))
+
+
+def _groups(keys: Any) -> str:
+    return ", ".join(TARGET_GROUPS.get(k, k).lower() for k in sorted(keys))
 
 
 # ----------------------------------------------------------------------------- gaps
@@ -246,5 +255,5 @@ def suggestions(found: list[Overlap]) -> list[dict[str, Any]]:
         countries = sorted({c for o in items for c in o.countries})
         themes = sorted({t for o in items for t in o.themes})
         out.append({"actors": [a, b], "overlaps": len(items), "weight": round(sum(o.score for o in items), 3),
-                    "why": f"{len(items)} overlap(s) on {', '.join(themes)} in {', '.join(countries)}"})
+                    "why": f"{len(items)} overlap(s) on {_themes(themes)} in {', '.join(countries)}"})
     return sorted(out, key=lambda s: (-s["weight"], s["actors"]))

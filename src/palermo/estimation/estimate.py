@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from palermo.errors import Problem, ValidationError
+from palermo.errors import NextStep, Problem, ValidationError
 from palermo.estimation.averaging import Average, average_models
 from palermo.estimation.histories import CaptureHistories, ListChange
 from palermo.estimation.intervals import Interval, bca_interval, bootstrap_interval, profile_interval, wald_interval
@@ -45,8 +45,8 @@ def bootstrap_method_for(method: str, replicates: int) -> str:
         raise ValidationError(f"unknown bootstrap method {method!r}; use one of {', '.join(BOOTSTRAP_METHODS)}",
                               [Problem("unknown bootstrap method", field="bootstrap_method", value=method)])
     if name != "parametric" and not replicates:
-        raise ValidationError(f"the {name} bootstrap needs replicates: ask for some (e.g. 200; --bootstrap 200 in the "
-                              "CLI); with none the interval is the profile likelihood")
+        raise ValidationError(f"the {name} bootstrap needs replicates: ask for some (e.g. 200); with none the interval "
+                              "is the profile likelihood", next_step=NextStep("bootstrap_replicates", {"replicates": "200"}))
     return name
 
 
@@ -247,7 +247,7 @@ def _warnings(h: CaptureHistories, r: EstimateResult) -> list[str]:
     for name, total in r.list_totals.items():
         if total < SMALL_LIST:
             out.append(f"list {name} has only {total} people; the estimate is sensitive to it — consider merging it "
-                       "with a list of the same kind of agency (--merge)")
+                       "with a list of the same kind of agency")
     ov = h.pair_overlaps()
     empty = [term_name(h.lists, p) for p, v in ov.items() if v == 0]
     if empty:
@@ -262,9 +262,9 @@ def _warnings(h: CaptureHistories, r: EstimateResult) -> list[str]:
         out.append("the data do not bound the upper end of the interval")
     if r.bootstrap is None and r.criterion == "average":
         out.append("the averaged interval covers the models built from the interactions AIC's search added; use a "
-                   "bootstrap (--bootstrap 200) to include that search too")
+                   "bootstrap (200 replicates, say) to include that search too")
     elif r.bootstrap is None:
-        out.append("the interval is conditional on the chosen model; use a bootstrap (--bootstrap 1000) to include "
+        out.append("the interval is conditional on the chosen model; use a bootstrap (1,000 replicates, say) to include "
                    "the uncertainty of the model choice")
     elif r.bootstrap.details.get("failed"):
         out.append(f"{r.bootstrap.details['failed']} bootstrap replicate(s) had no estimable model and were left out")
@@ -302,7 +302,7 @@ def _require_main_effects(h: CaptureHistories) -> None:
     ov = h.pair_overlaps()
     isolated = [name for i, name in enumerate(h.lists) if all(v == 0 for p, v in ov.items() if i in p)]
     problems = [Problem(f"list {n} shares nobody with any other list: merge it with a related list "
-                        f"(--merge {n}+OTHER) or drop it", field=n) for n in isolated]
+                        f"({n}+OTHER in the lists to merge) or drop it", field=n) for n in isolated]
     if not problems:
         problems.append(Problem("the lists overlap too little for any log-linear model; merge lists that cover "
                                 "similar people, or collect more overlap (linked records)"))

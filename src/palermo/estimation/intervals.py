@@ -156,7 +156,7 @@ def _replicate_totals(h: CaptureHistories, draw: Callable[[], dict[tuple[int, ..
     if len(totals) < max(10, replicates // 2):
         raise PalermoError(
             f"the bootstrap failed on {failures} of {replicates} replicates: the table is too sparse for a "
-            "bootstrap interval; use the profile-likelihood interval (--bootstrap 0) or merge small lists")
+            "bootstrap interval; use the profile-likelihood interval (no bootstrap replicates) or merge small lists")
     return np.array(totals), failures
 
 
@@ -189,8 +189,8 @@ def _jackknife_acceleration(h: CaptureHistories, reestimate: Callable[[CaptureHi
             on = ", ".join(name for name, bit in zip(h.lists, pattern) if bit)
             raise PalermoError(
                 f"the BCa jackknife failed: with {who} on lists {on} (capture history {''.join(map(str, pattern))}) "
-                f"left out, no model can be estimated ({exc}); merge small lists (--merge) or use the percentile "
-                "bootstrap (--bootstrap-method parametric)") from exc
+                f"left out, no model can be estimated ({exc}); merge small lists or use the percentile (parametric) "
+                "bootstrap") from exc
         weights.append(count)
     n, theta = np.array(weights, dtype=float), np.array(values)
     d = float(np.sum(n * theta) / np.sum(n)) - theta

@@ -61,7 +61,7 @@ def check_work(histories: CaptureHistories, *, budget: int | None, bootstrap: in
     extra = f" and {jackknife} BCa jackknife refits" if jackknife else ""
     raise ValidationError(f"this estimate is too much work for a web request ({histories.m} lists, "
                           f"{bootstrap} bootstrap replicates{extra}, criterion {criterion}); "
-                          "use fewer replicates or the CLI: palermo stats estimate FILE --bootstrap N")
+                          "use fewer replicates, another criterion or merged lists")
 
 
 def analyse_for(principal: Principal, histories: CaptureHistories, *, threshold: int, owner: object = NO_OBJECT,

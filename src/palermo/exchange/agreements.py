@@ -20,7 +20,7 @@ from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.countries import iso3
 from palermo.db.base import utcnow
-from palermo.errors import ImportRejected, NotFound, Problem
+from palermo.errors import ImportRejected, NextStep, NotFound, Problem
 from palermo.exchange.codelists import (AGREEMENT_TYPES, CATEGORIES, HANDLING_CODES, PURPOSES, STATE_AUTHORITY_TYPES,
                                         STATUSES)
 from palermo.exchange.models import Agreement, AgreementParty
@@ -173,7 +173,7 @@ def get_agreement(session: Session, reference: str | int) -> Agreement:
         select(Agreement).where(Agreement.reference == str(reference))
     ag = session.execute(q).scalar_one_or_none()
     if ag is None:
-        raise NotFound(f"no agreement {reference!r}; list them with `palermo exchange agreements`")
+        raise NotFound(f"no agreement {reference!r}", next_step=NextStep("list_agreements"))
     return ag
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from palermo.auth.models import Organisation
-from palermo.errors import NotFound
+from palermo.errors import NextStep, NotFound
 from palermo.exchange.models import Agreement
 from palermo.exchange.policy import agreement_reasons, binds, check_terms, is_party
 
@@ -68,7 +68,7 @@ def find_routes(session: Session, requester: str, owner: str, category: str, pur
     g = agreement_graph(session, category, purpose, on)
     for name in (requester, owner):
         if name not in g:
-            raise NotFound(f"no organisation {name!r}; list them with `palermo orgs list`")
+            raise NotFound(f"no organisation {name!r}", next_step=NextStep("list_organisations"))
     if not nx.has_path(g, requester, owner):
         raise NotFound(f"no lawful route from {requester} to {owner} for {category} ({purpose}): no chain of agreements "
                        "in force covers it. A new agreement, or one extended to this category, is needed")

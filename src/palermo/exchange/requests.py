@@ -18,7 +18,7 @@ from palermo.auth import audit
 from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
-from palermo.errors import Conflict, NotFound, PalermoError, PermissionDenied, Problem, ValidationError
+from palermo.errors import Conflict, NextStep, NotFound, PalermoError, PermissionDenied, Problem, ValidationError
 from palermo.exchange.codelists import CATEGORIES
 from palermo.exchange.models import ExchangeRequest
 from palermo.exchange.policy import check_terms, decide
@@ -119,8 +119,11 @@ def file_request(session: Session, principal: Principal, *, owner_org_id: int, c
     decision = decide(session, requester_org_id=principal.organisation_id, owner_org_id=owner.id,  # type: ignore[arg-type]
                       category=category, purpose=purpose)
     if not decision.allowed:
-        raise refuse(PermissionDenied("no agreement allows this request: " + "; ".join(decision.reasons) +
-                                      ". Look for a lawful route through intermediaries (Lawful routes)"),
+        requester = org_name(session, principal.organisation_id)  # type: ignore[arg-type]  # why_not_file: has one
+        route = NextStep("find_route", {"from": requester, "to": owner.short_name, "category": category,
+                                        "purpose": purpose})
+        raise refuse(PermissionDenied("no agreement allows this request: " + "; ".join(decision.reasons),
+                                      next_step=route),
                      "no agreement allows it: " + "; ".join(decision.reasons))
     req = ExchangeRequest(reference="req-" + secrets.token_hex(6), requester_org_id=principal.organisation_id,
                           owner_org_id=owner.id, category=category, purpose=purpose, justification=justification,
@@ -233,10 +236,10 @@ REQUEST_LIST = ListSpec("the list of requests", sorts=("created", "deadline", "r
                         filters={"box": ("received", "sent"), "status": STATUSES})
 
 
-def requests_page(session: Session, actor: Principal, query: ListQuery, today: date | None = None) -> Page[ExchangeRequest]:
-    """One page of the requests the actor's organisation sent or received (``box`` narrows to one side),
+def requests_page(session: Session, principal: Principal, query: ListQuery, today: date | None = None) -> Page[ExchangeRequest]:
+    """One page of the requests the principal's organisation sent or received (``box`` narrows to one side),
     searched by reference, cited hit or the other organisation, sorted and counted in the database."""
-    org = actor.organisation_id
+    org = principal.organisation_id
     sent, received = ExchangeRequest.requester_org_id == org, ExchangeRequest.owner_org_id == org
     other = aliased(Organisation)
     stmt = (select(ExchangeRequest)

@@ -26,7 +26,7 @@ from palermo.auth import audit
 from palermo.auth.permissions import decide
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
-from palermo.errors import Conflict, NotFound, PermissionDenied
+from palermo.errors import Conflict, NextStep, NotFound, PermissionDenied
 from palermo.exchange.models import Agreement
 from palermo.linkage import live_cache
 from palermo.linkage.models import LinkHit, LinkUpload
@@ -134,7 +134,7 @@ def withdraw(session: Session, principal: Principal, upload_id: int) -> tuple[Li
         raise refuse(PermissionDenied(rule.reason))
     upload = session.get(LinkUpload, upload_id)
     if upload is None or principal.organisation_id is None or upload.organisation_id != principal.organisation_id:
-        raise refuse(NotFound(f"no upload {upload_id} of your organisation; list yours with `palermo link uploads`"))
+        raise refuse(NotFound(f"no upload {upload_id} of your organisation", next_step=NextStep("list_uploads")))
     if upload.status != "live":
         raise refuse(Conflict(f"upload {upload_id} is already {upload.status}; its encodings were deleted on "
                               f"{upload.ended_at:%Y-%m-%d}"))

@@ -23,7 +23,12 @@ class Interval:
     high: float
 
     def __str__(self) -> str:
-        return f"{self.low:g}" if self.low == self.high else f"{self.low:g}–{self.high:g}"
+        return _count(self.low) if self.low == self.high else f"{_count(self.low)}–{_count(self.high)}"
+
+
+def _count(value: float) -> str:
+    """A number of people as written: 1,658, never 1658.0 or 1.658e+03."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def _total(obs: list[ObservationView]) -> Interval | None:
@@ -94,7 +99,10 @@ def explain(session: Session, principal: Principal, *, country: str, year: str, 
         elif ta.high < tb.low or tb.high < ta.low:
             data_diff = True
             gap = min(abs(tb.low - ta.high), abs(ta.low - tb.high))
-            detail = f"totals {ta} vs {tb}: at least {gap:g} apart"
+            if ta.low == ta.high and tb.low == tb.high:  # both exact: the difference is known, not a bound
+                detail = f"totals {ta} vs {tb}: {_count(gap)} more in {a if ta.low > tb.low else b}"
+            else:
+                detail = f"totals {ta} vs {tb}: at least {_count(gap)} apart"
         else:
             detail = f"totals {ta} vs {tb}: consistent (within censoring)"
         # Align on common breakdown cells: do the sources agree where they describe the same sub-population?
@@ -104,7 +112,7 @@ def explain(session: Session, principal: Principal, *, country: str, year: str, 
             va = next((o.value for o in oa if (o.sex, o.age_group, o.citizenship, o.exploitation) == cell), None)
             vb = next((o.value for o in ob if (o.sex, o.age_group, o.citizenship, o.exploitation) == cell), None)
             if va is not None and vb is not None and va != vb:
-                evidence.append(f"{'/'.join(c for c in cell if c != 'total')}: {va:g} vs {vb:g}")
+                evidence.append(f"{'/'.join(c for c in cell if c != 'total')}: {_count(va)} vs {_count(vb)}")
                 data_diff = True
         revision = oa[0].source_key == ob[0].source_key
         concept = bool(diffs)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from palermo.auth import audit
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
-from palermo.errors import NotFound
+from palermo.errors import NextStep, NotFound
 from palermo.statistics.models import Source
 
 
@@ -48,8 +48,8 @@ def set_public(session: Session, principal: Principal, key: str, public: bool, *
         q = q.where(Source.vintage == vintage)
     found = [s for s in session.execute(q).scalars() if principal.can_see(s.owner_org_id)]
     if not found:
-        raise NotFound(f"no source {key!r}{f' vintage {vintage!r}' if vintage else ''} of your organisation; "
-                       "list them with `palermo stats sources`")
+        raise NotFound(f"no source {key!r}{f' vintage {vintage!r}' if vintage else ''} of your organisation",
+                       next_step=NextStep("list_sources"))
     changed = []
     for src in found:
         if bool(src.public) != public:

@@ -30,6 +30,7 @@ from starlette.types import Scope
 
 from palermo.auth.roles import Principal
 from palermo.errors import PalermoError, Problem
+from palermo.web.next_steps import link_for
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,8 @@ def _page_principal(request: Request) -> Principal:
 
 
 def error_response(request: Request, status: int, code: str, message: str, details: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None, problems: Iterable[Any] = ()) -> Response:
+                   headers: dict[str, str] | None = None, problems: Iterable[Any] = (),
+                   next_step: tuple[str, str | None] | None = None) -> Response:
     """The answer to a failed request: the envelope under ``/api``, an HTML page (with the navigation) elsewhere."""
     if is_api(request.url.path):
         return JSONResponse(envelope(code, message, details), status_code=status, headers=headers)
@@ -99,6 +101,7 @@ def error_response(request: Request, status: int, code: str, message: str, detai
     request.state.principal = _page_principal(request)
     response = render(request, "error.html", {"status": status, "code": code, "message": message,
                                               "problems": list(problems)[:100], "title": _title(status),
+                                              "next_step_link": next_step,  # what to do, in web terms (next_steps)
                                               # words marked for translation; English until the page frame has a catalogue
                                               "_": str}, status_code=status)
     response.headers.update(headers or {})
@@ -113,7 +116,8 @@ def _title(status: int) -> str:
 
 def palermo_response(request: Request, exc: PalermoError) -> Response:
     status = exc.http_status if exc.http_status < 500 or exc.http_status == 503 else 500
-    return error_response(request, status, exc.kind, exc.message, exc.details, problems=getattr(exc, "problems", ()))
+    return error_response(request, status, exc.kind, exc.message, exc.details, problems=getattr(exc, "problems", ()),
+                          next_step=link_for(exc.next_step))
 
 
 # ---------------------------------------------------------------- framework errors

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from palermo.auth.permissions import NO_OBJECT, allowed
 from palermo.auth.roles import Principal
-from palermo.web import charts
+from palermo.web.next_steps import error_link
 from palermo.web.security import csrf_token
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -34,7 +34,17 @@ def _tojson_attr(value: Any) -> str:
 
 templates.env.filters["tojson_attr"] = _tojson_attr
 templates.env.globals.update(chart_spec=charts.for_page, chart_table=charts.data_table)
-templates.env.filters["thousands"] = lambda v: f"{v:,}" if isinstance(v, (int, float)) else v
+templates.env.globals["next_step"] = error_link
+
+
+def _thousands(value: Any) -> Any:
+    """A count as people write it: 1,234; a whole number stored as a float (658.0) without its ".0"."""
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    return f"{value:,}" if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+templates.env.filters["thousands"] = _thousands
 # the page building blocks (table boxes, charts) as ``ui.*``, once the filters they use exist
 templates.env.globals["ui"] = templates.env.get_template("_ui.html").module
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from fastapi import UploadFile
 
-from palermo.errors import ValidationError
+from palermo.errors import PalermoError, ValidationError
 
 
 async def read_upload(file: UploadFile, limit_mib: int, what: str = "the file") -> bytes:
@@ -26,4 +28,25 @@ def as_file(data: bytes, filename: str | None) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="palermo-upload-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
-        yield path
+        try:
+            yield path
+        except PalermoError as exc:
+            _as_uploaded(exc, (str(path), tmp), name)
+            raise
+
+
+def _as_uploaded(exc: PalermoError, server: tuple[str, ...], name: str) -> None:
+    """The core names files by the path it read; on the web that is the server's temporary copy, which
+    means nothing to the person who uploaded it (and should not be shown): say the file's own name."""
+    def fix(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        for text in server:
+            value = value.replace(text, name)
+        return value
+
+    exc.message = fix(exc.message)
+    exc.args = tuple(fix(a) for a in exc.args)
+    if isinstance(exc, ValidationError):
+        exc.problems = [replace(p, reason=fix(p.reason), value=fix(p.value)) for p in exc.problems]
+        exc.details["problems"] = [p.to_dict() for p in exc.problems]

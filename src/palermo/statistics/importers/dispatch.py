@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
-from palermo.errors import ValidationError
+from palermo.errors import NextStep, ValidationError
 from palermo.statistics import publication
 from palermo.statistics.importers.ctdc import import_ctdc
 from palermo.statistics.importers.eurostat import import_eurostat_tsv
@@ -48,7 +48,7 @@ def _import_file(session: Session, principal: Principal, path: Path, fmt: str, *
         raise ValidationError(f"format {fmt!r} unknown; use one of {', '.join(FORMATS)}")
     if mapping is None:
         raise ValidationError(f"a mapping file is needed for {fmt} files (for sdmx: its 'source' section describes the "
-                              "source); see docs/statistics.md for the format")
+                              "source)", next_step=NextStep("mapping_format"))
     mapping = {**mapping, "source": {**mapping["source"], **({"key": source} if source else {})}}
     if fmt in ("csv", "xlsx"):
         return import_mapped(session, principal, path, mapping, progress=progress)

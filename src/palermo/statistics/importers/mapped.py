@@ -10,7 +10,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
-from palermo.errors import Problem, ValidationError
+from palermo.errors import NextStep, Problem, ValidationError
 from palermo.statistics import category_maps
 from palermo.statistics.importers.pipeline import (
     ImportReport,
@@ -35,7 +35,8 @@ def parse_mapping(text: str, name: str = "mapping") -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise ValidationError(f"mapping file {name} is not valid YAML: {category_maps.yaml_problem(exc)}") from None
     if not isinstance(mapping, dict) or "source" not in mapping or "columns" not in mapping:
-        raise ValidationError(f"mapping file {name} needs 'source' and 'columns' sections; see docs/statistics.md")
+        raise ValidationError(f"mapping file {name} needs 'source' and 'columns' sections",
+                              next_step=NextStep("mapping_format"))
     if not isinstance(mapping["source"], dict) or not isinstance(mapping["columns"] or {}, dict):
         raise ValidationError(f"mapping file {name}: 'source' and 'columns' must be mappings (key: value)")
     return mapping

@@ -41,8 +41,8 @@ def _options(criterion: str, bootstrap: int, merge: str = "",
     if criterion not in CRITERIA:
         raise ValidationError(f"unknown criterion {criterion!r}; use one of {', '.join(CRITERIA)}")
     if not 0 <= bootstrap <= WEB_MAX_BOOTSTRAP:
-        raise ValidationError(f"bootstrap replicates must be between 0 and {WEB_MAX_BOOTSTRAP}, got {bootstrap}; "
-                              "use the CLI (palermo stats estimate --bootstrap N) for more")
+        raise ValidationError(f"bootstrap replicates must be between 0 and {WEB_MAX_BOOTSTRAP:,} on the web, got "
+                              f"{bootstrap:,}")
     method = bootstrap_method_for(bootstrap_method, bootstrap)
     return {"criterion": criterion, "bootstrap": bootstrap, "bootstrap_method": method, "merge": _merge_groups(merge)}
 

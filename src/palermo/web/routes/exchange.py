@@ -54,18 +54,30 @@ def agreement_page(request: Request, reference: str, principal: Principal = Depe
 def routes_page(request: Request, from_org: str | None = Query(None, alias="from"), to_org: str | None = Query(None, alias="to"),
                 category: str = "hit_no_hit", purpose: str = "investigation",
                 principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
-    found, error, decision = [], None, None
+    found, decision = [], None
+    error: PalermoError | None = None
     if from_org and to_org:
         try:
             a, b = get_organisation(s, from_org), get_organisation(s, to_org)
             decision = decide(s, requester_org_id=a.id, owner_org_id=b.id, category=category, purpose=purpose)
             found = find_routes(s, a.short_name, b.short_name, category, purpose)
         except PalermoError as exc:
-            error = exc.message
+            error = exc
+    orgs = list_organisations(s)
     return render(request, "exchange/routes.html", {
-        "title": "Lawful routes", "active": "linkage", "orgs": list_organisations(s), "from_org": from_org or "",
+        "title": "Lawful routes", "active": "linkage", "orgs": orgs, "org_label": _labels(orgs), "from_org": from_org or "",
         "to_org": to_org or "", "category": category, "purpose": purpose, "categories": CATEGORIES, "purposes": PURPOSES,
         "routes": found, "error": error, "decision": decision})
+
+
+def _labels(orgs: list[Any]) -> dict[str, str]:
+    """Organisations as people name them, with the code the agreements use: 'Europol (EUROPOL)'."""
+    return {o.short_name: o.short_name if o.name == o.short_name else f"{o.name} ({o.short_name})" for o in orgs}
+
+
+def _label_by_id(s: Session) -> Any:
+    labels = {o.id: label for o in list_organisations(s) for label in [_labels([o])[o.short_name]]}
+    return lambda org_id: labels.get(org_id, str(org_id))
 
 
 @pages.get("/exchange/requests")
@@ -73,7 +85,7 @@ def requests_page(request: Request, principal: Principal = Depends(page_principa
     page = page_of_requests(s, principal, REQUEST_LIST.parse(request.query_params))
     return render(request, "exchange/requests.html", {
         "title": "Requests", "active": "linkage", "requests": page, "stats": dashboard(s, principal),
-        "name": lambda i: org_name(s, i),
+        "name": _label_by_id(s),
         "overdue": is_overdue, "answerable": lambda r: may_answer(principal, r),
         "message": request.query_params.get("message")})
 
@@ -82,7 +94,8 @@ def requests_page(request: Request, principal: Principal = Depends(page_principa
 def new_request_page(request: Request, owner: str = "", match: str = "", category: str = "",
                      principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     offer = request_offer(s, principal, owner=owner, match=match, category=category)
-    return render(request, "exchange/new_request.html", {"title": "New request", "active": "linkage", "offer": offer})
+    return render(request, "exchange/new_request.html", {"title": "New request", "active": "linkage", "offer": offer,
+                                                         "org_label": _labels(list_organisations(s))})
 
 
 @pages.post("/exchange/requests", dependencies=[Depends(csrf_form)])
@@ -111,7 +124,7 @@ def request_page(request: Request, reference: str, principal: Principal = Depend
     if req.status in ("approved", "partly_approved") and req.requester_org_id == principal.organisation_id:
         req = read_released(s, principal, reference)
     return render(request, "exchange/request.html", {
-        "title": req.reference, "active": "linkage", "r": req, "name": lambda i: org_name(s, i), "codes": HANDLING_CODES,
+        "title": req.reference, "active": "linkage", "r": req, "name": _label_by_id(s), "codes": HANDLING_CODES,
         "overdue": is_overdue(req), "may_answer": may_answer(principal, req), "hit": cited_hit(s, principal, req),
         "message": request.query_params.get("message")})
 
