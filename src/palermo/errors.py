@@ -20,8 +20,8 @@ turns them into a JSON error (API) or an error page (UI) with :attr:`PalermoErro
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from palermo.auth.permissions import NO_OBJECT, allowed
 from palermo.auth.roles import Principal
+from palermo.web import charts
 from palermo.web.next_steps import error_link
 from palermo.web.security import csrf_token
 
