@@ -38,6 +38,9 @@ class Calibration:
     # The match probability above which weights estimated on the lists themselves (``weights.probabilities``)
     # gave the best F1 on the labelled lists: how overconfident those probabilities are for this schema.
     probability_cut: float = 0.5
+    # How often pairs of each estimated probability were true matches there (``weights.reliability_table``):
+    # what a run's expected precision and recall count its pairs at.
+    reliability: tuple[float, ...] = ()
 
     def threshold_for(self, candidates: int, found: int) -> float:
         """The threshold moved by the difference in prior odds between these lists and the calibration
@@ -99,19 +102,21 @@ def _calibrate(schema_json: str, n: int, overlap: float, noise: float) -> Calibr
         if f1 > best[0]:
             best = (f1, float(t), prec, rec)
     return Calibration(model, best[1], round(best[2], 4), round(best[3], 4), round(best[0], 4), len(w), n_true2,
-                       _probability_cut(schema, model, best[1], n, overlap, noise))
+                       *_probability_cut(schema, model, best[1], n, overlap, noise))
 
 
 def _probability_cut(schema: LinkageSchema, start: fs.FSModel, start_weight: float, n: int, overlap: float,
-                     noise: float) -> float:
+                     noise: float) -> tuple[float, tuple[float, ...]]:
     """Run the estimation on the lists at hand (``weights.probabilities``) on a third labelled sample and
-    find the probability cut with the best F1 there."""
+    find the probability cut with the best F1 there, and how often the one-to-one pairs of each estimated
+    probability were true matches (``weights.reliability_table``)."""
+    from palermo.linkage.engine import one_to_one
     from palermo.linkage.similarity import field_similarities
-    from palermo.linkage.weights import log2_odds, probabilities
+    from palermo.linkage.weights import log2_odds, probabilities, reliability_table
 
     (a, b, ia, ib), is_match, n_true = _sims(schema, n, overlap, noise, seed=13, sample="pairs")
     if not len(ia):
-        return 0.5
+        return 0.5, ()
     lv = {f: fs.levels(s) for f, s in field_similarities(a, b, ia, ib).items()}
     _, p = probabilities(a, b, ia, ib, lv, start, start_weight)
     odds = np.round(log2_odds(p), 1)
@@ -123,7 +128,8 @@ def _probability_cut(schema: LinkageSchema, start: fs.FSModel, start_weight: flo
         f1 = 2 * prec * rec / max(1e-9, prec + rec)
         if f1 > best[0]:
             best = (f1, float(t))
-    return float(1 / (1 + 2.0 ** -best[1]))
+    kept = one_to_one(ia, ib, p, 0.01)  # the pairs a run's expectations are summed over
+    return float(1 / (1 + 2.0 ** -best[1])), reliability_table(p[kept], is_match[kept])
 
 
 def calibrate(schema: LinkageSchema, n: int = 4000, overlap: float = 0.2, noise: float = 0.3) -> Calibration:

@@ -217,7 +217,9 @@ def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engi
             kept = one_to_one(ia, ib, p, 0.01)
             # never below the cut that the same estimation needed on the calibration's labelled lists: the
             # fields are not independent (names tell nationality), which makes probabilities overconfident
-            op = weights.operating_point(p, kept, threshold, floor=max(weights.MIN_PROBABILITY, cal.probability_cut))
+            capture = weights.blocking_capture(a, b, ia[kept], ib[kept], weights.reliable(p[kept], cal.reliability))
+            op = weights.operating_point(p, kept, threshold, floor=max(weights.MIN_PROBABILITY, cal.probability_cut),
+                                         table=cal.reliability, capture=capture)
             chosen = kept[p[kept] >= op.threshold]
         else:
             if cal is not None:

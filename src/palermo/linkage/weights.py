@@ -206,11 +206,90 @@ def tf_adjustment(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib: np.n
     return out
 
 
-def operating_point(p: np.ndarray, kept: np.ndarray, threshold: float | None, floor: float = MIN_PROBABILITY
-                    ) -> OperatingPoint:
+RELIABILITY_EDGES = np.arange(-8.0, 17.0)  # log2 odds of the estimated probability: one bin per bit
+RELIABILITY_PRIOR = 2.0  # pseudo-pairs per bin at the bin's own probability: an empty bin trusts the model
+
+
+def reliability_table(p: np.ndarray, is_match: np.ndarray) -> tuple[float, ...]:
+    """How often a pair with an estimated probability in each bin of :data:`RELIABILITY_EDGES` is a true
+    match, on labelled lists (the calibration's): the share of matches per bin, shrunk towards the bin's
+    own probability and made non-decreasing (pool adjacent violators). The fields are not independent
+    (names tell nationality and sex), so the estimated probabilities are overconfident, most of all
+    where few pairs are matches; the table measures by how much, for this schema."""
+    edges = RELIABILITY_EDGES
+    centres = np.concatenate([[edges[0] - 0.5], (edges[:-1] + edges[1:]) / 2, [edges[-1] + 0.5]])
+    bins = np.searchsorted(edges, log2_odds(p), side="right")
+    n = np.bincount(bins, minlength=len(centres)).astype(float) + RELIABILITY_PRIOR
+    hits = np.bincount(bins, weights=is_match.astype(float), minlength=len(centres))
+    hits += RELIABILITY_PRIOR / (1 + np.exp2(-centres))
+    blocks = [[h, c] for h, c in zip(hits, n)]  # pool adjacent violators, weighted by pairs
+    pooled: list[list[float]] = []
+    sizes: list[int] = []
+    for blk in blocks:
+        pooled.append(blk)
+        sizes.append(1)
+        while len(pooled) > 1 and pooled[-2][0] / pooled[-2][1] > pooled[-1][0] / pooled[-1][1]:
+            h, c = pooled.pop()
+            pooled[-1][0] += h
+            pooled[-1][1] += c
+            k = sizes.pop()
+            sizes[-1] += k
+    return tuple(float(h / c) for (h, c), k in zip(pooled, sizes) for _ in range(k))
+
+
+def reliable(p: np.ndarray, table: tuple[float, ...]) -> np.ndarray:
+    """Probabilities as the labelled lists found them (:func:`reliability_table`); as they are without a table."""
+    if not table:
+        return p
+    return np.asarray(table)[np.searchsorted(RELIABILITY_EDGES, log2_odds(p), side="right")]
+
+
+def blocking_capture(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib: np.ndarray, expected: np.ndarray
+                     ) -> float:
+    """The share of all true matches that the blocking keys propose, estimated from the matches they did
+    propose (capture-recapture, model M_t: each key captures a match independently with its own
+    probability): a true match none of the keys shares is never a candidate pair, so no probability
+    can count it. ``ia``/``ib``: the one-to-one pairs; ``expected``: how likely each is a match.
+
+    Keys that share a part (two keys on the surname) are not independent; the estimate is then
+    optimistic, but it sees the matches that blocking loses, which a sum of probabilities cannot."""
+    import polars as pl
+
+    specs = a.schema.blocking
+    total = float(expected.sum())
+    if not specs or total <= 0:
+        return 1.0
+    shared = []
+    for spec in specs:
+        ka = pl.Series(a.blocks[spec.name], dtype=pl.Utf8).gather(ia)
+        kb = pl.Series(b.blocks[spec.name], dtype=pl.Utf8).gather(ib)
+        shared.append(float(expected[(ka == kb).fill_null(False).to_numpy()].sum()))
+    return captured_share(total, shared)
+
+
+def captured_share(captured: float, by_key: list[float]) -> float:
+    """Model M_t of capture-recapture: ``captured`` matches were found by at least one key, ``by_key[s]``
+    of them by key s; with N matches in all and each key finding a match with probability n_s / N,
+    independently, N solves N = captured / (1 - prod(1 - n_s / N)). Returns captured / N."""
+    if captured <= 0:
+        return 1.0
+    n = captured
+    for _ in range(200):
+        missed = float(np.prod([1 - min(1.0, x / n) for x in by_key]))
+        n_new = captured / max(1e-9, 1 - missed)
+        if abs(n_new - n) < 1e-9 * n:
+            break
+        n = n_new
+    return captured / n
+
+
+def operating_point(p: np.ndarray, kept: np.ndarray, threshold: float | None, floor: float = MIN_PROBABILITY,
+                    table: tuple[float, ...] = (), capture: float = 1.0) -> OperatingPoint:
     """The cut and what it expects. ``kept``: the one-to-one pairs at a low cut; a greedy assignment at a
     higher cut keeps exactly those of them above it. Without a ``threshold`` the cut is the one with the
-    best expected F1 among probabilities of at least ``floor``."""
+    best expected F1 among probabilities of at least ``floor``. The expected precision and recall count
+    each pair at its probability as the calibration's labelled lists found it (``table``), and the
+    matches among all pairs as those among the candidates over ``capture`` (:func:`blocking_capture`)."""
     probs = np.sort(p[kept])[::-1]
     total = float(probs.sum())
     if threshold is None:
@@ -222,4 +301,6 @@ def operating_point(p: np.ndarray, kept: np.ndarray, threshold: float | None, fl
         k = int(np.argmax(f1))
         threshold = float(probs[k]) if f1[k] >= 0 else floor
     above = probs >= threshold
-    return OperatingPoint(threshold, int(above.sum()), float(probs[above].sum()), total)
+    expected = reliable(probs, table)
+    return OperatingPoint(threshold, int(above.sum()), float(expected[above].sum()),
+                          float(expected.sum()) / max(capture, 1e-9))
