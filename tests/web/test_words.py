@@ -58,6 +58,13 @@ def test_requests_name_both_organisations(sqlite_demo_db: Database, tmp_path: Pa
     assert f"<td>{europol} (EUROPOL)</td>" in inbox
 
 
+def test_source_owners_are_named_with_their_code(sqlite_demo_db: Database, tmp_path: Path) -> None:
+    with sqlite_demo_db.session(write=False) as s:
+        police = accounts.get_organisation(s, "NL-POL").name
+    page = unescape(_client(sqlite_demo_db, tmp_path, "nl.analyst").get("/statistics").text)
+    assert f"<td>{police} (NL-POL)</td>" in page
+
+
 def test_coordination_shows_theme_labels_not_their_keys(sqlite_demo_db: Database, tmp_path: Path) -> None:
     """The reported defect: themes as identifiers (`return_reintegration`) in the matrix, gaps and overlaps."""
     text = _text(_client(sqlite_demo_db, tmp_path, "nl.analyst").get("/coordination?on=2026-06-01").text)

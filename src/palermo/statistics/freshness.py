@@ -28,13 +28,14 @@ class SourceStatus:
     overdue: bool
     days_overdue: int
     public: bool = False  # published: shown to visitors without an account
+    owner_name: str = ""  # the owner's name as people say it (``owner`` is its code)
 
 
 def source_status(session: Session, principal: Principal, today: date | None = None) -> list[SourceStatus]:
     """Latest vintage of every visible source with its due date (None for ad hoc sources)."""
     today = today or date.today()
     keep = latest_vintages(session, principal)
-    orgs = {o.id: o.short_name for o in session.execute(select(Organisation)).scalars()}
+    orgs = {o.id: (o.short_name, o.name) for o in session.execute(select(Organisation)).scalars()}
     out = []
     for s in session.execute(select(Source).where(visible_sources(principal)).order_by(Source.key)).scalars():
         if s.id not in keep:
@@ -42,8 +43,9 @@ def source_status(session: Session, principal: Principal, today: date | None = N
         last = s.updated_at.date()
         due = last + timedelta(days=s.update_every_days) if s.update_every_days else None
         overdue = due is not None and due < today
-        out.append(SourceStatus(s.key, s.name, s.vintage, s.source_type, s.stage, orgs.get(s.owner_org_id or -1, "—"),
-                                last, due, overdue, (today - due).days if overdue and due else 0, bool(s.public)))
+        code, owner = orgs.get(s.owner_org_id or -1, ("—", ""))
+        out.append(SourceStatus(s.key, s.name, s.vintage, s.source_type, s.stage, code, last, due, overdue,
+                                (today - due).days if overdue and due else 0, bool(s.public), owner))
     return out
 
 
