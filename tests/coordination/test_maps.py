@@ -16,6 +16,7 @@ from palermo.coordination.initiatives import InitiativeSpec, is_active, save_ini
 from palermo.coordination.overview import overview
 from palermo.db import Database
 from tests.web.conftest import LiveServer, Shots, browser, page, serve  # noqa: F401  (fixtures)
+from tests.web_helpers import browser_login
 
 SYSTEM = Principal.system()
 ON = date(2026, 12, 1)
@@ -81,12 +82,8 @@ def demo_server(sqlite_demo_db: Database, tmp_path: Path) -> Iterator[LiveServer
     yield from serve(make_settings(tmp_path, sqlite_demo_db), sqlite_demo_db)
 
 
-def _login(pg: object, url: str) -> None:
-    pg.goto(url + "/login")  # type: ignore[attr-defined]
-    pg.fill("#username", "icat.coordinator")  # type: ignore[attr-defined]
-    pg.fill("#password", "palermo-demo-2000")  # type: ignore[attr-defined]
-    pg.click("#login")  # type: ignore[attr-defined]
-    pg.wait_for_selector("#area-statistics")  # type: ignore[attr-defined]
+def _login(pg: object, server: LiveServer) -> None:
+    browser_login(pg, server, "icat.coordinator", "palermo-demo-2000")  # analyst and admin: with the second factor
 
 
 _BOXES = """sel => { const svg = document.querySelector(sel + ' svg'); const r = svg.getBoundingClientRect();
@@ -99,7 +96,7 @@ _BOXES = """sel => { const svg = document.querySelector(sel + ' svg'); const r =
 @pytest.mark.browser
 def test_maps_in_the_browser(demo_server: LiveServer, page: tuple[object, Shots]) -> None:
     pg, shot = page
-    _login(pg, demo_server.url)
+    _login(pg, demo_server)
     pg.goto(demo_server.url + "/coordination")  # type: ignore[attr-defined]
     pg.wait_for_selector("#activity-map svg .with_data path", timeout=20_000)  # type: ignore[attr-defined]
     shot("coordination")
@@ -135,7 +132,7 @@ def _lightness(colour: str) -> float:
 @pytest.mark.browser
 def test_money_flows_and_reached_map_draw_under_the_csp(demo_server: LiveServer, page: tuple[object, Shots]) -> None:
     pg, shot = page
-    _login(pg, demo_server.url)
+    _login(pg, demo_server)
     pg.goto(demo_server.url + "/coordination/money")  # type: ignore[attr-defined]
     pg.wait_for_selector("#flows-eur svg .bands path", timeout=20_000)  # type: ignore[attr-defined]
     shot("money")

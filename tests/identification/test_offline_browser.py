@@ -9,6 +9,7 @@ from sqlalchemy import select
 from palermo.db import Database
 from palermo.identification.models import Referral, Screening
 from tests.web.conftest import LiveServer, browser, serve  # noqa: F401  (browser is a fixture)
+from tests.web_helpers import browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +25,7 @@ def test_screening_with_the_network_cut(demo_server: LiveServer, browser: object
     context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
     pg = context.new_page()
     try:
-        pg.goto(demo_server.url + "/login")
-        pg.fill("#username", "gr.officer")
-        pg.fill("#password", "palermo-demo-2000")
-        pg.click("#login")
-        pg.wait_for_selector("#area-statistics")
+        browser_login(pg, demo_server, "gr.officer", "palermo-demo-2000")
         pg.goto(demo_server.url + "/identification?lang=es")
         pg.wait_for_selector("#offline[data-ready='1']", state="attached", timeout=20_000)  # form and bundle cached
         with demo_server.db.session(write=False) as s:

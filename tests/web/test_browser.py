@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.web.conftest import PASSWORD, LiveServer, Shots
+from tests.web_helpers import browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -53,11 +54,7 @@ PAGES = [("statistics", "/statistics", "#sources"), ("country-profile", "/statis
 def test_every_area_renders_with_its_charts(demo_server: LiveServer, page: tuple[object, Shots]) -> None:
     """Each section of the demo in a real browser under the strict CSP: charts drawn, no script error."""
     pg, shot = page
-    pg.goto(demo_server.url + "/login")  # type: ignore[attr-defined]
-    pg.fill("#username", "nl.analyst")  # type: ignore[attr-defined]
-    pg.fill("#password", "palermo-demo-2000")  # type: ignore[attr-defined]
-    pg.click("#login")  # type: ignore[attr-defined]
-    pg.wait_for_selector("#area-statistics")  # type: ignore[attr-defined]
+    browser_login(pg, demo_server, "nl.analyst", "palermo-demo-2000")
     for name, path, ready in PAGES:
         pg.goto(demo_server.url + path)  # type: ignore[attr-defined]
         pg.wait_for_selector(ready, timeout=20_000)  # type: ignore[attr-defined]
@@ -72,10 +69,7 @@ def test_front_line_screening_on_a_phone(demo_server: LiveServer, browser: objec
     pg = context.new_page()
     shot = Shots(pg, OUTPUT / "test_front_line_screening_on_a_phone")
     try:
-        pg.goto(demo_server.url + "/login")
-        pg.fill("#username", "gr.officer")
-        pg.fill("#password", "palermo-demo-2000")
-        pg.click("#login")
+        browser_login(pg, demo_server, "gr.officer", "palermo-demo-2000")
         pg.goto(demo_server.url + "/identification?lang=fr")
         pg.fill("#age", "15")
         for iid in ("DEBT@destination", "EX-HOURS@exploitation", "EX-EDUCATION@exploitation"):

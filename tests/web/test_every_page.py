@@ -139,7 +139,7 @@ def test_every_page_fits_the_screen_and_passes_axe(demo: LiveServer, browser: An
         for who in VISITORS:
             context.clear_cookies()
             if who:
-                browser_login(pg, demo.url, who, DEMO_PASSWORD)
+                browser_login(pg, demo, who, DEMO_PASSWORD)
             ids = Ids(demo.db, _org_of(demo.db, who) if who else None)
             urls = _urls(demo, context, ids)
             assert len(urls) >= (4 if who is None else 15), f"{who}: only {urls}"

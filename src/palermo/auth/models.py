@@ -117,3 +117,30 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class TotpCredential(Base):
+    """A user's TOTP authenticator: the shared secret (encrypted with the deployment's key) and the last
+    time step accepted, so a code cannot be used twice. Unconfirmed until the user proves it with a code."""
+
+    __tablename__ = "mfa_totp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    secret: Mapped[str] = mapped_column(String(300))  # Fernet token of the base32 secret
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # unix time // 30 of the last code
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecoveryCode(Base):
+    """A single-use recovery code, stored as its SHA-256 digest (80 random bits: no slow hash needed)."""
+
+    __tablename__ = "mfa_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from palermo.auth import accounts, audit
+from palermo.auth import accounts, audit, mfa
 from palermo.auth.models import LoginFailure, LoginLockout, User
 from palermo.auth.passwords import DUMMY_HASH, verify_password
 from palermo.auth.roles import Principal
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from palermo.db import Database
 
 WINDOW = timedelta(seconds=60)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def record_failure(session: Session, account: str, client: str, user: User | Non
 class LoggedIn:
     principal: Principal
     session_version: int  # the new web session carries it; see palermo.auth.models.User.session_version
+    second_factor: mfa.NextStep = "none"  # what the login still needs before a session (palermo.auth.mfa)
 
 
 def login(db: Database, username: str, password: str, client: str, limits: Limits) -> LoggedIn:
@@ -132,7 +135,7 @@ def login(db: Database, username: str, password: str, client: str, limits: Limit
         elif not user.active:
             reason = "account deactivated"
         else:
-            return LoggedIn(accounts.principal_for(user), user.session_version or 0)
+            return LoggedIn(accounts.principal_for(user), user.session_version or 0, mfa.next_step(s, user))
     with db.session() as s:
         target = s.get(User, user.id) if user else None
         locked = record_failure(s, account, client, target, limits)
@@ -141,15 +144,54 @@ def login(db: Database, username: str, password: str, client: str, limits: Limit
     raise AuthenticationFailed("wrong username or password")
 
 
-def succeeded(db: Database, principal: Principal, limits: Limits, client: str) -> None:
-    """A successful login clears its account's failures and is audited."""
+def second_factor(db: Database, user_id: int, session_version: int, client: str, limits: Limits,
+                  check: Callable[[Session, User], T]) -> tuple[LoggedIn, T]:
+    """Run a second-factor check after the password (a code at login, or an enrolment's first code).
+
+    Throttled like the password: a wrong code counts as a failed login of the account, and a locked
+    account is refused before any code is checked. ``check`` raises AuthenticationFailed for a wrong
+    code; whatever it returns comes back with the login."""
+    with db.session(write=False) as s:
+        user = s.get(User, user_id)
+        if user is None or not user.active or (user.session_version or 0) != session_version:
+            raise AuthenticationFailed("this login is no longer valid; log in again with your password")
+        account = accounts.normalise_username(user.username)
+        why = refusal(s, account, client, limits)
+        org = user.organisation_id
+    client_ref = digest(client, limits.key)[:16]
+    if why:
+        with db.session() as s:
+            audit.record(s, _refused_actor(s.get(User, user_id)), "session.login_throttled", "user", user_id,
+                         details={"reason": why, "client": client_ref, "org": org, "step": "second factor"})
+        raise RateLimited(why)
+    try:
+        with db.session() as s:
+            user = s.get(User, user_id)
+            if user is None:  # checked above; accounts are deactivated, never deleted
+                raise AuthenticationFailed("this login is no longer valid; log in again with your password")
+            result = check(s, user)
+            return LoggedIn(accounts.principal_for(user), user.session_version or 0), result
+    except AuthenticationFailed:
+        with db.session() as s:
+            target = s.get(User, user_id)
+            locked = record_failure(s, account, client, target, limits)
+            audit.record(s, _refused_actor(target), "session.mfa_failed", "user", user_id,
+                         details={"reason": "wrong second-factor code", "client": client_ref, "locked": locked})
+        raise
+
+
+def succeeded(db: Database, principal: Principal, limits: Limits, client: str, *, second_factor: str | None = None,
+              method: str = "password") -> None:
+    """A successful login clears its account's failures and is audited (with how it was proven)."""
     with db.session() as s:
         user = s.get(User, principal.user_id)
         if user is not None:
             account = digest(accounts.normalise_username(user.username), limits.key)
             s.execute(delete(LoginFailure).where(LoginFailure.account == account))
-        audit.record(s, principal, "session.login", "user", principal.user_id,
-                     details={"client": digest(client, limits.key)[:16]})
+        details = {"client": digest(client, limits.key)[:16], "method": method}
+        if second_factor:
+            details["second_factor"] = second_factor
+        audit.record(s, principal, "session.login", "user", principal.user_id, details=details)
 
 
 def lockouts(session: Session, principal: Principal) -> list[LoginLockout]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from palermo.auth import accounts, audit
+from palermo.auth import accounts, audit, mfa
 from palermo.auth.roles import ORG_TYPES, ROLES, Principal
 from palermo.cli.common import cli_principal, console, database, handle_errors, print_json, progress_bar, settings
 from palermo.errors import AuditChainBroken
@@ -90,6 +90,8 @@ def demo(force: bool = typer.Option(False, "--force", help="Rebuild even if demo
     console.print(f"\nDemo logins (password for all: [bold]{DEMO_PASSWORD}[/]):")
     for username, org, roles in report.logins:
         console.print(f"  {username:<22} {org:<14} {roles}")
+    console.print("Admins and data owners set up a second factor (an authenticator app) at their first web login: "
+                  "the page shows a QR code and the key to type.")
 
 
 @users_app.command("add")
@@ -165,6 +167,17 @@ def users_deactivate(username: str = typer.Argument(..., help="User to deactivat
     with database().session() as s:
         user = accounts.deactivate_user(s, cli_principal(), username)
         console.print(f"User {user.username} deactivated: signed out everywhere, API tokens revoked")
+
+
+@users_app.command("reset-mfa")
+@handle_errors
+def users_reset_mfa(username: str = typer.Argument(..., help="User whose authenticator is lost.")) -> None:
+    """Remove a user's second factor (a lost phone): their sessions end and they set up a new one at the next login."""
+    with database().session() as s:
+        user = accounts.get_user(s, username)
+        had = mfa.reset(s, cli_principal(), user)
+        console.print(f"Second factor of {user.username} {'reset' if had else 'was not set up; nothing to reset'}; "
+                      "every web session of the account ended")
 
 
 @users_app.command("logout")

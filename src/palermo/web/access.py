@@ -37,12 +37,17 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     # accounts and audit
     ("GET", "/login"): "session.login", ("POST", "/login"): "session.login", ("POST", "/logout"): "session.logout",
     ("GET", "/"): "home.read", ("GET", "/api/v1/me"): "account.read",
+    # the second factor: the code after the password is part of logging in (its pages check the half-done login)
+    ("GET", "/login/second-factor"): "session.login", ("POST", "/login/second-factor"): "session.login",
+    ("GET", "/account/security"): "account.mfa",
+    **{("POST", f"/account/security/{p}"): "account.mfa" for p in ("enrol", "recovery-codes", "disable")},
     ("GET", "/admin"): "users.list", ("POST", "/admin/users"): "users.create",
     ("POST", "/admin/organisations"): "organisations.create",
     ("GET", "/api/v1/organisations"): "organisations.list", ("POST", "/api/v1/organisations"): "organisations.create",
     ("GET", "/api/v1/users"): "users.list", ("POST", "/api/v1/users"): "users.create",
     **{("POST", p): "users.manage" for p in (
         "/admin/users/{username}/deactivate", "/admin/users/{username}/sessions/end", "/admin/users/{username}/unlock",
+        "/admin/users/{username}/mfa/reset",
         "/admin/tokens/{token_id}/revoke", "/api/v1/users/{username}/deactivate", "/api/v1/users/{username}/sessions/end",
         "/api/v1/users/{username}/unlock")},
     ("GET", "/api/v1/users/{username}/tokens"): "account.tokens", ("POST", "/api/v1/tokens/{token_id}/revoke"): "account.tokens",

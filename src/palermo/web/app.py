@@ -30,7 +30,7 @@ from palermo.web.security import BodyLimit, BodyTooLarge, SecurityHeaders, trust
 log = logging.getLogger(__name__)
 
 # Router modules; each defines `pages` (HTML) and `api` (JSON, mounted under /api/v1) APIRouters.
-ROUTERS = ("core", "statistics", "sdmx", "linkage", "exchange", "coordination", "identification", "estimation")
+ROUTERS = ("core", "account", "statistics", "sdmx", "linkage", "exchange", "coordination", "identification", "estimation")
 # Routes that take files; their bodies may reach PALERMO_MAX_UPLOAD_MIB instead of PALERMO_MAX_BODY_MIB.
 UPLOAD_PATHS = ("/statistics/import", "/api/v1/statistics/import", "/linkage/uploads", "/api/v1/linkage/uploads",
                 "/coordination/import", "/statistics/estimates")

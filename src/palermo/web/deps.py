@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import Depends, Form, Request
 from sqlalchemy.orm import Session
 
-from palermo.auth import accounts
+from palermo.auth import accounts, mfa
 from palermo.auth.models import User
 from palermo.auth.throttle import Limits
 from palermo.auth.roles import Principal
@@ -64,6 +65,9 @@ def _session_user(request: Request, s: Session) -> User | None:
     # The session's version must still be the user's: logout, a new password, deactivation and
     # "log out everywhere" move it on, so a cookie saved before them opens nothing.
     if user is None or not user.active or request.session.get("sv") != user.session_version:
+        request.session.clear()
+        return None
+    if not mfa.session_allowed(user, request.session.get("mfa")):  # e.g. given the admin role since
         request.session.clear()
         return None
     return user
@@ -124,10 +128,78 @@ def visitor_principal(request: Request, s: Session = Depends(db_session)) -> Pri
     return principal
 
 
-def start_session(request: Request, user_id: int | None, session_version: int) -> None:
-    """A fresh session for a user who just logged in (no fixation), tied to the user's session version."""
+def start_session(request: Request, user_id: int | None, session_version: int, second_factor: str | None = None) -> None:
+    """A fresh session for a user who just logged in (no fixation), tied to the user's session version.
+
+    ``second_factor`` says how the login was confirmed beyond the password (``totp``, ``recovery``,
+    ``idp``); accounts whose role requires one get no session without it (palermo.auth.mfa)."""
     request.session.clear()
-    request.session.update({"uid": user_id, "login_at": time.time(), "sv": session_version})
+    request.session.update({"uid": user_id, "login_at": time.time(), "sv": session_version, "mfa": second_factor})
+
+
+# A login whose password was accepted waits this long for its second factor (or enrolment).
+PENDING_MAX_AGE = 600
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    """A login past its password, waiting for the second factor (``verify``) or an enrolment (``enrol``)."""
+
+    user_id: int
+    session_version: int
+    step: str
+    next: str
+    method: str  # how the first factor was proven: password or oidc
+
+
+def start_pending(request: Request, user_id: int, session_version: int, step: str, next_url: str,
+                  method: str = "password") -> None:
+    """Remember a half-done login in a fresh session: it opens nothing but the second-factor pages."""
+    request.session.clear()
+    request.session["pending"] = {"uid": user_id, "sv": session_version, "step": step, "next": next_url,
+                                  "at": time.time(), "method": method}
+
+
+def pending_login(request: Request) -> PendingLogin | None:
+    data = request.session.get("pending") if "session" in request.scope else None
+    if not isinstance(data, dict) or time.time() - float(data.get("at", 0)) > PENDING_MAX_AGE:
+        return None
+    return PendingLogin(int(data["uid"]), int(data["sv"]), str(data["step"]), str(data.get("next") or "/"),
+                        str(data.get("method") or "password"))
+
+
+def pending_page(pending: PendingLogin) -> str:
+    return "/account/security" if pending.step == "enrol" else "/login/second-factor"
+
+
+def _own_account(request: Request, allow_pending: bool) -> Principal:
+    with get_database(request).session(write=False) as s:
+        if request.session.get("uid") is not None:
+            return page_principal(request, s)
+        pending = pending_login(request) if allow_pending else None
+        user = s.get(User, pending.user_id) if pending is not None and pending.step == "enrol" else None
+        if user is None or pending is None or not user.active or user.session_version != pending.session_version:
+            raise LoginRequired("please log in")
+        principal = accounts.principal_for(user)
+    request.state.principal = principal
+    request.state.pending = pending
+    enforce(request, principal)
+    return principal
+
+
+def account_principal(request: Request) -> Principal:
+    """The owner of the account security page: a logged-in user, or one whose role requires a second
+    factor and who is setting it up right after the password (nothing else opens for them until then).
+
+    Reads in a short transaction of its own: the routes behind it write in theirs (and, right after the
+    password, through the login throttle)."""
+    return _own_account(request, allow_pending=True)
+
+
+def signed_in_principal(request: Request) -> Principal:
+    """Like :func:`page_principal`, read in a short transaction of its own (for routes that check a
+    code through the login throttle, which writes in transactions of its own)."""
+    return _own_account(request, allow_pending=False)
 
 
 def login_limits(request: Request) -> Limits:

@@ -209,7 +209,7 @@ def overflow_response(request: Request, exc: OverflowError) -> Response:
 
 def register(app: FastAPI, on_refusal: Any) -> None:
     """Install the handlers; ``on_refusal(request, exc)`` audits refused requests (see ``web.app``)."""
-    from palermo.web.deps import LoginRequired
+    from palermo.web.deps import LoginRequired, pending_login, pending_page
 
     app.state.allowed_methods = AllowedMethods(app)
 
@@ -217,6 +217,9 @@ def register(app: FastAPI, on_refusal: Any) -> None:
     async def _login(request: Request, exc: LoginRequired) -> Response:
         if is_api(request.url.path):
             return palermo_response(request, exc)
+        pending = pending_login(request)
+        if pending is not None:  # past the password: nothing opens until the second factor is done
+            return RedirectResponse(pending_page(pending), status_code=303)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         from urllib.parse import urlencode
 

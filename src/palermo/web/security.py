@@ -37,7 +37,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        sensitive_path = scope["path"].startswith(("/api/", "/login"))
+        sensitive_path = scope["path"].startswith(("/api/", "/login", "/account"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -73,6 +73,8 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "user": getattr(request.state, "user", None),
         "org_short": getattr(request.state, "org_short", None),
         "csrf_token": csrf_token(request),
+        # This page with its query, for the "Log in" link to come back to (see core.safe_next).
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -17,7 +17,7 @@ from palermo.auth.models import User
 from palermo.auth.roles import ORG_TYPES, ROLES, Principal
 from palermo.errors import AuditChainBroken, PalermoError
 from palermo.web.deps import (api_principal, client_of, csrf_form, db_session, get_database, login_limits, page_principal,
-                              start_session)
+                              start_pending, start_session)
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -26,13 +26,19 @@ api = APIRouter(tags=["core"])
 
 # ---------------------------------------------------------------- pages
 @pages.get("/login")
-def login_form(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", {"next": next, "error": None})
+def login_form(request: Request, next: str = Query("/", max_length=2000)) -> Response:
+    return render(request, "login.html", {"next": safe_next(next), "error": None})
 
 
-def _safe_next(target: str) -> str:
+def safe_next(target: str) -> str:
+    """Where to go after logging in: a path of this site with its query (``/statistics/data?public=true``),
+    never another site. Anything else (``//evil.example``, ``/\\evil.example``, ``https://…``, control
+    characters, which browsers strip or read as ``//``) becomes ``/``."""
+    if (not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(c) < 0x21 or ord(c) == 0x7F for c in target)):
+        return "/"
     parsed = urlparse(target)
-    return target if not parsed.scheme and not parsed.netloc and target.startswith("/") and not target.startswith("//") else "/"
+    return target if not parsed.scheme and not parsed.netloc else "/"
 
 
 @pages.post("/login", dependencies=[Depends(csrf_form)])
@@ -44,9 +50,14 @@ def login(request: Request, username: str = Form(..., max_length=200), password:
     except PalermoError as exc:  # already audited, without the text typed
         return render(request, "login.html", {"next": next, "error": exc.message, "username": username},
                       status_code=exc.http_status)
+    target = safe_next(next)
+    if done.second_factor != "none":  # the core decides: a code to check, or an authenticator to set up first
+        start_pending(request, done.principal.user_id or 0, done.session_version, done.second_factor, target)
+        return RedirectResponse("/account/security" if done.second_factor == "enrol" else "/login/second-factor",
+                                status_code=303)
     throttle.succeeded(db, done.principal, limits, client)
     start_session(request, done.principal.user_id, done.session_version)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(target, status_code=303)
 
 
 @pages.post("/logout", dependencies=[Depends(csrf_form)])
