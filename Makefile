@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 REFVENV := .venv-reference
 
-.PHONY: demo test install install-test system-deps serve bench clean
+.PHONY: demo test install install-test system-deps oidc-provider serve bench clean
 
 # Public context files (TIP tiers, 3P index, Global Slavery Index, Missing Migrants) shown beside coordination
 # gaps when they are at hand; the demo runs without them.
@@ -33,11 +33,15 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 system-deps:
 	@./scripts/system-deps.sh
 
+# The single sign-on tests start a real OpenID Connect provider on loopback (npm's oidc-provider, pinned in tests/oidc).
+oidc-provider: system-deps
+	@./scripts/oidc-provider.sh
+
 # anonlink and clkhash, the reference the linkage tests and benchmark compare with: stale, so in a venv of their own.
 $(REFVENV)/.installed: scripts/reference-venv.sh
 	./scripts/reference-venv.sh $(PYTHON)
 
-test: $(VENV)/.installed-test system-deps $(REFVENV)/.installed
+test: $(VENV)/.installed-test system-deps oidc-provider $(REFVENV)/.installed
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test $(REFVENV)/.installed

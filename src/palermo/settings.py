@@ -66,6 +66,31 @@ class Settings(BaseSettings):
     purge_time_utc: str = Field("03:15", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
                                 description="Time of day (UTC, HH:MM) of the daily retention purge.")
 
+    # Single sign-on (OpenID Connect). Off while oidc_issuer is empty; see docs/security.md.
+    oidc_issuer: str = Field("", description="Issuer URL of the OpenID Connect identity provider (its "
+                             "/.well-known/openid-configuration is read); empty: no single sign-on.")
+    oidc_client_id: str = Field("", description="Client id Palermo is registered with at the identity provider.")
+    oidc_client_secret: str = Field("", description="Client secret Palermo is registered with at the identity provider.")
+    oidc_provider_name: str = Field("your organisation's account", description="Shown on the login page: "
+                                    "\"Sign in with <name>\".")
+    oidc_scopes: str = Field("openid profile email", description="Scopes asked for (space-separated).")
+    oidc_redirect_url: str = Field("", description="The callback URL registered at the provider, when Palermo is "
+                                   "reached under another address than it sees (behind a proxy); default: "
+                                   "<this server>/login/oidc/callback.")
+    oidc_username_claim: str = Field("preferred_username", description="Claim that gives the Palermo username.")
+    oidc_organisation_claim: str = Field("organisation", description="Claim whose value decides the organisation.")
+    oidc_organisations: dict[str, str] = Field(
+        default_factory=dict, description="JSON: organisation claim value -> Palermo organisation short name, e.g. "
+        "{\"politie.nl\": \"NL-POL\"}. A user whose value is not listed is refused.")
+    oidc_roles_claim: str = Field("groups", description="Claim (a string or a list) whose values decide the roles.")
+    oidc_roles: dict[str, str] = Field(
+        default_factory=dict, description="JSON: roles claim value -> Palermo role(s), comma-separated, e.g. "
+        "{\"thb-analysts\": \"analyst\"}. A user with no listed value is refused.")
+    oidc_mfa_amr: str = Field("mfa", description="Comma-separated amr values (RFC 8176) by which the identity "
+                              "provider says it checked a second factor; then Palermo asks for none of its own.")
+    oidc_mfa_acr: str = Field("", description="Comma-separated acr values that say the same (e.g. a level of "
+                              "assurance the provider grants only with a second factor).")
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'palermo.db').as_posix()}"

@@ -57,8 +57,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(settings: Settings, db: Database) -> Iterator[LiveServer]:
-    port = _free_port()
+def serve(settings: Settings, db: Database, port: int | None = None) -> Iterator[LiveServer]:
+    port = port or _free_port()
     server = uvicorn.Server(server_config(settings, db, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -39,6 +39,8 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     ("GET", "/"): "home.read", ("GET", "/api/v1/me"): "account.read",
     # the second factor: the code after the password is part of logging in (its pages check the half-done login)
     ("GET", "/login/second-factor"): "session.login", ("POST", "/login/second-factor"): "session.login",
+    # single sign-on: the redirect to the identity provider and its answer (404 while not set up)
+    ("GET", "/login/oidc"): "session.login", ("GET", "/login/oidc/callback"): "session.login",
     ("GET", "/account/security"): "account.mfa",
     **{("POST", f"/account/security/{p}"): "account.mfa" for p in ("enrol", "recovery-codes", "disable")},
     ("GET", "/admin"): "users.list", ("POST", "/admin/users"): "users.create",

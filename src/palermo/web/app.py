@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from palermo import __version__
 from palermo.coordination.context import load_context
 from palermo.db import Database
-from palermo.auth import accounts, audit
+from palermo.auth import accounts, audit, oidc
 from palermo.auth.models import User
 from palermo.auth.roles import Principal
 from palermo.errors import ImportRejected, PalermoError
@@ -30,7 +30,7 @@ from palermo.web.security import BodyLimit, BodyTooLarge, SecurityHeaders, trust
 log = logging.getLogger(__name__)
 
 # Router modules; each defines `pages` (HTML) and `api` (JSON, mounted under /api/v1) APIRouters.
-ROUTERS = ("core", "account", "statistics", "sdmx", "linkage", "exchange", "coordination", "identification", "estimation")
+ROUTERS = ("core", "account", "sso", "statistics", "sdmx", "linkage", "exchange", "coordination", "identification", "estimation")
 # Routes that take files; their bodies may reach PALERMO_MAX_UPLOAD_MIB instead of PALERMO_MAX_BODY_MIB.
 UPLOAD_PATHS = ("/statistics/import", "/api/v1/statistics/import", "/linkage/uploads", "/api/v1/linkage/uploads",
                 "/coordination/import", "/statistics/estimates")
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
+    app.state.oidc = oidc.Mapping.from_settings(settings)  # None: no single sign-on; a bad mapping fails here
 
     async def body_refused(method: str, path: str, limit: int) -> None:
         await anyio.to_thread.run_sync(lambda: audit.record_refusal(

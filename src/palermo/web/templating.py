@@ -74,6 +74,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "org_short": getattr(request.state, "org_short", None),
         "csrf_token": csrf_token(request),
         # This page with its query, for the "Log in" link to come back to (see core.safe_next).
+        "sso_name": getattr(getattr(request.app.state, "oidc", None), "provider_name", None),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     ctx.update(context or {})

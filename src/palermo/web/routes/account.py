@@ -31,10 +31,10 @@ CODE = Form(..., min_length=1, max_length=40)
 T = TypeVar("T")
 
 
-def finish_login(request: Request, done: throttle.LoggedIn, second_factor: str | None, pending: PendingLogin) -> None:
+def finish_login(request: Request, done: throttle.LoggedIn, second_factor: str | None, method: str) -> None:
     """Open the session of a login whose every step is done (audited with how it was proven)."""
     throttle.succeeded(get_database(request), done.principal, login_limits(request), client_of(request),
-                       second_factor=second_factor, method=pending.method)
+                       second_factor=second_factor, method=method)
     start_session(request, done.principal.user_id, done.session_version, second_factor)
 
 
@@ -68,7 +68,7 @@ def second_factor(request: Request, code: str = CODE) -> Response:
     except PalermoError as exc:  # audited and counted by the core
         return render(request, "account/second_factor.html", {"title": "Second factor", "error": exc.message},
                       status_code=exc.http_status)
-    finish_login(request, done, method, pending)
+    finish_login(request, done, method, pending.method)
     return RedirectResponse(pending.next, status_code=303)
 
 
@@ -126,7 +126,7 @@ def enrol(request: Request, code: str = CODE, principal: Principal = Depends(acc
         with get_database(request).session() as s:
             return _security_page(request, s, principal, error=exc.message, status_code=exc.http_status)
     if pending is not None:
-        finish_login(request, done, "totp", pending)
+        finish_login(request, done, "totp", pending.method)
         return _recovery_page(request, codes, pending.next, True)
     request.session["mfa"] = "totp"  # this session has now proven the second factor too
     return _recovery_page(request, codes, "/account/security", True)
