@@ -1,13 +1,14 @@
 // A real OpenID Connect provider (panva/oidc-provider, certified) for tests/web/test_oidc.py, on loopback.
-// Usage: node provider.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI ACCOUNTS_JSON
-// ACCOUNTS_JSON maps a login name to the claims the provider asserts for it. The provider's own
+// Usage: node provider.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI ACCOUNTS_JSON [HOST]
+// ACCOUNTS_JSON maps a login name to the claims the provider asserts for it; HOST (default 127.0.0.1) names
+// the issuer, so a browser test can put the provider on another site (localhost) than Palermo (127.0.0.1). The provider's own
 // development login form (any password) stands in for the identity provider's login page.
 import Provider from 'oidc-provider';
 
-const [port, clientId, clientSecret, redirectUri, accountsJson] = process.argv.slice(2);
+const [port, clientId, clientSecret, redirectUri, accountsJson, host = '127.0.0.1'] = process.argv.slice(2);
 const accounts = JSON.parse(accountsJson);
 
-const provider = new Provider(`http://127.0.0.1:${port}`, {
+const provider = new Provider(`http://${host}:${port}`, {
   clients: [{
     client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri],
     grant_types: ['authorization_code'], response_types: ['code'],

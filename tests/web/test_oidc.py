@@ -24,7 +24,7 @@ from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.errors import AuthenticationFailed
 from tests.conftest import make_settings
-from tests.web.conftest import LiveServer, serve, two_org_world
+from tests.web.conftest import LiveServer, Shots, browser, page, serve, two_org_world  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_DIR = ROOT / "tests" / "oidc"
@@ -53,15 +53,13 @@ def ports() -> tuple[int, int]:
     return _free_port(), _free_port()
 
 
-@pytest.fixture(scope="module")
-def provider(ports: tuple[int, int]) -> Iterator[str]:
-    """The provider, listening on loopback; its issuer URL."""
+def run_provider(provider_port: int, palermo_port: int, host: str = "127.0.0.1") -> Iterator[str]:
+    """The provider, listening on loopback under ``host``; yields its issuer URL."""
     subprocess.run([str(ROOT / "scripts" / "oidc-provider.sh")], check=True)
-    provider_port, palermo_port = ports
     proc = subprocess.Popen(["node", str(PROVIDER_DIR / "provider.mjs"), str(provider_port), CLIENT_ID, CLIENT_SECRET,
-                             f"http://127.0.0.1:{palermo_port}/login/oidc/callback", json.dumps(PEOPLE)],
+                             f"http://127.0.0.1:{palermo_port}/login/oidc/callback", json.dumps(PEOPLE), host],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    issuer = f"http://127.0.0.1:{provider_port}"
+    issuer = f"http://{host}:{provider_port}"
     deadline = time.monotonic() + 30
     try:
         while True:
@@ -78,14 +76,23 @@ def provider(ports: tuple[int, int]) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-@pytest.fixture
-def palermo(provider: str, ports: tuple[int, int], sqlite_db: Database, tmp_path: Path) -> Iterator[LiveServer]:
-    two_org_world(sqlite_db)
+@pytest.fixture(scope="module")
+def provider(ports: tuple[int, int]) -> Iterator[str]:
+    yield from run_provider(*ports)
+
+
+def palermo_for(issuer: str, port: int, db: Database, tmp_path: Path) -> Iterator[LiveServer]:
+    two_org_world(db)
     settings = make_settings(
-        tmp_path, sqlite_db, oidc_issuer=provider, oidc_client_id=CLIENT_ID, oidc_client_secret=CLIENT_SECRET,
+        tmp_path, db, oidc_issuer=issuer, oidc_client_id=CLIENT_ID, oidc_client_secret=CLIENT_SECRET,
         oidc_provider_name="Test IdP", oidc_organisations={"police-a.example": "A", "ngo-b.example": "B"},
         oidc_roles={"thb-analysts": "analyst", "thb-officers": "officer", "palermo-admins": "admin"})
-    yield from serve(settings, sqlite_db, port=ports[1])
+    yield from serve(settings, db, port=port)
+
+
+@pytest.fixture
+def palermo(provider: str, ports: tuple[int, int], sqlite_db: Database, tmp_path: Path) -> Iterator[LiveServer]:
+    yield from palermo_for(provider, ports[1], sqlite_db, tmp_path)
 
 
 def _form(page: httpx.Response) -> tuple[str, dict[str, str]]:
@@ -174,3 +181,32 @@ def test_a_forged_callback_is_refused(palermo: LiveServer) -> None:
         r = browser.get(f"{palermo.url}/login/oidc/callback", params={"code": "stolen", "state": "guessed"})
         assert r.status_code == 401 and "does not belong to this browser" in r.text
         assert browser.get(f"{palermo.url}/api/v1/me").status_code == 401
+
+
+# ---------------------------------------------------------------- in a real browser, across two sites
+@pytest.fixture
+def cross_site(sqlite_db: Database, tmp_path: Path) -> Iterator[LiveServer]:
+    """The provider on another site (localhost) than Palermo (127.0.0.1), as in a deployment: the browser
+    then withholds Palermo's SameSite=Strict session cookie on the provider's redirect back."""
+    provider_port, palermo_port = _free_port(), _free_port()
+    for issuer in run_provider(provider_port, palermo_port, host="localhost"):
+        yield from palermo_for(issuer, palermo_port, sqlite_db, tmp_path)
+
+
+@pytest.mark.browser
+def test_single_sign_on_in_a_browser_across_sites(cross_site: LiveServer, page: tuple[object, Shots]) -> None:
+    pg, shot = page
+    pg.goto(cross_site.url + "/login?next=/audit%3Faction%3Dsession.")  # type: ignore[attr-defined]
+    pg.click("#sso")  # type: ignore[attr-defined]
+    pg.wait_for_selector("input[name=login]")  # type: ignore[attr-defined]
+    assert pg.url.startswith("http://localhost:")  # type: ignore[attr-defined]
+    shot("provider-login")
+    pg.fill("input[name=login]", "ana")  # type: ignore[attr-defined]
+    pg.fill("input[name=password]", "any password")  # type: ignore[attr-defined]
+    pg.click("button[type=submit]")  # type: ignore[attr-defined]
+    pg.wait_for_selector("text=Authorize")  # type: ignore[attr-defined]
+    pg.click("button[type=submit]")  # type: ignore[attr-defined]
+    pg.wait_for_selector("#logout")  # type: ignore[attr-defined]
+    assert pg.url == cross_site.url + "/audit?action=session."  # type: ignore[attr-defined]
+    assert "ana.b" in pg.inner_text(".who")  # type: ignore[attr-defined]
+    shot("signed-in")

@@ -73,8 +73,9 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "user": getattr(request.state, "user", None),
         "org_short": getattr(request.state, "org_short", None),
         "csrf_token": csrf_token(request),
-        # This page with its query, for the "Log in" link to come back to (see core.safe_next).
+        # The login page's "Sign in with <provider>" (palermo.auth.oidc), when single sign-on is set up.
         "sso_name": getattr(getattr(request.app.state, "oidc", None), "provider_name", None),
+        # This page with its query, for the "Log in" link to come back to (see core.safe_next).
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     ctx.update(context or {})
