@@ -74,7 +74,9 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "org_short": getattr(request.state, "org_short", None),
         "csrf_token": csrf_token(request),
         # The login page's "Sign in with <provider>" (palermo.auth.oidc), when single sign-on is set up.
-        "sso_name": getattr(getattr(request.app.state, "oidc", None), "provider_name", None),
+        # (Error pages of the body limit render before routing: their scope may have no app.)
+        "sso_name": getattr(getattr(getattr(request.scope.get("app"), "state", None), "oidc", None),
+                            "provider_name", None),
         # This page with its query, for the "Log in" link to come back to (see core.safe_next).
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
