@@ -95,40 +95,40 @@ def palermo(provider: str, ports: tuple[int, int], sqlite_db: Database, tmp_path
     yield from palermo_for(provider, ports[1], sqlite_db, tmp_path)
 
 
-def _form(page: httpx.Response) -> tuple[str, dict[str, str]]:
-    action = re.search(r'<form[^>]*action="([^"]+)"', page.text)
-    assert action, f"no form on the provider's page {page.url}: {page.text[:300]}"
-    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+def _form(resp: httpx.Response) -> tuple[str, dict[str, str]]:
+    action = re.search(r'<form[^>]*action="([^"]+)"', resp.text)
+    assert action, f"no form on the provider's page {resp.url}: {resp.text[:300]}"
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', resp.text))
     return action.group(1), hidden
 
 
-def sign_in(browser: httpx.Client, palermo: LiveServer, who: str, next_url: str = "/") -> httpx.Response:
+def sign_in(agent: httpx.Client, palermo: LiveServer, who: str, next_url: str = "/") -> httpx.Response:
     """From Palermo's login page through the provider's login and consent forms back to Palermo."""
-    login_page = browser.get(f"{palermo.url}/login", params={"next": next_url})
+    login_page = agent.get(f"{palermo.url}/login", params={"next": next_url})
     link = re.search(r'href="([^"]+)">Sign in with Test IdP<', login_page.text)
-    assert link, "the login page offers no single sign-on"
-    page = browser.get(palermo.url + link.group(1).replace("&amp;", "&"))
-    assert page.url.host == "127.0.0.1" and "Sign-in" in page.text  # the provider's own login form
-    action, fields = _form(page)
-    page = browser.post(action, data={**fields, "login": who, "password": "any password"})
-    if "Authorize" in page.text:  # the provider asks the user to consent to Palermo's scopes
-        action, fields = _form(page)
-        page = browser.post(action, data=fields)
-    return page
+    assert link, "the login resp offers no single sign-on"
+    resp = agent.get(palermo.url + link.group(1).replace("&amp;", "&"))
+    assert resp.url.host == "127.0.0.1" and "Sign-in" in resp.text  # the provider's own login form
+    action, fields = _form(resp)
+    resp = agent.post(action, data={**fields, "login": who, "password": "any password"})
+    if "Authorize" in resp.text:  # the provider asks the user to consent to Palermo's scopes
+        action, fields = _form(resp)
+        resp = agent.post(action, data=fields)
+    return resp
 
 
-def _continue(browser: httpx.Client, palermo: LiveServer, page: httpx.Response) -> httpx.Response:
+def _continue(agent: httpx.Client, palermo: LiveServer, resp: httpx.Response) -> httpx.Response:
     """The callback's page moves on by itself (meta refresh): follow it as a browser would."""
-    target = re.search(r'<meta http-equiv="refresh" content="0;url=([^"]+)">', page.text)
-    assert target, f"no onward link on {page.url}: {page.status_code} {page.text[:300]}"
-    return browser.get(palermo.url + target.group(1).replace("&amp;", "&"))
+    target = re.search(r'<meta http-equiv="refresh" content="0;url=([^"]+)">', resp.text)
+    assert target, f"no onward link on {resp.url}: {resp.status_code} {resp.text[:300]}"
+    return agent.get(palermo.url + target.group(1).replace("&amp;", "&"))
 
 
 def test_a_mapped_user_signs_in_with_the_organisation_and_roles_its_claims_give(palermo: LiveServer) -> None:
-    with httpx.Client(follow_redirects=True, timeout=20) as browser:
-        page = _continue(browser, palermo, sign_in(browser, palermo, "ana", "/audit?action=session."))
-        assert page.url.path == "/audit" and page.url.query == b"action=session." and "Log out" in page.text
-        me = browser.get(f"{palermo.url}/api/v1/me").json()
+    with httpx.Client(follow_redirects=True, timeout=20) as agent:
+        resp = _continue(agent, palermo, sign_in(agent, palermo, "ana", "/audit?action=session."))
+        assert resp.url.path == "/audit" and resp.url.query == b"action=session." and "Log out" in resp.text
+        me = agent.get(f"{palermo.url}/api/v1/me").json()
     assert me["username"] == "ana.b" and me["roles"] == ["analyst", "officer"]  # "canteen" maps to nothing
     with palermo.db.session(write=False) as s:
         user = accounts.get_user(s, "ana.b")
@@ -144,8 +144,8 @@ def test_a_mapped_user_signs_in_with_the_organisation_and_roles_its_claims_give(
 
 def test_a_second_sign_in_finds_the_same_account(palermo: LiveServer) -> None:
     for _ in range(2):
-        with httpx.Client(follow_redirects=True, timeout=20) as browser:
-            assert "Log out" in _continue(browser, palermo, sign_in(browser, palermo, "oscar")).text
+        with httpx.Client(follow_redirects=True, timeout=20) as agent:
+            assert "Log out" in _continue(agent, palermo, sign_in(agent, palermo, "oscar")).text
     with palermo.db.session(write=False) as s:
         users = [u.username for u in accounts.list_users(s, Principal.system())]
         logins = [e for e in audit.entries(s, Principal.system(), action="session.login") if e.action == "session.login"]
@@ -158,10 +158,10 @@ def test_a_second_sign_in_finds_the_same_account(palermo: LiveServer) -> None:
     ("squatter", "an account named 'a-analyst' already exists"),
 ])
 def test_an_unmapped_user_is_refused_and_the_refusal_audited(palermo: LiveServer, who: str, reason: str) -> None:
-    with httpx.Client(follow_redirects=True, timeout=20) as browser:
-        page = sign_in(browser, palermo, who)
-        assert page.status_code == 403 and reason in page.text.replace("&#39;", "'")
-        assert browser.get(f"{palermo.url}/api/v1/me").status_code == 401
+    with httpx.Client(follow_redirects=True, timeout=20) as agent:
+        resp = sign_in(agent, palermo, who)
+        assert resp.status_code == 403 and reason in resp.text.replace("&#39;", "'")
+        assert agent.get(f"{palermo.url}/api/v1/me").status_code == 401
     with palermo.db.session(write=False) as s:
         assert accounts.find_user(s, PEOPLE[who]["preferred_username"]) is None or who == "squatter"
         refused = audit.entries(s, Principal.system(), action="session.login_failed")
@@ -170,17 +170,17 @@ def test_an_unmapped_user_is_refused_and_the_refusal_audited(palermo: LiveServer
 
 
 def test_an_admin_from_the_provider_without_its_second_factor_sets_up_palermos(palermo: LiveServer) -> None:
-    with httpx.Client(follow_redirects=True, timeout=20) as browser:
-        page = _continue(browser, palermo, sign_in(browser, palermo, "boss"))
-        assert page.url.path == "/account/security" and 'id="mfa-required"' in page.text
-        assert browser.get(f"{palermo.url}/api/v1/me").status_code == 401  # nothing opens before it
+    with httpx.Client(follow_redirects=True, timeout=20) as agent:
+        resp = _continue(agent, palermo, sign_in(agent, palermo, "boss"))
+        assert resp.url.path == "/account/security" and 'id="mfa-required"' in resp.text
+        assert agent.get(f"{palermo.url}/api/v1/me").status_code == 401  # nothing opens before it
 
 
 def test_a_forged_callback_is_refused(palermo: LiveServer) -> None:
-    with httpx.Client(follow_redirects=True, timeout=20) as browser:
-        r = browser.get(f"{palermo.url}/login/oidc/callback", params={"code": "stolen", "state": "guessed"})
-        assert r.status_code == 401 and "does not belong to this browser" in r.text
-        assert browser.get(f"{palermo.url}/api/v1/me").status_code == 401
+    with httpx.Client(follow_redirects=True, timeout=20) as agent:
+        r = agent.get(f"{palermo.url}/login/oidc/callback", params={"code": "stolen", "state": "guessed"})
+        assert r.status_code == 401 and "does not belong to this agent" in r.text
+        assert agent.get(f"{palermo.url}/api/v1/me").status_code == 401
 
 
 # ---------------------------------------------------------------- in a real browser, across two sites
@@ -194,7 +194,7 @@ def cross_site(sqlite_db: Database, tmp_path: Path) -> Iterator[LiveServer]:
 
 
 @pytest.mark.browser
-def test_single_sign_on_in_a_browser_across_sites(cross_site: LiveServer, page: tuple[object, Shots]) -> None:
+def test_single_sign_on_in_a_browser_across_sites(cross_site: LiveServer, page: tuple[object, Shots]) -> None:  # noqa: F811
     pg, shot = page
     pg.goto(cross_site.url + "/login?next=/audit%3Faction%3Dsession.")  # type: ignore[attr-defined]
     pg.click("#sso")  # type: ignore[attr-defined]
