@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 REFVENV := .venv-reference
 
-.PHONY: demo test install install-test system-deps oidc-provider serve bench clean
+.PHONY: demo test lint install install-test system-deps oidc-provider serve bench clean
 
 # Public context files (TIP tiers, 3P index, Global Slavery Index, Missing Migrants) shown beside coordination
 # gaps when they are at hand; the demo runs without them.
@@ -41,7 +41,12 @@ oidc-provider: system-deps
 $(REFVENV)/.installed: scripts/reference-venv.sh
 	./scripts/reference-venv.sh $(PYTHON)
 
-test: $(VENV)/.installed-test system-deps oidc-provider $(REFVENV)/.installed
+# ruff (style, bugs, import order) on all Python code; mypy on the package (settings in pyproject.toml).
+# No install step of its own (`make test` installs first), so it runs as is in a venv that already has the tools.
+lint:
+	$(BIN)/ruff check src tests benchmarks scripts
+
+test: $(VENV)/.installed-test lint system-deps oidc-provider $(REFVENV)/.installed
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test $(REFVENV)/.installed

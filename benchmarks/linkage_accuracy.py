@@ -131,7 +131,7 @@ def faker_set(n: int) -> Dataset:
     for i, f in enumerate(fakers.values()):
         f.seed_instance(1000 + i)
     people = []
-    for k in range(int(n * 1.8)):
+    for _ in range(int(n * 1.8)):
         loc = rng.choice(list(LOCALES))
         f = fakers[loc]
         sex = rng.choice("MF")
@@ -328,7 +328,7 @@ ALLOCATIONS = {"uniform 1024": (1024, 15, 15, 15, 15), "names heavy 1024": (1024
 def clk_schema(ds: Dataset, allocation: tuple[int, int, int, int, int]) -> tuple[dict[str, Any], list[str]]:
     """A clkhash v3 schema of the dataset's columns: every feature a string (clkhash refuses the whole file
     on one invalid date, so dirty dates go in as written, ISO where they parse), bigrams, BLAKE2 hashing."""
-    l, k_name, k_date, k_exact, k_fuzzy = allocation
+    bits, k_name, k_date, k_exact, k_fuzzy = allocation
     r = ds.roles
     columns = [r["first"], r["last"], r["dob"], *ds.exact, *ds.fuzzy]
     ks = [k_name, k_name, k_date] + [k_exact] * len(ds.exact) + [k_fuzzy] * len(ds.fuzzy)
@@ -336,7 +336,7 @@ def clk_schema(ds: Dataset, allocation: tuple[int, int, int, int, int]) -> tuple
         {"identifier": c, "format": {"type": "string", "encoding": "utf-8"},
          "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerToken": k}, "hash": {"type": "blakeHash"},
                      "missingValue": {"sentinel": ""}}} for c, k in zip(columns, ks)]
-    return {"version": 3, "clkConfig": {"l": l, "kdf": {"type": "HKDF", "hash": "SHA256", "keySize": 64,
+    return {"version": 3, "clkConfig": {"l": bits, "kdf": {"type": "HKDF", "hash": "SHA256", "keySize": 64,
                                                         "salt": base64.b64encode(b"benchmark-salt!!").decode(),
                                                         "info": base64.b64encode(b"bench").decode()}},
             "features": features}, columns

@@ -21,7 +21,8 @@ from palermo.errors import Conflict, ValidationError
 from tests.conftest import EXTERNAL
 
 SYSTEM = Principal.system()
-HEADER = "Ref,Title,Org,Country,Start,End,Period end,Reached\n#activity+code,#activity+name,#org+impl,#country+code,#date+start,#date+end,#date+reported,#reached\n"
+HEADER = ("Ref,Title,Org,Country,Start,End,Period end,Reached\n"
+          "#activity+code,#activity+name,#org+impl,#country+code,#date+start,#date+end,#date+reported,#reached\n")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -8,8 +8,8 @@ import pytest
 
 from palermo.auth import accounts
 from palermo.auth.roles import Principal
-from palermo.coordination.liaison import PostingSpec, add_posting, add_report, duplicate_reports, local_networks, visible_reports
 from palermo.coordination.actors import resolve_actor
+from palermo.coordination.liaison import PostingSpec, add_posting, add_report, duplicate_reports, local_networks, visible_reports
 from palermo.db import Database
 from palermo.errors import NotFound, ValidationError
 

@@ -9,8 +9,7 @@ import pytest
 from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.estimation import CaptureHistories, estimate_population
-from palermo.estimation.source import (country_estimate_text, identified_and_estimated_text, record_estimate,
-                                       result_text, source_notes)
+from palermo.estimation.source import country_estimate_text, identified_and_estimated_text, record_estimate, result_text, source_notes
 from tests.conftest import EXTERNAL
 
 

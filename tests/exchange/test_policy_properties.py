@@ -45,7 +45,8 @@ def worlds(draw: st.DrawFn) -> tuple[list[Org], list[Agreement]]:
         start = draw(st.none() | st.dates(date(2020, 1, 1), date(2030, 1, 1)))
         end = draw(st.none() | st.dates(date(2020, 1, 1), date(2032, 1, 1)))
         agreements.append(Agreement(
-            id=k + 1, reference=f"AG-{k + 1}", status=draw(st.sampled_from(("in_force", "in_force", *STATUSES))), valid_from=start, valid_to=end,
+            id=k + 1, reference=f"AG-{k + 1}", status=draw(st.sampled_from(("in_force", "in_force", *STATUSES))),
+            valid_from=start, valid_to=end,
             categories=draw(st.lists(st.sampled_from(list(CATEGORIES)), min_size=1, max_size=6, unique=True)),
             purposes=draw(st.lists(st.sampled_from(list(PURPOSES)), min_size=1, max_size=5, unique=True)),
             handling_codes=[], clauses={}, parties=draw(st.lists(party, min_size=1, max_size=3))))

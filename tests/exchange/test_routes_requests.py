@@ -10,8 +10,8 @@ from palermo.auth.models import AuditEntry
 from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from palermo.exchange.requests import answer_request, dashboard, file_request, read_released
 from palermo.exchange.lawful_routes import find_routes
+from palermo.exchange.requests import answer_request, dashboard, file_request, read_released
 from palermo.linkage.hits import hits_for
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-import numpy as np
-
 from palermo.linkage.encoding import Encoder
 from palermo.linkage.schema import DEFAULT_SCHEMA
 from palermo.linkage.synthetic import POOLS, _typo
@@ -32,10 +30,10 @@ def _attack(noise: float, schema=DEFAULT_SCHEMA) -> float:  # type: ignore[no-un
     rng = random.Random(5)
     public = Counter(_names(rng, 50_000))  # what the attacker knows
     truth = _names(rng, N)
-    recorded = [(_typo(f, rng) if rng.random() < noise else f, l) for f, l in truth]
+    recorded = [(_typo(f, rng) if rng.random() < noise else f, last) for f, last in truth]
     years = [rng.randint(1960, 2005) for _ in truth]
-    rows = [{"record_id": str(i), "first_name": f, "last_name": l, "date_of_birth": f"{y}-01-01"}
-            for i, ((f, l), y) in enumerate(zip(recorded, years))]
+    rows = [{"record_id": str(i), "first_name": f, "last_name": last, "date_of_birth": f"{y}-01-01"}
+            for i, ((f, last), y) in enumerate(zip(recorded, years))]
     ds = Encoder(schema, b"s" * 40).encode(rows)
     filters = [bytes(r) for r in ds.filters["name"]]
     ranked_filters = [f for f, _ in Counter(filters).most_common()]

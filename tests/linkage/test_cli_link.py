@@ -23,7 +23,8 @@ def test_keygen_encode_match(tmp_path: Path) -> None:
     r = runner.invoke(app, ["link", "keygen", "-o", str(key)])
     assert r.exit_code == 1 and "refusing to overwrite" in r.output
     for k in lists:
-        r = runner.invoke(app, ["link", "encode", str(tmp_path / f"{k}.csv"), "--secret-file", str(key), "-o", str(tmp_path / f"{k}.parquet")])
+        r = runner.invoke(app, ["link", "encode", str(tmp_path / f"{k}.csv"), "--secret-file", str(key),
+                                "-o", str(tmp_path / f"{k}.parquet")])
         assert r.exit_code == 0, r.output
     out = tmp_path / "m.csv"
     r = runner.invoke(app, ["link", "match", str(tmp_path / "A.parquet"), str(tmp_path / "B.parquet"), "-o", str(out)])

@@ -56,8 +56,8 @@ def test_entities_are_bound_by_the_legal_basis_and_stable_across_uploads(demo_db
         group = groups[root[next(n for n in root if labels[n[0]] == "list EU" and n[1] == e.my_record)]]
         assert {TRUTH[(m.split(":")[0].split()[-1], m.split(":")[1])] for m in group if m.startswith("list ")} == {pid}
     # Spain has no agreement with Italy: Italy's record of the same person is neither named nor counted.
-    via_europol = [rec for rec, e in spain.items()
-                   if any(m.startswith("list IT:") for m in groups[root[next(n for n in root if labels[n[0]] == "list ES" and n[1] == rec)]])]
+    spain_node = {rec: next(n for n in root if labels[n[0]] == "list ES" and n[1] == rec) for rec in spain}
+    via_europol = [rec for rec in spain if any(m.startswith("list IT:") for m in groups[root[spain_node[rec]]])]
     assert via_europol and all("IT-POL" not in spain[r].agencies and spain[r].known_to == 2 for r in via_europol)
     # A new upload (the Dutch police's) adds records to existing entities; their references stay.
     with demo_db.session() as s:

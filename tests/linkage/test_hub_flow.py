@@ -87,7 +87,8 @@ def test_a_hit_offers_to_request_the_kind_of_record_compared(demo_db: Database) 
     victims_secret = random.Random(demo_estimation.SEED).getrandbits(256).to_bytes(32, "big")  # the demo's victims network
     with demo_db.session() as s:
         assert {h.category for h in hits_for(s, _who(s, "europol.analyst"))} == {"personal_data_suspects"}
-        submit(s, _who(s, "es.officer"), _bytes("A", secret=victims_secret), label="victims A", purpose="victim_protection", list_kind="victims",
+        submit(s, _who(s, "es.officer"), _bytes("A", secret=victims_secret), label="victims A", purpose="victim_protection",
+               list_kind="victims",
                settings=settings)
         run = submit(s, _who(s, "europol.analyst"), _bytes("B", secret=victims_secret), label="victims B", purpose="victim_protection",
                      list_kind="victims", settings=settings)

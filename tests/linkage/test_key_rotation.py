@@ -5,7 +5,7 @@ after the window the old epoch is refused and its encodings are purged."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -28,7 +28,7 @@ from palermo.settings import Settings
 
 LISTS, _ = agency_lists({"A": 100, "B": 100}, overlap=0.3, noise=0.05, seed=21)
 NEW_SECRET = b"the-agencies-second-shared-secret-2027-xxxxxxxx"
-T0 = datetime(2027, 6, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2027, 6, 1, 9, 0, tzinfo=UTC)
 
 
 def _bytes(agency: str, secret: bytes, epoch: int) -> bytes:

@@ -5,7 +5,7 @@ clock the test controls; refusals change nothing and are audited; the audit chai
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -30,7 +30,7 @@ from palermo.linkage.synthetic import agency_lists
 from palermo.settings import Settings
 
 LISTS, TRUTH = agency_lists({"A": 120, "B": 120}, overlap=0.3, noise=0.05, seed=4)
-UTC = timezone.utc
+UTC = UTC
 
 
 def _bytes(rows: list[dict[str, str | None]], secret: bytes = DEMO_SECRET, epoch: int | None = None) -> bytes:
@@ -142,7 +142,8 @@ def test_expiry_at_the_shortest_retention_and_the_purge_on_a_controlled_clock(de
             due = s.execute(select(LinkUpload).where(LinkUpload.status == "live", LinkUpload.expires_at < end)).scalars().all()
             expected = (len(due), sum(u.records for u in due))
             open_hits = s.execute(select(func.count()).select_from(LinkHit).where(
-                LinkHit.status == "open", (LinkHit.upload_a_id.in_([u.id for u in due])) | (LinkHit.upload_b_id.in_([u.id for u in due])))).scalar()
+                LinkHit.status == "open",
+                (LinkHit.upload_a_id.in_([u.id for u in due])) | (LinkHit.upload_b_id.in_([u.id for u in due])))).scalar()
             result = purge(s, system)
         assert set(ids) <= {u.id for u in due}
         assert (result.counts["uploads_expired"], result.counts["encodings_deleted"]) == expected
@@ -152,7 +153,8 @@ def test_expiry_at_the_shortest_retention_and_the_purge_on_a_controlled_clock(de
             assert {(s.get(LinkUpload, i).status, s.get(LinkUpload, i).encodings) for i in ids} == {("expired", None)}
             assert s.execute(select(ExchangeRequest).where(ExchangeRequest.reference == req_ref)).scalar_one().released == ""
             purges = s.execute(select(func.count()).select_from(LinkPurge)).scalar()
-            entry = s.execute(select(AuditEntry).where(AuditEntry.action == "maintenance.purge").order_by(AuditEntry.seq.desc())).scalars().first()
+            entry = s.execute(select(AuditEntry).where(AuditEntry.action == "maintenance.purge")
+                              .order_by(AuditEntry.seq.desc())).scalars().first()
             assert entry is not None and '"uploads_expired":' + str(expected[0]) in entry.details
         # a purge going back before the last one, or ahead of today: refused, nothing changed, audited
         for on, message in ((date(2027, 3, 29), "before the last purge"), (date(2027, 4, 2), "after today")):

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import datetime, time as dtime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 import pytest
@@ -155,7 +156,7 @@ def test_maintenance_cli_at_the_hub(sqlite_demo_db: Database, tmp_path: Path, mo
 @pytest.mark.anyio
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_daily_runs_every_day_at_the_time_and_survives_a_failure(anyio_backend: str) -> None:
-    now = [datetime(2027, 1, 1, 12, 0, tzinfo=timezone.utc)]
+    now = [datetime(2027, 1, 1, 12, 0, tzinfo=UTC)]
     slept: list[float] = []
     ran: list[datetime] = []
 
@@ -169,7 +170,7 @@ async def test_daily_runs_every_day_at_the_time_and_survives_a_failure(anyio_bac
             raise RuntimeError("disk full")
 
     await retention.daily(job, dtime(3, 15), clock=lambda: now[0], sleep=fake_sleep, runs=3)
-    assert ran == [datetime(2027, 1, d, 3, 15, tzinfo=timezone.utc) for d in (2, 3, 4)]  # the failure did not stop it
+    assert ran == [datetime(2027, 1, d, 3, 15, tzinfo=UTC) for d in (2, 3, 4)]  # the failure did not stop it
     assert slept[0] == (15 * 3600 + 15 * 60) and slept[1:] == [86400.0, 86400.0]
 
 

@@ -25,8 +25,8 @@ NEEDLES = [s for p in PEOPLE for s in p] + ["13/07/1991", "Okonkwo"]
 
 
 def _file(agency: str) -> bytes:
-    rows = [{"record_id": f"{agency}-{k}", "first_name": f, "last_name": l, "date_of_birth": d, "sex": "F",
-             "country_of_birth": "NGA", "nationality": "NGA", "document_number": doc} for k, (f, l, d, doc) in enumerate(PEOPLE)]
+    rows = [{"record_id": f"{agency}-{k}", "first_name": f, "last_name": last, "date_of_birth": d, "sex": "F",
+             "country_of_birth": "NGA", "nationality": "NGA", "document_number": doc} for k, (f, last, d, doc) in enumerate(PEOPLE)]
     ds = Encoder(DEFAULT_SCHEMA, DEMO_SECRET).encode(rows, label=agency)
     ds.meta["hub"] = "palermo-hub"
     buf = io.BytesIO()

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from palermo.auth import accounts, audit
-from palermo.auth.roles import Principal
 from palermo.auth.models import AuditEntry
 from palermo.auth.roles import Principal
 from palermo.db import Database

@@ -173,12 +173,14 @@ def test_sdmx_ml_generic_message_with_eurostat_dimensions(db: Database, tmp_path
     values = [("VICT", "F", "EL", "2021", 35, None), ("VICT", "T", "EL", "2021", 50, "P"), ("CONV", "T", "DE", "2021", 12, None)]
     ds.add_obs([m.Observation(dimension=dsd.make_key(common.Key, dict(zip(["leg_stat", "sex", "geo", "TIME_PERIOD"], v[:4]))),
                               value=v[4], value_for=dsd.measures[0],
-                              attached_attribute={"OBS_STATUS": common.AttributeValue(value=v[5], value_for=dsd.attributes.get("OBS_STATUS"))}
+                              attached_attribute={"OBS_STATUS": common.AttributeValue(
+                                  value=v[5], value_for=dsd.attributes.get("OBS_STATUS"))}
                               if v[5] else {}) for v in values])
     out = tmp_path / "estat.xml"
     out.write_bytes(sdmx.to_xml(message.DataMessage(data=[ds], header=message.Header(id="T", sender=common.Agency(id="ESTAT")))))
     with db.session() as s:
-        import_sdmx_ml(s, SYSTEM, out, source=SourceSpec("estat", "Eurostat", "international_records", "registered", "persons", "eu_directive"))
+        import_sdmx_ml(s, SYSTEM, out,
+                       source=SourceSpec("estat", "Eurostat", "international_records", "registered", "persons", "eu_directive"))
         got = {(o.indicator, o.country, o.sex): (o.value, set(o.flags)) for o in find_observations(s, SYSTEM)}
     assert got == {("victims", "GRC", "female"): (35.0, set()), ("victims", "GRC", "total"): (50.0, {"provisional"}),
                    ("convicted", "DEU", "total"): (12.0, set())}

@@ -95,7 +95,7 @@ def test_the_validator_can_fail() -> None:
     """The reader used above refuses a broken dataset (so its 'True' means something)."""
     broken = {"version": "2.0", "class": "dataset", "id": ["A"], "size": [2],
               "dimension": {"A": {"category": {"index": ["x", "y", "z"]}}}, "value": [1, 2]}
-    with pytest.raises(Exception):  # noqa: B017, PT011 - the validator's own error type is not public API
+    with pytest.raises(Exception):  # noqa: B017 - the validator's own error type is not public API
         validate_jsonstat(broken)
 
 

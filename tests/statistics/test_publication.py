@@ -77,7 +77,8 @@ def test_cli_import_public_and_sources_publish(sqlite_db: Database, monkeypatch:
     r = runner.invoke(app, ["stats", "import", str(DATA / "crim_thb_vict.tsv"), "--format", "eurostat", "--public"])
     assert r.exit_code == 0 and "public" in r.output.split("rows);")[1], r.output
     r = runner.invoke(app, ["stats", "sources", "--unpublish", "eurostat-crim-thb"])
-    assert r.exit_code == 0 and "eurostat-crim-thb: internal" in r.output and "internal" in r.output.split("eurostat-crim-thb@1")[1], r.output
+    assert r.exit_code == 0 and "eurostat-crim-thb: internal" in r.output, r.output
+    assert "internal" in r.output.split("eurostat-crim-thb@1")[1], r.output
     r = runner.invoke(app, ["stats", "sources", "--json"])
     assert [(x["key"], x["public"]) for x in json.loads(r.stdout)] == [("eurostat-crim-thb", False)]
     r = runner.invoke(app, ["stats", "sources", "--publish", "no-such-source"])

@@ -34,7 +34,7 @@ def test_api_import_and_export_round_trip(sqlite_demo_db: Database, tmp_path) ->
                  files={"file": ("x.csv", b"a,b\n1,2\n")})
     assert bad.status_code == 422 and "mapping file is needed" in bad.text
     broken = c.post("/api/v1/statistics/import", headers=token, data={"fmt": "eurostat"},
-                    files={"file": ("x.tsv", "freq,leg_stat,geo\\TIME_PERIOD\t2020 \nA,VICT,XX\t5 \nA,VICT,NL\tten \n".encode())})
+                    files={"file": ("x.tsv", b"freq,leg_stat,geo\\TIME_PERIOD\t2020 \nA,VICT,XX\t5 \nA,VICT,NL\tten \n")})
     assert broken.status_code == 422 and "XX" in broken.text and "ten" in broken.text  # every problem, nothing stored
     assert _observations(sqlite_demo_db) == before + 18
     xml = c.get("/api/v1/statistics/export", params={"format": "sdmx-ml", "country": "NLD", "indicator": "victims"})

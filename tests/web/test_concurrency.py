@@ -11,14 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from palermo.auth import accounts, audit
 from palermo.auth.roles import Principal
 from palermo.db import Database
 from tests.conftest import make_settings
 from tests.web.conftest import serve, two_org_world
-
-import pytest
 
 CLIENTS, ROUNDS = 60, 6
 
@@ -33,9 +32,9 @@ def test_concurrent_readers_and_writers_on_sqlite(sqlite_db: Database, tmp_path:
     for server in serve(settings, sqlite_db):
         headers = {"Authorization": f"Bearer {token}"}
 
-        def client(i: int) -> list[int]:
+        def client(i: int, url: str = server.url, headers: dict[str, str] = headers) -> list[int]:
             codes = []
-            with httpx.Client(base_url=server.url, headers=headers, timeout=60) as c:
+            with httpx.Client(base_url=url, headers=headers, timeout=60) as c:
                 for r in range(ROUNDS):
                     codes.append(c.get("/api/v1/users").status_code)
                     body = {"username": f"u{i}-{r}", "password": "x" * 12, "organisation": "A", "roles": ["viewer"]}

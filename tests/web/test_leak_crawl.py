@@ -14,13 +14,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import or_, select
 
-from fastapi.testclient import TestClient
-
 from palermo.auth import accounts
-from palermo.auth.permissions import allowed
 from palermo.auth.models import Organisation, User
+from palermo.auth.permissions import allowed
 from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.demo import DEMO_PASSWORD

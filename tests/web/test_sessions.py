@@ -46,8 +46,9 @@ def test_a_cookie_saved_before_logout_opens_nothing_afterwards(world: Database, 
     r = replay.post("/api/v1/statistics/observations", json=OBSERVATION, headers={"X-CSRF-Token": token})
     assert r.status_code == 401
     with world.session(write=False) as s:
-        from palermo.statistics.models import Source
         from sqlalchemy import select
+
+        from palermo.statistics.models import Source
 
         assert s.execute(select(Source).where(Source.key == "after-logout")).first() is None
 

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from palermo.auth import audit
 from palermo.auth.models import ApiToken, Organisation, User
-from palermo.auth.passwords import (DUMMY_HASH, MIN_PASSWORD_LENGTH, hash_password, new_token, token_digest,
-                                    verify_password)
+from palermo.auth.passwords import DUMMY_HASH, MIN_PASSWORD_LENGTH, hash_password, new_token, token_digest, verify_password
 from palermo.auth.permissions import require
 from palermo.auth.roles import ORG_TYPES, Principal, parse_roles
 from palermo.countries import iso3
@@ -153,7 +152,8 @@ class IssuedToken:
 
 
 def issue_token(session: Session, principal: Principal, user: User, name: str) -> IssuedToken:
-    if not principal.is_system and principal.user_id != user.id and not (principal.has("admin") and principal.organisation_id == user.organisation_id):
+    own_admin = principal.has("admin") and principal.organisation_id == user.organisation_id
+    if not principal.is_system and principal.user_id != user.id and not own_admin:
         raise PermissionDenied(f"user {principal.username!r} may not issue tokens for {user.username!r}")
     token = new_token()
     rec = ApiToken(user_id=user.id, name=name, prefix=token[:10], token_hash=token_digest(token))

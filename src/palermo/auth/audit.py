@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select, update
@@ -145,7 +145,7 @@ def parse_since(text: str) -> datetime:
     except ValueError:
         raise ValidationError(f"since {text!r} is not a date; use YYYY-MM-DD or an ISO 8601 time such as "
                               "2026-12-01T08:00") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def entries(session: Session, principal: Principal, *, limit: int = 200, offset: int = 0,
@@ -169,7 +169,7 @@ def _visible(principal: Principal, action: str | None, since: datetime | None = 
                     else AuditEntry.action == action)
     if since is not None:
         # ``at`` is ISO 8601 UTC text of one fixed width, so text order is time order.
-        q = q.where(AuditEntry.at >= since.astimezone(timezone.utc).isoformat(timespec="microseconds"))
+        q = q.where(AuditEntry.at >= since.astimezone(UTC).isoformat(timespec="microseconds"))
     return q
 
 

@@ -251,7 +251,7 @@ def feeds_refresh(everything: bool = typer.Option(False, "--all", help="Refresh 
     failed = 0
     for r in done:
         if r.ok:
-            console.print(f"{r.url}: {'%d initiatives' % r.initiatives if r.changed else 'unchanged'}")
+            console.print(f"{r.url}: {f'{r.initiatives} initiatives' if r.changed else 'unchanged'}")
         else:
             failed += 1
             console.print(f"[red]{r.url}: not refreshed, previous version kept[/]")

@@ -41,7 +41,8 @@ def purge_cmd(on: str = typer.Option(None, "--on", help="Purge what is due as of
 @app.command("rotate-key")
 @handle_errors
 def rotate_key(kind: str = typer.Option(..., "--kind", help="suspects or victims: the lists whose shared secret changes."),
-               window_days: int = typer.Option(30, "--window-days", help="Days both epochs are accepted (for every agency to re-encode).")) -> None:
+               window_days: int = typer.Option(30, "--window-days",
+                                               help="Days both epochs are accepted (for every agency to re-encode).")) -> None:
     """Open the next key epoch after the agencies agree a new shared secret; the old one ends after the window."""
     from palermo.linkage.epochs import rotate
 

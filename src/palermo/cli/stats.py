@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from palermo.errors import ValidationError
 from palermo.cli.common import cli_principal, console, database, handle_errors, print_json, progress_bar, settings
+from palermo.errors import ValidationError
 
 app = typer.Typer(help="Harmonised statistics: import, compare, explain, publish.", no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -52,7 +52,8 @@ def export(fmt: str = typer.Option(..., "--format", help="csv, json, json-stat (
            country: str = typer.Option(None, "--country", help="Only this country (ISO3)."),
            indicator: str = typer.Option(None, "--indicator", help="Only this indicator.")) -> None:
     """Export observations with their flags (public: disclosure-controlled), or the SDMX structures."""
-    from palermo.statistics.exports import EXPORT_FORMATS, export as write, rows_for_export
+    from palermo.statistics.exports import EXPORT_FORMATS, rows_for_export
+    from palermo.statistics.exports import export as write
     from palermo.statistics.sdmx_api import structures_for
 
     if fmt not in EXPORT_FORMATS:
@@ -140,4 +141,7 @@ def sources(publish: str = typer.Option(None, "--publish", metavar="KEY", help="
         console.print(f"{r.key}@{r.vintage} {r.source_type}/{r.stage} owner {r.owner}, {public}, updated {r.last_update}{flag}")
 
 
-from palermo.cli.estimate import register; register(app)  # noqa: E402,E702 - `palermo stats estimate` (estimation)
+# `palermo stats estimate` (estimation) registers its command on this app, so it is imported last.
+from palermo.cli.estimate import register  # noqa: E402
+
+register(app)

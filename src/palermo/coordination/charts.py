@@ -67,7 +67,8 @@ def choropleth(values: dict[str, float], title: str, legend: str, scheme: str = 
                     "range": {"scheme": scheme, "extent": [0.3, 1]}}],
     }
     if rows:
-        spec["legends"] = [{"fill": "color", "title": legend, "orient": "bottom-left", "format": "d", "fillColor": "rgba(255,255,255,0.85)", "padding": 4,
+        spec["legends"] = [{"fill": "color", "title": legend, "orient": "bottom-left", "format": "d",
+                            "fillColor": "rgba(255,255,255,0.85)", "padding": 4,
                             "tickCount": min(int(top), 5)}]
     return spec
 
@@ -174,8 +175,9 @@ def flow_chart(flows: list[Any], currency: str, height: int = 420) -> dict[str, 
              "encode": {"update": {"path": {"field": "path"}, "scaleX": {"signal": "width / 1000"},
                                    "fill": {"scale": "stage", "field": "stage"}, "fillOpacity": {"value": 0.45},
                                    "description": {"signal": "datum.source + ' to ' + datum.target + ': ' + format(datum.value, ',.0f')"},
-                                   "tooltip": {"signal": "{'from': datum.source, 'to': datum.target, 'amount': format(datum.value, ',.0f'), "
-                                                         "'reported as': datum.basis, 'initiatives': datum.initiatives}"}}}},
+                                   "tooltip": {"signal": "{'from': datum.source, 'to': datum.target, "
+                                                         "'amount': format(datum.value, ',.0f'), 'reported as': datum.basis, "
+                                                         "'initiatives': datum.initiatives}"}}}},
             {"type": "rect", "name": "node_bars", "from": {"data": "nodes"},
              "encode": {"update": {"x": {"signal": "datum.x * width / 1000"}, "width": {"signal": "20 * width / 1000"},
                                    "y": {"field": "y"}, "height": {"field": "h"}, "fill": {"value": "#10213d"},

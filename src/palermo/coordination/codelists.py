@@ -61,7 +61,7 @@ def theme_key(value: str) -> str | None:
     text = value.strip().lower().replace(" ", "_").replace("-", "_")
     if text in THEMES or text in SUBTHEME_PARENT:
         return text
-    for p, subs in THEMES.items():
+    for subs in THEMES.values():
         for key, label in subs.items():
             if label.lower() == value.strip().lower():
                 return key

@@ -16,7 +16,7 @@ Write: the same, in the order and types the IATI activity schema requires (it va
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pycountry
@@ -291,7 +291,7 @@ def write_iati(initiatives: Iterable[Initiative], out: Path,
 
     The IATI schema requires at least one activity date: an initiative without start or end is skipped
     (and counted out of the returned number)."""
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
     root = etree.Element("iati-activities", {"version": "2.03", "generated-datetime": now})
     n = 0
     for i in initiatives:

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, selectinload
 from palermo.auth import audit
 from palermo.auth.accounts import normalise_country
 from palermo.auth.roles import Principal
+from palermo.coordination import sectors
 from palermo.coordination.actors import resolve_actor
 from palermo.coordination.codelists import ROLE_CODES, STATUSES, SUBTHEME_PARENT, TARGET_GROUPS, THEMES, theme_key
-from palermo.coordination import sectors
 from palermo.coordination.models import Initiative, Participation
 from palermo.coordination.money import BudgetSpec, TransactionSpec, budget_row, transaction_row, validate_budget, validate_transaction
 from palermo.coordination.results import ResultSpec, to_row, validate_result

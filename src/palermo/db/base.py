@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -23,4 +23,4 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     """Timezone-aware now; stored as UTC by every backend."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

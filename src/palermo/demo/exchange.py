@@ -22,7 +22,8 @@ LAW = ["investigation", "prosecution", "victim_protection"]
 AGREEMENTS = [
     AgreementSpec("EU-OPS-NL", "Operational cooperation: Europol and the Netherlands", "operational", "in_force",
                   ["EUROPOL", "state:NLD"], OPS + ["strategic_information"], LAW + ["prevention"], date(2017, 5, 1), None,
-                  ["H0", "H1"], {"hit_no_hit": "Art. 18(2)(a)", "personal_data_suspects": "Art. 19"}, 1095, "Europol Regulation (EU) 2016/794"),
+                  ["H0", "H1"], {"hit_no_hit": "Art. 18(2)(a)", "personal_data_suspects": "Art. 19"}, 1095,
+                  "Europol Regulation (EU) 2016/794"),
     AgreementSpec("EU-OPS-IT", "Operational cooperation: Europol and Italy", "operational", "in_force",
                   ["EUROPOL", "state:ITA"], OPS, LAW, date(2017, 5, 1), None, ["H0", "H1"], {"hit_no_hit": "Art. 18(2)(a)"}, 1095,
                   "Europol Regulation (EU) 2016/794"),

@@ -42,7 +42,8 @@ def build(session: Session, ctx: Any) -> None:
     cases = []
     for _ in range(40):
         cases.append({"year": 2025, "country": "NLD", "prs_Gender": rng.choice(["Feminine"] * 3 + ["Masculine"]),
-                      "age_group": rng.choice(["adult"] * 5 + ["child"]), "prs_Citizenship": rng.choice(["NGA", "ROU", "NLD", "VNM", "UGA"]),
+                      "age_group": rng.choice(["adult"] * 5 + ["child"]),
+                      "prs_Citizenship": rng.choice(["NGA", "ROU", "NLD", "VNM", "UGA"]),
                       "vic_TypeOfExploitation": rng.choice(["SexualExploitation", "ForcedLabour", "ForcedCriminality"]),
                       "vic_TraffickingStatus": rng.choice(["Possible"] * 3 + ["Actual"])})
     n = submit_cases(session, accounts.principal_for(ctx.users["fairwork.worker"]), cases)

@@ -127,7 +127,8 @@ def simulate_case(total: int = 2000, capture: Sequence[float] = (0.3, 0.25, 0.2)
                   false_ratio: float = 0.3) -> SyntheticCase:
     """Lists drawn independently from ``total`` people; every pair of records of one person is a
     candidate whose score follows Beta(``true_score``), and ``false_ratio`` as many pairs of different
-    people (each on only one of the two lists, drawn without repeats) are candidates with scores from Beta(``false_score``). Each candidate's probability is the
+    people (each on only one of the two lists, drawn without repeats) are candidates with scores from
+    Beta(``false_score``). Each candidate's probability is the
     exact posterior P(same person | score), so the probabilities are calibrated by construction: hard
     true links (middling scores) get middling probabilities, as a well-calibrated matcher gives them."""
     rng = np.random.default_rng(seed)

@@ -117,7 +117,8 @@ def poisson_loglik(y: NDArray[np.float64], mu: NDArray[np.float64]) -> float:
 
 
 def fit_poisson(design: Design, offset: NDArray[np.float64] | None = None, X: NDArray[np.float64] | None = None,
-                max_iter: int = 100, tol: float = 1e-10, start: NDArray[np.float64] | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64], bool]:
+                max_iter: int = 100, tol: float = 1e-10, start: NDArray[np.float64] | None = None,
+                ) -> tuple[NDArray[np.float64], NDArray[np.float64], bool]:
     """Newton-Raphson for a Poisson log-linear GLM (the canonical link, so Newton = IRLS).
 
     A plain numpy solver because model selection and the bootstrap fit thousands of small models;

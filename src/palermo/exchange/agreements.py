@@ -21,8 +21,7 @@ from palermo.auth.roles import Principal
 from palermo.countries import iso3
 from palermo.db.base import utcnow
 from palermo.errors import ImportRejected, NextStep, NotFound, Problem
-from palermo.exchange.codelists import (AGREEMENT_TYPES, CATEGORIES, HANDLING_CODES, PURPOSES, STATE_AUTHORITY_TYPES,
-                                        STATUSES)
+from palermo.exchange.codelists import AGREEMENT_TYPES, CATEGORIES, HANDLING_CODES, PURPOSES, STATE_AUTHORITY_TYPES, STATUSES
 from palermo.exchange.models import Agreement, AgreementParty
 
 

@@ -263,7 +263,8 @@ def parse_handbook(data: Any, name: str, indicators: dict[str, Indicator], *, or
         problems.append(Problem("handbook.year must be a year such as 2015", field="handbook.year", value=year))
     kind = meta.get("wording_kind", "paraphrase")
     if kind not in WORDING_KINDS:
-        problems.append(Problem(f"handbook.wording_kind must be one of {', '.join(WORDING_KINDS)}", field="handbook.wording_kind", value=kind))
+        problems.append(Problem(f"handbook.wording_kind must be one of {', '.join(WORDING_KINDS)}", field="handbook.wording_kind",
+                                value=kind))
     mappings: list[Mapping] = []
     seen: set[str] = set()
     raw = data.get("mappings")

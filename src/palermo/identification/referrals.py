@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from palermo.auth import audit
-from palermo.auth.permissions import require
 from palermo.auth.models import Organisation
+from palermo.auth.permissions import require
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import Conflict, NotFound, PermissionDenied, Problem, ValidationError

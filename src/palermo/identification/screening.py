@@ -16,16 +16,17 @@ Pure Python and deterministic: the same case (and language) always gives the sam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 from palermo.identification import rules
 from palermo.identification.case import Case, parse_case
 from palermo.identification.catalogue import Catalogue, load_catalogue
 from palermo.identification.i18n import N_, Translate, check_language, translations, translator
+from palermo.identification.smuggling import SmugglingAssessment, assess_smuggling
 
 Plural = Callable[[str, str, int], str]
-from palermo.identification.smuggling import SmugglingAssessment, assess_smuggling
 
 CONCLUSIONS = {
     "trafficking_indicated": N_("trafficking indicated"),
@@ -216,7 +217,8 @@ def _explain(conclusion: str, level: str, lists: tuple[ListResult, ...], smuggli
         parts.append(_(N_("No indicator of trafficking was recorded.")))
     parts.append(_(N_("Smuggling: {text}")).format(text=smuggling.explanation))
     if conclusion == "both":
-        parts.append(_(N_("The journey may have begun as smuggling and turned into trafficking: both apply, and the person is to be treated as a presumed victim of trafficking.")))
+        parts.append(_(N_("The journey may have begun as smuggling and turned into trafficking: both apply, and the person "
+                          "is to be treated as a presumed victim of trafficking.")))
     if conclusion == "insufficient_information":
         parts.append(_(N_("This is not a finding that the person is not a victim: ask the questions below.")))
     return " ".join(parts)

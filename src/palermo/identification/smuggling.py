@@ -79,11 +79,13 @@ def assess_smuggling(j: Journey, _: Translate) -> SmugglingAssessment:
         assessment, text = "unknown", _(N_("The journey facts needed to assess smuggling are not known."))
     notes = []
     if j.consented_to_journey is True:
-        notes.append(_(N_("The person agreed to the journey: this fits smuggling, but consent does not matter for trafficking once deception, coercion or abuse of vulnerability was used.")))
+        notes.append(_(N_("The person agreed to the journey: this fits smuggling, but consent does not matter for "
+                          "trafficking once deception, coercion or abuse of vulnerability was used.")))
     if j.consented_to_journey is False:
         notes.append(_(N_("The person did not agree to the journey: this points away from smuggling and towards trafficking.")))
     if j.facilitator_after_arrival == "controls":
-        notes.append(_(N_("The facilitator still controls the person after arrival: in smuggling the relationship ends on arrival, so this points to trafficking.")))
+        notes.append(_(N_("The facilitator still controls the person after arrival: in smuggling the relationship ends on "
+                          "arrival, so this points to trafficking.")))
     if j.facilitator_after_arrival == "ended":
         notes.append(_(N_("The relationship with the facilitator ended on arrival, as is typical of smuggling.")))
     if j.debt is True and j.debt_to in ("facilitator", "employer"):

@@ -20,7 +20,6 @@ from palermo.linkage import fellegi_sunter as fs
 from palermo.linkage.encoding import Encoder
 from palermo.linkage.schema import LinkageSchema
 
-
 # A fixed, public key for the synthetic calibration lists: the similarity distributions do not depend on
 # the key, and a fixed one makes the weights, the threshold and so every match run reproducible.
 CALIBRATION_KEY = hashlib.sha256(b"palermo linkage calibration").digest()

@@ -31,10 +31,10 @@ class FSModel:
 
     def log2_bayes(self, lv: dict[str, np.ndarray]) -> np.ndarray:
         total = np.zeros(len(next(iter(lv.values()))), dtype=np.float64)
-        for f, l in lv.items():
+        for f, lvl in lv.items():
             w = np.log2(np.maximum(self.m[f], 1e-9) / np.maximum(self.u[f], 1e-9))
             table = np.append(w, 0.0)  # level -1 (missing) indexes the appended 0: no evidence
-            total += table[l]  # one lookup, no full-size temporaries
+            total += table[lvl]  # one lookup, no full-size temporaries
         return total
 
     def probability(self, lv: dict[str, np.ndarray]) -> np.ndarray:
@@ -54,14 +54,14 @@ def estimate(lv: dict[str, np.ndarray], u_lv: dict[str, np.ndarray], prior: floa
     """EM over candidate-pair levels ``lv``; ``u_lv`` are levels of random pairs (almost all non-matches)."""
     n_levels = len(LEVELS) + 1
     u = {}
-    for f, l in u_lv.items():
-        counts = np.bincount(l[l >= 0], minlength=n_levels).astype(float) + 1.0
+    for f, lvl in u_lv.items():
+        counts = np.bincount(lvl[lvl >= 0], minlength=n_levels).astype(float) + 1.0
         u[f] = counts / counts.sum()
     # Matches agree: start m peaked at the top level; the prior starts from the share of pairs that agree
     # at the top level on most of their fields (a deterministic-rule guess, as Splink's is).
     start = np.array([0.005, 0.01, 0.02, 0.03, 0.10, 0.835])[-n_levels:]
     m = {f: start / start.sum() for f in lv}
-    top = np.mean([np.where(l >= 0, l == n_levels - 1, True) for l in lv.values()], axis=0) if lv else np.array([])
+    top = np.mean([np.where(lvl >= 0, lvl == n_levels - 1, True) for lvl in lv.values()], axis=0) if lv else np.array([])
     if len(top):
         prior = float(np.clip(np.mean(top >= 0.8), 1e-4, 0.5))
     model = FSModel(m, u, prior)
@@ -72,11 +72,11 @@ def estimate(lv: dict[str, np.ndarray], u_lv: dict[str, np.ndarray], prior: floa
     for _ in range(iterations):
         p = model.probability(lv)
         new_m, new_u = {}, {}
-        for f, l in lv.items():
-            ok = l >= 0
-            counts = np.bincount(l[ok], weights=p[ok], minlength=n_levels) + 1e-3
+        for f, lvl in lv.items():
+            ok = lvl >= 0
+            counts = np.bincount(lvl[ok], weights=p[ok], minlength=n_levels) + 1e-3
             new_m[f] = counts / counts.sum()
-            counts = np.bincount(l[ok], weights=1 - p[ok], minlength=n_levels) + 1e-3
+            counts = np.bincount(lvl[ok], weights=1 - p[ok], minlength=n_levels) + 1e-3
             new_u[f] = counts / counts.sum()
         model = FSModel(new_m, new_u, float(np.clip(p.mean(), 1e-6, 0.999)))
     return model
@@ -86,8 +86,8 @@ def from_labels(lv: dict[str, np.ndarray], is_match: np.ndarray) -> FSModel:
     """m and u counted directly among labelled candidate pairs (true matches vs the rest)."""
     n_levels = len(LEVELS) + 1
     m, u = {}, {}
-    for f, l in lv.items():
-        ok = l >= 0
-        m[f] = (np.bincount(l[ok & is_match], minlength=n_levels) + 0.5) / (np.sum(ok & is_match) + 0.5 * n_levels)
-        u[f] = (np.bincount(l[ok & ~is_match], minlength=n_levels) + 0.5) / (np.sum(ok & ~is_match) + 0.5 * n_levels)
+    for f, lvl in lv.items():
+        ok = lvl >= 0
+        m[f] = (np.bincount(lvl[ok & is_match], minlength=n_levels) + 0.5) / (np.sum(ok & is_match) + 0.5 * n_levels)
+        u[f] = (np.bincount(lvl[ok & ~is_match], minlength=n_levels) + 0.5) / (np.sum(ok & ~is_match) + 0.5 * n_levels)
     return FSModel(m, u, float(np.clip(is_match.mean(), 1e-6, 0.5)))

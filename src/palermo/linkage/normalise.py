@@ -17,7 +17,7 @@ from anyascii import anyascii
 from palermo.countries import iso3
 
 _ARTICLES = {"al", "el", "ul", "bin", "ben", "ibn", "bint", "ould", "wad"}
-_ABD = {"abd", "abdel", "abdal", "abdul", "abdoul", "abdal"}
+_ABD = {"abd", "abdel", "abdal", "abdul", "abdoul"}
 _SKELETON_SUBS = [("ph", "f"), ("kh", "k"), ("gh", "g"), ("ch", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"),
                   ("ck", "k"), ("q", "k"), ("c", "k"), ("z", "s"), ("v", "f"), ("w", "f"), ("j", "g"), ("x", "ks")]
 _ARABIC = re.compile("[\u0600-\u06ff]")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -85,7 +85,7 @@ def purge(session: Session, principal: Principal, on: date | None = None) -> Pur
                                      "due date. Purge as of today or earlier"))
     now = utcnow()
     result = PurgeResult(on)
-    end_of_day = datetime.combine(on + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    end_of_day = datetime.combine(on + timedelta(days=1), time.min, tzinfo=UTC)
     due = session.execute(select(LinkUpload.id, LinkUpload.records).where(
         LinkUpload.status == "live", LinkUpload.expires_at.is_not(None), LinkUpload.expires_at < end_of_day)).all()
     result.counts["uploads_expired"] = len(due)
@@ -111,7 +111,7 @@ def purge(session: Session, principal: Principal, on: date | None = None) -> Pur
 
 def next_run(now: datetime, at: time) -> datetime:
     """The next time of day ``at`` (UTC) strictly after ``now``."""
-    candidate = datetime.combine(now.date(), at, tzinfo=timezone.utc)
+    candidate = datetime.combine(now.date(), at, tzinfo=UTC)
     return candidate if candidate > now else candidate + timedelta(days=1)
 
 
@@ -128,6 +128,6 @@ async def daily(job: Callable[[], Any], at: time, *, clock: Callable[[], datetim
         await pause(max(0.0, (next_run(now, at) - now).total_seconds()))
         try:
             await anyio.to_thread.run_sync(job)
-        except Exception:  # noqa: BLE001 - a failed purge must not stop the server or later purges
+        except Exception:
             log.exception("the daily retention purge failed; it will run again tomorrow")
         done += 1

@@ -82,9 +82,9 @@ def _em(lv: dict[str, np.ndarray], u: dict[str, np.ndarray], m: dict[str, np.nda
     for _ in range(iterations):
         p = fs.FSModel(m, u, prior).probability(lv)
         new = {}
-        for f, l in lv.items():
-            ok = l >= 0
-            counts = np.bincount(l[ok], weights=p[ok], minlength=n_levels) + 0.5 * m[f]
+        for f, lvl in lv.items():
+            ok = lvl >= 0
+            counts = np.bincount(lvl[ok], weights=p[ok], minlength=n_levels) + 0.5 * m[f]
             new[f] = counts / counts.sum()
         m = new
         prior = prior if fixed_prior else float(np.clip(p.sum() / max(1, total), 1e-12, 0.99))
@@ -124,7 +124,7 @@ def estimate_m(ia: np.ndarray, ib: np.ndarray, lv: dict[str, np.ndarray], u: dic
         rows = lv[blocked] == top
         if rows.sum() < 10:
             continue
-        sub = {f: l[rows] for f, l in lv.items()
+        sub = {f: lvl[rows] for f, lvl in lv.items()
                if f != blocked and not (informative_only and u[f][top] >= LOW_INFORMATION)}
         m, _ = _em(sub, u, {f: start.m[f] for f in sub}, 0.5, False, int(rows.sum()), iterations)
         for f in sub:

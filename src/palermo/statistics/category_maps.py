@@ -2,7 +2,8 @@
 
 The maps ship as YAML in ``statistics/data/category-maps/``; a file of the same name in the folder set
 by ``PALERMO_MAPPINGS_DIR`` (``Settings.mappings_dir``, passed in by the faces) replaces the shipped one,
-so an agency can correct a mapping without a release. Every map is validated on load: a target outside the code lists is refused with its file and key.
+so an agency can correct a mapping without a release. Every map is validated on load: a target outside the code
+lists is refused with its file and key.
 """
 
 from __future__ import annotations

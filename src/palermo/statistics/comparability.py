@@ -55,7 +55,8 @@ ASPECTS_BY_OPERATION = {"compare": ("stage", "unit", "definition", "coverage", "
                         "divide": ("unit", "definition", "coverage", "period")}
 
 
-def differences(a: Concept, b: Concept, aspects: Iterable[str] = ("stage", "unit", "definition", "coverage", "period")) -> list[tuple[str, str]]:
+def differences(a: Concept, b: Concept, aspects: Iterable[str] = ("stage", "unit", "definition", "coverage", "period"),
+                ) -> list[tuple[str, str]]:
     out = []
     for aspect in aspects:
         x, y = getattr(a, aspect), getattr(b, aspect)

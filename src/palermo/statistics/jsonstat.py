@@ -12,7 +12,7 @@ Palermo's flags, the bounds of censored values) travel in ``extension``, keyed t
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from palermo.statistics import sdmx_data
@@ -55,7 +55,7 @@ def dataset(rows: list[Row], *, labels: dict[str, dict[str, str]], updated: date
     used = {code for code in status.values()} | {"A"}
     return {
         "version": "2.0", "class": "dataset", "label": TITLE, "source": "Palermo",
-        "updated": (updated or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "updated": (updated or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "note": ["Small counts are withheld under disclosure control: a null value with status Q "
                  "(confidentiality C). A null value with status L is unknown, never zero."],
         "id": dims, "size": size, "role": {"time": [st.TIME_DIMENSION], "geo": ["REF_AREA"]},

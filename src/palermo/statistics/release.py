@@ -5,8 +5,8 @@ version, so a new import or a source made internal is never served from an old c
 
 from __future__ import annotations
 
-from datetime import datetime
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select

@@ -23,8 +23,18 @@ from palermo.statistics import jsonstat, release, sdmx_data
 from palermo.statistics import sdmx_structure as st
 from palermo.statistics.models import Source
 from palermo.statistics.query import latest_vintages, visible_sources
-from palermo.statistics.sdmx_query import (NO_RESULTS, SEMANTIC, SYNTAX, SdmxError, dimension_at_observation, in_periods,
-                                           negotiate, parse_flow_ref, parse_key, parse_periods)
+from palermo.statistics.sdmx_query import (
+    NO_RESULTS,
+    SEMANTIC,
+    SYNTAX,
+    SdmxError,
+    dimension_at_observation,
+    in_periods,
+    negotiate,
+    parse_flow_ref,
+    parse_key,
+    parse_periods,
+)
 
 RESOURCES = ("dataflow", "datastructure", "codelist", "conceptscheme")
 REFERENCES = ("none", "parents", "parentsandsiblings", "children", "descendants", "all", *RESOURCES)
@@ -172,4 +182,4 @@ def error_message(err: SdmxError) -> bytes:
             '<message:Error xmlns:message="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" '
             'xmlns:common="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common">'
             f'<message:ErrorMessage code="{err.code}"><common:Text xml:lang="en">{escape(err.message)}</common:Text>'
-            "</message:ErrorMessage></message:Error>\n").encode("utf-8")
+            "</message:ErrorMessage></message:Error>\n").encode()

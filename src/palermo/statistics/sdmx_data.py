@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -103,7 +103,7 @@ def _attr_text(rows_attrs: dict[str, str]) -> str:
 def structure_specific(rows: list[Row], *, dimension_at_observation: str = st.TIME_DIMENSION, message_id: str = "PALERMO_DATA",
                        prepared: datetime | None = None) -> bytes:
     """SDMX-ML 2.1 structure-specific data (what SDMX REST returns by default), series or flat."""
-    prepared = prepared or datetime.now(timezone.utc)
+    prepared = prepared or datetime.now(UTC)
     at_obs = dimension_at_observation
     level = "AllDimensions" if at_obs == ALL_DIMENSIONS else f"ObsLevelDim:{at_obs}"
     namespace = f"urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure={st.AGENCY}:{st.DSD_ID}({st.VERSION}):{level}"
@@ -191,7 +191,7 @@ def sdmx_csv(rows: list[Row], *, version: str = "1.0", labels: dict[str, dict[st
 def sdmx_json(rows: list[Row], *, labels: dict[str, dict[str, str]], dimension_at_observation: str = st.TIME_DIMENSION,
               prepared: datetime | None = None) -> bytes:
     """SDMX-JSON 1.0 data message (read by sdmx1 and by the SDMX JavaScript tools charts are built with)."""
-    prepared = prepared or datetime.now(timezone.utc)
+    prepared = prepared or datetime.now(UTC)
     at_obs = [st.TIME_DIMENSION] if dimension_at_observation != ALL_DIMENSIONS else list(FIELD)
     if dimension_at_observation not in (ALL_DIMENSIONS, st.TIME_DIMENSION):
         at_obs = [dimension_at_observation]

@@ -49,7 +49,8 @@ ATTRIBUTES: dict[str, tuple[str | None, str]] = {
 OTHER_CONCEPTS = {TIME_DIMENSION: "Time period", MEASURE: "Observation value"}
 
 # SDMX cross-domain code lists (CL_OBS_STATUS, CL_CONF_STATUS), the codes Palermo uses.
-OBS_STATUS = {"A": "Normal value", "B": "Time series break", "E": "Estimated value", "L": "Missing value; data exist but were not collected",
+OBS_STATUS = {"A": "Normal value", "B": "Time series break", "E": "Estimated value",
+              "L": "Missing value; data exist but were not collected",
               "M": "Missing value; data cannot exist", "P": "Provisional value", "Q": "Missing value; suppressed"}
 CONF_STATUS = {"F": "Free", "C": "Confidential statistical information"}
 # Flag -> OBS_STATUS, in priority order (a suppressed cell is Q whatever else it was).

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from palermo.auth import accounts, mfa
 from palermo.auth.models import User
-from palermo.auth.throttle import Limits
 from palermo.auth.roles import Principal
+from palermo.auth.throttle import Limits
 from palermo.db import Database
 from palermo.errors import AuthenticationFailed
 from palermo.settings import Settings

@@ -6,7 +6,6 @@ import hmac
 import ipaddress
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Union
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
@@ -15,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from palermo.errors import ConfigurationError, PalermoError, PermissionDenied
 
-IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "

@@ -19,9 +19,20 @@ from palermo.auth import accounts, mfa, throttle
 from palermo.auth.models import User
 from palermo.auth.roles import Principal
 from palermo.errors import PalermoError
-from palermo.web.deps import (PendingLogin, account_principal, client_of, csrf_form, db_session, db_write_session,
-                              get_database, login_limits, page_principal, pending_login, signed_in_principal,
-                              start_session)
+from palermo.web.deps import (
+    PendingLogin,
+    account_principal,
+    client_of,
+    csrf_form,
+    db_session,
+    db_write_session,
+    get_database,
+    login_limits,
+    page_principal,
+    pending_login,
+    signed_in_principal,
+    start_session,
+)
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)

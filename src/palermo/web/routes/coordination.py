@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
@@ -15,17 +15,24 @@ from starlette.responses import Response
 
 from palermo.auth.roles import Principal
 from palermo.coordination import charts, money, results
-from palermo.coordination.codelists import theme_label
-from palermo.coordination.sectors import label as sector_label
 from palermo.coordination.actors import list_actors
+from palermo.coordination.codelists import theme_label
 from palermo.coordination.feeds import feed_status
 from palermo.coordination.hxl import read_hxl
 from palermo.coordination.iati import read_iati
-from palermo.coordination.initiatives import (INITIATIVE_LIST, InitiativeSpec, get_initiative, initiatives_page, is_overdue,
-                                              list_initiatives, save_initiatives)
+from palermo.coordination.initiatives import (
+    INITIATIVE_LIST,
+    InitiativeSpec,
+    get_initiative,
+    initiatives_page,
+    is_overdue,
+    list_initiatives,
+    save_initiatives,
+)
 from palermo.coordination.instruments import commitments, instrument_table
 from palermo.coordination.liaison import duplicate_reports, local_networks, visible_reports
 from palermo.coordination.overview import overview
+from palermo.coordination.sectors import label as sector_label
 from palermo.errors import ValidationError
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render

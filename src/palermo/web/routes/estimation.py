@@ -11,12 +11,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from palermo.auth.permissions import NO_OBJECT, allowed, require
 from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
 from palermo.estimation import CRITERIA, DEFAULT_CRITERION, CaptureHistories
 from palermo.estimation.estimate import bootstrap_method_for
 from palermo.estimation.histories import MAX_LISTS
-from palermo.auth.permissions import NO_OBJECT, allowed, require
 from palermo.estimation.report import INTERACTIVE_BUDGET, INTERACTIVE_MAX_BOOTSTRAP, Analysis, analyse_for
 from palermo.estimation.tables import get_table, histories_from_json, histories_of, save_table, visible_tables
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal

@@ -16,11 +16,22 @@ from palermo.auth.roles import Principal
 from palermo.errors import PalermoError
 from palermo.exchange.agreements import get_agreement, list_agreements, party_names
 from palermo.exchange.codelists import CATEGORIES, HANDLING_CODES, PURPOSES
-from palermo.exchange.policy import decide
-from palermo.exchange.offers import request_offer
 from palermo.exchange.lawful_routes import find_routes, graph_spec
-from palermo.exchange.requests import (REQUEST_LIST, answer_request, cited_hit, dashboard, file_request, get_request,
-                                       is_overdue, may_answer, org_name, read_released, requests_for)
+from palermo.exchange.offers import request_offer
+from palermo.exchange.policy import decide
+from palermo.exchange.requests import (
+    REQUEST_LIST,
+    answer_request,
+    cited_hit,
+    dashboard,
+    file_request,
+    get_request,
+    is_overdue,
+    may_answer,
+    org_name,
+    read_released,
+    requests_for,
+)
 from palermo.exchange.requests import requests_page as page_of_requests
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, page_principal
 from palermo.web.templating import render

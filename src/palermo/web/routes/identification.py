@@ -278,7 +278,8 @@ def api_decide(request: Request, reference: str, body: DecisionIn, principal: Pr
 
 
 @api.post("/cases", status_code=201)
-def api_cases(body: list[dict[str, Any]], principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, int]:
+def api_cases(body: list[dict[str, Any]], principal: Principal = Depends(api_principal),
+              s: Session = Depends(db_session)) -> dict[str, int]:
     if len(body) > 10_000:
         raise ValidationError("at most 10,000 case summaries per request")
     return {"stored": submit_cases(s, principal, body)}

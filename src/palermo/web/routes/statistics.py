@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 import tempfile
-from pathlib import Path
+from dataclasses import asdict
 from email.utils import format_datetime
-from urllib.parse import urlencode
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
@@ -15,23 +15,22 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from palermo.auth.roles import Principal
-from palermo.errors import ValidationError
-from palermo.countries import name as country_name
 from palermo.auth.permissions import require
+from palermo.auth.roles import Principal
+from palermo.countries import name as country_name
+from palermo.errors import ValidationError
+from palermo.statistics import importers, release
 from palermo.statistics.charts import funnel_spec
 from palermo.statistics.divergence import explain
-from palermo.statistics import importers
+from palermo.statistics.explorer import BREAKDOWNS, SORTS, ExplorerQuery, explore
 from palermo.statistics.exports import EXPORT_FORMATS, export, rows_for_export
 from palermo.statistics.freshness import source_status, stale
-from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
-from palermo.statistics import release
-from palermo.statistics.explorer import BREAKDOWNS, SORTS, ExplorerQuery, explore
 from palermo.statistics.hidden_figure import hidden_figure
+from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
 from palermo.statistics.profile import country_profile
-from palermo.statistics.sdmx_query import key_for as sdmx_key
 from palermo.statistics.query import countries_with_data, may_see_true_values
 from palermo.statistics.sdmx_api import structures_for
+from palermo.statistics.sdmx_query import key_for as sdmx_key
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal, visitor_principal
 from palermo.web.templating import render
 from palermo.web.uploads import as_file, read_upload
@@ -147,7 +146,8 @@ async def _import(request: Request, s: Session, principal: Principal, fmt: str, 
 
 
 @pages.post("/statistics/import", dependencies=[Depends(csrf_form)])
-async def import_page(request: Request, fmt: str = Form(..., max_length=20), file: UploadFile = File(...), mapping: UploadFile | None = File(None),
+async def import_page(request: Request, fmt: str = Form(..., max_length=20), file: UploadFile = File(...),
+                      mapping: UploadFile | None = File(None),
                       source: str = Form("", max_length=120), public: str = Form("", max_length=5),
                       principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     report = await _import(request, s, principal, fmt, file, mapping, source, public)
@@ -210,7 +210,8 @@ def api_observations(request: Request, country: str | None = Query(None, max_len
 
 
 @api.get("/explain")
-def api_explain(request: Request, country: str = Query(..., max_length=3), year: str = Query(..., max_length=10), indicator: str = Query("victims", max_length=40),
+def api_explain(request: Request, country: str = Query(..., max_length=3), year: str = Query(..., max_length=10),
+                indicator: str = Query("victims", max_length=40),
                 principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
     return [p.to_dict() for p in explain(s, principal, country=country.upper(), year=year, indicator=indicator,
                                          threshold=get_settings(request).small_count_threshold)]
