@@ -45,6 +45,7 @@ $(REFVENV)/.installed: scripts/reference-venv.sh
 # No install step of its own (`make test` installs first), so it runs as is in a venv that already has the tools.
 lint:
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
 
 test: $(VENV)/.installed-test lint system-deps oidc-provider $(REFVENV)/.installed
 	$(BIN)/python -m pytest

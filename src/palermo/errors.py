@@ -53,7 +53,7 @@ class PalermoError(Exception):
             self.details.setdefault("next_step", next_step.to_dict())
         # Writes that must survive the rollback of the refused unit of work (an audit record of the
         # refused attempt): each is called with a fresh session once the rollback is done.
-        self.after_rollback: list[Callable[[Any], None]] = []
+        self.after_rollback: list[Callable[[Any], object]] = []
 
     def to_dict(self) -> dict[str, Any]:
         return {"error": self.kind, "message": self.message, "details": self.details}

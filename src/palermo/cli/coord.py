@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -136,7 +137,7 @@ def actors(as_json: bool = JSON) -> None:
     from palermo.coordination.actors import list_actors
 
     with database().session(write=False) as s:
-        rows = [{"name": a.name, "acronym": a.acronym, "aliases": a.aliases, "identifiers": a.identifiers,
+        rows: list[dict[str, Any]] = [{"name": a.name, "acronym": a.acronym, "aliases": a.aliases, "identifiers": a.identifiers,
                  "updated_at": a.updated_at, "updated_by": a.updated_by} for a in list_actors(s)]
     if as_json:
         print_json(rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -22,7 +23,7 @@ def agreements(as_json: bool = JSON) -> None:
     from palermo.exchange.agreements import list_agreements, party_names
 
     with database().session(write=False) as s:
-        rows = [{"reference": a.reference, "title": a.title, "type": a.agreement_type, "status": a.status,
+        rows: list[dict[str, Any]] = [{"reference": a.reference, "title": a.title, "type": a.agreement_type, "status": a.status,
                  "parties": party_names(s, a), "categories": a.categories, "purposes": a.purposes,
                  "valid_from": a.valid_from, "valid_to": a.valid_to, "handling_codes": a.handling_codes,
                  "retention_days": a.retention_days} for a in list_agreements(s)]

@@ -111,7 +111,7 @@ def _check(r) -> dict:  # type: ignore[no-untyped-def]
     if r.status_code >= 400:
         message = body.get("message", body) if isinstance(body, dict) else body
         raise PalermoError(f"the hub refused ({r.status_code}): {message}")
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 @app.command("submit")

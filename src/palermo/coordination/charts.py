@@ -30,7 +30,7 @@ def choropleth(values: dict[str, float], title: str, legend: str, scheme: str = 
     still clearly coloured, so a country with 1 differs from one with none; without any value the map
     shows the whole world, no legend and ``empty`` as subtitle (never a legend of NaN).
     """
-    rows = [{"id": _numeric(cc), "iso3": cc, "country": _name(cc), "value": v} for cc, v in sorted(values.items())
+    rows: list[dict[str, Any]] = [{"id": _numeric(cc), "iso3": cc, "country": _name(cc), "value": v} for cc, v in sorted(values.items())
             if _numeric(cc) and v and v > 0]
     top = max((r["value"] for r in rows), default=0)
     spec: dict[str, Any] = {
@@ -148,12 +148,12 @@ def flow_chart(flows: list[Any], currency: str, height: int = 420) -> dict[str, 
             y += h + gap
     links = []
     for f in sorted(edges, key=lambda f: (columns[f.stage][0], -f.value)):
-        a, b = (nodes[(columns[f.stage][0], f.source)], nodes[(columns[f.stage][1], f.target)])
+        start, end = (nodes[(columns[f.stage][0], f.source)], nodes[(columns[f.stage][1], f.target)])
         w = f.value * scale
-        x0, x1, xm = a["x"] + 20, b["x"], (a["x"] + 20 + b["x"]) / 2
-        y0, y1 = a["out_at"], b["in_at"]
-        a["out_at"] += w
-        b["in_at"] += w
+        x0, x1, xm = start["x"] + 20, end["x"], (start["x"] + 20 + end["x"]) / 2
+        y0, y1 = start["out_at"], end["in_at"]
+        start["out_at"] += w
+        end["in_at"] += w
         links.append({"path": f"M{x0:.1f},{y0:.2f}C{xm:.1f},{y0:.2f} {xm:.1f},{y1:.2f} {x1:.1f},{y1:.2f}"
                               f"L{x1:.1f},{y1 + w:.2f}C{xm:.1f},{y1 + w:.2f} {xm:.1f},{y0 + w:.2f} {x0:.1f},{y0 + w:.2f}Z",
                       "source": f.source, "target": f.target, "value": round(f.value, 2), "basis": f.basis,

@@ -16,6 +16,7 @@ import logging
 import socket
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -143,7 +144,7 @@ def _download(feed: Feed, client: httpx.Client | None) -> bytes:
     return data
 
 
-def _parse(feed: Feed, data: bytes) -> list:  # type: ignore[type-arg]
+def _parse(feed: Feed, data: bytes) -> list[Any]:
     if feed.fmt == "iati":
         return read_iati(data, feed.url)
     try:

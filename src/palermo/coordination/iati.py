@@ -338,8 +338,9 @@ def write_iati(initiatives: Iterable[Initiative], out: Path,
 
 def _money(act: etree._Element, i: Initiative, currency: str) -> None:
     budgets = [(b.period_start, b.period_end, b.value, b.currency, b.revised) for b in i.budgets]
-    if not budgets and i.budget is not None and (i.start or i.end):
-        budgets = [(i.start or i.end, i.end or i.start, i.budget, currency, False)]
+    start_or_end = i.start or i.end
+    if not budgets and i.budget is not None and start_or_end is not None:
+        budgets = [(start_or_end, i.end or start_or_end, i.budget, currency, False)]
     for start, end, value, cur, revised in budgets:
         b = etree.SubElement(act, "budget", {"type": "2" if revised else "1", "status": "2"})
         etree.SubElement(b, "period-start", {"iso-date": start.isoformat()})

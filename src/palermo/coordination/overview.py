@@ -61,7 +61,8 @@ class Overview:
         sums: dict[str, list[float]] = {}
         for i in self.initiatives:
             h = results.headline_for(self.principal, i, self.threshold)
-            if not (is_active(i, self.on) and h and h.people and h.target and h.actual is not None):
+            under_way = is_active(i, self.on) if self.on else i.status != "cancelled"  # as analysis counts them
+            if not (under_way and h and h.people and h.target and h.actual is not None):
                 continue
             for c in i.countries:
                 t = sums.setdefault(c, [0.0, 0.0])
@@ -88,7 +89,7 @@ def overview(session: Session, principal: Principal, *, on: date | None = None,
     """The map on a date (today by default: what is under way now), cached per reader (organisation and
     roles: they decide which counts are shown), day and data version (the page is read far more than written)."""
     on = on or date.today()
-    key = (str(session.get_bind().url), principal.organisation_id, principal.roles, principal.is_system,
+    key = (str(session.get_bind().engine.url), principal.organisation_id, principal.roles, principal.is_system,
            principal.is_anonymous, on, context_dir, threshold, audit.head_seq(session))
     return _CACHE.get(key, lambda: _overview(session, principal, on, context_dir, threshold))
 

@@ -21,6 +21,8 @@ def bulk_insert(session: Session, table: Table, df: pl.DataFrame, batch: int = 5
         df = df.sort(order)
     conn = session.connection()
     raw = conn.connection.driver_connection
+    if raw is None:  # only after the connection was invalidated, which a live session never is
+        raise RuntimeError("bulk_insert needs a live database connection")
     columns = ", ".join(df.columns)
     if conn.dialect.name == "postgresql":
         with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:

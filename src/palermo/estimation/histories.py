@@ -112,7 +112,7 @@ class CaptureHistories:
                 row_ok = False
             if row_ok and count:
                 key = tuple(bits)
-                counts[key] = counts.get(key, 0) + int(count)  # type: ignore[arg-type]
+                counts[key] = counts.get(key, 0) + int(count)
         if not problems and not counts:
             problems.append(Problem("the table has no people in it (all counts are zero or there are no rows)"))
         if problems:
@@ -166,7 +166,8 @@ class CaptureHistories:
         return cls.from_csv_text(p.read_text(encoding="utf-8-sig"))
 
     @classmethod
-    def from_overlap(cls, overlap: Mapping[tuple[str, ...] | str, int], lists: Sequence[str] | None = None) -> CaptureHistories:
+    def from_overlap(cls, overlap: Mapping[tuple[str, ...], int] | Mapping[str, int],
+                     lists: Sequence[str] | None = None) -> CaptureHistories:
         """From counts keyed by the set of lists a person is on, e.g. ``{("NGO",): 40, ("NGO", "POLICE"): 5}``.
 
         This is the shape :func:`palermo.linkage.hub.list_overlap` returns. ``lists`` fixes the list

@@ -116,7 +116,7 @@ def _rank_by_pvalue(h: CaptureHistories, fit: Fit, remaining: list[Pair],
                     pthresh: float) -> list[tuple[Pair, float, float, Fit | None]]:
     overlaps = h.pair_overlaps()
     patterns, mu = fit.design.patterns, fit.mu
-    ranked = []
+    ranked: list[tuple[tuple[int, int], float, float, Fit | None]] = []
     for i, j in remaining:
         expected = float(mu[(patterns[:, i] == 1) & (patterns[:, j] == 1)].sum())
         observed = overlaps[(i, j)]

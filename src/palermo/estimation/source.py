@@ -105,7 +105,10 @@ def country_estimate_text(session: Any, principal: Principal, country: str, peri
     identified = [o for o in find_observations(session, principal, country=country, indicator=indicator,
                                                stage="identified", period=str(latest.period), threshold=limit)
                   if getattr(o, "value", None) is not None]
-    count = int(max(o.value for o in identified)) if identified else None
-    lower = latest.lower if getattr(latest, "lower", None) is not None else latest.value
-    upper = latest.upper if getattr(latest, "upper", None) is not None else math.inf
+    counts = [o.value for o in identified if o.value is not None]
+    count = int(max(counts)) if counts else None
+    lower = latest.lower if latest.lower is not None else latest.value
+    upper = latest.upper if latest.upper is not None else math.inf
+    if lower is None:  # estimates are filtered on a value above: never reached
+        return None
     return identified_and_estimated_text(count, float(lower), float(upper))

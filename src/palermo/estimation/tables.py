@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -79,7 +79,7 @@ def histories_of(table: CaptureTable) -> CaptureHistories:
     return CaptureHistories.from_csv_text(table.table_csv)
 
 
-def histories_from_json(lists: list[str], rows: list[Mapping[str, object]] | None = None,
+def histories_from_json(lists: list[str], rows: Sequence[Mapping[str, object]] | None = None,
                         overlap: Mapping[str, int] | None = None) -> CaptureHistories:
     """From the JSON API: either rows ``{"A": 1, "B": 0, "count": 5}`` or overlap ``{"A+B": 5}``."""
     if overlap is not None:

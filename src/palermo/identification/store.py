@@ -123,7 +123,7 @@ def validate_case(c: dict[str, Any], n: int) -> tuple[CaseSummary | None, list[P
     names = [k for k in c if k in ("prs_FirstName", "prs_SecondName", "prs_Birthdate", "prs_IdentityNumber", "name")]
     if names:
         p.append(Problem("case summaries are anonymised: remove direct identifiers", line=n, field=",".join(names)))
-    if p or country is None:
+    if p or country is None or not isinstance(year, int):
         return None, p
     return CaseSummary(year, country, c["prs_Gender"], c["age_group"], c["vic_TypeOfExploitation"], c["vic_TraffickingStatus"],
                        citizenship, c.get("screening_reference")), p

@@ -69,7 +69,7 @@ def dedupe_file(path: Path, *, threshold: float = 0.9, output: Path | None = Non
 
     logging.getLogger("splink").setLevel(logging.WARNING)
     df = _prepare(path).to_pandas()
-    comparisons = [cl.NameComparison("first_name"), cl.NameComparison("surname"),
+    comparisons: list[Any] = [cl.NameComparison("first_name"), cl.NameComparison("surname"),
                    cl.DateOfBirthComparison("dob", input_is_string=True)]
     if "nationality" in df.columns:
         comparisons.append(cl.ExactMatch("nationality"))

@@ -54,6 +54,7 @@ def estimate(lv: dict[str, np.ndarray], u_lv: dict[str, np.ndarray], prior: floa
     """EM over candidate-pair levels ``lv``; ``u_lv`` are levels of random pairs (almost all non-matches)."""
     n_levels = len(LEVELS) + 1
     u = {}
+    counts: np.ndarray
     for f, lvl in u_lv.items():
         counts = np.bincount(lvl[lvl >= 0], minlength=n_levels).astype(float) + 1.0
         u[f] = counts / counts.sum()
@@ -71,7 +72,8 @@ def estimate(lv: dict[str, np.ndarray], u_lv: dict[str, np.ndarray], prior: floa
     # far more often than random pairs on the blocked fields, so u from random pairs only starts the EM.
     for _ in range(iterations):
         p = model.probability(lv)
-        new_m, new_u = {}, {}
+        new_m: dict[str, np.ndarray] = {}
+        new_u: dict[str, np.ndarray] = {}
         for f, lvl in lv.items():
             ok = lvl >= 0
             counts = np.bincount(lvl[ok], weights=p[ok], minlength=n_levels) + 1e-3

@@ -44,7 +44,7 @@ def _aggregate(specs: list[ObservationSpec]) -> list[ObservationSpec]:
 
 # Category sets that cover a dimension: only then must the parts add up to the total (a lone "child"
 # row is a partial breakdown, not an inconsistency). Parts can never exceed the total, complete or not.
-COMPLETE = {"sex": [("female", "male")], "age_group": [("child", "adult")],
+COMPLETE: dict[str, list[tuple[str, ...]]] = {"sex": [("female", "male")], "age_group": [("child", "adult")],
             "citizenship": [("nationals", "foreign"), ("nationals", "eu", "non_eu")],
             "exploitation": [("sexual", "labour", "other")]}
 

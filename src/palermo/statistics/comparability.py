@@ -16,12 +16,19 @@ SMALL_DENOMINATOR = 20  # a share over fewer than this many is flagged as unreli
 
 
 class HasConcept(Protocol):
-    indicator: str
-    stage: str
-    counting_unit: str
-    legal_definition: str
-    coverage: str
-    period: str
+    # Read-only members: frozen views (ObservationView) and ORM rows both qualify.
+    @property
+    def indicator(self) -> str: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def counting_unit(self) -> str: ...
+    @property
+    def legal_definition(self) -> str: ...
+    @property
+    def coverage(self) -> str: ...
+    @property
+    def period(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ first; one bad row refuses the whole call and every problem is reported.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -202,7 +202,7 @@ def insert_rows(session: Session, source: Source, df: pl.DataFrame) -> int:
         for i in range(0, len(keys), 500):
             session.execute(delete(Observation).where(Observation.source_id == source.id,
                                                       tuple_(*[getattr(Observation, c) for c in CELL]).in_(keys[i:i + 500])))
-    bulk_insert(session, Observation.__table__, df.select(STORED).with_columns(source_id=pl.lit(source.id)),
+    bulk_insert(session, cast(Table, Observation.__table__), df.select(STORED).with_columns(source_id=pl.lit(source.id)),
                 order=list(CELL))
     source.updated_at = utcnow()
     return df.height

@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 def data_version(session: Session) -> str:
     """Changes with every committed write (the audit chain's length), per database."""
-    return f"{abs(hash(str(session.get_bind().url))) % 10**6:06d}-{audit.head_seq(session)}"
+    return f"{abs(hash(str(session.get_bind().engine.url))) % 10**6:06d}-{audit.head_seq(session)}"
 
 
 def last_changed(session: Session) -> datetime | None:

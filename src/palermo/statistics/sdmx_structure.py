@@ -154,10 +154,10 @@ def build(sources: dict[str, str] | None = None) -> Structures:
     dsd.dimensions.append(common.TimeDimension(id=TIME_DIMENSION, order=len(DIMENSIONS) + 1, concept_identity=cs[TIME_DIMENSION],
                                                local_representation=rep(None, "observationalTimePeriod")))
     dsd.measures.append(m.PrimaryMeasure(id=MEASURE, concept_identity=cs[MEASURE], local_representation=rep(None, "double")))
-    for aid, (clid, _) in ATTRIBUTES.items():
+    for aid, (attr_clid, _) in ATTRIBUTES.items():
         text = "double" if aid.endswith("_BOUND") else "string"
         dsd.attributes.append(common.DataAttribute(
-            id=aid, concept_identity=cs[aid], local_representation=rep(clid, text),
+            id=aid, concept_identity=cs[aid], local_representation=rep(attr_clid, text),
             related_to=m.PrimaryMeasureRelationship(),
             usage_status=common.UsageStatus.mandatory if aid == "OBS_STATUS" else common.UsageStatus.conditional))
     flow = m.DataflowDefinition(id=FLOW_ID, name="Harmonised statistics on trafficking in human beings and migrant smuggling",

@@ -129,8 +129,8 @@ def route_rules(app: FastAPI) -> Iterator[RouteRule]:
         for c in contexts:
             for method in sorted(getattr(c, "methods", None) or ()):
                 original = getattr(c, "original_route", c)
-                yield RouteRule(method, c.path, getattr(original, "endpoint", None),
-                                ROUTE_ACTIONS.get((method, c.path)))
+                path: str = getattr(c, "path", "")  # every served route has one (BaseRoute does not declare it)
+                yield RouteRule(method, path, getattr(original, "endpoint", None), ROUTE_ACTIONS.get((method, path)))
 
 
 def attach(app: FastAPI) -> None:
@@ -144,7 +144,7 @@ def attach(app: FastAPI) -> None:
 
 def route_action(request: Request) -> str | None:
     table = getattr(request.app.state, "route_actions", {})
-    return table.get(request.scope.get("endpoint"))  # type: ignore[no-any-return]
+    return table.get(request.scope.get("endpoint"))
 
 
 def enforce(request: Request, principal: Principal) -> None:

@@ -26,11 +26,11 @@ class LoginRequired(AuthenticationFailed):
 
 
 def get_database(request: Request) -> Database:
-    return request.app.state.db  # type: ignore[no-any-return]
+    return request.app.state.db
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -14,7 +14,10 @@ config = context.config
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("alembic.ini has no sqlalchemy.url and no connection was passed in; run `palermo db upgrade`")
+        engine = create_engine(url)
         with engine.begin() as conn:
             _migrate(conn)
         return

@@ -212,7 +212,7 @@ class Batch:
         parts = [self._part(*p.partition(":")[::2]) for p in spec]
         first, inverse = _combine([inv for _, inv in parts])
         hexdigest, prefix = self.enc._block_hmac.hexdigest, name + "|"
-        keys = [None if None in values else hexdigest((prefix + "|".join(values)).encode())[:24]  # type: ignore[arg-type]
+        keys = [None if None in values else hexdigest((prefix + "|".join(values)).encode())[:24]
                 for values in zip(*(_pick(distinct, inv, first) for distinct, inv in parts))]
         return _pick(keys, inverse, np.arange(len(inverse)))
 

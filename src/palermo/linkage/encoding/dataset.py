@@ -4,7 +4,7 @@ keyed blocking keys, with the schema and the key fingerprint in its metadata. No
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +31,7 @@ class EncodedDataset:
     ids: list[str]
     filters: dict[str, np.ndarray]  # field -> (n, bytes) uint8, bit-packed
     present: dict[str, np.ndarray]  # field -> (n,) bool
-    blocks: dict[str, Sequence[str | None]]  # a list, or a Polars string Series when read from a file
+    blocks: Mapping[str, Sequence[str | None] | pl.Series]  # a list, or a Polars string Series when read from a file
     fingerprint: str
     schema: LinkageSchema
     label: str = ""

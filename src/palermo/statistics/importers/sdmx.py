@@ -89,6 +89,7 @@ def import_sdmx_ml(session: Session, principal: Principal, path: Path, *, source
 def _import_sdmx_message(session: Session, principal: Principal, path: Path, kind: str, *, source: SourceSpec,
                          progress: Progress | None = None, mappings_dir: Path | None = None) -> ImportReport:
     import sdmx
+    from sdmx.message import DataMessage
 
     from palermo.statistics.exports import structure
 
@@ -98,7 +99,7 @@ def _import_sdmx_message(session: Session, principal: Principal, path: Path, kin
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise ImportRejected(f"{path} is not an {kind} data message Palermo can read: {first}",
                              [Problem(first)]) from None
-    if not getattr(msg, "data", None):
+    if not isinstance(msg, DataMessage) or not msg.data:
         raise ImportRejected(f"{path} holds no SDMX data set (a structure message?); export data, not structures",
                              [Problem("no data set")])
     problems: list[Problem] = []
@@ -108,7 +109,7 @@ def _import_sdmx_message(session: Session, principal: Principal, path: Path, kin
     for ds in msg.data:
         for obs in ds.obs:
             n += 1
-            row = {k: str(v.value) for k, v in obs.key.values.items()}
+            row: dict[str, Any] = {k: str(v.value) for k, v in obs.key.values.items()}
             row |= {k: str(v.value) for k, v in obs.attrib.items()}
             missing = obs.value in (None, "") or (isinstance(obs.value, float) and math.isnan(obs.value))
             row["OBS_VALUE"] = None if missing else obs.value

@@ -275,7 +275,7 @@ def api_feeds(principal: Principal = Depends(api_principal), s: Session = Depend
 @api.get("/matrix")
 def api_matrix(request: Request, on: date | None = None, principal: Principal = Depends(api_principal),
                s: Session = Depends(db_session)) -> list[dict[str, Any]]:
-    return _overview(request, s, principal, on).matrix()  # type: ignore[no-any-return]
+    return _overview(request, s, principal, on).matrix()
 
 
 @api.get("/overlaps")
@@ -293,7 +293,7 @@ def api_gaps(request: Request, on: date | None = None, principal: Principal = De
 @api.get("/suggestions")
 def api_suggestions(request: Request, on: date | None = None, principal: Principal = Depends(api_principal),
                     s: Session = Depends(db_session)) -> list[dict[str, Any]]:
-    return _overview(request, s, principal, on).suggestions()  # type: ignore[no-any-return]
+    return _overview(request, s, principal, on).suggestions()
 
 
 @api.get("/actors")

@@ -233,7 +233,7 @@ class DecisionIn(BaseModel):
 
 @api.get("/catalogue")
 def api_catalogue(request: Request, principal: Principal = Depends(api_principal)) -> dict[str, Any]:
-    return _catalogue(request).to_dict()  # type: ignore[no-any-return]
+    return _catalogue(request).to_dict()
 
 
 @api.get("/handbooks")
