@@ -45,8 +45,9 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="
 
 @app.command("export")
 @handle_errors
-def export(fmt: str = typer.Option(..., "--format", help="csv, json, json-stat (JSON-stat 2.0 for charts), sdmx-csv, sdmx-ml, or sdmx-structure (the code lists, "
-                                                        "concept scheme, DSD and dataflow the SDMX files are read against)."),
+def export(fmt: str = typer.Option(..., "--format", help="csv, json, json-stat (JSON-stat 2.0 for charts), sdmx-csv, sdmx-ml, "
+                                                        "or sdmx-structure (the code lists, concept scheme, DSD and "
+                                                        "dataflow the SDMX files are read against)."),
            output: Path = typer.Option(..., "-o", "--output", help="File to write."),
            public: bool = typer.Option(False, "--public", help="Public release: public sources only, small cells suppressed."),
            country: str = typer.Option(None, "--country", help="Only this country (ISO3)."),

@@ -1,5 +1,6 @@
 """Exports: CSV, JSON, JSON-stat 2.0, SDMX-CSV and SDMX-ML (sdmx1). Flags travel to every format; public exports are
-protected by disclosure control (in the core read, for every reader without the right to true values); known zero and unknown stay different (0 vs no value, OBS_STATUS L)."""
+protected by disclosure control (in the core read, for every reader without the right to true values); known zero and
+unknown stay different (0 vs no value, OBS_STATUS L)."""
 
 from __future__ import annotations
 
