@@ -15,7 +15,7 @@ from palermo.coordination import charts
 from palermo.coordination.initiatives import InitiativeSpec, is_active, save_initiatives
 from palermo.coordination.overview import overview
 from palermo.db import Database
-from tests.web.conftest import LiveServer, Shots, browser, page, serve  # noqa: F401  (fixtures)
+from tests.web.conftest import LiveServer, Shots, serve
 from tests.web_helpers import browser_login
 
 SYSTEM = Principal.system()

@@ -68,7 +68,7 @@ def run_provider(provider_port: int, palermo_port: int, host: str = "127.0.0.1")
                 break
             except httpx.HTTPError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the OpenID Connect provider did not start: {proc.stdout.read() if proc.stdout else ''}")
+                    raise RuntimeError(f"the OpenID Connect provider did not start: {proc.stdout.read() if proc.stdout else ''}") from None
                 time.sleep(0.2)
         yield issuer
     finally:

@@ -11,9 +11,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from palermo.auth.models import AuditEntry, AuditHead
@@ -47,7 +47,7 @@ def record(session: Session, principal: Principal, action: str, object_type: str
            *, legal_basis: str | None = None, details: dict[str, Any] | None = None) -> AuditEntry:
     """Append one entry. ``legal_basis`` is required by callers whenever personal data is touched."""
     # Bumping the head row first takes a write lock on every backend, so concurrent writers queue.
-    bumped = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
+    bumped = cast(CursorResult[Any], session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)))
     if bumped.rowcount == 0:
         session.add(AuditHead(id=1, seq=1, hash=GENESIS))
         session.flush()
@@ -112,11 +112,13 @@ def verify(session: Session, principal: Principal) -> VerifyResult:
                 f"audit entry #{expected_seq} is missing (next entry found is #{e.seq}): entries were removed", expected_seq)
         if e.prev_hash != prev:
             raise AuditChainBroken(
-                f"audit entry #{e.seq} (id {e.id}, {e.action}) does not follow entry #{e.seq - 1}: entries were reordered or replaced", e.seq)
+                f"audit entry #{e.seq} (id {e.id}, {e.action}) does not follow entry #{e.seq - 1}: "
+                "entries were reordered or replaced", e.seq)
         digest = entry_hash(e.seq, e.at, e.actor, e.organisation_id, e.action, e.object_type, e.object_id,
                             e.legal_basis, e.details, e.prev_hash)
         if digest != e.hash:
-            raise AuditChainBroken(f"audit entry #{e.seq} (id {e.id}, {e.action}) was altered: its content no longer matches its hash", e.seq)
+            raise AuditChainBroken(f"audit entry #{e.seq} (id {e.id}, {e.action}) was altered: "
+                                   "its content no longer matches its hash", e.seq)
         prev = e.hash
         expected_seq += 1
         count += 1

@@ -14,11 +14,11 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from palermo.auth import accounts, audit, mfa
 from palermo.auth.models import LoginFailure, LoginLockout, User
@@ -58,7 +58,7 @@ def _find(session: Session, account: str) -> User | None:
     return session.execute(select(User).where(func.lower(User.username) == account)).scalar_one_or_none()
 
 
-def _count(session: Session, column: object, value: str) -> int:
+def _count(session: Session, column: QueryableAttribute[str], value: str) -> int:
     since = utcnow() - WINDOW
     return int(session.execute(select(func.count()).select_from(LoginFailure)
                                .where(column == value, LoginFailure.at > since)).scalar() or 0)
@@ -205,7 +205,7 @@ def lockouts(session: Session, principal: Principal) -> list[LoginLockout]:
 def lift(session: Session, principal: Principal, user: User) -> int:
     """Lift the lock-out of ``user`` and forget its failed logins; returns how many lock-outs were lifted."""
     accounts.require_user_admin(principal, user, "lift the login lock-out of")
-    lifted = session.execute(delete(LoginLockout).where(LoginLockout.user_id == user.id)).rowcount
+    lifted = cast(CursorResult[Any], session.execute(delete(LoginLockout).where(LoginLockout.user_id == user.id))).rowcount
     session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
     audit.record(session, principal, "user.unlock", "user", user.id, details={"username": user.username, "lifted": lifted})
     return int(lifted or 0)

@@ -148,11 +148,11 @@ def overlaps(initiatives: list[Initiative], on: date | None = None) -> list[Over
             grouped[(funder, c, frozenset(i.ref for i in items))].add(t)
     for (funder, c, refs), themes in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1], sorted(kv[0][2]))):
         items = [i for i in live if i.ref in refs]
-        implementers = sorted({x for i in items for x in actors_in(i, "implementing")})
+        names = sorted({x for i in items for x in actors_in(i, "implementing")})
         found.append(Overlap(
-            "same funder", round(0.5 + 0.1 * len(implementers), 3), [c], sorted(themes),
-            sorted({g for i in items for g in i.target_groups}), sorted(refs), implementers,
-            f"{funder} funds {len(implementers)} implementers ({', '.join(implementers)}) for "
+            "same funder", round(0.5 + 0.1 * len(names), 3), [c], sorted(themes),
+            sorted({g for i in items for g in i.target_groups}), sorted(refs), names,
+            f"{funder} funds {len(names)} implementers ({', '.join(names)}) for "
             f"{_themes(themes)} in {c}", funder=funder))
     return sorted(found, key=lambda o: (-o.score, o.initiatives))
 

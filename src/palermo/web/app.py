@@ -15,11 +15,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from palermo import __version__
+from palermo.auth import audit, oidc
+from palermo.auth.roles import Principal
 from palermo.coordination.context import load_context
 from palermo.db import Database
-from palermo.auth import accounts, audit, oidc
-from palermo.auth.models import User
-from palermo.auth.roles import Principal
 from palermo.errors import ImportRejected, PalermoError
 from palermo.settings import Settings
 from palermo.web import errors, openapi

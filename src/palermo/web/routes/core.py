@@ -16,8 +16,17 @@ from palermo.auth import accounts, audit, throttle
 from palermo.auth.models import User
 from palermo.auth.roles import ORG_TYPES, ROLES, Principal
 from palermo.errors import AuditChainBroken, PalermoError
-from palermo.web.deps import (api_principal, client_of, csrf_form, db_session, get_database, login_limits, page_principal,
-                              start_pending, start_session)
+from palermo.web.deps import (
+    api_principal,
+    client_of,
+    csrf_form,
+    db_session,
+    get_database,
+    login_limits,
+    page_principal,
+    start_pending,
+    start_session,
+)
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)

@@ -184,7 +184,8 @@ class RequestOut(BaseModel):
 
 def _out(s: Session, r: Any) -> RequestOut:
     return RequestOut(reference=r.reference, requester=org_name(s, r.requester_org_id), owner=org_name(s, r.owner_org_id),
-                      category=r.category, purpose=r.purpose, match_reference=r.match_reference, status=r.status, deadline=r.deadline, overdue=is_overdue(r),
+                      category=r.category, purpose=r.purpose, match_reference=r.match_reference, status=r.status,
+                      deadline=r.deadline, overdue=is_overdue(r),
                       agreement=r.agreement.reference, decision_reason=r.decision_reason,
                       handling_codes=r.handling_codes, retention_until=r.retention_until)
 
