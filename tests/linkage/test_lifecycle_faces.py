@@ -63,7 +63,7 @@ def test_agency_cli_reviews_lists_and_withdraws_through_the_hub(hub: LiveServer,
     out = runner.invoke(cli, ["link", "review", ref, "--verdict", "rejected", "--url", hub.url, "--token", tok["es.officer"]])
     assert out.exit_code == 0 and "outcome disputed" in flat(out) and "EUROPOL said confirmed" in flat(out)
     bad = runner.invoke(cli, ["link", "review", ref, "--verdict", "perhaps", "--url", hub.url, "--token", tok["es.officer"]])
-    assert bad.exit_code == 1 and "verdict 'perhaps' unknown" in flat(bad)
+    assert bad.exit_code == 1 and "unknown verdict 'perhaps'; use one of confirmed, rejected, unsure" in flat(bad)
     foreign = runner.invoke(cli, ["link", "review", ref, "--verdict", "confirmed", "--url", hub.url, "--token", tok["nl.officer"]])
     assert foreign.exit_code == 1 and "(404)" in flat(foreign) and "only the two parties" in flat(foreign)
     ents = json.loads(runner.invoke(cli, ["link", "entities", "--json", "--url", hub.url, "--token", tok["europol.analyst"]]).output)

@@ -5,7 +5,7 @@ holders may cite it while it is open."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -33,7 +33,7 @@ class HitView:
     other_agency: str
     score: float
     agreement: str | None
-    created_at: Any
+    created_at: datetime
     category: str  # the data category a request for the other agency's record falls under
     status: str = "open"  # open / superseded / withdrawn / expired (the lists it came from ended)
     request_status: str | None = None  # of the latest request this side filed citing the hit

@@ -31,9 +31,8 @@ _COORDINATION_READ = ("/coordination", "/coordination/liaison", "/coordination/c
 # (method, path) -> action in palermo.auth.permissions.ACTIONS
 ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     # framework pages (no data)
-    ("GET", "/api/docs"): "api.docs", ("HEAD", "/api/docs"): "api.docs",
+    ("GET", "/api/docs"): "api.docs",
     ("GET", "/api/v1/openapi.json"): "api.docs", ("HEAD", "/api/v1/openapi.json"): "api.docs",
-    ("GET", "/docs/oauth2-redirect"): "api.docs", ("HEAD", "/docs/oauth2-redirect"): "api.docs",
     # accounts and audit
     ("GET", "/login"): "session.login", ("POST", "/login"): "session.login", ("POST", "/logout"): "session.logout",
     ("GET", "/"): "home.read", ("GET", "/api/v1/me"): "account.read",

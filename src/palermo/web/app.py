@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -24,7 +25,13 @@ from palermo.settings import Settings
 from palermo.web import errors, openapi
 from palermo.web.access import attach
 from palermo.web.deps import LoginRequired
-from palermo.web.security import BodyLimit, BodyTooLarge, SecurityHeaders, trusted_networks
+from palermo.web.openapi import OPENAPI_URL
+from palermo.web.security import (
+    BodyLimit,
+    BodyTooLarge,
+    SecurityHeaders,
+    trusted_networks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +61,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app = FastAPI(lifespan=lifespan, title="Palermo API", version=__version__,
                   description="Cooperation platform against trafficking in human beings and migrant smuggling.",
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url=OPENAPI_URL)  # /api/docs: routes/core.py
     app.state.settings = settings
     app.state.db = db
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
@@ -73,6 +80,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                        upload_limit_bytes=int(settings.max_upload_mib * 2**20), upload_paths=UPLOAD_PATHS,
                        on_refused=body_refused, respond=errors.scope_response)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.mount("/api/docs/assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="api-docs-assets")
     for name in ROUTERS:
         module = importlib.import_module(f"palermo.web.routes.{name}")
         app.include_router(module.pages)

@@ -24,10 +24,18 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import AfterValidator, BeforeValidator, Strict, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    Strict,
+    TypeAdapter,
+    WithJsonSchema,
+)
 
 from palermo.web.errors import ErrorOut
 
+OPENAPI_URL = "/api/v1/openapi.json"
 BEARER = "bearer"
 # Operations a visitor without an account may call (a token, if sent, must still be valid).
 PUBLIC_OPERATIONS = {("get", "/api/v1/statistics/export")}
@@ -53,7 +61,7 @@ def one_of(values: Iterable[str], what: str) -> Any:
 
     def check(value: str) -> str:
         if value not in allowed:
-            raise ValueError(f"{what} {value!r} unknown; use one of {', '.join(allowed)}")
+            raise ValueError(f"unknown {what} {value!r}; use one of {', '.join(allowed)}")
         return value
 
     return Annotated[str, Strict(), AfterValidator(check), WithJsonSchema({"type": "string", "enum": list(allowed)})]
@@ -80,6 +88,39 @@ def _iso_datetime(value: Any) -> Any:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+# A number of people or money: a JSON number (not a string or a boolean), finite, never negative.
+StrictCount = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+# A text that must say something: not empty, not only blanks (Python's blanks, so the core's strip() agrees).
+BLANKS = r"\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = f"[^{BLANKS}]"
+# No blank anywhere (user names).
+NoBlanks = Annotated[str, Field(pattern=f"^[^{BLANKS}]+$")]
+NonBlank = Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK)]
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("send a value, or leave the field out (null is not accepted here)")
+    return value
+
+
+def omittable(tp: Any) -> Any:
+    """A field that may be left out but, when sent, holds a value of ``tp`` (never null)."""
+    return Annotated[tp | None, BeforeValidator(_not_null), WithJsonSchema(TypeAdapter(tp).json_schema())]
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 3.0 as an integer; a string or a boolean is not one.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 
 
 def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:

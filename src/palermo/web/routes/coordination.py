@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -34,6 +34,9 @@ from palermo.coordination.liaison import duplicate_reports, local_networks, visi
 from palermo.coordination.overview import overview
 from palermo.coordination.sectors import label as sector_label
 from palermo.errors import ValidationError
+from palermo.web.codes import (Country, Currency, InitiativeStatus, ParticipantRole, ResultAge, ResultSex, TargetGroup,
+                               Theme)
+from palermo.web.openapi import IsoDate, NonBlank, StrictCount, omittable
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render
 from palermo.web.uploads import read_upload
@@ -168,20 +171,21 @@ def commitments_page(request: Request, principal: Principal = Depends(page_princ
 
 # ------------------------------------------------------------------ API
 class InitiativeIn(BaseModel):
-    ref: str = Field(min_length=1, max_length=120)
-    title: str = Field(min_length=1, max_length=300)
-    participants: list[tuple[str, str]] = Field(min_length=1, description="(organisation, role) pairs; roles: "
-                                                "funding, accountable, extending, implementing")
-    themes: list[str] = []
-    target_groups: list[str] = []
-    countries: list[str] = []
+    model_config = ConfigDict(json_schema_extra={"dependentRequired": {"budget": ["currency"]}})
+
+    ref: NonBlank = Field(max_length=120)
+    title: NonBlank
+    participants: list[tuple[NonBlank, ParticipantRole]] = Field(min_length=1, description="(organisation, role) pairs")
+    themes: list[Theme] = []
+    target_groups: list[TargetGroup] = []
+    countries: list[Country] = []
     areas: list[str] = []
     description: str = ""
-    start: date | None = None
-    end: date | None = None
-    budget: float | None = None
-    currency: str | None = Field(None, max_length=3)
-    status: str = "active"
+    start: IsoDate | None = None
+    end: IsoDate | None = None
+    budget: omittable(StrictCount) = Field(None, description="with its currency")  # type: ignore[valid-type]
+    currency: omittable(Currency) = Field(None, description="ISO 4217, e.g. EUR")  # type: ignore[valid-type]
+    status: InitiativeStatus = "active"
 
 
 class InitiativeOut(BaseModel):
@@ -222,14 +226,16 @@ def api_save_initiatives(body: list[InitiativeIn], principal: Principal = Depend
 
 
 class ResultIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": [v]} for v in ("baseline", "target", "actual")]})
+
     indicator: str = Field(results.PEOPLE, min_length=1, max_length=300)
-    period_start: date | None = None
-    period_end: date | None = None
-    baseline: float | None = None
-    target: float | None = None
-    actual: float | None = None
-    sex: str = Field("", max_length=10)
-    age: str = Field("", max_length=20)
+    period_start: IsoDate
+    period_end: IsoDate
+    baseline: omittable(StrictCount) = None  # type: ignore[valid-type]
+    target: omittable(StrictCount) = None  # type: ignore[valid-type]
+    actual: omittable(StrictCount) = None  # type: ignore[valid-type]
+    sex: ResultSex = ""
+    age: ResultAge = ""
 
 
 @api.get("/initiatives/{ref}")
@@ -262,7 +268,7 @@ def api_add_results(request: Request, ref: str, body: list[ResultIn], principal:
 
 
 @api.get("/flows")
-def api_flows(request: Request, on: date | None = None, principal: Principal = Depends(api_principal),
+def api_flows(request: Request, on: IsoDate | None = None, principal: Principal = Depends(api_principal),
               s: Session = Depends(db_session)) -> list[dict[str, Any]]:
     return [f.to_dict() for f in money.flows(_overview(request, s, principal, on).initiatives)]
 
@@ -273,25 +279,25 @@ def api_feeds(principal: Principal = Depends(api_principal), s: Session = Depend
 
 
 @api.get("/matrix")
-def api_matrix(request: Request, on: date | None = None, principal: Principal = Depends(api_principal),
+def api_matrix(request: Request, on: IsoDate | None = None, principal: Principal = Depends(api_principal),
                s: Session = Depends(db_session)) -> list[dict[str, Any]]:
     return _overview(request, s, principal, on).matrix()
 
 
 @api.get("/overlaps")
-def api_overlaps(request: Request, on: date | None = None, principal: Principal = Depends(api_principal),
+def api_overlaps(request: Request, on: IsoDate | None = None, principal: Principal = Depends(api_principal),
                  s: Session = Depends(db_session)) -> list[dict[str, Any]]:
     return [o.to_dict() for o in _overview(request, s, principal, on).overlaps()]
 
 
 @api.get("/gaps")
-def api_gaps(request: Request, on: date | None = None, principal: Principal = Depends(api_principal),
+def api_gaps(request: Request, on: IsoDate | None = None, principal: Principal = Depends(api_principal),
              s: Session = Depends(db_session)) -> list[dict[str, Any]]:
     return [g.to_dict() for g in _overview(request, s, principal, on).gaps()]
 
 
 @api.get("/suggestions")
-def api_suggestions(request: Request, on: date | None = None, principal: Principal = Depends(api_principal),
+def api_suggestions(request: Request, on: IsoDate | None = None, principal: Principal = Depends(api_principal),
                     s: Session = Depends(db_session)) -> list[dict[str, Any]]:
     return _overview(request, s, principal, on).suggestions()
 

@@ -14,8 +14,11 @@ from starlette.responses import Response
 
 from palermo.auth import accounts, audit, throttle
 from palermo.auth.models import User
+from palermo.auth.passwords import MIN_PASSWORD_LENGTH
 from palermo.auth.roles import ORG_TYPES, ROLES, Principal
 from palermo.errors import AuditChainBroken, PalermoError
+from palermo.web.codes import Country, OrgType, Role
+from palermo.web.openapi import OPENAPI_URL, IsoDateTime, NoBlanks
 from palermo.web.deps import (
     api_principal,
     client_of,
@@ -26,6 +29,7 @@ from palermo.web.deps import (
     page_principal,
     start_pending,
     start_session,
+    visitor_principal,
 )
 from palermo.web.templating import render
 
@@ -78,6 +82,12 @@ def logout(request: Request, s: Session = Depends(db_session)) -> Response:
         accounts.end_sessions(s, accounts.principal_for(user), user, action="session.logout")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+@pages.get("/api/docs")
+def api_docs(request: Request, principal: Principal = Depends(visitor_principal)) -> Response:
+    """The API reference (Swagger UI, shipped by the swagger-ui-bundle-v2 package and served by the app)."""
+    return render(request, "api_docs.html", {"title": "API reference", "openapi_url": OPENAPI_URL})
 
 
 @pages.get("/")
@@ -172,8 +182,8 @@ class OrganisationOut(BaseModel):
 class OrganisationIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     short_name: str = Field(min_length=1, max_length=40)
-    org_type: str
-    country: str | None = None
+    org_type: OrgType
+    country: Country | None = None
 
 
 class UserOut(BaseModel):
@@ -185,10 +195,10 @@ class UserOut(BaseModel):
 
 
 class UserIn(BaseModel):
-    username: str = Field(min_length=1, max_length=80)
-    password: str = Field(min_length=1, max_length=200)
+    username: NoBlanks = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=200)
     organisation: str = Field(min_length=1, max_length=200)
-    roles: list[str] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1)
     full_name: str = Field("", max_length=200)
 
 
@@ -307,7 +317,7 @@ def api_unlock(username: str = Path(..., max_length=200), principal: Principal =
 
 @api.get("/audit", response_model=list[AuditEntryOut])
 def api_audit(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**9),
-              action: str | None = Query(None, max_length=80), since: datetime | None = None,
+              action: str | None = Query(None, max_length=80), since: IsoDateTime | None = None,
               principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[AuditEntryOut]:
     rows = audit.entries(s, principal, limit=limit, offset=offset, action=action,
                          since=audit.parse_since(since.isoformat()) if since else None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
@@ -19,6 +19,7 @@ from palermo.estimation.estimate import bootstrap_method_for
 from palermo.estimation.histories import MAX_LISTS
 from palermo.estimation.report import INTERACTIVE_BUDGET, INTERACTIVE_MAX_BOOTSTRAP, Analysis, analyse_for
 from palermo.estimation.tables import get_table, histories_from_json, histories_of, save_table, visible_tables
+from palermo.web.codes import BootstrapMethod
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render
 
@@ -185,9 +186,9 @@ _BODY_DOC = {"requestBody": {"required": True, "content": {
 def api_estimate(request: Request, body: tuple[str, bytes] = Depends(_raw_body),
                  criterion: str = Query(DEFAULT_CRITERION, pattern=CRITERION_PATTERN),
                  bootstrap: int = Query(0, ge=0, le=WEB_MAX_BOOTSTRAP),
-                 bootstrap_method: str = Query(DEFAULT_BOOTSTRAP_METHOD, max_length=20, description=(
+                 bootstrap_method: Annotated[BootstrapMethod, Query(description=(
                      "parametric: Poisson tables from the fitted model, percentile interval; bca: the observed "
-                     "people resampled, bias-corrected and accelerated interval (needs bootstrap > 0)")),
+                     "people resampled, bias-corrected and accelerated interval (needs bootstrap > 0)"))] = DEFAULT_BOOTSTRAP_METHOD,
                  confidence: float = Query(0.95, ge=0.5, le=0.999), seed: int = Query(2000, ge=0, le=2**31 - 1),
                  merge: str = Query("", max_length=200),
                  principal: Principal = Depends(api_principal)) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
@@ -33,6 +33,8 @@ from palermo.exchange.requests import (
     requests_for,
 )
 from palermo.exchange.requests import requests_page as page_of_requests
+from palermo.web.codes import AnswerDecision, Category, ExchangePurpose
+from palermo.web.openapi import IsoDate
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, page_principal
 from palermo.web.templating import render
 
@@ -152,8 +154,8 @@ class DecisionOut(BaseModel):
 
 class RequestIn(BaseModel):
     owner: str = Field(min_length=1, max_length=200)
-    category: str
-    purpose: str
+    category: Category
+    purpose: ExchangePurpose
     justification: str = Field(min_length=1, max_length=5000)
     case_reference: str = Field(min_length=1, max_length=120)
     data_wanted: str = Field(min_length=1, max_length=5000)
@@ -161,7 +163,7 @@ class RequestIn(BaseModel):
 
 
 class AnswerIn(BaseModel):
-    decision: str
+    decision: AnswerDecision
     reason: str = Field("", max_length=5000)
     released: str = Field("", max_length=20000)
 
@@ -198,8 +200,9 @@ def api_agreements(principal: Principal = Depends(api_principal), s: Session = D
 
 
 @api.get("/check", response_model=DecisionOut)
-def api_check(from_org: str = Query(..., alias="from", max_length=200), to_org: str = Query(..., alias="to", max_length=200),
-              category: str = Query(..., max_length=60), purpose: str = Query(..., max_length=60), on: date | None = None,
+def api_check(category: Annotated[Category, Query()], purpose: Annotated[ExchangePurpose, Query()],
+              from_org: str = Query(..., alias="from", max_length=200), to_org: str = Query(..., alias="to", max_length=200),
+              on: IsoDate | None = None,
               principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> DecisionOut:
     d = decide(s, requester_org_id=get_organisation(s, from_org).id, owner_org_id=get_organisation(s, to_org).id,
                category=category, purpose=purpose, on=on)
@@ -207,8 +210,8 @@ def api_check(from_org: str = Query(..., alias="from", max_length=200), to_org: 
 
 
 @api.get("/routes")
-def api_routes(from_org: str = Query(..., alias="from", max_length=200), to_org: str = Query(..., alias="to", max_length=200),
-               category: str = Query(..., max_length=60), purpose: str = Query(..., max_length=60),
+def api_routes(category: Annotated[Category, Query()], purpose: Annotated[ExchangePurpose, Query()],
+               from_org: str = Query(..., alias="from", max_length=200), to_org: str = Query(..., alias="to", max_length=200),
                principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
     return [r.to_dict() for r in find_routes(s, get_organisation(s, from_org).short_name,
                                               get_organisation(s, to_org).short_name, category, purpose)]

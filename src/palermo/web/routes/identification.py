@@ -5,11 +5,11 @@ referral inbox, the handbook overlap view, and the NGO channel's case summaries.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
@@ -26,6 +26,8 @@ from palermo.identification.offline import offline_bundle
 from palermo.identification.referrals import ReferralRequest, decide, inbox, refer, referrals_of
 from palermo.identification.screening import screen
 from palermo.identification.store import EXPLOITATION, GENDER, STATUS_STAGE, get_screening, list_screenings, save_screening, submit_cases
+from palermo.web.codes import CaseSex, Language, ReferralDecision, ReferralStatus
+from palermo.web.openapi import WholeNumber
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, get_settings, page_principal
 from palermo.web.templating import render
 
@@ -203,9 +205,10 @@ class ObservedIn(BaseModel):
 
 
 class CaseIn(BaseModel):
-    age: int | str | None = None
-    child: bool | None = None
-    sex: str | None = None
+    age: Annotated[WholeNumber, Field(ge=0, le=120)] | Literal["child", "adult"] = Field(
+        description="age in years, or child / adult; if the person may be under 18, child (presumption of minority)")
+    child: StrictBool | None = None
+    sex: CaseSex | None = None
     citizenship: str | None = None
     observed: list[ObservedIn] = Field(default_factory=list, max_length=200)
     journey: dict[str, Any] = Field(default_factory=dict)
@@ -214,20 +217,22 @@ class CaseIn(BaseModel):
 
 class ReferralIn(BaseModel):
     organisation: str = Field(max_length=40, description="short name of the receiving organisation, e.g. LSTRADA")
-    consent: bool = Field(False, description="the person agreed to share this screening with that organisation")
-    child_protection: bool = Field(False, description="a child referred to child protection (the law, without consent)")
+    consent: StrictBool = Field(False, description="the person agreed to share this screening with that organisation")
+    child_protection: StrictBool = Field(False, description="a child referred to child protection (the law, without consent)")
 
 
 class ScreenIn(BaseModel):
     case: CaseIn
-    lang: str | None = Field(None, max_length=5, description="en, es, fr or ar; default: the Accept-Language header, else en")
-    save: bool = False
+    lang: Language | None = Field(None, description="en, es, fr or ar; default: the Accept-Language header, else en")
+    save: StrictBool = False
     referrals: list[ReferralIn] = Field(default_factory=list, max_length=20)
-    referred_to: list[str] = Field(default_factory=list, max_length=20, description="replaced by referrals (consent needed)")
+    # Refused by the route (in the caller's language) unless empty; the document says so with maxItems 0.
+    referred_to: list[str] = Field(default_factory=list, max_length=20, json_schema_extra={"deprecated": True, "maxItems": 0},
+                                   description="replaced by referrals (consent needed); refused unless empty")
 
 
 class DecisionIn(BaseModel):
-    decision: str = Field(max_length=12, description="accepted or declined")
+    decision: ReferralDecision = Field(description="accepted, or declined with a note saying why")
     note: str = Field("", max_length=2000)
 
 
@@ -265,7 +270,7 @@ def api_screen(request: Request, body: ScreenIn, principal: Principal = Depends(
 
 
 @api.get("/referrals")
-def api_referrals(status: str | None = Query(None, max_length=12), principal: Principal = Depends(api_principal),
+def api_referrals(status: Annotated[ReferralStatus | None, Query()] = None, principal: Principal = Depends(api_principal),
                   s: Session = Depends(db_write_session)) -> list[dict[str, Any]]:
     """Screenings referred to the caller's organisation (the inbox), newest first."""
     return [vars(v) for v in inbox(s, principal, status=status)]

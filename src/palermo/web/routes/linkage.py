@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -20,18 +21,13 @@ from palermo.linkage.hidden_figure import (
     estimable_uploads,
     estimate_from_uploads,
 )
-from palermo.linkage.hits import HIT_LIST, get_hit, hit_view, hits_for, hits_page
+from palermo.linkage.hits import HIT_LIST, HitView, get_hit, hit_view, hits_for, hits_page
 from palermo.linkage.hub import submit
-from palermo.linkage.lifecycle import uploads_for, withdraw
+from palermo.linkage.lifecycle import UploadView, uploads_for, withdraw
 from palermo.linkage.policy import upload_offers
-from palermo.linkage.review import VERDICTS, precision_report, review_hit, review_states
-from palermo.web.deps import (
-    api_principal,
-    csrf_form,
-    db_session,
-    get_settings,
-    page_principal,
-)
+from palermo.linkage.review import VERDICTS, Precision, precision_report, review_hit, review_states
+from palermo.web.codes import LinkPurpose, ListKind, Verdict
+from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.templating import render
 from palermo.web.uploads import read_upload
 
@@ -102,26 +98,10 @@ class UploadOut(BaseModel):
     refused: dict[str, list[str]]
 
 
-class HitOut(BaseModel):
-    reference: str
-    my_record: str
-    my_list: str
-    other_agency: str
-    score: float
-    agreement: str | None
-    created_at: datetime
-    category: str  # what a request for the other agency's record asks for (suspects' or victims' data)
-    status: str  # open, or why it ended: superseded / withdrawn / expired
-    request_status: str | None  # of our latest request citing it: requested, answered or refused
-    request_reference: str | None
-    incoming_status: str | None  # of the other side's latest request citing it (for our record)
-    incoming_reference: str | None
-    may_request: bool
-
-
 @api.post("/uploads", response_model=UploadOut, status_code=201)
-async def api_upload(request: Request, label: str = Form(..., max_length=120), purpose: str = Form(...),
-                     kind: str = Form("suspects"), file: UploadFile = File(...),
+async def api_upload(request: Request, purpose: Annotated[LinkPurpose, Form()],
+                     label: str = Form(..., min_length=1, max_length=120),
+                     kind: Annotated[ListKind, Form()] = "suspects", file: UploadFile = File(...),
                      principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> UploadOut:
     r = submit(s, principal, await _read(file), label=label, purpose=purpose, list_kind=kind,
                settings=get_settings(request))
@@ -129,13 +109,14 @@ async def api_upload(request: Request, label: str = Form(..., max_length=120), p
                      refused=r.run.refused)
 
 
-@api.get("/hits", response_model=list[HitOut])
-def api_hits(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[HitOut]:
-    return [HitOut(**h.__dict__) for h in hits_for(s, principal)]
+# Response models are the core's own dataclasses (HitView, UploadView, Precision): one declaration of each shape.
+@api.get("/hits", response_model=list[HitView])
+def api_hits(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[HitView]:
+    return hits_for(s, principal)
 
 
 class ReviewIn(BaseModel):
-    verdict: str = Field(..., max_length=40, description="confirmed, rejected (not the same person) or unsure")
+    verdict: Verdict = Field(..., description="confirmed, rejected (not the same person) or unsure")
     note: str = Field("", max_length=2000)
 
 
@@ -158,25 +139,9 @@ def api_review(reference: str, body: ReviewIn, principal: Principal = Depends(ap
                      other_agency=view.other_agency, their_verdict=state.theirs)
 
 
-class UploadStateOut(BaseModel):
-    id: int
-    label: str
-    list_kind: str
-    purpose: str
-    records: int
-    status: str
-    key_epoch: int
-    created_at: datetime
-    created_by: str
-    expires_at: datetime | None
-    ended_at: datetime | None
-    ended_reason: str
-    open_hits: int
-
-
-@api.get("/uploads", response_model=list[UploadStateOut])
-def api_uploads(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[UploadStateOut]:
-    return [UploadStateOut(**u.to_dict()) for u in uploads_for(s, principal)]
+@api.get("/uploads", response_model=list[UploadView])
+def api_uploads(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[UploadView]:
+    return uploads_for(s, principal)
 
 
 class WithdrawOut(BaseModel):
@@ -186,30 +151,14 @@ class WithdrawOut(BaseModel):
 
 
 @api.delete("/uploads/{upload_id}", response_model=WithdrawOut)
-def api_withdraw(upload_id: int, principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> WithdrawOut:
+def api_withdraw(upload_id: int = Path(..., ge=1, le=2**62), principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> WithdrawOut:
     upload, n = withdraw(s, principal, upload_id)
     return WithdrawOut(id=upload.id, status=upload.status, hits_withdrawn=n)
 
 
-class PrecisionOut(BaseModel):
-    group: str
-    key: str
-    hits: int
-    reviewed: int
-    confirmed: int
-    rejected: int
-    disputed: int
-    unsure: int
-    measured: float | None
-    low: float | None
-    high: float | None
-    model: float | None
-    model_all: float | None
-
-
-@api.get("/precision", response_model=list[PrecisionOut])
-def api_precision(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[PrecisionOut]:
-    return [PrecisionOut(**p.to_dict()) for p in precision_report(s, principal)]
+@api.get("/precision", response_model=list[Precision])
+def api_precision(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[Precision]:
+    return precision_report(s, principal)
 
 
 class EntityOut(BaseModel):

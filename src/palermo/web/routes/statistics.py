@@ -6,12 +6,15 @@ import tempfile
 from dataclasses import asdict
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
+
+from palermo.statistics.codelists import FLAGS
+from palermo.web.openapi import NonBlank, StrictCount
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -31,6 +34,8 @@ from palermo.statistics.profile import country_profile
 from palermo.statistics.query import countries_with_data, may_see_true_values
 from palermo.statistics.sdmx_api import structures_for
 from palermo.statistics.sdmx_query import key_for as sdmx_key
+from palermo.web.codes import (AgeGroup, Citizenship, Country, Exploitation, ExportFormat, Flag, ImportFormat,
+                               Indicator, Publication, Sex, SourceType, Stage, Unit)
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal, visitor_principal
 from palermo.web.templating import render
 from palermo.web.uploads import as_file, read_upload
@@ -160,30 +165,30 @@ async def import_page(request: Request, fmt: str = Form(..., max_length=20), fil
 
 # ------------------------------------------------------------------ API
 class SourceIn(BaseModel):
-    key: str = Field(min_length=1, max_length=120)
-    name: str = Field(min_length=1, max_length=300)
-    source_type: str
-    stage: str
-    counting_unit: str
+    key: NonBlank = Field(max_length=120)
+    name: NonBlank
+    source_type: SourceType
+    stage: Stage
+    counting_unit: Unit
     legal_definition: str = Field(max_length=300)
     coverage: str = Field("national", max_length=300)
     update_schedule: str = "annual"
     vintage: str = Field("1", max_length=40)
-    public: bool = True
+    public: StrictBool = True
 
 
 class ObservationIn(BaseModel):
-    indicator: str
-    country: str = Field(max_length=60)
-    period: str = Field(max_length=10)
-    sex: str = "total"
-    age_group: str = "total"
-    citizenship: str = "total"
-    exploitation: str = "total"
-    value: float | None = None
-    lower: float | None = None
-    upper: float | None = None
-    flags: list[str] = []
+    indicator: Indicator
+    country: Country
+    period: str = Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?|-Q[1-4]|-S[12])?$", description="a year (2024), month, quarter or half")
+    sex: Sex = "total"
+    age_group: AgeGroup = "total"
+    citizenship: Citizenship = "total"
+    exploitation: Exploitation = "total"
+    value: StrictCount | None = None
+    lower: StrictCount | None = None
+    upper: StrictCount | None = None
+    flags: list[Flag] = Field([], max_length=len(FLAGS))
 
 
 class ObservationsIn(BaseModel):
@@ -218,17 +223,17 @@ def api_explain(request: Request, country: str = Query(..., max_length=3), year:
 
 
 @api.post("/import", status_code=201)
-async def api_import(request: Request, fmt: str = Form(..., max_length=20, description="csv, xlsx, eurostat, unodc, ctdc or sdmx"),
+async def api_import(request: Request, fmt: Annotated[ImportFormat, Form()],
                      file: UploadFile = File(...), mapping: UploadFile | None = File(None, description="YAML mapping"),
                      source: str = Form("", max_length=120),
-                     public: str = Form("", max_length=5, description="true: publish the source; false: internal; empty: unchanged"),
+                     public: Annotated[Publication, Form(description="true: publish the source; false: internal; empty: unchanged")] = "",
                      principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, Any]:
     """Import a file as `palermo stats import` does: all rows or none, every rejected row reported."""
     return asdict(await _import(request, s, principal, fmt, file, mapping, source, public))
 
 
 @api.get("/export", response_class=Response, responses={200: {"content": {m: {} for m, _ in MEDIA.values()}}})
-def api_export(request: Request, fmt: str = Query("csv", alias="format", max_length=20),
+def api_export(request: Request, fmt: Annotated[ExportFormat, Query(alias="format")] = "csv",
                country: str | None = Query(None, max_length=3), indicator: str | None = Query(None, max_length=40),
                public: bool = False, principal: Principal = Depends(visitor_principal),
                s: Session = Depends(db_session)) -> Response:
