@@ -95,7 +95,7 @@ BLANKS = r"\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u20
 NOT_BLANK = f"[^{BLANKS}]"
 # No blank anywhere (user names).
 NoBlanks = Annotated[str, Field(pattern=f"^[^{BLANKS}]+$")]
-NonBlank = Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK)]
+NonBlank = Annotated[str, Field(min_length=1, pattern=NOT_BLANK)]
 
 
 def _not_null(value: Any) -> Any:

@@ -174,7 +174,7 @@ class InitiativeIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"dependentRequired": {"budget": ["currency"]}})
 
     ref: NonBlank = Field(max_length=120)
-    title: NonBlank
+    title: NonBlank = Field(max_length=300)
     participants: list[tuple[NonBlank, ParticipantRole]] = Field(min_length=1, description="(organisation, role) pairs")
     themes: list[Theme] = []
     target_groups: list[TargetGroup] = []

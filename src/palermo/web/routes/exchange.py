@@ -34,7 +34,7 @@ from palermo.exchange.requests import (
 )
 from palermo.exchange.requests import requests_page as page_of_requests
 from palermo.web.codes import AnswerDecision, Category, ExchangePurpose
-from palermo.web.openapi import IsoDate
+from palermo.web.openapi import IsoDate, NonBlank
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, page_principal
 from palermo.web.templating import render
 
@@ -156,9 +156,9 @@ class RequestIn(BaseModel):
     owner: str = Field(min_length=1, max_length=200)
     category: Category
     purpose: ExchangePurpose
-    justification: str = Field(min_length=1, max_length=5000)
-    case_reference: str = Field(min_length=1, max_length=120)
-    data_wanted: str = Field(min_length=1, max_length=5000)
+    justification: NonBlank = Field(max_length=5000)
+    case_reference: NonBlank = Field(max_length=120)
+    data_wanted: NonBlank = Field(max_length=5000)
     match_reference: str | None = Field(None, max_length=60)
 
 

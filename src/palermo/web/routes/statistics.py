@@ -166,7 +166,7 @@ async def import_page(request: Request, fmt: str = Form(..., max_length=20), fil
 # ------------------------------------------------------------------ API
 class SourceIn(BaseModel):
     key: NonBlank = Field(max_length=120)
-    name: NonBlank
+    name: NonBlank = Field(max_length=300)
     source_type: SourceType
     stage: Stage
     counting_unit: Unit
