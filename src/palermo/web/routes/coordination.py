@@ -34,10 +34,9 @@ from palermo.coordination.liaison import duplicate_reports, local_networks, visi
 from palermo.coordination.overview import overview
 from palermo.coordination.sectors import label as sector_label
 from palermo.errors import ValidationError
-from palermo.web.codes import (Country, Currency, InitiativeStatus, ParticipantRole, ResultAge, ResultSex, TargetGroup,
-                               Theme)
-from palermo.web.openapi import IsoDate, NonBlank, StrictCount, omittable
+from palermo.web.codes import Country, Currency, InitiativeStatus, ParticipantRole, ResultAge, ResultSex, TargetGroup, Theme
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
+from palermo.web.openapi import IsoDate, NonBlank, StrictCount, omittable
 from palermo.web.templating import render
 from palermo.web.uploads import read_upload
 

@@ -18,7 +18,6 @@ from palermo.auth.passwords import MIN_PASSWORD_LENGTH
 from palermo.auth.roles import ORG_TYPES, ROLES, Principal
 from palermo.errors import AuditChainBroken, PalermoError
 from palermo.web.codes import Country, OrgType, Role
-from palermo.web.openapi import OPENAPI_URL, IsoDateTime, NoBlanks
 from palermo.web.deps import (
     api_principal,
     client_of,
@@ -31,6 +30,7 @@ from palermo.web.deps import (
     start_session,
     visitor_principal,
 )
+from palermo.web.openapi import OPENAPI_URL, IsoDateTime, NoBlanks
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)

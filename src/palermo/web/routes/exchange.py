@@ -34,8 +34,8 @@ from palermo.exchange.requests import (
 )
 from palermo.exchange.requests import requests_page as page_of_requests
 from palermo.web.codes import AnswerDecision, Category, ExchangePurpose
-from palermo.web.openapi import IsoDate, NonBlank
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, page_principal
+from palermo.web.openapi import IsoDate, NonBlank
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)

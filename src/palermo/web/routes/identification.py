@@ -27,8 +27,8 @@ from palermo.identification.referrals import ReferralRequest, decide, inbox, ref
 from palermo.identification.screening import screen
 from palermo.identification.store import EXPLOITATION, GENDER, STATUS_STAGE, get_screening, list_screenings, save_screening, submit_cases
 from palermo.web.codes import CaseSex, Language, ReferralDecision, ReferralStatus
-from palermo.web.openapi import WholeNumber
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, get_settings, page_principal
+from palermo.web.openapi import WholeNumber
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
@@ -151,7 +150,8 @@ class WithdrawOut(BaseModel):
 
 
 @api.delete("/uploads/{upload_id}", response_model=WithdrawOut)
-def api_withdraw(upload_id: int = Path(..., ge=1, le=2**62), principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> WithdrawOut:
+def api_withdraw(upload_id: int = Path(..., ge=1, le=2**62), principal: Principal = Depends(api_principal),
+                 s: Session = Depends(db_session)) -> WithdrawOut:
     upload, n = withdraw(s, principal, upload_id)
     return WithdrawOut(id=upload.id, status=upload.status, hits_withdrawn=n)
 

@@ -12,9 +12,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, StrictBool
-
-from palermo.statistics.codelists import FLAGS
-from palermo.web.openapi import NonBlank, StrictCount
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -24,6 +21,7 @@ from palermo.countries import name as country_name
 from palermo.errors import ValidationError
 from palermo.statistics import importers, release
 from palermo.statistics.charts import funnel_spec
+from palermo.statistics.codelists import FLAGS
 from palermo.statistics.divergence import explain
 from palermo.statistics.explorer import BREAKDOWNS, SORTS, ExplorerQuery, explore
 from palermo.statistics.exports import EXPORT_FORMATS, export, rows_for_export
@@ -34,9 +32,23 @@ from palermo.statistics.profile import country_profile
 from palermo.statistics.query import countries_with_data, may_see_true_values
 from palermo.statistics.sdmx_api import structures_for
 from palermo.statistics.sdmx_query import key_for as sdmx_key
-from palermo.web.codes import (AgeGroup, Citizenship, Country, Exploitation, ExportFormat, Flag, ImportFormat,
-                               Indicator, Publication, Sex, SourceType, Stage, Unit)
+from palermo.web.codes import (
+    AgeGroup,
+    Citizenship,
+    Country,
+    Exploitation,
+    ExportFormat,
+    Flag,
+    ImportFormat,
+    Indicator,
+    Publication,
+    Sex,
+    SourceType,
+    Stage,
+    Unit,
+)
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal, visitor_principal
+from palermo.web.openapi import NonBlank, StrictCount
 from palermo.web.templating import render
 from palermo.web.uploads import as_file, read_upload
 
