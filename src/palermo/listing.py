@@ -25,6 +25,17 @@ Column = SQLColumnExpression[Any]
 MAX_SEARCH = 100
 
 
+def whole_number(params: Mapping[str, str | None], name: str, default: int, top: int, problems: list[Problem]) -> int:
+    """A page or page size from request parameters: the default when absent, a problem when not 1..top."""
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= top:
+        problems.append(Problem(f"{name} must be a whole number from 1 to {top:,}", field=name, value=raw[:20]))
+        return default
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class ListQuery:
     """One reader's view of a list; empty search and filters mean everything."""
@@ -86,15 +97,6 @@ class ListSpec:
         """A query from request parameters; every bad parameter reported at once, with what works instead."""
         problems: list[Problem] = []
 
-        def number(name: str, default: int, top: int) -> int:
-            raw = (params.get(name) or "").strip()
-            if not raw:
-                return default
-            if not raw.isdigit() or not 1 <= int(raw) <= top:
-                problems.append(Problem(f"{name} must be a whole number from 1 to {top:,}", field=name, value=raw[:20]))
-                return default
-            return int(raw)
-
         search = (params.get("q") or "").strip()
         if len(search) > MAX_SEARCH:
             problems.append(Problem(f"a search is at most {MAX_SEARCH} characters", field="q", value=search[:40]))
@@ -118,7 +120,8 @@ class ListSpec:
                 problems.append(Problem(f"{name} is at most {size} characters", field=name, value=v[:40]))
             elif v:
                 chosen[name] = v
-        page, per_page = number("page", 1, 10**6), number("per_page", self.per_page, self.max_per_page)
+        page = whole_number(params, "page", 1, 10**6, problems)
+        per_page = whole_number(params, "per_page", self.per_page, self.max_per_page, problems)
         if problems:
             raise ValidationError(f"{self.name} cannot be shown so: " + "; ".join(str(p) for p in problems), problems)
         kept = {k: v[:40] for k in self.keep if (v := (params.get(k) or "").strip())}

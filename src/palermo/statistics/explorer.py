@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from palermo.errors import Problem, ValidationError
+from palermo.listing import whole_number
 
 Row = dict[str, Any]
 BREAKDOWNS = ("total", "sex", "age_group", "citizenship", "exploitation")
@@ -35,22 +36,13 @@ class ExplorerQuery:
     @classmethod
     def parse(cls, params: dict[str, str | None]) -> ExplorerQuery:
         """From request parameters; every problem reported at once, with what works instead."""
-        problems = []
+        problems: list[Problem] = []
 
         def text(name: str, size: int) -> str | None:
             v = (params.get(name) or "").strip()
             if len(v) > size:
                 problems.append(Problem(f"{name} is at most {size} characters", field=name, value=v[:40]))
             return v or None
-
-        def number(name: str, default: int, top: int) -> int:
-            raw = (params.get(name) or "").strip()
-            if not raw:
-                return default
-            if not raw.isdigit() or not 1 <= int(raw) <= top:
-                problems.append(Problem(f"{name} must be a whole number from 1 to {top:,}", field=name, value=raw[:20]))
-                return default
-            return int(raw)
 
         country, indicator, year, source = text("country", 3), text("indicator", 40), text("year", 10), text("source", 120)
         breakdown = text("breakdown", 20)
@@ -62,7 +54,8 @@ class ExplorerQuery:
         if sort not in SORTS:
             problems.append(Problem(f"cannot sort by this; use one of {', '.join(SORTS)} (a leading '-' sorts descending)",
                                     field="sort", value=sort))
-        page, per_page = number("page", 1, 10**6), number("per_page", 50, MAX_PER_PAGE)
+        page = whole_number(params, "page", 1, 10**6, problems)
+        per_page = whole_number(params, "per_page", 50, MAX_PER_PAGE, problems)
         public = (params.get("public") or "").strip().lower()
         if public not in ("", "true", "false", "1", "0"):
             problems.append(Problem("public is true or false", field="public", value=public[:20]))
