@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from palermo.auth import accounts
 from palermo.cli.common import error_text
 from palermo.coordination.codelists import theme_label
+from palermo.coordination.models import Initiative
 from palermo.db import Database
 from palermo.demo import DEMO_PASSWORD
 from palermo.errors import NextStep, NotFound, PalermoError, ValidationError
@@ -25,7 +27,7 @@ from palermo.web.templating import templates
 from tests.conftest import make_settings
 from tests.web_helpers import client_for, csrf, login
 
-CLI_WORDS = re.compile(r"`palermo |palermo [a-z]+ [a-z]+ |--[a-z]|docs/[a-z]|/tmp/|palermo-upload")
+CLI_WORDS = re.compile(r"`palermo |palermo [a-z]+ [a-z]+ |--[a-z]|(?<!/api/)docs/[a-z]|/tmp/|palermo-upload")  # /api/docs: a page
 
 
 def _client(db: Database, tmp_path: Path, user: str) -> TestClient:
@@ -189,3 +191,22 @@ def test_web_templates_and_routes_hold_no_cli_words() -> None:
             if CLI_WORDS.search(code) and "palermo link encode" not in code:
                 found.append(f"{f.name}:{n}")
     assert found == []
+
+
+def test_an_unknown_theme_on_the_web_lists_the_themes_instead_of_a_cli_command(sqlite_demo_db: Database,
+                                                                                tmp_path: Path) -> None:
+    """A 3W sheet with a sub-theme nobody defined: the problem names every theme the sheet may use (the web
+    has no page of themes to link to), not `palermo coord themes`; nothing is stored."""
+    sheet = (Path(__file__).parents[1] / "data/coordination/3w.csv").read_text().splitlines()
+    bad = "\n".join([*sheet[:2], sheet[2].replace("coastguard_training", "sea_patrols")]) + "\n"
+    c = _client(sqlite_demo_db, tmp_path, "nl.analyst")
+    with sqlite_demo_db.session() as s:
+        before = s.scalar(select(func.count()).select_from(Initiative))
+    r = c.post("/coordination/import", data={"fmt": "hxl", "csrf_token": csrf(c)},
+               files={"file": ("3w.csv", bad.encode())})
+    text = _text(r.text)
+    assert r.status_code == 422 and "sea_patrols" in text and "unknown theme" in text
+    assert "coastguard_training" in text and "return_reintegration" in text  # the sub-themes it may use
+    assert not CLI_WORDS.search(text)
+    with sqlite_demo_db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Initiative)) == before

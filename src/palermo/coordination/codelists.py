@@ -56,6 +56,12 @@ STATUS_IATI = {"planned": 1, "active": 2, "completed": 4, "cancelled": 5, "suspe
 SHARING_LEVELS = ("network", "sending_state", "restricted")
 
 
+def themes_hint() -> str:
+    """What a theme may be, in words every face can show (the web has no page of themes to point to)."""
+    return ("use a P (" + ", ".join(THEMES) + ") or a sub-theme (" + ", ".join(SUBTHEME_PARENT) + "), "
+            "as a key or its label")
+
+
 def theme_key(value: str) -> str | None:
     """A P or a sub-theme key, from a key or a label (case-insensitive); None if unknown."""
     text = value.strip().lower().replace(" ", "_").replace("-", "_")

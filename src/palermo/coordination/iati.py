@@ -23,7 +23,7 @@ import pycountry
 from lxml import etree
 
 from palermo.coordination import sectors
-from palermo.coordination.codelists import IATI_ROLES, IATI_STATUS, ROLE_CODES, STATUS_IATI, TARGET_GROUPS, theme_key
+from palermo.coordination.codelists import IATI_ROLES, IATI_STATUS, ROLE_CODES, STATUS_IATI, TARGET_GROUPS, theme_key, themes_hint
 from palermo.coordination.hxl import plain
 from palermo.coordination.initiatives import InitiativeSpec, implied_ps_dropped
 from palermo.coordination.models import Initiative
@@ -180,7 +180,7 @@ def _sectors(rd: _Reader, act: etree._Element, where: str, spec: InitiativeSpec)
             if code not in spec.themes:
                 spec.themes.append(code)
         elif vocab == VOCAB and s.get("vocabulary-uri") in (None, THEMES_URI):
-            rd.problem(s, where, f"sector code {code!r} of vocabulary 99 is not a theme; see `palermo coord themes` or "
+            rd.problem(s, where, f"sector code {code!r} of vocabulary 99 is not a theme: {themes_hint()}; or "
                        "give the vocabulary-uri of the publisher's own vocabulary", code)
         else:
             spec.sectors.append(f"{vocab}:{code}")  # another vocabulary, kept as given

@@ -13,7 +13,7 @@ from palermo.auth.accounts import normalise_country
 from palermo.auth.roles import Principal
 from palermo.coordination import sectors
 from palermo.coordination.actors import resolve_actor
-from palermo.coordination.codelists import ROLE_CODES, STATUSES, SUBTHEME_PARENT, TARGET_GROUPS, THEMES, theme_key
+from palermo.coordination.codelists import ROLE_CODES, STATUSES, SUBTHEME_PARENT, TARGET_GROUPS, THEMES, theme_key, themes_hint
 from palermo.coordination.models import Initiative, Participation
 from palermo.coordination.money import BudgetSpec, TransactionSpec, budget_row, transaction_row, validate_budget, validate_transaction
 from palermo.coordination.results import ResultSpec, to_row, validate_result
@@ -68,8 +68,7 @@ def validate(spec: InitiativeSpec) -> list[Problem]:
             p.append(Problem("empty organisation name", line=line, field="org"))
     for t in spec.themes:
         if theme_key(t) is None:
-            p.append(Problem("unknown theme; use a P (prevention, protection, prosecution, partnership) or a sub-theme "
-                             "listed by `palermo coord themes`", line=line, field="themes", value=t))
+            p.append(Problem(f"unknown theme; {themes_hint()}", line=line, field="themes", value=t))
     for g in spec.target_groups:
         if g not in TARGET_GROUPS:
             p.append(Problem(f"unknown target group; use one of {', '.join(TARGET_GROUPS)}", line=line,
