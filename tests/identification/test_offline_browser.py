@@ -58,3 +58,25 @@ def test_screening_with_the_network_cut(demo_server: LiveServer, browser: object
             assert referral.basis == "child_protection_law"
     finally:
         context.close()
+
+
+def test_bad_input_offline_is_said_in_the_pages_language(demo_server: LiveServer, browser: object) -> None:  # noqa: F811
+    """The device's evaluator names a problem by its field; the worker reads it in words of the page's language."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    pg = context.new_page()
+    try:
+        browser_login(pg, demo_server, "gr.officer", "palermo-demo-2000")
+        pg.goto(demo_server.url + "/identification?lang=es")
+        pg.wait_for_selector("#offline[data-ready='1']", state="attached", timeout=20_000)
+        context.set_offline(True)
+        pg.reload()
+        pg.wait_for_selector("#screening-form")
+        pg.fill("#age", "muchos")  # passes the browser's "required", not the evaluator
+        pg.check("input[value='DEBT@destination']")
+        pg.click("#screen")
+        pg.wait_for_function("document.getElementById('offline-result').textContent.length > 0")
+        said = pg.inner_text("#offline-result")
+        assert "la edad (años enteros, o niño o adulto)" in said and "age" not in said.replace("edad", "")
+        assert pg.get_attribute("#offline", "data-pending") == "0"  # nothing kept to upload
+    finally:
+        context.close()

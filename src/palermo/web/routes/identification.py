@@ -205,8 +205,11 @@ class ObservedIn(BaseModel):
 
 
 class CaseIn(BaseModel):
-    age: Annotated[WholeNumber, Field(ge=0, le=120)] | Literal["child", "adult"] = Field(
-        description="age in years, or child / adult; if the person may be under 18, child (presumption of minority)")
+    # optional to the schema so that a missing age is refused by the core, in the worker's language, with
+    # every other problem of the case (the operation may answer 422: schemathesis.toml)
+    age: Annotated[WholeNumber, Field(ge=0, le=120)] | Literal["child", "adult"] | None = Field(
+        None, description="required: age in years, or child / adult; if the person may be under 18, child "
+                          "(presumption of minority)")
     child: StrictBool | None = None
     sex: CaseSex | None = None
     citizenship: str | None = None

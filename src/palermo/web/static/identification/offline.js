@@ -13,6 +13,12 @@
   var bundle = null;
 
   function say(name) { return box.getAttribute("data-msg-" + name) || ""; }
+  // the evaluator names a problem by its field ("age", "observed[2].phase"); the worker reads it in words
+  function problemText(field) {
+    var kind = field === "age" ? "age" : field.split(".").pop();
+    var n = (field.match(/\[(\d+)\]/) || [])[1];
+    return (say("problem-" + kind) || field) + (n ? " (" + n + ")" : "");
+  }
   function pending() { try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; } }
   function keep(items) { localStorage.setItem(KEY, JSON.stringify(items)); show(); }
   function show() {
@@ -86,7 +92,7 @@
     var entry = caseFromForm(), out = document.getElementById("offline-result");
     if (!bundle) { out.textContent = say("nobundle"); return; }
     var result = window.PalermoScreening.evaluate(bundle, entry.case);
-    if (!result.ok) { out.textContent = say("invalid") + " " + result.problems.join(", "); return; }
+    if (!result.ok) { out.textContent = say("invalid") + " " + result.problems.map(problemText).join("; "); return; }
     out.textContent = say("result").replace("{conclusion}", bundle.labels.conclusions[result.conclusion]);
     out.setAttribute("data-conclusion", result.conclusion);
     entry.id = String(Date.now()) + "-" + Math.random().toString(16).slice(2);
