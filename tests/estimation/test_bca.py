@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 from scipy.stats import norm
 
+from palermo.cli.common import error_text
 from palermo.errors import PalermoError, ValidationError
 from palermo.estimation import CaptureHistories, estimate_population
 from palermo.estimation.intervals import bca_interval
+from palermo.web.next_steps import link_for
 from tests.conftest import EXTERNAL
 
 MSE = EXTERNAL / "mse-multiple-lists"
@@ -126,5 +129,8 @@ def test_a_failing_jackknife_replicate_names_the_history_and_the_ways_out() -> N
         return _mean_lists(table)
 
     with pytest.raises(PalermoError, match=r"jackknife.*the only person on lists A, B \(capture history 11\).*no overlap left.*"
-                                           r"--merge.*--bootstrap-method parametric"):
+                                           r"merge small lists.*parametric") as caught:
         bca_interval(h, 1.0, fragile, replicates=20)
+    # each face names the way out in its own terms: the CLI its options, the web the estimate's options
+    assert re.search(r"--merge.*--bootstrap-method parametric", error_text(caught.value))
+    assert "--" not in (link_for(caught.value.next_step) or ("--", None))[0]

@@ -67,6 +67,7 @@ CLI_STEPS = {
     "list_sources": "list them with `palermo stats sources`",
     "mapping_format": "see docs/statistics.md for the mapping format",
     "bootstrap_replicates": "--bootstrap {replicates} in the CLI",
+    "merge_or_parametric": "merge small lists with --merge, or use --bootstrap-method parametric",
 }
 
 

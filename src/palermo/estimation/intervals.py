@@ -26,7 +26,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.stats import chi2, norm
 
-from palermo.errors import PalermoError
+from palermo.errors import NextStep, PalermoError
 from palermo.estimation.histories import CaptureHistories
 from palermo.estimation.loglinear import Fit, fit_poisson, poisson_loglik
 
@@ -190,7 +190,7 @@ def _jackknife_acceleration(h: CaptureHistories, reestimate: Callable[[CaptureHi
             raise PalermoError(
                 f"the BCa jackknife failed: with {who} on lists {on} (capture history {''.join(map(str, pattern))}) "
                 f"left out, no model can be estimated ({exc}); merge small lists or use the percentile (parametric) "
-                "bootstrap") from exc
+                "bootstrap", next_step=NextStep("merge_or_parametric")) from exc
         weights.append(count)
     n, theta = np.array(weights, dtype=float), np.array(values)
     d = float(np.sum(n * theta) / np.sum(n)) - theta

@@ -20,6 +20,8 @@ WEB_STEPS: dict[str, tuple[str, str | None, bool]] = {
     "mapping_format": ("How a mapping file is written", "/statistics/data#mapping-format", False),
     "bootstrap_replicates": (("Ask for bootstrap replicates ({replicates}, say) in the estimate's options, or set "
                               "the bootstrap interval to parametric"), None, False),
+    "merge_or_parametric": ("Merge small lists, or set the bootstrap interval to parametric, in the estimate's "
+                            "options", None, False),
 }
 
 
