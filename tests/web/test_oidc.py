@@ -179,7 +179,7 @@ def test_an_admin_from_the_provider_without_its_second_factor_sets_up_palermos(p
 def test_a_forged_callback_is_refused(palermo: LiveServer) -> None:
     with httpx.Client(follow_redirects=True, timeout=20) as agent:
         r = agent.get(f"{palermo.url}/login/oidc/callback", params={"code": "stolen", "state": "guessed"})
-        assert r.status_code == 401 and "does not belong to this agent" in r.text
+        assert r.status_code == 401 and "does not belong to this browser" in r.text
         assert agent.get(f"{palermo.url}/api/v1/me").status_code == 401
 
 

@@ -45,7 +45,10 @@ def dataset_of(upload: LinkUpload) -> EncodedDataset:
             raise Conflict(f"upload {upload.id} ({upload.label}) has no encodings left")
         return read_encodings(io.BytesIO(upload.encodings), label=f"{upload.id}")  # type: ignore[arg-type]
 
-    return replace(live_cache.get(upload.id, upload.fingerprint, load), label=f"{upload.id}")
+    # the id alone is not the upload: another database, or an id SQLite reuses after a rolled-back insert,
+    # holds other encodings under it; the moment it was stored and its size tell them apart
+    version = f"{upload.fingerprint}:{upload.created_at.isoformat()}:{upload.records}"
+    return replace(live_cache.get(upload.id, version, load), label=f"{upload.id}")
 
 
 def check_quota(session: Session, principal: Principal, records: int, settings: Settings) -> None:
