@@ -21,13 +21,19 @@ def demo_server(sqlite_demo_db: Database, tmp_path):  # type: ignore[no-untyped-
     yield from serve(make_settings(tmp_path, sqlite_demo_db), sqlite_demo_db)
 
 
-def test_screening_with_the_network_cut(demo_server: LiveServer, browser: object) -> None:  # noqa: F811
+def _spanish_form_cached(server: LiveServer, browser: object) -> tuple[object, object]:  # noqa: F811
+    """A phone-sized browser of a logged-in officer whose device has cached the Spanish form and its bundle."""
     context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
     pg = context.new_page()
+    browser_login(pg, server, "gr.officer", "palermo-demo-2000")
+    pg.goto(server.url + "/identification?lang=es")
+    pg.wait_for_selector("#offline[data-ready='1']", state="attached", timeout=20_000)
+    return context, pg
+
+
+def test_screening_with_the_network_cut(demo_server: LiveServer, browser: object) -> None:  # noqa: F811
+    context, pg = _spanish_form_cached(demo_server, browser)
     try:
-        browser_login(pg, demo_server, "gr.officer", "palermo-demo-2000")
-        pg.goto(demo_server.url + "/identification?lang=es")
-        pg.wait_for_selector("#offline[data-ready='1']", state="attached", timeout=20_000)  # form and bundle cached
         with demo_server.db.session(write=False) as s:
             before = len(list(s.execute(select(Screening)).scalars()))
 
@@ -62,12 +68,8 @@ def test_screening_with_the_network_cut(demo_server: LiveServer, browser: object
 
 def test_bad_input_offline_is_said_in_the_pages_language(demo_server: LiveServer, browser: object) -> None:  # noqa: F811
     """The device's evaluator names a problem by its field; the worker reads it in words of the page's language."""
-    context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
-    pg = context.new_page()
+    context, pg = _spanish_form_cached(demo_server, browser)
     try:
-        browser_login(pg, demo_server, "gr.officer", "palermo-demo-2000")
-        pg.goto(demo_server.url + "/identification?lang=es")
-        pg.wait_for_selector("#offline[data-ready='1']", state="attached", timeout=20_000)
         context.set_offline(True)
         pg.reload()
         pg.wait_for_selector("#screening-form")
