@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
+from palermo.gc_pause import gc_paused
 from palermo.statistics import jsonstat, sdmx_data, sdmx_structure
 from palermo.statistics.disclosure import DEFAULT_THRESHOLD
 from palermo.statistics.query import read_observations
@@ -21,6 +22,7 @@ EXPORT_FORMATS = ("csv", "json", "json-stat", "sdmx-csv", "sdmx-ml", "sdmx-struc
 DATA_FORMATS = EXPORT_FORMATS[:-1]
 
 
+@gc_paused()
 def rows_for_export(session: Session, principal: Principal, *, public: bool = False, threshold: int = DEFAULT_THRESHOLD,
                     country: str | None = None, indicator: str | None = None) -> list[dict[str, Any]]:
     """Rows as the principal may see them (see :func:`~palermo.statistics.query.find_observations`).

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
+from palermo.gc_pause import gc_paused
 from palermo.statistics import jsonstat, release, sdmx_data
 from palermo.statistics import sdmx_structure as st
 from palermo.statistics.models import Source
@@ -138,9 +139,12 @@ def data_rows(session: Session, principal: Principal, *, key: dict[str, set[str]
     """Protected rows matching the key and periods, from the public release (protected as whole groups)."""
     rows = release.public_rows(session, threshold=threshold)
     wanted = [(field, {st.value_of(d, c) for c in key[d]}) for d, (field, _, _) in st.DIMENSIONS.items() if d in key]
+    if not wanted and first is None and last is None:
+        return list(rows)  # the whole release: nothing to filter
     return [r for r in rows if all(r[f] in allowed for f, allowed in wanted) and in_periods(r["period"], first, last)]
 
 
+@gc_paused()
 def data_query(session: Session, principal: Principal, flow_ref: str, key: str | None = None, provider: str | None = None, *,
                start_period: str | None = None, end_period: str | None = None, dimension_at_obs: str | None = None,
                detail: str | None = None, accept: str | None = None, fmt: str | None = None, labels: str | None = None,

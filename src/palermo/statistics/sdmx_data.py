@@ -71,6 +71,10 @@ def keyed_rows(rows: list[Row]) -> list[tuple[tuple[str, ...], Row]]:
 
     The codes of the dimensions before the period are memoised as one part: they repeat across many rows
     (one per table and breakdown cell), so each distinct combination is converted once."""
+    try:  # the cached public release: every row has its key already
+        return [(r[KEY], r) for r in rows]
+    except KeyError:
+        pass
     head = list(FIELD)[:-1]
     fields = itemgetter(*(FIELD[d] for d in head))
     parts = _Memo(lambda v: tuple(st.code_of(d, x) for d, x in zip(head, v)))
