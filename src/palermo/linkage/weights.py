@@ -76,57 +76,100 @@ def u_from_random_pairs(a: EncodedDataset, b: EncodedDataset, start: fs.FSModel,
     return out
 
 
+Anchor = tuple[tuple[str, ...], float]  # fields, and the matches among a session's pairs agreeing on all of them
+
+
 def _em(lv: dict[str, np.ndarray], u: dict[str, np.ndarray], m: dict[str, np.ndarray], prior: float,
-        fixed_prior: bool, total: int, iterations: int) -> tuple[dict[str, np.ndarray], float]:
+        anchor: Anchor | None, iterations: int, offset: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """EM with u fixed over one session's pairs; the session's share of matches is free, or, given an
+    ``anchor`` (fields, matches), set so that the matches agreeing on all of those fields are as many as
+    an earlier session found among the same pairs. Returns m and the last match probabilities."""
     n_levels = len(fs.LEVELS) + 1
+    top = n_levels - 1
+    start = m
+    n = len(next(iter(lv.values())))
+    extra = 0.0 if offset is None else offset
     for _ in range(iterations):
-        p = fs.FSModel(m, u, prior).probability(lv)
+        p = fs.FSModel(m, u, prior).probability_of_weight(fs.FSModel(m, u, prior).log2_bayes(lv) + extra)
         new = {}
         for f, lvl in lv.items():
             ok = lvl >= 0
-            counts = np.bincount(lvl[ok], weights=p[ok], minlength=n_levels) + 0.5 * m[f]
+            # half a pseudo-match spread as the calibration's m: a level no match of these lists reached
+            # keeps a small m instead of decaying towards 0 (-280 bits for a date a digit off)
+            counts = np.bincount(lvl[ok], weights=p[ok], minlength=n_levels) + 0.5 * start[f]
             new[f] = counts / counts.sum()
         m = new
-        prior = prior if fixed_prior else float(np.clip(p.sum() / max(1, total), 1e-12, 0.99))
-    return m, prior
+        if anchor is None:
+            prior = float(p.sum() / max(1, n))
+        else:
+            fields, matches = anchor
+            present = np.logical_and.reduce([lv[f] >= 0 for f in fields])
+            agree = float(np.prod([m[f][top] for f in fields])) * max(1, int(present.sum()))
+            prior = matches / max(agree, 1e-9)
+        prior = float(np.clip(prior, 1e-12, 0.99))
+    return m, fs.FSModel(m, u, prior).probability_of_weight(fs.FSModel(m, u, prior).log2_bayes(lv) + extra)
 
 
 LOW_INFORMATION = 0.02  # a field two different people agree on this often (sex, nationality) tells little
 
 
-def session_fields(schema_fields: list[tuple[str, str]]) -> list[tuple[str, bool]]:
-    """The field whose agreement opens the EM session (Splink's training blocking rule), by kind, never by
-    column name: the first date field; without one, the first name field. With it, whether the session
-    leaves out the low-information fields (names tell where someone comes from, so among pairs agreeing
-    on a name, agreement on nationality or sex is no independent evidence, and EM would lock onto it).
+def session_fields(schema_fields: list[tuple[str, str]]) -> list[tuple[tuple[str, ...], bool]]:
+    """The EM sessions (Splink's training blocking rules), by field kind, never by column name: the fields
+    whose top-level agreement chooses a session's pairs, and whether it leaves out the low-information
+    fields. Each field's m is learned in a session not blocked on it, so every field's m comes from the
+    lists: one session on the first date (it learns the names', sex's, countries' and documents' m) and
+    one on every name field together (it learns the date's m: without it the date kept the calibration's
+    m and namesakes with wholly different dates of birth were linked at p 0.998).
 
-    Only one session: a session blocked on a name, as Splink's tutorials add for the date's own m, was
-    measured to lock onto people who share a name (most such pairs are different people when names
-    repeat), giving a date m where matches mostly disagree; the session field keeps the calibration's m."""
+    The name session leaves out sex, nationality and country: names tell where someone comes from, so
+    among pairs agreeing on a name those agree whether or not the pair is one person, and EM would take
+    that agreement for the matches. Without a date, the name session is the only one."""
     dates = [name for name, k in schema_fields if k == "date"]
-    if dates:
-        return [(dates[0], False)]
-    return [(name, True) for name, k in schema_fields if k == "name"][:1]
+    names = tuple(name for name, k in schema_fields if k == "name")
+    sessions: list[tuple[tuple[str, ...], bool]] = [((dates[0],), False)] if dates else []
+    if names:
+        sessions.append((names, True))
+    return sessions
+
+
+MIN_SESSION_PAIRS = 10  # fewer pairs agreeing on a session's fields teach EM nothing: the calibration's m stays
 
 
 def estimate_m(ia: np.ndarray, ib: np.ndarray, lv: dict[str, np.ndarray], u: dict[str, np.ndarray],
                start: fs.FSModel, total_pairs: int,
-               prior: float, sessions: list[tuple[str, bool]], iterations: int = EM_ITERATIONS) -> fs.FSModel:
-    """m and the prior by EM with u fixed, Splink's way: one session per identifying field, over the
-    candidate pairs that agree on it, in which that field is left out (its agreement chose the pairs)
-    and the other fields' m are estimated; each field's m is the mean over the sessions that estimated
-    it (the calibration's where none did). The prior over all n × m pairs is then estimated with m fixed."""
+               prior: float, sessions: list[tuple[tuple[str, ...], bool]], iterations: int = EM_ITERATIONS,
+               name_tf: np.ndarray | None = None) -> fs.FSModel:
+    """m and the prior by EM with u fixed, Splink's way: one session per blocking rule of
+    :func:`session_fields`, over the candidate pairs that agree on its fields, in which those fields are
+    left out (their agreement chose the pairs) and the other fields' m are estimated; each field's m is
+    the mean over the sessions that estimated it (the calibration's where none did). The prior over all
+    n × m pairs is then estimated with m fixed."""
     top = len(fs.LEVELS)
     estimates: dict[str, list[np.ndarray]] = {f: [] for f in lv}
+    first: tuple[tuple[str, ...], np.ndarray, np.ndarray] | None = None  # the first session's fields, pairs, p
     for blocked, informative_only in sessions:
-        if blocked not in lv:
+        if not all(f in lv for f in blocked):
             continue
-        rows = lv[blocked] == top
-        if rows.sum() < 10:
+        rows = np.logical_and.reduce([lv[f] == top for f in blocked])
+        if rows.sum() < MIN_SESSION_PAIRS:
             continue
         sub = {f: lvl[rows] for f, lvl in lv.items()
-               if f != blocked and not (informative_only and u[f][top] >= LOW_INFORMATION)}
-        m, _ = _em(sub, u, {f: start.m[f] for f in sub}, 0.5, False, int(rows.sum()), iterations)
+               if f not in blocked and not (informative_only and u[f][top] >= LOW_INFORMATION)}
+        if not sub:
+            continue
+        # Pairs agreeing on a name tell a match from a namesake only by the date (and a document, often
+        # missing): with u fixed, a session of one or two fields fits its data with any share of matches,
+        # and EM drifts to a large one whose m is half namesakes. The first session (on the date, with
+        # every other field) has already counted the matches among the pairs agreeing on both: the
+        # session's share of matches is set to agree with that count (the anchor).
+        anchor = None
+        if first is not None and all(f in sub for f in first[0]):
+            both = rows[first[1]]
+            anchor = (first[0], float(first[2][both].sum()))
+        offset = name_tf[rows] if informative_only and name_tf is not None else None
+        m, p = _em(sub, u, {f: start.m[f] for f in sub}, 0.5, anchor, iterations, offset)
+        if first is None:
+            first = (blocked, np.flatnonzero(rows), p)
         for f in sub:
             estimates[f].append(m[f])
     m = {f: np.mean(e, axis=0) if e else start.m[f] for f, e in estimates.items()}
@@ -157,7 +200,12 @@ def probabilities(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib: np.n
     u = u_from_random_pairs(a, b, start)
     found = int(np.sum(start.log2_bayes(lv) >= start_weight)) if len(ia) else 0
     prior = max(1, min(found, len(a), len(b))) / total
-    model = estimate_m(ia, ib, lv, u, start, total, prior, session_fields([(f.name, f.kind) for f in a.schema.fields]))
+    sessions = session_fields([(f.name, f.kind) for f in a.schema.fields])
+    # how much rarer than a random pair's each pair's shared name is: the name sessions' pairs all agree on
+    # names, and only this tells a rare name's pairs (mostly one person) from a common one's (namesakes)
+    names = tuple(f for blocked, informative_only in sessions if informative_only for f in blocked)
+    name_tf = tf_adjustment(a, b, ia, ib, lv, fs.FSModel(start.m, u, prior), names) if names else None
+    model = estimate_m(ia, ib, lv, u, start, total, prior, sessions, name_tf=name_tf)
     weight = model.log2_bayes(lv) + tf_adjustment(a, b, ia, ib, lv, model)
     return model, model.probability_of_weight(weight)
 
@@ -180,13 +228,13 @@ def _row_hashes(filters: np.ndarray) -> np.ndarray:
 
 
 def tf_adjustment(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib: np.ndarray,
-                  lv: dict[str, np.ndarray], model: fs.FSModel) -> np.ndarray:
+                  lv: dict[str, np.ndarray], model: fs.FSModel, fields: tuple[str, ...] | None = None) -> np.ndarray:
     """Weight (log2) to add per pair: log2(u_top / tf(value)) where both records hold the identical value
-    of a skewed field, tf the value's share among both lists' present values."""
+    of a skewed field (of ``fields`` only, if given), tf the value's share among both lists' present values."""
     out = np.zeros(len(ia), dtype=np.float64)
     top = len(fs.LEVELS)
     for f in a.schema.fields:
-        if f.kind not in TF_KINDS or f.name not in lv:
+        if f.kind not in TF_KINDS or f.name not in lv or (fields is not None and f.name not in fields):
             continue
         ha, hb = _row_hashes(a.filters[f.name]), _row_hashes(b.filters[f.name])
         present = np.concatenate([a.present[f.name], b.present[f.name]])
