@@ -145,7 +145,8 @@ class AuditChainBroken(PalermoError):
     http_status = 500
     kind = "audit_chain_broken"
 
-    def __init__(self, message: str, seq: int | None, **kw: Any) -> None:
+    def __init__(self, message: str, seq: int | None, *, owner: int | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.seq = seq
+        self.owner = owner  # organisation of the entry found bad (None: unknown, e.g. a removed entry)
         self.details.setdefault("seq", seq)

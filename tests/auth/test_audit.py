@@ -69,3 +69,55 @@ def test_entries_are_scoped_to_the_organisation(db: Database) -> None:
     with db.session(write=False) as s:
         seen = audit.entries(s, Principal(1, "a", 1, frozenset({"analyst"})))
     assert [e.action for e in seen] == ["x"]
+
+
+def _two_agencies(db: Database) -> tuple[Principal, Principal]:
+    """Organisation 1 writes 2 entries, organisation 2 writes 7: what 1 may learn of the chain is its own 2."""
+    ours, theirs = Principal(1, "a", 1, frozenset({"analyst"})), Principal(2, "b", 2, frozenset({"analyst"}))
+    with db.session() as s:
+        for i in range(2):
+            audit.record(s, ours, "x.read", "t", i)
+        for i in range(7):
+            audit.record(s, theirs, "y.read", "t", i)
+    return ours, theirs
+
+
+def test_an_agency_verifies_the_whole_chain_but_counts_only_its_own_entries(db: Database) -> None:
+    ours, theirs = _two_agencies(db)
+    operator = Principal(9, "hub", 9, frozenset({"admin"}), is_operator=True)
+    with db.session(write=False) as s:
+        mine, other, whole = (audit.verify(s, p) for p in (ours, theirs, operator))
+    assert (mine.entries, mine.whole_chain, mine.head_hash) == (2, False, None)
+    assert (other.entries, other.whole_chain, other.head_hash) == (7, False, None)
+    assert (whole.entries, whole.whole_chain) == (9, True) and whole.head_hash
+    assert "9" not in mine.summary() and "2 entries" in mine.summary() and "intact" in mine.summary()
+    assert "9 entries" in whole.summary()
+
+
+def test_a_break_in_another_agencys_entries_is_reported_without_naming_it(db: Database) -> None:
+    ours, theirs = _two_agencies(db)
+    with db.session() as s:  # entry #6 is organisation 2's
+        s.execute(update(AuditEntry).where(AuditEntry.seq == 6).values(action="y.deleted"))
+    with db.session(write=False) as s:
+        with pytest.raises(AuditChainBroken) as info:
+            audit.verify(s, ours)
+        assert info.value.seq is None and "#" not in info.value.message and "y." not in info.value.message
+        with pytest.raises(AuditChainBroken) as own:  # its own organisation's entry is named to it
+            audit.verify(s, theirs)
+        assert own.value.seq == 6
+        with pytest.raises(AuditChainBroken) as whole:
+            audit.verify(s, Principal.system())
+        assert whole.value.seq == 6 and "#6" in whole.value.message
+
+
+def test_a_removed_entry_is_named_only_to_those_who_see_the_whole_chain(db: Database) -> None:
+    ours, _ = _two_agencies(db)
+    with db.session() as s:
+        s.execute(delete(AuditEntry).where(AuditEntry.seq == 5))
+    with db.session(write=False) as s:
+        with pytest.raises(AuditChainBroken) as info:
+            audit.verify(s, ours)
+        assert info.value.seq is None and "#" not in info.value.message
+        with pytest.raises(AuditChainBroken) as whole:
+            audit.verify(s, Principal.system())
+        assert whole.value.seq == 5

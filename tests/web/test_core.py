@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from palermo.auth import accounts
+from sqlalchemy import func, select
+
+from palermo.auth import accounts, audit
+from palermo.auth.models import AuditEntry
 from palermo.auth.roles import Principal
 from palermo.db import Database
 from tests.conftest import make_settings
@@ -95,6 +98,32 @@ def test_organisation_a_cannot_see_organisation_b(world: Database, tmp_path: Pat
     audit_b = c2.get("/api/v1/audit").json()
     assert audit_b and all(e["actor"] != "a-admin" for e in audit_b)
     assert "a-admin" not in c2.get("/audit").text
+
+
+def test_audit_verification_counts_only_what_the_reader_may_see(world: Database, tmp_path: Path) -> None:
+    """An agency's analyst learns that the whole chain is intact and how many of its own entries were verified,
+    never the length of the chain (how much every other agency did), in the page or the API."""
+    with world.session() as s:  # B does a lot: 25 entries A must not be able to count
+        b = Principal(None, "b-analyst", accounts.get_organisation(s, "B").id, frozenset({"analyst"}))
+        for i in range(25):
+            audit.record(s, b, "b.read", "t", i)
+    c = client_for(make_settings(tmp_path, world), world)
+    login(c, "a-analyst", PASSWORD)
+    with world.session(write=False) as s:
+        total = audit.verify(s, Principal.system()).entries
+        org_a = accounts.get_organisation(s, "A").id
+        own = s.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.organisation_id == org_a)).scalar_one()
+    assert total > own + 25
+    body = c.get("/api/v1/audit/verify").json()
+    assert body["ok"] is True and body["scope"] == "organisation" and body["entries"] == own
+    page = c.get("/audit").text
+    assert f"your organisation&#39;s {own} entries verified" in page and "intact" in page
+    assert f"{total} entries" not in page and f"{total}" not in body["message"]
+    hub = client_for(make_settings(tmp_path, world), world)
+    login(hub, "hub-admin", PASSWORD)
+    whole = hub.get("/api/v1/audit/verify").json()
+    assert whole["scope"] == "chain" and whole["entries"] >= total
+    assert f"{whole['entries']} entries verified" in hub.get("/audit").text
 
 
 def test_viewer_is_refused_admin_pages(world: Database, tmp_path: Path) -> None:

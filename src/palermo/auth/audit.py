@@ -92,19 +92,46 @@ def head_seq(session: Session) -> int:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    entries: int
-    head_hash: str
+    """What a verification tells its reader. The whole chain is always recomputed, but only a reader who
+    may read every organisation's entries learns its length and head: to anyone else the number of
+    entries is how much every other agency did, and the head's hash, polled, when they did it."""
+
+    entries: int  # the entries the reader may count: the whole chain, or its own organisation's
+    head_hash: str | None  # None unless the reader sees the whole chain
+    whole_chain: bool  # True: ``entries`` counts every organisation's entries
+
+    def summary(self) -> str:
+        """The result in words, for any face (the count never says more than the reader may see)."""
+        if self.whole_chain:
+            return f"Audit chain intact: {self.entries:,} entries verified."
+        return (f"The audit chain is intact (every organisation's entries were checked); "
+                f"your organisation's {self.entries:,} entries verified.")
 
 
 def verify(session: Session, principal: Principal) -> VerifyResult:
     """Recompute the whole chain; raise AuditChainBroken naming the first entry that does not fit.
 
-    Open to those who may read the audit trail (rules table: ``audit.verify``).
+    Open to those who may read the audit trail (rules table: ``audit.verify``). The result counts what the
+    reader may read (``audit.read_all``: the whole chain; others: their organisation's entries), and a
+    break in another organisation's entries is reported without naming that entry.
     """
     require(principal, "audit.verify")
+    whole = allowed(principal, "audit.read_all")
+    try:
+        count, mine, head = _recompute(session, principal.organisation_id)
+    except AuditChainBroken as exc:
+        if whole or exc.owner == principal.organisation_id and exc.owner is not None:
+            raise
+        raise AuditChainBroken("the audit chain is broken in another organisation's entries; the hub operator's "
+                               "administrators can see where (tell them)", None) from None
+    return VerifyResult(count, head, True) if whole else VerifyResult(mine, None, False)
+
+
+def _recompute(session: Session, organisation_id: int | None) -> tuple[int, int, str]:
+    """``(entries in the chain, entries of the organisation, head hash)`` of an intact chain."""
     prev = GENESIS
     expected_seq = 1
-    count = 0
+    count = mine = 0
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
     for e in rows:
         if e.seq != expected_seq:
@@ -113,20 +140,21 @@ def verify(session: Session, principal: Principal) -> VerifyResult:
         if e.prev_hash != prev:
             raise AuditChainBroken(
                 f"audit entry #{e.seq} (id {e.id}, {e.action}) does not follow entry #{e.seq - 1}: "
-                "entries were reordered or replaced", e.seq)
+                "entries were reordered or replaced", e.seq, owner=e.organisation_id)
         digest = entry_hash(e.seq, e.at, e.actor, e.organisation_id, e.action, e.object_type, e.object_id,
                             e.legal_basis, e.details, e.prev_hash)
         if digest != e.hash:
             raise AuditChainBroken(f"audit entry #{e.seq} (id {e.id}, {e.action}) was altered: "
-                                   "its content no longer matches its hash", e.seq)
+                                   "its content no longer matches its hash", e.seq, owner=e.organisation_id)
         prev = e.hash
         expected_seq += 1
         count += 1
+        mine += organisation_id is not None and e.organisation_id == organisation_id
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq != count or head.hash != prev):
         raise AuditChainBroken(
             f"the audit chain ends at entry #{count} but its head records #{head.seq}: the last entries were removed", count + 1)
-    return VerifyResult(count, prev)
+    return count, mine, prev
 
 
 def record_refusal(db: Database, principal: Principal, action: str, object_type: str, object_id: Any,

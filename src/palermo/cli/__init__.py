@@ -255,9 +255,12 @@ def audit_verify(as_json: bool = typer.Option(False, "--json", help="Print JSON.
                 raise SystemExit(1) from None
             raise
     if as_json:
-        print_json({"ok": True, "entries": result.entries, "head": result.head_hash})
-    else:
+        print_json({"ok": True, "entries": result.entries, "scope": "chain" if result.whole_chain else "organisation",
+                    "head": result.head_hash})
+    elif result.head_hash is not None:
         console.print(f"Audit chain intact: {result.entries} entries, head {result.head_hash[:16]}…")
+    else:
+        console.print(result.summary())
 
 
 @audit_app.command("list")

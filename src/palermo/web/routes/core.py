@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode, urlparse
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -164,7 +164,7 @@ def admin_add_org(request: Request, short_name: str = Form(...), name: str = For
 def audit_page(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     entries = audit.entries_page(s, principal, audit.AUDIT_LIST.parse(request.query_params))
     try:
-        status: dict[str, Any] = {"ok": True, "entries": audit.verify(s, principal).entries}
+        status: dict[str, Any] = {"ok": True, "summary": audit.verify(s, principal).summary()}
     except AuditChainBroken as exc:
         status = {"ok": False, "message": exc.message}
     return render(request, "audit.html", {"title": "Audit log", "entries": entries, "status": status})
@@ -235,8 +235,10 @@ class UnlockOut(BaseModel):
 
 class AuditVerifyOut(BaseModel):
     ok: bool
-    entries: int | None = None
-    first_bad_entry: int | None = None
+    entries: int | None = Field(None, description="entries verified that the caller may count: the whole chain for "
+                                                   "the hub operator's admins, else the caller's organisation's")
+    scope: Literal["chain", "organisation"] | None = Field(None, description="what entries counts")
+    first_bad_entry: int | None = Field(None, description="only when the caller may read that entry's organisation's trail")
     message: str | None = None
 
 
@@ -330,4 +332,5 @@ def api_audit_verify(principal: Principal = Depends(api_principal), s: Session =
         result = audit.verify(s, principal)
     except AuditChainBroken as exc:
         return AuditVerifyOut(ok=False, first_bad_entry=exc.seq, message=exc.message)
-    return AuditVerifyOut(ok=True, entries=result.entries)
+    return AuditVerifyOut(ok=True, entries=result.entries, scope="chain" if result.whole_chain else "organisation",
+                          message=result.summary())
