@@ -91,6 +91,10 @@ class CaseSummary:
     screening_reference: str | None = None
 
 
+SUMMARY_FIELDS = ("year", "country", "prs_Gender", "age_group", "prs_Citizenship", "vic_TypeOfExploitation",
+                  "vic_TraffickingStatus", "screening_reference")
+
+
 def validate_case(c: dict[str, Any], n: int) -> tuple[CaseSummary | None, list[Problem]]:
     p = []
     if c.get("prs_Gender") not in GENDER:
@@ -123,6 +127,9 @@ def validate_case(c: dict[str, Any], n: int) -> tuple[CaseSummary | None, list[P
     names = [k for k in c if k in ("prs_FirstName", "prs_SecondName", "prs_Birthdate", "prs_IdentityNumber", "name")]
     if names:
         p.append(Problem("case summaries are anonymised: remove direct identifiers", line=n, field=",".join(names)))
+    # any other field is refused too, not dropped: what is not asked for may be personal data sent by mistake
+    p.extend(Problem(f"unknown field; allowed: {', '.join(SUMMARY_FIELDS)} (case summaries are anonymised: no names "
+                     "or identifiers are stored)", line=n, field=k) for k in c if k not in SUMMARY_FIELDS and k not in names)
     if p or country is None or not isinstance(year, int):
         return None, p
     return CaseSummary(year, country, c["prs_Gender"], c["age_group"], c["vic_TypeOfExploitation"], c["vic_TraffickingStatus"],

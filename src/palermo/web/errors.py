@@ -121,6 +121,10 @@ def palermo_response(request: Request, exc: PalermoError) -> Response:
 
 
 # ---------------------------------------------------------------- framework errors
+UNKNOWN_FIELD = ("unknown field, refused: this operation does not take it, and nothing was stored; names and other "
+                 "direct identifiers are never stored, so leave them out (the API documentation lists the fields)")
+
+
 def _problem(error: dict[str, Any]) -> Problem:
     loc = [str(p) for p in error.get("loc", ())]
     field = ".".join(loc)
@@ -130,6 +134,9 @@ def _problem(error: dict[str, Any]) -> Problem:
     elif isinstance(value, str) and len(value) > 100:
         value = value[:100] + "…"
     reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        # never echoed: what a caller sends by mistake is most often personal data (a name)
+        return Problem(UNKNOWN_FIELD, field=field)
     return Problem(reason, field=field, value=value)
 
 

@@ -12,7 +12,8 @@ statuses an operation can return follows from how the app works:
 * a write (POST, DELETE): 409 (a duplicate, or a state that forbids the change); an upload: 429 (quota).
 
 The types that make requests exact live here too: :func:`one_of` turns a core code list into an enum,
-:data:`IsoDate` accepts only ``YYYY-MM-DD`` (pydantic alone also reads ``0`` as 1970-01-01).
+:data:`IsoDate` accepts only ``YYYY-MM-DD`` (pydantic alone also reads ``0`` as 1970-01-01), and
+:class:`RequestBody` is the base of every request body: a field it does not declare is refused.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     Strict,
     TypeAdapter,
@@ -36,6 +39,14 @@ from pydantic import (
 from palermo.web.errors import ErrorOut
 
 OPENAPI_URL = "/api/v1/openapi.json"
+
+
+class RequestBody(BaseModel):
+    """Base of every API request body. A field the operation does not take is refused (422, naming it), never
+    dropped: personal data sent by mistake (a ``name`` in a screening case) must meet the core's refusal,
+    not vanish unseen. The document says so (``additionalProperties: false``)."""
+
+    model_config = ConfigDict(extra="forbid")
 BEARER = "bearer"
 # Operations a visitor without an account may call (a token, if sent, must still be valid).
 PUBLIC_OPERATIONS = {("get", "/api/v1/statistics/export")}

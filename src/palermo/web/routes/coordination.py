@@ -36,7 +36,7 @@ from palermo.coordination.sectors import label as sector_label
 from palermo.errors import ValidationError
 from palermo.web.codes import Country, Currency, InitiativeStatus, ParticipantRole, ResultAge, ResultSex, TargetGroup, Theme
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
-from palermo.web.openapi import IsoDate, NonBlank, StrictCount, omittable
+from palermo.web.openapi import IsoDate, NonBlank, RequestBody, StrictCount, omittable
 from palermo.web.templating import render
 from palermo.web.uploads import read_upload
 
@@ -169,7 +169,7 @@ def commitments_page(request: Request, principal: Principal = Depends(page_princ
 
 
 # ------------------------------------------------------------------ API
-class InitiativeIn(BaseModel):
+class InitiativeIn(RequestBody):
     model_config = ConfigDict(json_schema_extra={"dependentRequired": {"budget": ["currency"]}})
 
     ref: NonBlank = Field(max_length=120)
@@ -224,7 +224,7 @@ def api_save_initiatives(body: list[InitiativeIn], principal: Principal = Depend
     return [_out(i) for i in save_initiatives(s, principal, specs, origin="API request")]
 
 
-class ResultIn(BaseModel):
+class ResultIn(RequestBody):
     model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": [v]} for v in ("baseline", "target", "actual")]})
 
     indicator: str = Field(results.PEOPLE, min_length=1, max_length=300)

@@ -30,7 +30,7 @@ from palermo.web.deps import (
     start_session,
     visitor_principal,
 )
-from palermo.web.openapi import OPENAPI_URL, IsoDateTime, NoBlanks
+from palermo.web.openapi import OPENAPI_URL, IsoDateTime, NoBlanks, RequestBody
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -179,7 +179,7 @@ class OrganisationOut(BaseModel):
     country: str | None
 
 
-class OrganisationIn(BaseModel):
+class OrganisationIn(RequestBody):
     name: str = Field(min_length=1, max_length=200)
     short_name: str = Field(min_length=1, max_length=40)
     org_type: OrgType
@@ -194,7 +194,7 @@ class UserOut(BaseModel):
     active: bool
 
 
-class UserIn(BaseModel):
+class UserIn(RequestBody):
     username: NoBlanks = Field(min_length=1, max_length=80)
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=200)
     organisation: str = Field(min_length=1, max_length=200)

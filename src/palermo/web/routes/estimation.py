@@ -21,6 +21,7 @@ from palermo.estimation.report import INTERACTIVE_BUDGET, INTERACTIVE_MAX_BOOTST
 from palermo.estimation.tables import get_table, histories_from_json, histories_of, save_table, visible_tables
 from palermo.web.codes import BootstrapMethod
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
+from palermo.web.openapi import RequestBody
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -130,7 +131,7 @@ def estimates_record(request: Request, table_id: int, criterion: str = Form(DEFA
 
 
 # ---------------------------------------------------------------- JSON API
-class EstimateIn(BaseModel):
+class EstimateIn(RequestBody):
     """Capture histories as JSON: the lists, and either rows or overlap counts."""
 
     lists: list[str] = Field(default_factory=list, max_length=MAX_LISTS,

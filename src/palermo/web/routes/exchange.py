@@ -35,7 +35,7 @@ from palermo.exchange.requests import (
 from palermo.exchange.requests import requests_page as page_of_requests
 from palermo.web.codes import AnswerDecision, Category, ExchangePurpose
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, page_principal
-from palermo.web.openapi import IsoDate, NonBlank
+from palermo.web.openapi import IsoDate, NonBlank, RequestBody
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -152,7 +152,7 @@ class DecisionOut(BaseModel):
     handling_codes: list[str]
 
 
-class RequestIn(BaseModel):
+class RequestIn(RequestBody):
     owner: str = Field(min_length=1, max_length=200)
     category: Category
     purpose: ExchangePurpose
@@ -162,7 +162,7 @@ class RequestIn(BaseModel):
     match_reference: str | None = Field(None, max_length=60)
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(RequestBody):
     decision: AnswerDecision
     reason: str = Field("", max_length=5000)
     released: str = Field("", max_length=20000)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import Field, StrictBool
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
@@ -28,7 +28,7 @@ from palermo.identification.screening import screen
 from palermo.identification.store import EXPLOITATION, GENDER, STATUS_STAGE, get_screening, list_screenings, save_screening, submit_cases
 from palermo.web.codes import CaseSex, Language, ReferralDecision, ReferralStatus
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, get_settings, page_principal
-from palermo.web.openapi import WholeNumber
+from palermo.web.openapi import RequestBody, WholeNumber
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -198,13 +198,13 @@ def handbooks_page(request: Request, lang: str = Query("en", max_length=5), prin
 
 
 # ------------------------------------------------------------------ API
-class ObservedIn(BaseModel):
+class ObservedIn(RequestBody):
     indicator: str = Field(max_length=40)
     phase: str | None = Field(None, max_length=20)
     evidence: str = Field("", max_length=2000)
 
 
-class CaseIn(BaseModel):
+class CaseIn(RequestBody):
     # optional to the schema so that a missing age is refused by the core, in the worker's language, with
     # every other problem of the case (the operation may answer 422: schemathesis.toml)
     age: Annotated[WholeNumber, Field(ge=0, le=120)] | Literal["child", "adult"] | None = Field(
@@ -218,13 +218,13 @@ class CaseIn(BaseModel):
     notes: str | None = Field(None, max_length=5000)
 
 
-class ReferralIn(BaseModel):
+class ReferralIn(RequestBody):
     organisation: str = Field(max_length=40, description="short name of the receiving organisation, e.g. LSTRADA")
     consent: StrictBool = Field(False, description="the person agreed to share this screening with that organisation")
     child_protection: StrictBool = Field(False, description="a child referred to child protection (the law, without consent)")
 
 
-class ScreenIn(BaseModel):
+class ScreenIn(RequestBody):
     case: CaseIn
     lang: Language | None = Field(None, description="en, es, fr or ar; default: the Accept-Language header, else en")
     save: StrictBool = False
@@ -234,7 +234,7 @@ class ScreenIn(BaseModel):
                                    description="replaced by referrals (consent needed); refused unless empty")
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(RequestBody):
     decision: ReferralDecision = Field(description="accepted, or declined with a note saying why")
     note: str = Field("", max_length=2000)
 

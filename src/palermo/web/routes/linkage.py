@@ -27,6 +27,7 @@ from palermo.linkage.policy import upload_offers
 from palermo.linkage.review import VERDICTS, Precision, precision_report, review_hit, review_states
 from palermo.web.codes import LinkPurpose, ListKind, Verdict
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
+from palermo.web.openapi import RequestBody
 from palermo.web.templating import render
 from palermo.web.uploads import read_upload
 
@@ -114,7 +115,7 @@ def api_hits(principal: Principal = Depends(api_principal), s: Session = Depends
     return hits_for(s, principal)
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(RequestBody):
     verdict: Verdict = Field(..., description="confirmed, rejected (not the same person) or unsure")
     note: str = Field("", max_length=2000)
 
@@ -175,7 +176,7 @@ def api_entities(principal: Principal = Depends(api_principal), s: Session = Dep
     return [EntityOut(**e.to_dict()) for e in entities_for(s, principal)]
 
 
-class EstimateIn(BaseModel):
+class EstimateIn(RequestBody):
     uploads: list[int] = Field(..., min_length=2, description="ids of two or more live uploads")
     draws: int = Field(DEFAULT_DRAWS, ge=2, le=MAX_DRAWS, description="link sets drawn")
     floor: float = Field(DEFAULT_FLOOR, gt=0, lt=0.5, description="candidate links down to this match probability")

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import Field, StrictBool
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -48,7 +48,7 @@ from palermo.web.codes import (
     Unit,
 )
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal, visitor_principal
-from palermo.web.openapi import NonBlank, StrictCount
+from palermo.web.openapi import NonBlank, RequestBody, StrictCount
 from palermo.web.templating import render
 from palermo.web.uploads import as_file, read_upload
 
@@ -176,7 +176,7 @@ async def import_page(request: Request, fmt: str = Form(..., max_length=20), fil
 
 
 # ------------------------------------------------------------------ API
-class SourceIn(BaseModel):
+class SourceIn(RequestBody):
     key: NonBlank = Field(max_length=120)
     name: NonBlank = Field(max_length=300)
     source_type: SourceType
@@ -189,7 +189,7 @@ class SourceIn(BaseModel):
     public: StrictBool = True
 
 
-class ObservationIn(BaseModel):
+class ObservationIn(RequestBody):
     indicator: Indicator
     country: Country
     period: str = Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?|-Q[1-4]|-S[12])?$", description="a year (2024), month, quarter or half")
@@ -203,7 +203,7 @@ class ObservationIn(BaseModel):
     flags: list[Flag] = Field([], max_length=len(FLAGS))
 
 
-class ObservationsIn(BaseModel):
+class ObservationsIn(RequestBody):
     source: SourceIn
     observations: list[ObservationIn] = Field(min_length=1, max_length=100_000)
 
