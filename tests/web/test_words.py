@@ -4,21 +4,23 @@ never a CLI command, a CLI flag, a docs/ path or the server's temporary path. Th
 
 from __future__ import annotations
 
+import ast
 import re
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from palermo.auth import accounts
-from palermo.cli.common import error_text
+from palermo.cli.common import CLI_STEPS, error_text
 from palermo.coordination.codelists import theme_label
 from palermo.coordination.models import Initiative
 from palermo.db import Database
 from palermo.demo import DEMO_PASSWORD
-from palermo.errors import NextStep, NotFound, PalermoError, ValidationError
+from palermo.errors import Conflict, NextStep, NotFound, PalermoError, ValidationError
 from palermo.estimation.estimate import bootstrap_method_for
 from palermo.exchange.requests import file_request
 from palermo.statistics.divergence import explain
@@ -210,3 +212,78 @@ def test_an_unknown_theme_on_the_web_lists_the_themes_instead_of_a_cli_command(s
     assert not CLI_WORDS.search(text)
     with sqlite_demo_db.session() as s:
         assert s.scalar(select(func.count()).select_from(Initiative)) == before
+
+
+# Core messages that may name a command: the tools an agency runs on its own machine (no face of the hub
+# can do it: the secret and the plaintext never reach it), and operations on the server itself.
+CLI_ONLY = ("palermo link encode", "palermo link keygen", "palermo backup", "palermo db upgrade", "palermo serve")
+
+
+def _message_strings(path: Path) -> list[tuple[int, str]]:
+    """String literals of a module, without its docstrings (which speak to developers)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    return [(n.lineno, n.value) for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs]
+
+
+def test_core_messages_name_no_cli_command() -> None:
+    """The reported defect: "merge with `palermo coord merge`", "list them with `palermo coord actors`", "see
+    `palermo identify catalogue`" in core messages that the web and the API show too. The core says which step
+    (``errors.NextStep``); each face words it."""
+    src = Path(__file__).parents[2] / "src/palermo"
+    found = [f"{f.relative_to(src)}:{n}: {text[:60]!r}" for f in sorted(src.rglob("*.py"))
+             if f.relative_to(src).parts[0] not in ("cli", "web") and "migrations" not in f.parts
+             for n, text in _message_strings(f)
+             if re.search(r"`palermo [a-z]|palermo [a-z]+ [a-z]+ ", text) and not any(c in text for c in CLI_ONLY)]
+    assert found == []
+
+
+def test_every_next_step_is_worded_by_every_face() -> None:
+    assert set(WEB_STEPS) == set(CLI_STEPS)
+
+
+@pytest.mark.parametrize("error, cli, web", [
+    (lambda: get_actor_in_empty_registry(), "list them with `palermo coord actors`", ("coordination map", "/coordination")),
+    (lambda: bad_handbook(), "`palermo identify catalogue` lists the ids", ("indicators", "/identification")),
+])
+def test_registry_and_catalogue_errors_carry_a_next_step(error: Any, cli: str, web: tuple[str, str]) -> None:
+    with pytest.raises(PalermoError) as err:
+        error()
+    assert not CLI_WORDS.search(err.value.message) and not any(CLI_WORDS.search(str(p)) for p in
+                                                                getattr(err.value, "problems", ()))
+    assert cli in error_text(err.value)  # the CLI names its command
+    text, href = link_for(err.value.next_step) or ("", "")
+    assert web[0] in text and href == web[1]  # the web links to its page
+    assert err.value.to_dict()["details"]["next_step"]["action"] == err.value.next_step.action  # the API: the data
+
+
+def get_actor_in_empty_registry() -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from palermo.coordination.actors import get_actor
+    from palermo.coordination.models import Actor
+
+    engine = create_engine("sqlite://")
+    Actor.metadata.create_all(engine, tables=[Actor.__table__])  # type: ignore[list-item]
+    with Session(engine) as s:
+        get_actor(s, "Nobody at all")
+
+
+def bad_handbook() -> None:
+    from palermo.identification.catalogue import load_catalogue, parse_handbook
+
+    cat = load_catalogue()
+    parse_handbook({"handbook": {"key": "x", "title": "X", "publisher": "P", "year": 2020},
+                    "mappings": [{"indicator": "NOPE", "wording": "w", "reference": "r"}]}, "x.yaml", cat.indicators)
+
+
+def test_a_duplicate_actor_names_the_merge_per_face() -> None:
+    err = Conflict("actor 'IOM' duplicates 'International Organization for Migration'",
+                   next_step=NextStep("merge_actors", {"keep": "International Organization for Migration", "drop": "IOM"}))
+    assert "`palermo coord merge 'International Organization for Migration' 'IOM'`" in error_text(err)
+    text, href = link_for(err.next_step) or ("", "")
+    assert href is None and "merge" in text and not CLI_WORDS.search(text)

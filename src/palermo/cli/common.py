@@ -68,6 +68,9 @@ CLI_STEPS = {
     "mapping_format": "see docs/statistics.md for the mapping format",
     "bootstrap_replicates": "--bootstrap {replicates} in the CLI",
     "merge_or_parametric": "merge small lists with --merge, or use --bootstrap-method parametric",
+    "merge_actors": "merge them with `palermo coord merge {keep!r} {drop!r}`",
+    "list_actors": "list them with `palermo coord actors`",
+    "indicator_catalogue": "`palermo identify catalogue` lists the ids",
 }
 
 

@@ -13,7 +13,7 @@ from palermo.auth import audit
 from palermo.auth.roles import Principal
 from palermo.coordination.models import Actor
 from palermo.db.base import utcnow
-from palermo.errors import Conflict, NotFound
+from palermo.errors import Conflict, NextStep, NotFound
 
 FUZZY_THRESHOLD = 90  # token-set similarity (0-100) above which two names are taken as the same body
 _STOP = {"the", "of", "for", "and", "on", "de", "la", "le", "des", "du", "del", "di", "et", "y", "e"}
@@ -86,8 +86,8 @@ def add_actor(session: Session, principal: Principal, name: str, **kw: str | Non
     principal.require("analyst", "admin", action="edit the coordination registry")
     found, why = find_actor(session, name, kw.get("identifier"))
     if found is not None:
-        raise Conflict(f"actor {name!r} duplicates {found.name!r} ({why}); use that actor, or merge with "
-                       f"`palermo coord merge` if they really are one body")
+        raise Conflict(f"actor {name!r} duplicates {found.name!r} ({why}); use that actor, or merge the two if "
+                       "they really are one body", next_step=NextStep("merge_actors", {"keep": found.name, "drop": name}))
     actor = resolve_actor(session, principal, name, **kw)  # type: ignore[arg-type]
     audit.record(session, principal, "coord.actor.create", "coord_actor", actor.id, details={"name": name})
     return actor
@@ -120,7 +120,7 @@ def get_actor(session: Session, ref: str | int) -> Actor:
     else:
         actor, _ = find_actor(session, str(ref))
     if actor is None:
-        raise NotFound(f"no actor {ref!r} in the coordination registry; list them with `palermo coord actors`")
+        raise NotFound(f"no actor {ref!r} in the coordination registry", next_step=NextStep("list_actors"))
     return actor
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from palermo.errors import Conflict, ImportRejected, NotFound, Problem, ValidationError
+from palermo.errors import Conflict, ImportRejected, NextStep, NotFound, Problem, ValidationError
 
 DATA_DIR = Path(__file__).parent / "data"
 CATALOGUE_FILE = DATA_DIR / "catalogue.yaml"
@@ -278,7 +278,7 @@ def parse_handbook(data: Any, name: str, indicators: dict[str, Indicator], *, or
             continue
         iid = str(m.get("indicator") or "")
         if iid not in indicators:
-            problems.append(Problem("unknown canonical indicator id; see `palermo identify catalogue` for the ids",
+            problems.append(Problem("unknown canonical indicator id; use an id of the indicator catalogue",
                                     field=f"{where}.indicator", value=iid or None))
         elif iid in seen:
             problems.append(Problem("indicator mapped twice in this handbook; merge the wordings", field=f"{where}.indicator", value=iid))
@@ -287,7 +287,9 @@ def parse_handbook(data: Any, name: str, indicators: dict[str, Indicator], *, or
         seen.add(iid)
         mappings.append(Mapping(iid, str(m.get("wording") or "").strip(), str(m.get("reference") or "").strip()))
     if problems:
-        raise ImportRejected(f"{name}: handbook mapping rejected with {len(problems)} problem(s)", problems)
+        raise ImportRejected(f"{name}: handbook mapping rejected with {len(problems)} problem(s)", problems,
+                             next_step=NextStep("indicator_catalogue") if any(p.reason.startswith("unknown canonical")
+                                                                                for p in problems) else None)
     return Handbook(key, str(meta["title"]), str(meta["publisher"]), int(year), str(meta.get("url") or ""),
                     str(meta.get("language") or "en"), kind, tuple(mappings), origin)
 

@@ -22,6 +22,11 @@ WEB_STEPS: dict[str, tuple[str, str | None, bool]] = {
                               "the bootstrap interval to parametric"), None, False),
     "merge_or_parametric": ("Merge small lists, or set the bootstrap interval to parametric, in the estimate's "
                             "options", None, False),
+    # no page merges actors (an analyst's registry task): the advice names who can
+    "merge_actors": ("If the two are one body, ask an analyst of the coordination registry to merge them", None,
+                     False),
+    "list_actors": ("See who does what in the coordination map", "/coordination", False),
+    "indicator_catalogue": ("See the indicators (the screening form lists every one)", "/identification", False),
 }
 
 
