@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from palermo.auth import audit
 from palermo.auth.models import ApiToken, Organisation, User
 from palermo.auth.passwords import DUMMY_HASH, MIN_PASSWORD_LENGTH, hash_password, new_token, token_digest, verify_password
-from palermo.auth.permissions import require
+from palermo.auth.permissions import allowed, require
 from palermo.auth.roles import ORG_TYPES, Principal, parse_roles
 from palermo.countries import iso3
 from palermo.errors import AuthenticationFailed, Conflict, NextStep, NotFound, PermissionDenied, Problem, ValidationError
@@ -99,7 +99,7 @@ def create_user(session: Session, principal: Principal, *, username: str, passwo
     # Hash first: argon2 is slow on purpose and must not run while this transaction holds a write lock.
     password_hash = hash_password(password) if len(password) >= MIN_PASSWORD_LENGTH else ""
     org = get_organisation(session, organisation)
-    if not principal.is_system and not (principal.has("admin") and (principal.organisation_id == org.id or principal.is_operator)):
+    if not _administers(principal, org.id):
         raise PermissionDenied(f"user {principal.username!r} may not add users to {org.short_name}: needs the admin role there")
     problems = []
     username = username.strip()
@@ -129,9 +129,26 @@ def list_users(session: Session, principal: Principal) -> list[User]:
     """Users of the principal's organisation (all for the hub operator's admins); rules table: ``users.list``."""
     require(principal, "users.list")
     q = select(User).order_by(User.username)
-    if not (principal.is_system or principal.is_operator):
+    if not allowed(principal, "users.manage_all"):
         q = q.where(User.organisation_id == principal.organisation_id)
     return list(session.execute(q).scalars())
+
+
+def _administers(principal: Principal, organisation_id: int | None) -> bool:
+    """Admins of an organisation manage its accounts; the hub operator's admins every organisation's."""
+    return allowed(principal, "users.manage_all") or (
+        principal.has("admin") and organisation_id is not None and principal.organisation_id == organisation_id)
+
+
+def user_organisations(session: Session, principal: Principal) -> list[Organisation]:
+    """The organisations ``principal`` may add users to (what the add-user form offers)."""
+    return [o for o in list_organisations(session) if _administers(principal, o.id)]
+
+
+def manageable(principal: Principal, users: list[User]) -> set[int]:
+    """Ids of the active accounts among ``users`` that ``principal`` may deactivate, sign out or reset: those it
+    administers, never its own (an admin does not lock itself out; ``deactivate_user`` refuses it)."""
+    return {u.id for u in users if u.active and u.id != principal.user_id and _administers(principal, u.organisation_id)}
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
@@ -193,9 +210,9 @@ def get_user(session: Session, username: str) -> User:
 
 def require_user_admin(principal: Principal, user: User, what: str) -> None:
     """Admins of the user's organisation, and of the hub operator, manage its account."""
-    if principal.is_system or (principal.has("admin") and (principal.organisation_id == user.organisation_id or principal.is_operator)):
+    if _administers(principal, user.organisation_id):
         return
-    if not principal.is_operator and principal.organisation_id != user.organisation_id:
+    if not allowed(principal, "users.manage_all") and principal.organisation_id != user.organisation_id:
         raise NotFound(f"no user {user.username!r} in your organisation")
     raise PermissionDenied(f"user {principal.username!r} may not {what} {user.username!r}: needs the admin role")
 

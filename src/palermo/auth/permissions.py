@@ -85,6 +85,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     _a("users.create", "create users (own organisation; the hub operator's admins: any)", "admin"),
     _a("users.manage", "deactivate users, end their sessions, lift lock-outs, reset their second factor and "
                        "revoke their tokens", "admin"),
+    _a("users.manage_all", "list, create and manage the users of every organisation", "admin", ownership="hub operator"),
     _a("account.tokens", "list and revoke API tokens (one's own; admins: their organisation's users')"),
     _a("audit.read", "read the audit trail (own organisation's entries)", *ANALYSTS),
     _a("audit.read_all", "read every organisation's audit entries", "admin", ownership="hub operator"),

@@ -187,6 +187,13 @@ def cited_hit(session: Session, principal: Principal, req: ExchangeRequest) -> H
     return hit_view(session, principal, req.match_reference) if req.match_reference else None
 
 
+def shows_released(principal: Principal, req: ExchangeRequest) -> bool:
+    """Whether a view of the request shows its released data: to the requester, once approved (the owner, who
+    released it, is not shown it again, so that each reading is the requester's audited access)."""
+    return req.status in ("approved", "partly_approved") and bool(req.released) \
+        and req.requester_org_id == principal.organisation_id
+
+
 def read_released(session: Session, principal: Principal, reference: str) -> ExchangeRequest:
     """The requester reads released data: an access to personal data, audited with its legal basis."""
     req = get_request(session, principal, reference)

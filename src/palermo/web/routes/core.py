@@ -101,6 +101,8 @@ def admin(request: Request, principal: Principal = Depends(page_principal), s: S
     tokens = {u.id: [t for t in accounts.user_tokens(s, principal, u.username) if not t.revoked] for u in users}
     locked = {lock.user_id for lock in throttle.lockouts(s, principal)}
     return render(request, "admin.html", {"title": "Administration", "orgs": accounts.list_organisations(s),
+                                          "user_orgs": accounts.user_organisations(s, principal),
+                                          "manageable": accounts.manageable(principal, users),
                                           "users": users, "tokens": tokens, "locked": locked, "roles": ROLES,
                                           "org_types": ORG_TYPES, "message": request.query_params.get("message")})
 

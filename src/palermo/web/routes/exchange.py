@@ -31,6 +31,7 @@ from palermo.exchange.requests import (
     org_name,
     read_released,
     requests_for,
+    shows_released,
 )
 from palermo.exchange.requests import requests_page as page_of_requests
 from palermo.web.codes import AnswerDecision, Category, ExchangePurpose
@@ -134,10 +135,12 @@ def answer_form(request: Request, reference: str, decision: str = Form(...), rea
 def request_page(request: Request, reference: str, principal: Principal = Depends(page_principal),
                  s: Session = Depends(db_write_session)) -> Response:
     req = get_request(s, principal, reference)
-    if req.status in ("approved", "partly_approved") and req.requester_org_id == principal.organisation_id:
+    shown = shows_released(principal, req)
+    if shown:
         req = read_released(s, principal, reference)
     return render(request, "exchange/request.html", {
         "title": req.reference, "active": "linkage", "r": req, "name": _label_by_id(s), "codes": HANDLING_CODES,
+        "shows_released": shown,
         "overdue": is_overdue(req), "may_answer": may_answer(principal, req), "hit": cited_hit(s, principal, req),
         "message": request.query_params.get("message")})
 
