@@ -55,7 +55,7 @@ def test_oversized_blocks_are_skipped_alike_by_both_engines(engine: object, monk
     uncapped = set(zip(*(x.tolist() for x in local_engine.candidate_pairs(a, b, max_block_pairs=0))))
     monkeypatch.setattr(local_engine, "MAX_BLOCK_PAIRS", 1)
     monkeypatch.setattr(spark_engine, "MAX_BLOCK_PAIRS", 1)
-    ia, ib, _ = engine.pair_scores(a, b)  # type: ignore[attr-defined]
+    ia, ib, _ = engine.pair_levels(a, b)  # type: ignore[attr-defined]
     capped = set(zip(ia.tolist(), ib.tolist()))
     expected = set()  # by hand: per key, the values held by exactly one record on each side
     for spec in a.schema.blocking:

@@ -54,7 +54,7 @@ class Calibration:
 
 def _sims(schema: LinkageSchema, n: int, overlap: float, noise: float, seed: int, sample: str):  # type: ignore[no-untyped-def]
     from palermo.linkage.engine import candidate_pairs
-    from palermo.linkage.similarity import field_similarities
+    from palermo.linkage.similarity import field_levels
     from palermo.linkage.synthetic import agency_lists, in_schema_columns, true_pairs
 
     lists, truth = agency_lists({"A": n, "B": n}, overlap=overlap, noise=noise, seed=seed)
@@ -68,7 +68,7 @@ def _sims(schema: LinkageSchema, n: int, overlap: float, noise: float, seed: int
     true = np.fromiter((pos_a[x] * len(b) + pos_b[y] for x, y in true_pairs(truth, "A", "B")), dtype=np.int64)
     if sample == "pairs":
         ia, ib = candidate_pairs(a, b)
-        return (a, b, ia, ib), np.isin(ia * len(b) + ib, true), len(true)
+        return (a, b, ia, ib), np.isin(ia.astype(np.int64) * len(b) + ib, true), len(true)
     if sample == "weights":
         # m among all true pairs, u among random pairs (as Fellegi and Sunter, and Splink, estimate them):
         # candidate pairs were chosen because they agree on a blocking key, so counting u among them
@@ -79,9 +79,8 @@ def _sims(schema: LinkageSchema, n: int, overlap: float, noise: float, seed: int
         is_match = np.concatenate([np.ones(len(true), bool), np.isin(ra * len(b) + rb, true)])
     else:
         ia, ib = candidate_pairs(a, b)
-        is_match = np.isin(ia * len(b) + ib, true)
-    sims = field_similarities(a, b, ia, ib)
-    return {f: fs.levels(s) for f, s in sims.items()}, is_match, len(true)
+        is_match = np.isin(ia.astype(np.int64) * len(b) + ib, true)
+    return field_levels(a, b, ia, ib), is_match, len(true)
 
 
 @lru_cache(maxsize=32)
@@ -110,13 +109,13 @@ def _probability_cut(schema: LinkageSchema, start: fs.FSModel, start_weight: flo
     find the probability cut with the best F1 there, and how often the one-to-one pairs of each estimated
     probability were true matches (``weights.reliability_table``)."""
     from palermo.linkage.engine import one_to_one
-    from palermo.linkage.similarity import field_similarities
+    from palermo.linkage.similarity import field_levels
     from palermo.linkage.weights import log2_odds, probabilities, reliability_table
 
     (a, b, ia, ib), is_match, n_true = _sims(schema, n, overlap, noise, seed=13, sample="pairs")
     if not len(ia):
         return 0.5, ()
-    lv = {f: fs.levels(s) for f, s in field_similarities(a, b, ia, ib).items()}
+    lv = field_levels(a, b, ia, ib)
     _, p = probabilities(a, b, ia, ib, lv, start, start_weight)
     odds = np.round(log2_odds(p), 1)
     best = (0.0, 0.0)

@@ -20,7 +20,7 @@ from palermo.linkage import fellegi_sunter as fs
 from palermo.linkage import weights
 from palermo.linkage.calibration import calibrate
 from palermo.linkage.encoding import EncodedDataset
-from palermo.linkage.similarity import all_pairs_dice, dice, field_similarities
+from palermo.linkage.similarity import all_pairs_dice, dice, field_levels, field_similarities, greedy_kernel
 from palermo.linkage.weights import OperatingPoint
 
 # (agreement levels per field, log2 odds per pair) -> the pairs' log2 odds after reviewed-hit feedback
@@ -81,8 +81,15 @@ def candidate_pairs(a: EncodedDataset, b: EncodedDataset,
             left = left.join(sizes, on="k", how="semi")
         found.append(left.join(right, on="k", how="inner").select(pair=pl.col("i") * len(b) + pl.col("j")))
     pairs = pl.concat(found)["pair"].unique().to_numpy()
+    del found
     pairs.sort()
-    return pairs // len(b), pairs % len(b)
+    return _pair_index(pairs // len(b), len(a)), _pair_index(pairs % len(b), len(b))
+
+
+def _pair_index(rows: np.ndarray, n: int) -> np.ndarray:
+    """Record positions of candidate pairs as int32 where the list allows (half the memory of int64 for
+    tens of millions of pairs); products such as ``ia * len(b)`` must be taken in int64 by the caller."""
+    return rows.astype(np.int32) if n < 2**31 else rows
 
 
 PAIRS_PER_RECORD = 20  # all-pairs matching keeps about this many candidate pairs per record of the larger list
@@ -115,7 +122,7 @@ def all_pairs_candidates(a: EncodedDataset, b: EncodedDataset, floor: float | No
         return np.array([], np.int64), np.array([], np.int64)
     cut = similarity_floor(a, b) if floor is None else floor
     ia, ib, _ = all_pairs_dice(a.record_level(), b.record_level(), cut)
-    return ia.astype(np.int64), ib.astype(np.int64)
+    return _pair_index(ia, len(a)), _pair_index(ib, len(b))
 
 
 def random_pairs(a: EncodedDataset, b: EncodedDataset, n: int = U_SAMPLE, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -124,35 +131,33 @@ def random_pairs(a: EncodedDataset, b: EncodedDataset, n: int = U_SAMPLE, seed: 
 
 
 def one_to_one(ia: np.ndarray, ib: np.ndarray, p: np.ndarray, threshold: float) -> np.ndarray:
-    """Greedy 1-to-1 assignment: best pairs first, each record used once. Returns kept pair indices."""
-    above = np.nonzero(p >= threshold)[0]  # only pairs above the threshold can be kept
+    """Greedy 1-to-1 assignment: best pairs first, each record used once. Returns kept pair indices.
+    The loop is compiled (``similarity.greedy_kernel``): millions of pairs above a low cut, several
+    times per run (the prior's iterations)."""
+    above = np.flatnonzero(p >= threshold)  # only pairs above the threshold can be kept
+    if not len(above):
+        return np.array([], dtype=np.int64)
     order = above[np.lexsort((ib[above], ia[above], -p[above]))]  # deterministic tie-break
-    used_a: set[int] = set()
-    used_b: set[int] = set()
-    keep = []
-    for k in order:
-        x, y = int(ia[k]), int(ib[k])
-        if x in used_a or y in used_b:
-            continue
-        used_a.add(x)
-        used_b.add(y)
-        keep.append(k)
-    return np.asarray(keep, dtype=np.int64)
+    x, y = np.asarray(ia), np.asarray(ib)
+    used_a, used_b = np.zeros(int(x[above].max()) + 1, bool), np.zeros(int(y[above].max()) + 1, bool)
+    keep = np.empty(len(order), dtype=np.int64)
+    return keep[:greedy_kernel()(order, x, y, used_a, used_b, keep)]
 
 
 class Engine(Protocol):
     name: str
 
-    def pair_scores(self, a: EncodedDataset, b: EncodedDataset) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        """Candidate pairs and their per-field similarities."""
+    def pair_levels(self, a: EncodedDataset, b: EncodedDataset) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Candidate pairs (sorted by ia, then ib) and their per-field agreement levels
+        (``fellegi_sunter.levels`` of the Dice similarity, int8)."""
 
 
 class LocalEngine:
     name = "local"
 
-    def pair_scores(self, a: EncodedDataset, b: EncodedDataset) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    def pair_levels(self, a: EncodedDataset, b: EncodedDataset) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         ia, ib = candidate_pairs(a, b)
-        return ia, ib, field_similarities(a, b, ia, ib)
+        return ia, ib, field_levels(a, b, ia, ib)
 
 
 def get_engine(name: str) -> Engine:
@@ -207,8 +212,7 @@ def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engi
     out: list[Match] = []
     expected: dict[tuple[str, str], OperatingPoint] = {}
     for a, b in combinations(datasets, 2):
-        ia, ib, sims = engine.pair_scores(a, b)
-        lv = {f: fs.levels(s) for f, s in sims.items()}
+        ia, ib, lv = engine.pair_levels(a, b)
         if method == "estimated" and len(ia):
             assert cal is not None
             model, p = weights.probabilities(a, b, ia, ib, lv, cal.model, cal.threshold)
@@ -241,7 +245,9 @@ def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engi
             op = weights.operating_point(p, chosen, 0.0)
         del lv
         expected[(a.label, b.label)] = op
-        for k in chosen:
+        # the similarities shown with each match, for the chosen pairs only
+        sims = field_similarities(a, b, ia[chosen], ib[chosen])
+        for n, k in enumerate(chosen):
             out.append(Match(a.label, a.ids[ia[k]], b.label, b.ids[ib[k]], round(float(p[k]), 6),
-                             {f: (None if np.isnan(s[k]) else round(float(s[k]), 4)) for f, s in sims.items()}))
+                             {f: (None if np.isnan(s[n]) else round(float(s[n]), 4)) for f, s in sims.items()}))
     return LinkResult(out, expected)

@@ -1,5 +1,6 @@
-"""Dice similarity over bit-packed filters: per field for candidate pairs (numpy's bitwise_count), and
-for all pairs of two lists (a compiled, vectorised popcount kernel)."""
+"""Dice similarity over bit-packed filters: per field for candidate pairs (agreement levels straight from
+a compiled kernel; numpy's bitwise_count for the few pairs whose similarities are shown), and for all
+pairs of two lists (a compiled, vectorised popcount kernel)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,47 @@ def field_similarities(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib:
         sims[missing] = np.nan
         out[f.name] = sims
     return out
+
+
+def field_levels(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib: np.ndarray) -> dict[str, np.ndarray]:
+    """Agreement level per field (int8, -1 where either side lacks the value) for candidate pairs: exactly
+    ``fellegi_sunter.levels(field_similarities(...))``, from one compiled pass per field that reads both
+    filters of a pair where they lie. Tens of millions of pairs then need one byte per pair and field,
+    never the gathered filter rows or a float per pair (a million records per side: 28 million pairs)."""
+    from palermo.linkage.fellegi_sunter import LEVELS
+
+    kernel = _levels_kernel()
+    cuts = np.array(sorted(LEVELS), dtype=np.float32)  # as ``levels`` compares float32 similarities
+    out = {}
+    for f in a.schema.fields:
+        wa, wb = _words(a.filters[f.name], 8), _words(b.filters[f.name], 8)
+        ca, cb = np.bitwise_count(wa).sum(1, dtype=np.int64), np.bitwise_count(wb).sum(1, dtype=np.int64)
+        lv = np.empty(len(ia), dtype=np.int8)
+        if len(ia):
+            kernel(wa, wb, ca, cb, a.present[f.name], b.present[f.name], ia, ib, cuts, lv)
+        out[f.name] = lv
+    return out
+
+
+def _pair_levels(wa, wb, ca, cb, pa, pb, ia, ib, cuts, out):  # type: ignore[no-untyped-def]
+    """The kernel of :func:`field_levels` (compiled by ``_levels_kernel``): the Dice of each pair computed
+    as :func:`dice` computes it (float64, rounded to float32), then cut at the levels."""
+    nw = wa.shape[1]
+    for k in _prange(len(ia)):
+        i, j = ia[k], ib[k]
+        if not (pa[i] and pb[j]):
+            out[k] = -1
+            continue
+        inter = 0
+        for w in range(nw):
+            inter += _popcount(wa[i, w] & wb[j, w])
+        total = ca[i] + cb[j]
+        d = np.float32(2.0 * inter / total) if total > 0 else np.float32(0.0)
+        level = 0
+        for c in range(len(cuts)):
+            if d >= cuts[c]:
+                level = c + 1
+        out[k] = level
 
 
 def all_pairs_dice(a: np.ndarray, b: np.ndarray, threshold: float, block: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -89,11 +131,11 @@ def all_pairs_dice(a: np.ndarray, b: np.ndarray, threshold: float, block: int = 
     return np.concatenate(hits_a), np.concatenate(hits_b), np.concatenate(scores)
 
 
-def _words(filters: np.ndarray) -> np.ndarray:
-    """Bit-packed filters as rows of 64-bit words, zero-padded to a multiple of four words (the kernel's
-    step; padding changes no popcount)."""
+def _words(filters: np.ndarray, multiple: int = 32) -> np.ndarray:
+    """Bit-packed filters as rows of 64-bit words, zero-padded to a multiple of ``multiple`` bytes (four
+    words: the all-pairs kernel's step; padding changes no popcount)."""
     filters = np.ascontiguousarray(filters, dtype=np.uint8)
-    pad = -filters.shape[1] % 32
+    pad = -filters.shape[1] % multiple
     if pad:
         filters = np.concatenate([filters, np.zeros((len(filters), pad), np.uint8)], axis=1)
     return filters.view(np.uint64)
@@ -185,3 +227,34 @@ def _kernel() -> tuple[Callable[..., None], int]:
 
     globals().update(_popcount=compiled_popcount(), _prange=numba.prange)
     return numba.njit(parallel=True, cache=True, nogil=True, error_model="numpy")(_dice_rows), numba.get_num_threads()
+
+
+@lru_cache(maxsize=1)
+def _levels_kernel() -> Callable[..., None]:
+    """Compile the per-pair levels kernel (after ``_kernel`` has put numba's popcount and prange in place)."""
+    import numba
+
+    _kernel()
+    return numba.njit(parallel=True, cache=True, nogil=True, error_model="numpy")(_pair_levels)
+
+
+def _greedy(order, ia, ib, used_a, used_b, keep):  # type: ignore[no-untyped-def]
+    """The loop of ``engine.one_to_one`` (compiled by ``greedy_kernel``): pairs in ``order``, each record
+    used once; writes the kept pair indices into ``keep`` and returns how many."""
+    n = 0
+    for k in order:
+        x, y = ia[k], ib[k]
+        if used_a[x] or used_b[y]:
+            continue
+        used_a[x] = True
+        used_b[y] = True
+        keep[n] = k
+        n += 1
+    return n
+
+
+@lru_cache(maxsize=1)
+def greedy_kernel() -> Callable[..., int]:
+    import numba
+
+    return numba.njit(cache=True, nogil=True)(_greedy)

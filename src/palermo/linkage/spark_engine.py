@@ -1,7 +1,7 @@
 """The Spark engine: the same candidate pairs and per-field Dice as :class:`LocalEngine`, computed on
 Spark, for lists that outgrow one machine. Candidate pairs come from a Spark join on the keyed blocking
 keys; the per-field Dice of each partition of pairs is computed in Spark executors (mapInPandas with
-numpy popcounts); results come back sorted, so matches are identical to the in-process engine."""
+numpy popcounts) and cut into agreement levels; results come back sorted, so matches are identical to the in-process engine."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import numpy as np
 from palermo.errors import ConfigurationError
 from palermo.linkage.encoding import EncodedDataset
 from palermo.linkage.engine import MAX_BLOCK_PAIRS, all_pairs_candidates
+from palermo.linkage.fellegi_sunter import levels
 from palermo.linkage.similarity import dice
 
 
@@ -36,7 +37,7 @@ class SparkEngine:
     def __init__(self, spark: Any = None) -> None:
         self.spark = spark or _spark()
 
-    def pair_scores(self, a: EncodedDataset, b: EncodedDataset) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    def pair_levels(self, a: EncodedDataset, b: EncodedDataset) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         import pandas as pd
         from pyspark.sql import functions as F
 
@@ -81,4 +82,4 @@ class SparkEngine:
         result = pairs.select(F.col("ia").cast("long"), F.col("ib").cast("long")).mapInPandas(score, schema)
         pdf = result.toPandas().sort_values(["ia", "ib"], kind="mergesort")
         ia, ib = pdf["ia"].to_numpy(np.int64), pdf["ib"].to_numpy(np.int64)
-        return ia, ib, {f: pdf[f].to_numpy(np.float32) for f in fields}
+        return ia, ib, {f: levels(pdf[f].to_numpy(np.float32)) for f in fields}

@@ -63,14 +63,13 @@ def u_from_random_pairs(a: EncodedDataset, b: EncodedDataset, start: fs.FSModel,
                         seed: int = 0) -> dict[str, np.ndarray]:
     """Level distribution per field among random pairs of the two lists, with the calibration's u as
     a prior worth :data:`U_PRIOR_PAIRS` pairs."""
-    from palermo.linkage.similarity import field_similarities
+    from palermo.linkage.similarity import field_levels
 
     rng = np.random.default_rng(seed)
     n = min(n, len(a) * len(b))
     ra, rb = rng.integers(0, len(a), n), rng.integers(0, len(b), n)
     out = {}
-    for f, s in field_similarities(a, b, ra, rb).items():
-        lv = fs.levels(s)
+    for f, lv in field_levels(a, b, ra, rb).items():
         counts = np.bincount(lv[lv >= 0], minlength=len(fs.LEVELS) + 1) + U_PRIOR_PAIRS * start.u[f]
         out[f] = counts / counts.sum()
     return out
@@ -146,11 +145,13 @@ def estimate_m(ia: np.ndarray, ib: np.ndarray, lv: dict[str, np.ndarray], u: dic
     n × m pairs is then estimated with m fixed."""
     top = len(fs.LEVELS)
     estimates: dict[str, list[np.ndarray]] = {f: [] for f in lv}
+    sample = em_sample(len(ia))
     first: tuple[tuple[str, ...], np.ndarray, np.ndarray] | None = None  # the first session's fields, pairs, p
     for blocked, informative_only in sessions:
         if not all(f in lv for f in blocked):
             continue
         rows = np.logical_and.reduce([lv[f] == top for f in blocked])
+        rows &= sample
         if rows.sum() < MIN_SESSION_PAIRS:
             continue
         sub = {f: lvl[rows] for f, lvl in lv.items()
@@ -181,6 +182,19 @@ def estimate_m(ia: np.ndarray, ib: np.ndarray, lv: dict[str, np.ndarray], u: dic
 
 
 PRIOR_ITERATIONS = 8
+EM_PAIRS = 2_000_000  # candidate pairs EM learns m from (Splink, too, trains on samples); all pairs are scored
+
+
+def em_sample(n: int, size: int = EM_PAIRS, seed: int = 0) -> np.ndarray:
+    """Which of ``n`` candidate pairs EM sees: all of them up to ``size``, else a uniform random sample of
+    ``size`` (one for every session, so that counts taken in one session hold in another). m is a level
+    distribution among matches: a million pairs (tens of thousands of matches at a million per side)
+    estimate it as closely as 28 million, in a twenty-eighth of the time and memory."""
+    if n <= size:
+        return np.ones(n, dtype=bool)
+    mask = np.zeros(n, dtype=bool)
+    mask[np.random.default_rng(seed).choice(n, size, replace=False)] = True
+    return mask
 
 
 def expected_matches(ia: np.ndarray, ib: np.ndarray, p: np.ndarray) -> float:
