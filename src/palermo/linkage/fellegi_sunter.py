@@ -31,10 +31,11 @@ class FSModel:
 
     def log2_bayes(self, lv: dict[str, np.ndarray]) -> np.ndarray:
         total = np.zeros(len(next(iter(lv.values()))), dtype=np.float64)
+        looked_up = np.empty_like(total)  # one buffer for every field's lookup: tens of millions of pairs
         for f, lvl in lv.items():
             w = np.log2(np.maximum(self.m[f], 1e-9) / np.maximum(self.u[f], 1e-9))
             table = np.append(w, 0.0)  # level -1 (missing) indexes the appended 0: no evidence
-            total += table[lvl]  # one lookup, no full-size temporaries
+            total += np.take(table, lvl, out=looked_up)
         return total
 
     def probability(self, lv: dict[str, np.ndarray]) -> np.ndarray:
@@ -42,8 +43,13 @@ class FSModel:
 
     def probability_of_weight(self, weight: np.ndarray) -> np.ndarray:
         """Match probability from the match weight (log2 Bayes factor) and the prior."""
-        log_odds = np.log2(self.prior / (1 - self.prior)) + weight
-        return 1.0 / (1.0 + np.exp2(-np.clip(log_odds, -60, 60)))
+        p = np.array(weight, dtype=np.float64)  # the log odds, turned in place into p: one array, not five
+        p += np.log2(self.prior / (1 - self.prior))
+        np.clip(p, -60, 60, out=p)
+        np.negative(p, out=p)
+        np.exp2(p, out=p)
+        p += 1.0
+        return np.divide(1.0, p, out=p)
 
     def weights(self) -> dict[str, list[float]]:
         return {f: [round(float(np.log2(max(m, 1e-9) / max(u, 1e-9))), 2) for m, u in zip(self.m[f], self.u[f])]

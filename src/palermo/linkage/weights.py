@@ -193,7 +193,7 @@ def em_sample(n: int, size: int = EM_PAIRS, seed: int = 0) -> np.ndarray:
     if n <= size:
         return np.ones(n, dtype=bool)
     mask = np.zeros(n, dtype=bool)
-    mask[np.random.default_rng(seed).choice(n, size, replace=False)] = True
+    mask[np.random.default_rng(seed).integers(0, n, size)] = True  # about ``size``: a few drawn twice
     return mask
 
 
@@ -256,7 +256,8 @@ def tf_adjustment(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib: np.n
         counts = np.bincount(inverse[present], minlength=len(values))  # only present values count
         n = max(1, int(present.sum()))
         inv_a, inv_b = inverse[:len(ha)], inverse[len(ha):]
-        same = (lv[f.name] == top) & (inv_a[ia] == inv_b[ib])
+        rows = np.flatnonzero(lv[f.name] == top)  # only pairs agreeing at the top level can share a value
+        same = rows[inv_a[ia[rows]] == inv_b[ib[rows]]]
         u_top = max(float(model.u[f.name][top]), 1e-9)
         # The value's frequency among the *other* records (leave the pair out: a name held once on each
         # side is the pair itself, no sign of a common name), shrunk towards u_top, the frequency of a
