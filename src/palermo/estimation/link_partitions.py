@@ -1,4 +1,4 @@
-"""Plausible partitions of the records into people, drawn jointly per cluster of candidate links.
+"""Plausible partitions of the records into people, drawn jointly per group of candidate links.
 
 Drawing each candidate link on its own and joining the drawn links transitively is not a draw of who
 is who: in a triangle of candidate links (one person on three lists) any two links already make the
@@ -9,17 +9,17 @@ estimate is biased low (measured in ``docs/linkage.md``). Here a draw is a *part
 into people, every person at most once on each list and every two of his records a candidate pair
 (pairs the matcher did not propose are different people, as blocking makes them), with probability
 
-    P(partition) ∝ ∏ over people ∏ over their record pairs LR_ij  ×  ō^(records of the person − 1)
+    P(partition) ∝ ∏ over people ∏ over pairs of their records  odds(p_ij) · exp(t_AB)
 
-where LR_ij = odds(p_ij) / o is the evidence of the pair beyond the matcher's prior odds ``o`` of a
-candidate pair of those two lists being one person (estimated as the mean probability of their
-candidates, which calibration makes the share of true ones), and ō the geometric mean of ``o`` over
-the person's pairs. A lone candidate pair is then linked with exactly its probability p; a triangle
-counts the evidence of its three pairs but the prior odds of two merges. The probabilities are all it
-needs, so it stays a layer over any matcher.
+the matcher's own model of independent pairs conditioned on the partition being consistent (Sadinle's
+likelihood of comparisons given a partition, with the matcher's odds in place of m/u). A lone pair is
+then linked with exactly its probability. Consistency removes links (a record joins one person), so
+one tilt ``t_AB`` per pair of lists, fitted by Newton's method, brings the expected number of linked
+pairs back to the sum of the probabilities, which calibration makes the expected number of true ones.
+The probabilities are all it needs, so it stays a layer over any matcher.
 
-Small groups are enumerated exactly; a group with too many partitions is sampled by Gibbs sweeps
-(each record moved to a compatible person or alone, with its conditional probability).
+Small groups are enumerated exactly (and fit the tilts); a group with too many partitions is sampled by
+Gibbs sweeps with the same tilts (each record moved to a compatible person or alone).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class PartitionDraws:
 
 
 class _Graph:
-    """Records as nodes (list index per node), candidate pairs with log odds, list-pair prior log odds."""
+    """Records as nodes (list index per node) and candidate pairs with their log odds."""
 
     def __init__(self, records: Mapping[str, Sequence[Hashable]], candidates: Sequence[Candidate]) -> None:
         self.lists = tuple(records)
@@ -89,17 +89,10 @@ class _Graph:
                 logit[key] = max(lo, logit.get(key, -math.inf))  # the pair listed both ways: keep the surer
         if problems:
             raise ValidationError("the candidate links do not fit the lists: " + "; ".join(problems[:5]))
-        # the matcher's prior odds per pair of lists: the mean probability of their uncertain candidates
-        sums: dict[tuple[int, int], list[float]] = {}
-        for (a, b), lo in logit.items():
-            if abs(lo) < MAX_LOGIT:
-                sums.setdefault(self._lists_key(a, b), []).append(1 / (1 + math.exp(-lo)))
-        self.prior = {k: math.log(np.mean(v)) - math.log1p(-float(np.mean(v))) for k, v in sums.items()}
         self.edges: dict[int, dict[int, float]] = {}
         for (a, b), lo in logit.items():
-            lr = lo - self.prior.get(self._lists_key(a, b), 0.0)  # log likelihood ratio
-            self.edges.setdefault(a, {})[b] = lr
-            self.edges.setdefault(b, {})[a] = lr
+            self.edges.setdefault(a, {})[b] = lo
+            self.edges.setdefault(b, {})[a] = lo
 
     def _lists_key(self, a: int, b: int) -> tuple[int, int]:
         la, lb = self.list_of[a], self.list_of[b]
@@ -130,17 +123,14 @@ class _Graph:
         return all(j in e and self.list_of[j] != self.list_of[r] for j in person)
 
     def weight(self, person: Sequence[int], tilt: Mapping[tuple[int, int], float] | None = None) -> float:
-        """Log weight of one person (see the module docstring), with ``tilt`` added per linked pair of lists."""
-        k = len(person)
-        if k < 2:
-            return 0.0
-        lr = priors = 0.0
-        for i in range(k):
-            for j in range(i + 1, k):
-                key = self._lists_key(person[i], person[j])
-                lr += self.edges[person[i]][person[j]] + (tilt.get(key, 0.0) if tilt else 0.0)
-                priors += self.prior.get(key, 0.0)
-        return lr + (k - 1) * priors / (k * (k - 1) / 2)
+        """Log weight of one person: the log odds of each pair of his records, plus ``tilt`` per pair of lists."""
+        total = 0.0
+        for i in range(len(person)):
+            for j in range(i + 1, len(person)):
+                total += self.edges[person[i]][person[j]]
+                if tilt:
+                    total += tilt.get(self._lists_key(person[i], person[j]), 0.0)
+        return total
 
     def pair_counts(self, people: Sequence[Sequence[int]], index: Mapping[tuple[int, int], int]) -> NDArray[np.float64]:
         """Linked record pairs per pair of lists in these people."""
@@ -271,7 +261,7 @@ def draw_partitions(records: Mapping[str, Sequence[Hashable]], candidates: Seque
             for b, lr in g.edges[a].items():
                 if a < b:
                     key = g._lists_key(a, b)
-                    target[index[key]] += 1 / (1 + math.exp(-(lr + g.prior.get(key, 0.0))))
+                    target[index[key]] += 1 / (1 + math.exp(-lr))
         rows = [_summary(g, part, cells) for part in parts]
         exact.append((np.array([sum(g.weight(p) for p in part) for part in parts]),
                       np.array([g.pair_counts(part, index) for part in parts]),
