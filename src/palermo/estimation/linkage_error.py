@@ -15,7 +15,7 @@ Drawing each link on its own and joining the links transitively, as this module 
 estimate low (too few people: a triangle of true links needs two of its three) and its interval covered
 the truth in 0.80 of the synthetic cases; Rubin's rules instead of pooling change nothing measurable
 there. The population model does not inform the links (Sadinle's joint model would), so probabilities
-that are too sure leave the interval too narrow (``docs/linkage.md`` has the figures).
+that are too sure bias it low again (``docs/linkage.md`` has the figures).
 
 The naive interval (links with probability at least ``threshold`` taken as certain) is reported beside
 it. :func:`simulate_case` makes a case with known truth.
