@@ -47,6 +47,7 @@ class Encoder:
         h = schema.hardening
         self._keys = {f.name: derive(secret, f"field/{f.name if h.salt else '*'}") for f in schema.fields}
         self._block_hmac = _Hmac(derive(secret, "blocking"))
+        self._block_keys: dict[str, str] = {}  # blocking-key message -> key, remembered across batches
         self._perm = {f.name: np.random.default_rng(int.from_bytes(derive(secret, f"perm/{f.name}", 8), "little"))
                       .permutation(2 * f.bits) for f in schema.fields} if h.balance else {}
         # Every token hashed so far, per field: its row in a table of bit positions (tokens, hashes).
@@ -97,9 +98,19 @@ class Encoder:
                    for f in s.fields}
         present = {f.name: slices[0].present[f.name] if one else np.concatenate([sl.present[f.name] for sl in slices])
                    for f in s.fields}
-        blocks = {b.name: [k for sl in slices for k in sl.blocks[b.name]] for b in s.blocking}
+        blocks = {b.name: slices[0].blocks[b.name] if one else list(chain.from_iterable(sl.blocks[b.name] for sl in slices))
+                  for b in s.blocking}
         return EncodedDataset(ids, filters, present, blocks, self.fingerprint, s, label,
                               warnings=[] if strict else [p for _, _, p in warnings])
+
+    def _block_key(self, message: str) -> str:
+        """The keyed blocking key of one message (``name|part|part``): the first 24 hex digits of its HMAC."""
+        key = self._block_keys.get(message)
+        if key is None:
+            if len(self._block_keys) > 1_000_000:  # bounded memory over many batches
+                self._block_keys.clear()
+            key = self._block_keys[message] = self._block_hmac.hexdigest(message.encode())[:24]
+        return key
 
     def _token_rows(self, f: FieldSpec, toks: list[str]) -> np.ndarray:
         """Rows of tokens in the field's table of bit positions, hashing the tokens not seen before.
