@@ -218,10 +218,16 @@ def words_part(words: tuple[str, ...], transform: str) -> str | None:
         return None
     if transform == "initials":
         return "".join(sorted(w[0] for w in words))
-    codes = sorted(metaphone(w) for w in words)
+    codes = phonetic_codes(words)
     # min and max: the sound of one word alone, whichever order the names were written in; a key on
     # each (as Splink blocks on first name and on surname alone) finds a pair whose other name has a typo
     return codes[0] if transform == "phonetic_min" else codes[-1] if transform == "phonetic_max" else " ".join(codes)
+
+
+@lru_cache(maxsize=200_000)
+def phonetic_codes(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The sorted metaphone codes of a name's words: computed once for every phonetic key of a name."""
+    return tuple(sorted(metaphone(w) for w in words))
 
 
 def date_part(d: date | None, transform: str) -> str | None:
@@ -229,4 +235,9 @@ def date_part(d: date | None, transform: str) -> str | None:
 
 
 def value_part(kind: str, c: Any) -> str:
-    return "|".join(sorted(set(canonical_tokens(kind, c, 2))))
+    return tokens_part(canonical_tokens(kind, c, 2))
+
+
+def tokens_part(toks: list[str]) -> str:
+    """The exact-value part of a blocking key: the value's distinct tokens, sorted and joined."""
+    return "|".join(sorted(set(toks)))

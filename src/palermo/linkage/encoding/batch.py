@@ -22,6 +22,7 @@ from palermo.linkage.tokens import (
     dirty_date_tokens,
     dirty_tokens,
     name_words,
+    tokens_part,
     value_part,
     word_tokens,
     words_part,
@@ -89,6 +90,7 @@ class Batch:
         self._canon: dict[str, tuple[list[Any], np.ndarray]] = {}
         self._parts: dict[str, tuple[list[str | None], np.ndarray]] = {}
         self._codes: dict[str, tuple[list[Any], np.ndarray]] = {}
+        self._tokens: dict[str, list[list[str] | None]] = {}  # tokens of each distinct canonical value, per field
         self._done = 0
 
     def run(self) -> Slice:
@@ -160,6 +162,7 @@ class Batch:
         else:
             items = [None if v is None else dirty_tokens(f.kind, v.raw, f.format) if isinstance(v, _Unreadable)
                      else canonical_tokens(f.kind, v, f.q) for v in values]
+            self._tokens[f.name] = items
             packed = self.enc._bits(f, items)[inverse]
         return self.enc._harden(f, packed, present), present
 
@@ -207,6 +210,10 @@ class Batch:
                         parts.append(block_part(f.kind, list(v), transform))
                     except ValueError:
                         parts.append(None)
+            elif transform == "value" and f.name in self._tokens and (f.kind in ("date", "sex", "country") or f.q == 2):
+                # the field's own tokens, already made (for these kinds they do not depend on q)
+                inverse = self._canonical(f)[1]
+                parts = [None if t is None else tokens_part(t) for t in self._tokens[f.name]]
             else:
                 canon, inverse = self._canonical(f)
                 parts = [None if c is None else _dirty_part(f, c, transform) if isinstance(c, _Unreadable) else
@@ -228,9 +235,9 @@ class Batch:
         else:
             first, inverse = _combine([inv for _, inv in parts])
             combos = zip(*(_pick(distinct, inv, first) for distinct, inv in parts))
-        key_of, prefix = self.enc._block_key, name + "|"
-        keys = [None if None in values else key_of(prefix + "|".join(values)) for values in combos]  # type: ignore[arg-type]
-        return _pick(keys, inverse)
+        prefix = name + "|"
+        messages = [None if None in values else prefix + "|".join(values) for values in combos]  # type: ignore[arg-type]
+        return _pick(self.enc._block_keys_of(messages), inverse)
 
 def _dirty_part(f: FieldSpec, c: _Unreadable, transform: str) -> str | None:
     """A blocking-key part of a value encoded as written: the year (and month) of a date whose day does

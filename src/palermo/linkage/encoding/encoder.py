@@ -103,14 +103,15 @@ class Encoder:
         return EncodedDataset(ids, filters, present, blocks, self.fingerprint, s, label,
                               warnings=[] if strict else [p for _, _, p in warnings])
 
-    def _block_key(self, message: str) -> str:
-        """The keyed blocking key of one message (``name|part|part``): the first 24 hex digits of its HMAC."""
-        key = self._block_keys.get(message)
-        if key is None:
-            if len(self._block_keys) > 1_000_000:  # bounded memory over many batches
-                self._block_keys.clear()
-            key = self._block_keys[message] = self._block_hmac.hexdigest(message.encode())[:24]
-        return key
+    def _block_keys_of(self, messages: list[str | None]) -> list[str | None]:
+        """Keyed blocking keys of messages (``name|part|part``; None stays None): the first 24 hex digits of
+        their HMAC, each computed once and remembered across batches."""
+        known = self._block_keys
+        if len(known) > 1_000_000:  # bounded memory over many batches
+            known.clear()
+        hexdigest = self._block_hmac.hexdigest
+        known.update({m: hexdigest(m.encode())[:24] for m in messages if m is not None and m not in known})
+        return [None if m is None else known[m] for m in messages]
 
     def _token_rows(self, f: FieldSpec, toks: list[str]) -> np.ndarray:
         """Rows of tokens in the field's table of bit positions, hashing the tokens not seen before.
