@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,11 +36,19 @@ if TYPE_CHECKING:
 def _factorize(values: Sequence[Hashable]) -> tuple[list[Any], np.ndarray]:
     """Distinct values in order of first appearance, and every value's index among them.
 
-    Built with C-level loops (``dict.fromkeys``, ``map``): a per-row Python loop cost three times more."""
-    index: dict[Hashable, int] = dict.fromkeys(values)  # type: ignore[arg-type]
+    Built with C-level loops (``dict.fromkeys``, ``map``) rather than a Python loop over the rows."""
+    index: dict[Hashable, int] = dict.fromkeys(values, 0)
     for i, v in enumerate(index):
         index[v] = i
     return list(index), np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
+
+
+def _column_of(rows: Sequence[Mapping[str, Any]], column: str) -> list[Any]:
+    """One column of the rows (None where a row lacks it), read by a C-level loop when every row has it."""
+    try:
+        return list(map(itemgetter(column), rows))
+    except KeyError:
+        return [r.get(column) for r in rows]
 
 
 def _combine(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -84,7 +93,7 @@ class Batch:
         self.enc, self.schema, self.n, self.progress, self.offset = enc, enc.schema, len(rows), progress, offset
         self.fields = {f.name: f for f in self.schema.fields}
         needed = {self.schema.id_column, *(c for f in self.schema.fields for c in f.columns)}
-        self.cols: dict[str, list[Any]] = {c: [r.get(c) for r in rows] for c in needed}
+        self.cols: dict[str, list[Any]] = {c: _column_of(rows, c) for c in needed}
         self.problems: list[tuple[int, int, Problem]] = []
         self.warnings: list[tuple[int, int, Problem]] = []
         self._canon: dict[str, tuple[list[Any], np.ndarray]] = {}
@@ -137,17 +146,36 @@ class Batch:
     def _canonical(self, f: FieldSpec) -> tuple[list[Any], np.ndarray]:
         """Distinct normalised values of a field (``_Unreadable`` for bad input), and each row's index."""
         if f.name not in self._canon:
-            # Every kind but names and free text reads its first column only: fewer distinct values.
-            distinct, inverse = self._values(f if f.kind in ("name", "text") else f.columns[:1])
-            canon: list[Any] = []
-            for v in distinct:
-                try:
-                    canon.append(canonical(f.kind, v, f.format))
-                except ValueError as exc:
-                    canon.append(_Unreadable(str(exc), v))
+            found = self._name_canonical(f) if f.kind == "name" else None
+            if found is None:
+                # Every kind but names and free text reads its first column only: fewer distinct values.
+                distinct, inverse = self._values(f if f.kind in ("name", "text") else f.columns[:1])
+                canon: list[Any] = []
+                for v in distinct:
+                    try:
+                        canon.append(canonical(f.kind, v, f.format))
+                    except ValueError as exc:
+                        canon.append(_Unreadable(str(exc), v))
+            else:
+                canon, inverse = found
             values, of_distinct = _factorize(canon)
             self._canon[f.name] = values, of_distinct[inverse]
         return self._canon[f.name]
+
+    def _name_canonical(self, f: FieldSpec) -> tuple[list[Any], np.ndarray] | None:
+        """``canonical`` of a name field (the words of every column, in column order) built from the words of
+        each column's distinct values: a batch has far fewer distinct first names and surnames than pairs
+        of them. None when a value is unreadable, left to the general path which reports it."""
+        per_column = [self._column(c) for c in f.columns]
+        try:
+            words = [[name_words(v) for v in distinct] for distinct, _ in per_column]
+        except ValueError:
+            return None
+        if len(per_column) == 1:
+            return [w or None for w in words[0]], per_column[0][1]
+        first, inverse = _combine([inv for _, inv in per_column])
+        picked = [_pick(w, inv, first) for w, (_, inv) in zip(words, per_column)]
+        return [sum(ws, ()) or None for ws in zip(*picked)], inverse
 
     def _field(self, f: FieldSpec, place: int) -> tuple[np.ndarray, np.ndarray]:
         values, inverse = self._canonical(f)
