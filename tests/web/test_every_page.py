@@ -28,8 +28,9 @@ from tests.web_helpers import browser_login
 pytestmark = pytest.mark.browser
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1400, "height": 900}}
-# between them the admin, data owner, analyst and officer roles, the operator, a police force and an NGO
-VISITORS = [None, "hub.admin", "nl.owner", "lastrada.worker"]
+# between them the admin, data owner, analyst and officer roles, the operator, a police force and an NGO, and
+# the least-privileged signed-in user (a viewer of the national rapporteur), who also meets the 403 pages
+VISITORS = [None, "hub.admin", "nl.owner", "lastrada.worker", "viewer"]
 # routes that are not pages: the JSON API and its framework UI, SDMX, the offline bundle
 NOT_PAGES = ("/api/", "/sdmx/", "/docs/", "/identification/offline.json", "/identification/sw.js")
 # query variants that show more of a page than its bare URL (an analysis, a route search, right to left)
@@ -112,16 +113,31 @@ def _org_of(db: Database, username: str) -> int:
         return int(s.execute(select(User.organisation_id).where(User.username == username)).scalar_one())
 
 
-def _urls(server: LiveServer, context: Any, ids: Ids) -> list[str]:
-    """Each page the visitor may open (HTML, 200), path parameters filled with the first id that opens."""
+def _urls(server: LiveServer, context: Any, ids: Ids, refused: list[str] | None = None) -> list[str]:
+    """Each page the visitor may open (HTML, 200), path parameters filled with the first id that opens;
+    ``refused`` collects the pages without parameters that answer with the HTML 403 page."""
     urls = []
     for path in page_paths():
         for url in (ids.candidates(path) if "{" in path else [path]):
             r = context.request.get(server.url + url, max_redirects=0)
-            if r.status == 200 and r.headers.get("content-type", "").startswith("text/html"):
+            html = r.headers.get("content-type", "").startswith("text/html")
+            if r.status == 200 and html:
                 urls.append(url)
                 break
+            if refused is not None and r.status == 403 and html and "{" not in path:
+                refused.append(url)
     return urls
+
+
+def _refused_by_the_rules(db: Database, username: str) -> set[str]:
+    """The pages without parameters the rules table refuses to ``username`` (what must answer 403)."""
+    from palermo.auth.accounts import principal_for
+    from palermo.auth.permissions import allowed
+
+    with db.session(write=False) as s:
+        principal = principal_for(s.execute(select(User).where(User.username == username)).scalar_one())
+    rules = {r.path: r.action for r in app_rules() if r.method == "GET"}
+    return {p for p in page_paths() if "{" not in p and not allowed(principal, rules[p.split("?")[0]])}
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -141,8 +157,13 @@ def test_every_page_fits_the_screen_and_passes_axe(demo: LiveServer, browser: An
             if who:
                 browser_login(pg, demo, who, DEMO_PASSWORD)
             ids = Ids(demo.db, _org_of(demo.db, who) if who else None)
-            urls = _urls(demo, context, ids)
+            refused: list[str] = []
+            urls = _urls(demo, context, ids, refused)
             assert len(urls) >= (4 if who is None else 15), f"{who}: only {urls}"
+            if who == "viewer":  # the least-privileged user: refused exactly what the rules table refuses, on a page
+                expected = _refused_by_the_rules(demo.db, who)
+                assert expected and set(refused) == expected, f"viewer refused {sorted(refused)}, rules: {sorted(expected)}"
+                urls += refused
             for url in urls:
                 pg.goto(demo.url + url)
                 pg.wait_for_function(CHARTS_DRAWN, timeout=20_000)

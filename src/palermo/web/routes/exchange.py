@@ -30,10 +30,11 @@ from palermo.exchange.requests import (
     may_answer,
     org_name,
     read_released,
-    requests_for,
     shows_released,
 )
 from palermo.exchange.requests import requests_page as page_of_requests
+from palermo.listing import ListQuery
+from palermo.web.api_lists import PAGED, list_query, paged
 from palermo.web.codes import AnswerDecision, Category, ExchangePurpose
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, page_principal
 from palermo.web.openapi import IsoDate, NonBlank, RequestBody
@@ -220,11 +221,34 @@ def api_routes(category: Annotated[Category, Query()], purpose: Annotated[Exchan
                                               get_organisation(s, to_org).short_name, category, purpose)]
 
 
-@api.get("/requests")
-def api_requests(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, Any]:
-    box = requests_for(s, principal)
-    return {"sent": [_out(s, r) for r in box.sent], "received": [_out(s, r) for r in box.received],
-            "dashboard": dashboard(s, principal)}
+class RequestsOut(BaseModel):
+    """One page of the organisation's requests; ``sent`` and ``received`` split the page's ``items`` by side (the
+    shape before paging), the dashboard covers all of them."""
+
+    items: list[RequestOut]
+    total: int = Field(description="requests the query matched, of those sent or received by the caller's organisation")
+    page: int
+    pages: int
+    per_page: int
+    sent: list[RequestOut]
+    received: list[RequestOut]
+    dashboard: dict[str, Any]
+
+
+REQUEST_QUERY = list_query(REQUEST_LIST)
+
+
+@api.get("/requests", response_model=RequestsOut, responses=PAGED)
+def api_requests(request: Request, response: Response, principal: Principal = Depends(api_principal),
+                 query: ListQuery = Depends(REQUEST_QUERY), s: Session = Depends(db_session)) -> RequestsOut:
+    """Requests the organisation sent or received, newest first, one page at a time; searched, filtered (box,
+    status, overdue) and sorted as the web's list of requests."""
+    page = page_of_requests(s, principal, query)
+    paged(request, response, page)
+    items = [(_out(s, r), r.requester_org_id == principal.organisation_id) for r in page.items]
+    return RequestsOut(items=[o for o, _ in items], total=page.total, page=page.page, pages=page.pages,
+                       per_page=query.per_page, sent=[o for o, mine in items if mine],
+                       received=[o for o, mine in items if not mine], dashboard=dashboard(s, principal))
 
 
 @api.post("/requests", response_model=RequestOut, status_code=201)

@@ -25,6 +25,8 @@ from palermo.linkage.hub import submit
 from palermo.linkage.lifecycle import UploadView, uploads_for, withdraw
 from palermo.linkage.policy import upload_offers
 from palermo.linkage.review import VERDICTS, Precision, precision_report, review_hit, review_states
+from palermo.listing import ListQuery
+from palermo.web.api_lists import PAGED, list_query, paged
 from palermo.web.codes import LinkPurpose, ListKind, Verdict
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.openapi import RequestBody
@@ -110,9 +112,17 @@ async def api_upload(request: Request, purpose: Annotated[LinkPurpose, Form()],
 
 
 # Response models are the core's own dataclasses (HitView, UploadView, Precision): one declaration of each shape.
-@api.get("/hits", response_model=list[HitView])
-def api_hits(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[HitView]:
-    return hits_for(s, principal)
+HIT_QUERY = list_query(HIT_LIST)
+
+
+@api.get("/hits", response_model=list[HitView], responses=PAGED)
+def api_hits(request: Request, response: Response, principal: Principal = Depends(api_principal),
+             query: ListQuery = Depends(HIT_QUERY), s: Session = Depends(db_session)) -> list[HitView]:
+    """The organisation's hits, best first, one page at a time (``X-Total-Count``, ``Link``); searched, filtered
+    and sorted as the web's list of hits."""
+    page = hits_page(s, principal, query)
+    paged(request, response, page)
+    return page.items
 
 
 class ReviewIn(RequestBody):
