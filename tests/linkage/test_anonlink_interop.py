@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from palermo.linkage.encoding import EncodedDataset, Encoder, read_encodings
-from palermo.linkage.engine import match, one_to_one
+from palermo.linkage.engine import link, one_to_one
 from palermo.linkage.schema import DEFAULT_SCHEMA, LinkageSchema, load_schema
 from palermo.linkage.similarity import all_pairs_dice
 from palermo.linkage.synthetic import agency_lists, clkhash_schema, true_pairs
@@ -130,13 +130,17 @@ def test_anonlink_finds_the_same_pairs_and_matches_as_palermo(encoded: tuple[Enc
 def test_anonlink_on_palermo_encodings_agrees_with_truth_and_with_palermo(
         encoded: tuple[EncodedDataset, EncodedDataset], anonlink_result: dict[str, Any]) -> None:
     """anonlink's all-pairs matches on Palermo's filters against the synthetic ground truth (measured:
-    precision 0.88, recall 0.76), and against Palermo's own calibrated matching (91% of its matches)."""
+    precision 0.88, recall 0.76), and against Palermo's own matching (measured: precision 0.90, recall
+    0.84, at the cut with the best F1 it expects; it expected precision 0.93)."""
     a, b = encoded
     anonlink = {(a.ids[x], b.ids[y]) for x, y in anonlink_result["matches"]}
     precision, recall = precision_recall(anonlink, TRUE_PAIRS)
     assert precision >= 0.8 and recall >= 0.7, (precision, recall)
-    palermo = {(m.record_a, m.record_b) for m in match([a, b])}
-    assert precision_recall(palermo, TRUE_PAIRS)[0] >= 0.95
+    result = link([a, b])
+    palermo = {(m.record_a, m.record_b) for m in result.matches}
+    ours = precision_recall(palermo, TRUE_PAIRS)
+    assert ours[0] * ours[1] / (ours[0] + ours[1]) > precision * recall / (precision + recall), (ours, precision, recall)
+    assert ours[0] >= 0.85 and abs(result.expected[("A", "B")].precision - ours[0]) <= 0.05, ours
     assert len(palermo & anonlink) >= 0.8 * len(palermo), (len(palermo & anonlink), len(palermo))
 
 

@@ -206,5 +206,7 @@ def test_expected_recall_against_the_truth_of_febrl4() -> None:
         assert abs(op.precision - precision) <= 0.05, (change, op.precision, precision)
         if not change:
             assert abs(op.recall - recall) <= 0.02, (op.recall, recall)
+            # the cut, chosen without the truth (false matches estimated within each list), keeps F1 up
+            assert 2 * precision * recall / (precision + recall) >= 0.98, (precision, recall)
         else:  # the loss is there, and the estimate sees a part of it (both keys use the given name)
             assert recall < 0.9 and recall - 0.02 <= op.recall <= 0.96, (op.recall, recall)

@@ -34,11 +34,10 @@ class Calibration:
     f1: float
     pairs: int
     matches: int  # true matches among the calibration's candidate pairs: with ``pairs``, the prior it assumed
-    # The match probability above which weights estimated on the lists themselves (``weights.probabilities``)
-    # gave the best F1 on the labelled lists: how overconfident those probabilities are for this schema.
-    probability_cut: float = 0.5
-    # How often pairs of each estimated probability were true matches there (``weights.reliability_table``):
-    # what a run's expected precision and recall count its pairs at.
+    # How often pairs of each probability estimated on the lists themselves (``weights.probabilities``) were
+    # true matches on labelled lists (``weights.reliability_table``): how a run weighs its pairs when it
+    # estimates the share of matches its blocking keys propose (the cut itself follows the false matches
+    # measured on the lists at hand, ``false_matches``, not this generator's).
     reliability: tuple[float, ...] = ()
 
     def threshold_for(self, candidates: int, found: int) -> float:
@@ -100,34 +99,24 @@ def _calibrate(schema_json: str, n: int, overlap: float, noise: float) -> Calibr
         if f1 > best[0]:
             best = (f1, float(t), prec, rec)
     return Calibration(model, best[1], round(best[2], 4), round(best[3], 4), round(best[0], 4), len(w), n_true2,
-                       *_probability_cut(schema, model, best[1], n, overlap, noise))
+                       _reliability(schema, model, best[1], n, overlap, noise))
 
 
-def _probability_cut(schema: LinkageSchema, start: fs.FSModel, start_weight: float, n: int, overlap: float,
-                     noise: float) -> tuple[float, tuple[float, ...]]:
-    """Run the estimation on the lists at hand (``weights.probabilities``) on a third labelled sample and
-    find the probability cut with the best F1 there, and how often the one-to-one pairs of each estimated
-    probability were true matches (``weights.reliability_table``)."""
+def _reliability(schema: LinkageSchema, start: fs.FSModel, start_weight: float, n: int, overlap: float,
+                 noise: float) -> tuple[float, ...]:
+    """Run the estimation on the lists at hand (``weights.probabilities``) on a third labelled sample: how
+    often the one-to-one pairs of each estimated probability were true matches (``weights.reliability_table``)."""
     from palermo.linkage.engine import one_to_one
     from palermo.linkage.similarity import field_levels
-    from palermo.linkage.weights import log2_odds, probabilities, reliability_table
+    from palermo.linkage.weights import probabilities, reliability_table
 
-    (a, b, ia, ib), is_match, n_true = _sims(schema, n, overlap, noise, seed=13, sample="pairs")
+    (a, b, ia, ib), is_match, _ = _sims(schema, n, overlap, noise, seed=13, sample="pairs")
     if not len(ia):
-        return 0.5, ()
+        return ()
     lv = field_levels(a, b, ia, ib)
     _, p = probabilities(a, b, ia, ib, lv, start, start_weight)
-    odds = np.round(log2_odds(p), 1)
-    best = (0.0, 0.0)
-    for t in np.unique(odds[odds >= 0]):
-        pred = odds >= t
-        tp = int(np.sum(pred & is_match))
-        prec, rec = tp / max(1, int(pred.sum())), tp / max(1, n_true)
-        f1 = 2 * prec * rec / max(1e-9, prec + rec)
-        if f1 > best[0]:
-            best = (f1, float(t))
     kept = one_to_one(ia, ib, p, 0.01)  # the pairs a run's expectations are summed over
-    return float(1 / (1 + 2.0 ** -best[1])), reliability_table(p[kept], is_match[kept])
+    return reliability_table(p[kept], is_match[kept])
 
 
 def calibrate(schema: LinkageSchema, n: int = 4000, overlap: float = 0.2, noise: float = 0.3) -> Calibration:

@@ -16,8 +16,8 @@ import numpy as np
 import polars as pl
 
 from palermo.errors import ValidationError
+from palermo.linkage import false_matches, weights
 from palermo.linkage import fellegi_sunter as fs
-from palermo.linkage import weights
 from palermo.linkage.calibration import calibrate
 from palermo.linkage.encoding import EncodedDataset
 from palermo.linkage.similarity import all_pairs_dice, dice, field_levels, field_similarities, greedy_kernel
@@ -184,6 +184,17 @@ class LinkResult:
                          for (la, lb), op in self.expected.items())
 
 
+def _scorer(model: fs.FSModel, adjust: Adjustment | None) -> false_matches.PairScore:
+    """Pairs scored as the run scores its candidates: the estimated weights, term frequencies, feedback."""
+    def score(x: EncodedDataset, y: EncodedDataset, ia: np.ndarray, ib: np.ndarray,
+              lv: dict[str, np.ndarray]) -> np.ndarray:
+        p = weights.pair_probabilities(x, y, ia, ib, lv, model)
+        if adjust is None:
+            return p
+        return 1.0 / (1.0 + np.exp2(-np.clip(adjust(lv, weights.log2_odds(p)), -60, 60)))
+    return score
+
+
 def match(datasets: list[EncodedDataset], *, threshold: float | None = None, engine: Engine | None = None,
           method: str = "estimated", adjust: Adjustment | None = None) -> list[Match]:
     """Match every pair of lists; each record matched at most once per other list (see :func:`link`)."""
@@ -219,11 +230,12 @@ def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engi
             if adjust is not None:
                 p = 1.0 / (1.0 + np.exp2(-np.clip(adjust(lv, weights.log2_odds(p)), -60, 60)))
             kept = one_to_one(ia, ib, p, 0.01)
-            # never below the cut that the same estimation needed on the calibration's labelled lists: the
-            # fields are not independent (names tell nationality), which makes probabilities overconfident
             capture = weights.blocking_capture(a, b, ia[kept], ib[kept], weights.reliable(p[kept], cal.reliability))
-            op = weights.operating_point(p, kept, threshold, floor=max(weights.MIN_PROBABILITY, cal.probability_cut),
-                                         table=cal.reliability, capture=capture)
+            # the fields are not independent (names tell nationality), so the probabilities are overconfident
+            # by an amount that depends on the population: how high non-matches score is measured on these
+            # lists, by scoring pairs within each list with the same weights (false_matches)
+            false = false_matches.estimate(a, b, _scorer(model, adjust))
+            op = weights.operating_point(p, kept, threshold, table=cal.reliability, capture=capture, false=false)
             chosen = kept[p[kept] >= op.threshold]
         else:
             if cal is not None:

@@ -24,6 +24,7 @@ import numpy as np
 
 from palermo.linkage import fellegi_sunter as fs
 from palermo.linkage.encoding import EncodedDataset
+from palermo.linkage.false_matches import FalseMatches
 
 U_PAIRS = 200_000  # random pairs for u
 EM_ITERATIONS = 25
@@ -220,8 +221,14 @@ def probabilities(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib: np.n
     names = tuple(f for blocked, informative_only in sessions if informative_only for f in blocked)
     name_tf = tf_adjustment(a, b, ia, ib, lv, fs.FSModel(start.m, u, prior), names) if names else None
     model = estimate_m(ia, ib, lv, u, start, total, prior, sessions, name_tf=name_tf)
-    weight = model.log2_bayes(lv) + tf_adjustment(a, b, ia, ib, lv, model)
-    return model, model.probability_of_weight(weight)
+    return model, pair_probabilities(a, b, ia, ib, lv, model)
+
+
+def pair_probabilities(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib: np.ndarray,
+                       lv: dict[str, np.ndarray], model: fs.FSModel) -> np.ndarray:
+    """Each pair's match probability under ``model``, term frequencies adjusted (any two lists, the
+    same list twice included: :mod:`palermo.linkage.false_matches` scores pairs within one list)."""
+    return model.probability_of_weight(model.log2_bayes(lv) + tf_adjustment(a, b, ia, ib, lv, model))
 
 
 def log2_odds(p: np.ndarray | float) -> np.ndarray:
@@ -346,24 +353,46 @@ def captured_share(captured: float, by_key: list[float]) -> float:
     return captured / n
 
 
+# A list of a few hundred records cannot measure its own rate of false matches to one in a hundred
+# (no namesake within 120 records says little); one of thousands can. The calibration's labelled lists
+# (whose population may be unlike these lists') count as much as this many records of the lists' own.
+FALSE_PRIOR_RECORDS = 1_000
+
+
 def operating_point(p: np.ndarray, kept: np.ndarray, threshold: float | None, floor: float = MIN_PROBABILITY,
-                    table: tuple[float, ...] = (), capture: float = 1.0) -> OperatingPoint:
+                    table: tuple[float, ...] = (), capture: float = 1.0,
+                    false: FalseMatches | None = None) -> OperatingPoint:
     """The cut and what it expects. ``kept``: the one-to-one pairs at a low cut; a greedy assignment at a
     higher cut keeps exactly those of them above it. Without a ``threshold`` the cut is the one with the
-    best expected F1 among probabilities of at least ``floor``. The expected precision and recall count
-    each pair at its probability as the calibration's labelled lists found it (``table``), and the
-    matches among all pairs as those among the candidates over ``capture`` (:func:`blocking_capture`)."""
+    best expected F1 among probabilities of at least ``floor``.
+
+    With ``false`` (:mod:`palermo.linkage.false_matches`: how high non-matches of these very lists score)
+    the true matches above a cut are the pairs above it less the false matches expected there (shrunk
+    towards those the calibration's ``table`` expects, with the weight of :data:`FALSE_PRIOR_RECORDS`
+    records), and the true matches among all candidates the most found at any cut; otherwise each pair
+    counts at its probability as the calibration's labelled lists found it (``table``). The matches
+    among all pairs are those among the candidates over ``capture`` (:func:`blocking_capture`)."""
     probs = np.sort(p[kept])[::-1]
-    total = float(probs.sum())
+    if false is not None and len(probs):
+        ascending = probs[::-1]
+        above = len(probs) - np.searchsorted(ascending, probs, side="left")  # pairs at or above each cut
+        # the calibration's false matches as a prior worth FALSE_PRIOR_RECORDS records of the lists' own
+        lists, calibration = false.expected(probs, above), np.cumsum(1 - reliable(probs, table))[above - 1]
+        true = above - (false.records * lists + FALSE_PRIOR_RECORDS * calibration) / (false.records + FALSE_PRIOR_RECORDS)
+        total = float(max(true.max(), 0.0))
+    else:
+        true = np.cumsum(reliable(probs, table))
+        above = np.arange(1, len(probs) + 1)
+        total = float(true[-1]) if len(probs) else 0.0
     if threshold is None:
         if not len(probs):
             return OperatingPoint(floor, 0, 0.0, 0.0)
-        tp = np.cumsum(probs)
-        f1 = 2 * tp / (np.arange(1, len(probs) + 1) + total)
+        # the F1 each cut expects; without ``false`` the raw probabilities choose (as the floor was learned)
+        tp = true if false is not None else np.cumsum(probs)
+        f1 = 2 * tp / (above + (total if false is not None else float(probs.sum())))
         f1[probs < floor] = -1
         k = int(np.argmax(f1))
         threshold = float(probs[k]) if f1[k] >= 0 else floor
-    above = probs >= threshold
-    expected = reliable(probs, table)
-    return OperatingPoint(threshold, int(above.sum()), float(expected[above].sum()),
-                          float(expected.sum()) / max(capture, 1e-9))
+    n = int(np.sum(probs >= threshold))
+    found = float(true[n - 1]) if n else 0.0
+    return OperatingPoint(threshold, n, max(0.0, found), total / max(capture, 1e-9))
