@@ -390,9 +390,11 @@ def operating_point(p: np.ndarray, kept: np.ndarray, threshold: float | None, fl
         # the F1 each cut expects; without ``false`` the raw probabilities choose (as the floor was learned)
         tp = true if false is not None else np.cumsum(probs)
         f1 = 2 * tp / (above + (total if false is not None else float(probs.sum())))
-        f1[probs < floor] = -1
+        # never a pair less likely a match than not, nor a cut whose pairs are expected mostly false (lists
+        # that share nobody: the best expected F1 would otherwise keep the likeliest false pair)
+        f1[(probs < floor) | (true < floor * above)] = -1
         k = int(np.argmax(f1))
-        threshold = float(probs[k]) if f1[k] >= 0 else floor
+        threshold = float(probs[k]) if f1[k] >= 0 else max(floor, float(np.nextafter(probs[0], 2.0)))
     n = int(np.sum(probs >= threshold))
     found = float(true[n - 1]) if n else 0.0
     return OperatingPoint(threshold, n, max(0.0, found), total / max(capture, 1e-9))
