@@ -96,3 +96,18 @@ def test_the_estimate_follows_the_false_matches_of_febrl4() -> None:
     hits = sum(x.replace("-org", "-dup-0") == y for x, y in found)
     # measured 0.989, expected 0.947: the calibration's prior (pessimistic on FEBRL) pulls it down a little
     assert abs(op.precision - hits / len(found)) <= 0.05, (op.precision, hits / len(found))
+
+
+def test_lists_that_share_nobody_give_no_hits() -> None:
+    """Two agencies' lists with no person in common: the best expected F1 of nothing would keep the
+    likeliest false pair (a namesake with another date, measured at p 0.61 and expected precision 0.17
+    against the demo's Spanish list); a cut whose pairs are expected mostly false is never taken."""
+    from palermo.linkage.schema import DEFAULT_SCHEMA
+    from palermo.linkage.synthetic import agency_lists
+
+    for seed in (1, 2, 3):
+        lists, _ = agency_lists({"A": 300, "B": 300}, overlap=0.0, noise=0.15, seed=seed)
+        enc = Encoder(DEFAULT_SCHEMA, b"d" * 32)
+        result = link([enc.encode(lists["A"], label="A"), enc.encode(lists["B"], label="B")])
+        assert result.matches == [], (seed, result.summary())
+        assert result.expected[("A", "B")].precision == 1.0  # nothing kept, nothing expected wrong
