@@ -83,7 +83,7 @@ def login(client: TestClient, username: str, password: str) -> None:
         match = CSRF_RE.search(r.text)
         assert match, f"no CSRF token on the second-factor page: {r.text[:300]}"
         r = client.post("/login/second-factor", data={"code": fresh_code(db, username), "csrf_token": match.group(1)})
-    assert r.status_code == 200 and "Log out" in r.text, f"login of {username} failed: {r.status_code} {r.text[:300]}"
+    assert r.status_code == 200 and 'id="logout"' in r.text, f"login of {username} failed: {r.status_code} {r.text[:300]}"
 
 
 def browser_login(pg: Any, server: Any, username: str, password: str) -> None:

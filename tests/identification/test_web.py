@@ -40,5 +40,6 @@ def test_pages(sqlite_demo_db: Database, tmp_path: Path) -> None:
     c = client_for(make_settings(tmp_path, sqlite_demo_db), sqlite_demo_db)
     login(c, "gr.officer", "palermo-demo-2000")
     assert "Recrutement trompeur" in c.get("/identification?lang=fr").text
-    page = c.get("/identification/handbooks").text
+    assert '<html lang="fr"' in c.get("/identification/handbooks").text  # the language chosen is kept
+    page = c.get("/identification/handbooks?lang=en").text
     assert "ilo-ec-2009" in page and "unique" in page and "shared" in page

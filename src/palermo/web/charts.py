@@ -14,6 +14,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from palermo.i18n import gettext_now
+
 
 @dataclass(frozen=True)
 class DataTable:
@@ -45,7 +47,7 @@ def data_table(spec: dict[str, Any]) -> DataTable | None:
         return None
     columns = [(field, title) for field, title in meta["columns"]]
     rows = [[_cell(row.get(field)) for field, _title in columns] for row in _values(spec, meta.get("data"), meta.get("view"))]
-    return DataTable([title for _field, title in columns], rows)
+    return DataTable([gettext_now(title) for _field, title in columns], rows)
 
 
 def _no_mark_roles(marks: list[dict[str, Any]]) -> None:
@@ -54,9 +56,30 @@ def _no_mark_roles(marks: list[dict[str, Any]]) -> None:
         _no_mark_roles(mark.get("marks", []))  # a group's own marks
 
 
+# Keys whose text a reader sees: a chart's title and subtitle, its description, axis and legend titles.
+_WORDS = ("title", "subtitle", "description", "text")
+
+
+def _translate(node: Any) -> None:
+    """Chart words in the page's language where the catalogue has them (built from data: as they are)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("data", "values"):  # the data's own values are not words
+                continue
+            if key in _WORDS and isinstance(value, str):
+                node[key] = gettext_now(value)
+            else:
+                _translate(value)
+    elif isinstance(node, list):
+        for item in node:
+            _translate(item)
+
+
 def for_page(spec: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the spec to draw on a page: marks without ARIA roles of their own (the chart is one image)."""
+    """A copy of the spec to draw on a page: marks without ARIA roles of their own (the chart is one image),
+    its words in the page's language."""
     page = copy.deepcopy(spec)
+    _translate(page)
     page.pop("usermeta", None)  # already rendered as the table beside the chart
     if "marks" in page:
         _no_mark_roles(page["marks"])

@@ -30,6 +30,7 @@ from starlette.types import Scope
 
 from palermo.auth.roles import Principal
 from palermo.errors import PalermoError, Problem
+from palermo.i18n import N_
 from palermo.web.next_steps import link_for
 
 log = logging.getLogger(__name__)
@@ -102,16 +103,16 @@ def error_response(request: Request, status: int, code: str, message: str, detai
     response = render(request, "error.html", {"status": status, "code": code, "message": message,
                                               "problems": list(problems)[:100], "title": _title(status),
                                               "next_step_link": next_step,  # what to do, in web terms (next_steps)
-                                              # words marked for translation; English until the page frame has a catalogue
-                                              "_": str}, status_code=status)
+                                              }, status_code=status)
     response.headers.update(headers or {})
     return response
 
 
 def _title(status: int) -> str:
-    return {403: "Not allowed", 404: "Page not found", 405: "Not allowed here", 413: "Too much data",
-            422: "Please check what you entered", 429: "Too many attempts"}.get(
-        status, "Something went wrong" if status >= 500 else "The request could not be handled")
+    """The error page's heading, marked for translation (error.html translates it)."""
+    return {403: N_("Not allowed"), 404: N_("Page not found"), 405: N_("Not allowed here"), 413: N_("Too much data"),
+            422: N_("Please check what you entered"), 429: N_("Too many attempts")}.get(
+        status, N_("Something went wrong") if status >= 500 else N_("The request could not be handled"))
 
 
 def palermo_response(request: Request, exc: PalermoError) -> Response:

@@ -1,4 +1,11 @@
-"""Jinja2 environment and the ``render`` helper every page uses."""
+"""Jinja2 environment and the ``render`` helper every page uses, in the reader's language.
+
+The language of a page (:func:`request_language`): ``?lang=`` if the reader just chose one (the language
+switch on every page links there, and the choice is kept in the ``palermo_lang`` cookie), else the
+cookie, else the browser's Accept-Language, else English (``palermo.i18n.choose_language``).
+Templates say their words with ``_()``; Python that gives a page words marks them with ``N_`` and the
+template translates them, or translates them with ``gettext_now`` while the page renders.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -13,19 +21,34 @@ from starlette.responses import Response
 
 from palermo.auth.permissions import NO_OBJECT, allowed
 from palermo.auth.roles import Principal
+from palermo.i18n import (
+    LANGUAGES,
+    N_,
+    Domain,
+    choose_language,
+    format_number,
+    gettext_now,
+    known_language,
+    ngettext_now,
+    page_words,
+    speaking,
+)
 from palermo.web import charts
 from palermo.web.next_steps import error_link
 from palermo.web.security import csrf_token
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
-# The four areas of the platform; each domain router fills its own section.
+# The four areas of the platform; each domain router fills its own section. (Their words are marked
+# for translation here and translated by the templates.)
 SECTIONS = [
-    ("statistics", "Statistics", "/statistics", "Comparable THB and smuggling figures, divergences explained"),
-    ("linkage", "Linkage & exchange", "/linkage", "Hit/no-hit across agencies; agreements and follow-up requests"),
-    ("coordination", "Coordination", "/coordination", "Who does what where: overlaps, gaps, liaison officers"),
-    ("identification", "Identification", "/identification", "One indicator catalogue and explained screening"),
+    ("statistics", N_("Statistics"), "/statistics", N_("Comparable THB and smuggling figures, divergences explained")),
+    ("linkage", N_("Linkage & exchange"), "/linkage", N_("Hit/no-hit across agencies; agreements and follow-up requests")),
+    ("coordination", N_("Coordination"), "/coordination", N_("Who does what where: overlaps, gaps, liaison officers")),
+    ("identification", N_("Identification"), "/identification", N_("One indicator catalogue and explained screening")),
 ]
+LANG_COOKIE = "palermo_lang"
+LANG_COOKIE_AGE = 365 * 24 * 3600
 
 
 def _tojson_attr(value: Any) -> str:
@@ -36,13 +59,17 @@ def _tojson_attr(value: Any) -> str:
 templates.env.filters["tojson_attr"] = _tojson_attr
 templates.env.globals.update(chart_spec=charts.for_page, chart_table=charts.data_table)
 templates.env.globals["next_step"] = error_link
+# The words of shared macros (``_ui.html``, ``_list.html``), which do not see a page's context: the
+# language of the page being rendered (``render`` sets it).
+templates.env.globals.update(_=gettext_now, ngettext=ngettext_now)
 
 
 def _thousands(value: Any) -> Any:
-    """A count as people write it: 1,234; a whole number stored as a float (658.0) without its ".0"."""
-    if isinstance(value, float) and value.is_integer():
-        return f"{int(value):,}"
-    return f"{value:,}" if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    """A count as people of the page's language write it (1,234 · 1.234 · 1 234); a whole number stored as
+    a float (658.0) without its ".0"."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return format_number(int(value) if isinstance(value, float) and value.is_integer() else value)
 
 
 templates.env.filters["thousands"] = _thousands
@@ -57,15 +84,41 @@ def _can(principal: Principal | None) -> Callable[..., bool]:
     return can
 
 
-def _untranslated(message: str) -> str:
-    return message
+def request_language(request: Request, asked: str | None = None) -> str:
+    """The language to answer ``request`` in: ``asked`` (a form's ``lang``), ``?lang=``, the language
+    switch's cookie, Accept-Language, English."""
+    return choose_language(asked or request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
+                           request.headers.get("accept-language"))
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+def _switch_links(request: Request) -> list[tuple[str, str, str]]:
+    """``(code, name, href)`` of the language switch: this page in each language (after a form was sent,
+    the home page: a form's answer cannot be asked for again by a link)."""
+    if request.method not in ("GET", "HEAD"):
+        return [(code, name, "/?" + urlencode({"lang": code})) for code, name in LANGUAGES.items()]
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return [(code, name, request.url.path + "?" + urlencode([*query, ("lang", code)])) for code, name in LANGUAGES.items()]
+
+
+def _remember_language(request: Request, response: Response) -> None:
+    """Keep the language the reader just chose (``?lang=``) for their next pages."""
+    asked = known_language(request.query_params.get("lang"))
+    if asked and asked != request.cookies.get(LANG_COOKIE):
+        settings = getattr(getattr(request.scope.get("app"), "state", None), "settings", None)
+        response.set_cookie(LANG_COOKIE, asked, max_age=LANG_COOKIE_AGE, path="/", samesite="lax", httponly=True,
+                            secure=bool(getattr(settings, "secure_cookies", False)))
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
+           domains: tuple[Domain, ...] = ()) -> Response:
+    """Render page ``name`` in the reader's language (``context["lang"]`` when the route decided it), its
+    words first from ``domains`` (identification's catalogues), then the platform's."""
     principal = getattr(request.state, "principal", None)
+    lang = (context or {}).get("lang") or request_language(request)
     ctx = {
-        # English unless the page passes its translator (the identification pages do)
-        "_": _untranslated,
+        **page_words(lang, *domains),
+        "languages": LANGUAGES,
+        "language_links": _switch_links(request),
         "request": request,
         "sections": SECTIONS,
         "principal": principal,
@@ -81,4 +134,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     ctx.update(context or {})
-    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    with speaking(lang, *domains):
+        response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    _remember_language(request, response)
+    return response

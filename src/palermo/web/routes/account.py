@@ -19,6 +19,7 @@ from palermo.auth import accounts, mfa, throttle
 from palermo.auth.models import User
 from palermo.auth.roles import Principal
 from palermo.errors import PalermoError
+from palermo.i18n import N_
 from palermo.web.deps import (
     PendingLogin,
     account_principal,
@@ -61,7 +62,7 @@ def second_factor_form(request: Request) -> Response:
     if pending is None or pending.step != "verify":
         return render(request, "login.html", {"next": "/", "error": None,
                                               "notice": "Your login has timed out or was not started; log in again."})
-    return render(request, "account/second_factor.html", {"title": "Second factor", "error": None})
+    return render(request, "account/second_factor.html", {"title": N_("Second factor"), "error": None})
 
 
 @pages.post("/login/second-factor", dependencies=[Depends(csrf_form)])
@@ -77,7 +78,7 @@ def second_factor(request: Request, code: str = CODE) -> Response:
                                               client_of(request), login_limits(request),
                                               lambda s, user: mfa.verify(s, user, code, key))
     except PalermoError as exc:  # audited and counted by the core
-        return render(request, "account/second_factor.html", {"title": "Second factor", "error": exc.message},
+        return render(request, "account/second_factor.html", {"title": N_("Second factor"), "error": exc.message},
                       status_code=exc.http_status)
     finish_login(request, done, method, pending.method)
     return RedirectResponse(pending.next, status_code=303)
@@ -91,7 +92,7 @@ def _security_page(request: Request, s: Session, principal: Principal, *, error:
         raise PalermoError("account not found")
     pending = getattr(request.state, "pending", None)
     enrolled = mfa.is_enrolled(s, user)
-    ctx = {"title": "Account security", "enrolled": enrolled, "required": mfa.required(user.role_set),
+    ctx = {"title": N_("Account security"), "enrolled": enrolled, "required": mfa.required(user.role_set),
            **({"principal": None} if pending is not None else {}),  # not logged in yet: no navigation
            "pending": pending, "error": error, "message": message, "username": user.username}
     if enrolled:
@@ -110,7 +111,7 @@ def security(request: Request, principal: Principal = Depends(account_principal)
 
 
 def _recovery_page(request: Request, codes: list[str], continue_to: str, first: bool) -> Response:
-    return render(request, "account/recovery_codes.html", {"title": "Recovery codes", "codes": codes,
+    return render(request, "account/recovery_codes.html", {"title": N_("Recovery codes"), "codes": codes,
                                                            "continue_to": continue_to, "first": first})
 
 

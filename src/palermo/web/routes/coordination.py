@@ -34,10 +34,11 @@ from palermo.coordination.liaison import duplicate_reports, local_networks, visi
 from palermo.coordination.overview import overview
 from palermo.coordination.sectors import label as sector_label
 from palermo.errors import ValidationError
+from palermo.i18n import N_, Translate, page_translations
 from palermo.web.codes import Country, Currency, InitiativeStatus, ParticipantRole, ResultAge, ResultSex, TargetGroup, Theme
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.openapi import IsoDate, NonBlank, RequestBody, StrictCount, omittable
-from palermo.web.templating import render
+from palermo.web.templating import render, request_language
 from palermo.web.uploads import read_upload
 
 pages = APIRouter(include_in_schema=False)
@@ -51,22 +52,28 @@ def _overview(request: Request, s: Session, principal: Principal, on: date | Non
     return overview(s, principal, on=on, context_dir=settings.context_dir, threshold=settings.small_count_threshold)
 
 
+def _words(request: Request) -> Translate:
+    """The reader's language for the words a route builds into a chart (titles, legends)."""
+    return page_translations(request_language(request)).gettext
+
+
 @pages.get("/coordination")
 def coordination_page(request: Request, on: date | None = None, principal: Principal = Depends(page_principal),
                       s: Session = Depends(db_session)) -> Response:
     listed = initiatives_page(s, INITIATIVE_LIST.parse(request.query_params))
     ov = _overview(request, s, principal, on)
+    _ = _words(request)
     found, gaps = ov.overlaps(), ov.gaps()
     return render(request, "coordination/index.html", {
-        "title": "Coordination", "active": "coordination", "on": ov.on, "matrix": ov.matrix(), "overlaps": found,
+        "title": N_("Coordination"), "active": "coordination", "on": ov.on, "matrix": ov.matrix(), "overlaps": found,
         "gaps": gaps, "suggestions": ov.suggestions()[:10], "initiatives": listed, "theme": theme_label,
         "overdue": {i.ref for i in ov.initiatives if is_overdue(i)},
-        "activity_map": charts.choropleth(ov.active_by_country(), f"Initiatives under way on {ov.on}", "initiatives",
-                                          empty="no initiative under way on this date"),
-        "gap_map": charts.choropleth(ov.gaps_by_country(), f"Uncovered needs on {ov.on}", "gaps", "oranges",
-                                     empty="no uncovered need found"),
-        "reached_map": charts.choropleth(ov.reached_by_country(), "People reached, % of people targeted", "% reached",
-                                         "greens", empty="no initiative under way reports people targeted and reached",
+        "activity_map": charts.choropleth(ov.active_by_country(), _("Initiatives under way on {0}").format(ov.on),
+                                          _("initiatives"), empty=_("no initiative under way on this date")),
+        "gap_map": charts.choropleth(ov.gaps_by_country(), _("Uncovered needs on {0}").format(ov.on), _("gaps"), "oranges",
+                                     empty=_("no uncovered need found")),
+        "reached_map": charts.choropleth(ov.reached_by_country(), _("People reached, % of people targeted"), _("% reached"),
+                                         "greens", empty=_("no initiative under way reports people targeted and reached"),
                                          top_at_least=100),
         "progress": {i.ref: results.headline_for(principal, i, ov.threshold) for i in ov.initiatives},
         "stopped": {i.ref for i in ov.initiatives if results.stopped_reporting(i)},
@@ -100,11 +107,12 @@ def _parse(fmt: str, data: bytes, name: str) -> list[InitiativeSpec]:
 def liaison_page(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     nets = local_networks(s)
     reports = visible_reports(s, principal)
+    _ = _words(request)
     return render(request, "coordination/liaison.html", {
-        "title": "Liaison officers", "active": "coordination", "networks": nets, "reports": reports,
+        "title": N_("Liaison officers"), "active": "coordination", "networks": nets, "reports": reports,
         "duplicates": duplicate_reports(reports),
-        "map": charts.choropleth({cc: len(ps) for cc, ps in nets.items()}, "Liaison officers by host country",
-                                 "officers", "purples", empty="no officer posted")})
+        "map": charts.choropleth({cc: len(ps) for cc, ps in nets.items()}, _("Liaison officers by host country"),
+                                 _("officers"), "purples", empty=_("no officer posted"))})
 
 
 @pages.get("/coordination/initiatives/{ref}")
@@ -154,7 +162,7 @@ def money_page(request: Request, on: date | None = None, principal: Principal = 
     found = money.flows(ov.initiatives)
     currencies = sorted({f.currency for f in found}, key=lambda c: -sum(f.value for f in found if f.currency == c))
     return render(request, "coordination/money.html", {
-        "title": "Money", "active": "coordination", "flows": found,
+        "title": N_("Money"), "active": "coordination", "flows": found,
         "charts": [(c, charts.flow_chart(found, c)) for c in currencies],
         "two_funders": [o for o in ov.overlaps() if o.kind == "two funders"],
         "totals": {i.ref: money.totals(i) for i in ov.initiatives}, "initiatives": ov.initiatives})
@@ -164,7 +172,7 @@ def money_page(request: Request, on: date | None = None, principal: Principal = 
 def commitments_page(request: Request, principal: Principal = Depends(page_principal),
                      s: Session = Depends(db_session)) -> Response:
     return render(request, "coordination/commitments.html", {
-        "title": "Commitments and instruments", "active": "coordination", "commitments": commitments(s, principal),
+        "title": N_("Commitments and instruments"), "active": "coordination", "commitments": commitments(s, principal),
         "instruments": instrument_table(s)})
 
 

@@ -17,6 +17,7 @@ from palermo.auth.models import User
 from palermo.auth.passwords import MIN_PASSWORD_LENGTH
 from palermo.auth.roles import ORG_TYPES, ROLES, Principal
 from palermo.errors import AuditChainBroken, PalermoError
+from palermo.i18n import N_
 from palermo.web.codes import Country, OrgType, Role
 from palermo.web.deps import (
     api_principal,
@@ -87,12 +88,12 @@ def logout(request: Request, s: Session = Depends(db_session)) -> Response:
 @pages.get("/api/docs")
 def api_docs(request: Request, principal: Principal = Depends(visitor_principal)) -> Response:
     """The API reference (Swagger UI, shipped by the swagger-ui-bundle-v2 package and served by the app)."""
-    return render(request, "api_docs.html", {"title": "API reference", "openapi_url": OPENAPI_URL})
+    return render(request, "api_docs.html", {"title": N_("API reference"), "openapi_url": OPENAPI_URL})
 
 
 @pages.get("/")
 def home(request: Request, principal: Principal = Depends(page_principal)) -> Response:
-    return render(request, "home.html", {"title": "Home"})
+    return render(request, "home.html", {"title": N_("Home")})
 
 
 @pages.get("/admin")
@@ -100,7 +101,7 @@ def admin(request: Request, principal: Principal = Depends(page_principal), s: S
     users = accounts.list_users(s, principal)
     tokens = {u.id: [t for t in accounts.user_tokens(s, principal, u.username) if not t.revoked] for u in users}
     locked = {lock.user_id for lock in throttle.lockouts(s, principal)}
-    return render(request, "admin.html", {"title": "Administration", "orgs": accounts.list_organisations(s),
+    return render(request, "admin.html", {"title": N_("Administration"), "orgs": accounts.list_organisations(s),
                                           "user_orgs": accounts.user_organisations(s, principal),
                                           "manageable": accounts.manageable(principal, users),
                                           "users": users, "tokens": tokens, "locked": locked, "roles": ROLES,
@@ -169,7 +170,7 @@ def audit_page(request: Request, principal: Principal = Depends(page_principal),
         status: dict[str, Any] = {"ok": True, "summary": audit.verify(s, principal).summary()}
     except AuditChainBroken as exc:
         status = {"ok": False, "message": exc.message}
-    return render(request, "audit.html", {"title": "Audit log", "entries": entries, "status": status})
+    return render(request, "audit.html", {"title": N_("Audit log"), "entries": entries, "status": status})
 
 
 # ---------------------------------------------------------------- API

@@ -19,6 +19,7 @@ from palermo.estimation.estimate import bootstrap_method_for
 from palermo.estimation.histories import MAX_LISTS
 from palermo.estimation.report import INTERACTIVE_BUDGET, INTERACTIVE_MAX_BOOTSTRAP, Analysis, analyse_for
 from palermo.estimation.tables import get_table, histories_from_json, histories_of, save_table, visible_tables
+from palermo.i18n import N_
 from palermo.web.codes import BootstrapMethod
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
 from palermo.web.openapi import RequestBody
@@ -61,7 +62,7 @@ def _page(request: Request, s: Session, principal: Principal, *, analysis: Analy
           table: Any = None, options: dict[str, Any] | None = None, message: str | None = None,
           status_code: int = 200) -> Response:
     return render(request, "estimation/estimates.html", {
-        "title": "Estimates of the hidden number", "active": "statistics",
+        "title": N_("Estimates of the hidden number"), "active": "statistics",
         "tables": visible_tables(s, principal), "analysis": analysis, "table": table,
         "criteria": CRITERIA, "bootstrap_methods": BOOTSTRAP_METHOD_LABELS,
         "options": options or {"criterion": DEFAULT_CRITERION, "bootstrap": 0,

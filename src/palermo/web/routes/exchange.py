@@ -33,6 +33,7 @@ from palermo.exchange.requests import (
     shows_released,
 )
 from palermo.exchange.requests import requests_page as page_of_requests
+from palermo.i18n import N_
 from palermo.listing import ListQuery
 from palermo.web.api_lists import PAGED, list_query, paged
 from palermo.web.codes import AnswerDecision, Category, ExchangePurpose
@@ -52,7 +53,7 @@ def exchange_home(principal: Principal = Depends(page_principal)) -> Response:
 @pages.get("/exchange/agreements")
 def agreements_page(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     rows = [(a, party_names(s, a)) for a in list_agreements(s)]
-    return render(request, "exchange/agreements.html", {"title": "Agreements", "active": "linkage", "rows": rows,
+    return render(request, "exchange/agreements.html", {"title": N_("Agreements"), "active": "linkage", "rows": rows,
                                                         "graph": graph_spec(s), "categories": CATEGORIES})
 
 
@@ -80,7 +81,7 @@ def routes_page(request: Request, from_org: str | None = Query(None, alias="from
             error = exc
     orgs = list_organisations(s)
     return render(request, "exchange/routes.html", {
-        "title": "Lawful routes", "active": "linkage", "orgs": orgs, "org_label": _labels(orgs), "from_org": from_org or "",
+        "title": N_("Lawful routes"), "active": "linkage", "orgs": orgs, "org_label": _labels(orgs), "from_org": from_org or "",
         "to_org": to_org or "", "category": category, "purpose": purpose, "categories": CATEGORIES, "purposes": PURPOSES,
         "routes": found, "error": error, "decision": decision})
 
@@ -99,7 +100,7 @@ def _label_by_id(s: Session) -> Any:
 def requests_page(request: Request, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     page = page_of_requests(s, principal, REQUEST_LIST.parse(request.query_params))
     return render(request, "exchange/requests.html", {
-        "title": "Requests", "active": "linkage", "requests": page, "stats": dashboard(s, principal),
+        "title": N_("Requests"), "active": "linkage", "requests": page, "stats": dashboard(s, principal),
         "name": _label_by_id(s),
         "overdue": is_overdue, "answerable": lambda r: may_answer(principal, r),
         "message": request.query_params.get("message")})
@@ -109,7 +110,7 @@ def requests_page(request: Request, principal: Principal = Depends(page_principa
 def new_request_page(request: Request, owner: str = "", match: str = "", category: str = "",
                      principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     offer = request_offer(s, principal, owner=owner, match=match, category=category)
-    return render(request, "exchange/new_request.html", {"title": "New request", "active": "linkage", "offer": offer,
+    return render(request, "exchange/new_request.html", {"title": N_("New request"), "active": "linkage", "offer": offer,
                                                          "org_label": _labels(list_organisations(s))})
 
 

@@ -20,7 +20,7 @@ from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
 from palermo.identification.case import DEBT_HOLDERS, JOURNEY_FIELDS, SEXES
 from palermo.identification.catalogue import form_dimensions, load_catalogue, overlap, workspace_handbook_dir
-from palermo.identification.i18n import LANGUAGES, check_language, page_words, preferred_language, translator
+from palermo.identification.i18n import IDENTIFICATION, LANGUAGES, check_language, page_words, preferred_language, translator
 from palermo.identification.labels import label_maps
 from palermo.identification.offline import offline_bundle
 from palermo.identification.referrals import ReferralRequest, decide, inbox, refer, referrals_of
@@ -29,7 +29,7 @@ from palermo.identification.store import EXPLOITATION, GENDER, STATUS_STAGE, get
 from palermo.web.codes import CaseSex, Language, ReferralDecision, ReferralStatus
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, get_settings, page_principal
 from palermo.web.openapi import RequestBody, WholeNumber
-from palermo.web.templating import render
+from palermo.web.templating import render, request_language
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["identification"], prefix="/identification")
@@ -45,7 +45,12 @@ def _catalogue(request: Request) -> Any:
 def _page(request: Request, name: str, lang: str, context: dict[str, Any], status_code: int = 200) -> Response:
     """Render an identification page in ``lang``: its words, ``lang`` and ``dir`` on <html>."""
     return render(request, name, {"active": "identification", "languages": LANGUAGES, **page_words(lang), **label_maps(),
-                                  **context}, status_code=status_code)
+                                  **context}, status_code=status_code, domains=(IDENTIFICATION,))
+
+
+def _language(request: Request, lang: str | None) -> str:
+    """``?lang=`` if given (refused if unknown), else the reader's language (switch, browser, English)."""
+    return check_language(lang) if lang else request_language(request)
 
 
 def _refused(request: Request, s: Session, lang: str, err: ValidationError) -> Response:
@@ -70,9 +75,9 @@ def _referable(s: Session, principal: Principal) -> list[Any]:
 
 
 @pages.get("/identification")
-def form(request: Request, lang: str = Query("en", max_length=5), principal: Principal = Depends(page_principal),
+def form(request: Request, lang: str | None = Query(None, max_length=5), principal: Principal = Depends(page_principal),
          s: Session = Depends(db_session)) -> Response:
-    lang = check_language(lang)
+    lang = _language(request, lang)
     words = page_words(lang)
     return _page(request, "identification/form.html", lang, {
         "dims": form_dimensions(_catalogue(request), words["_"]), "journey": JOURNEY_FIELDS,
@@ -134,9 +139,9 @@ async def refer_form(request: Request, reference: str, principal: Principal = De
 
 
 @pages.get("/identification/referrals")
-def referrals_page(request: Request, lang: str = Query("en", max_length=5), status: str | None = Query(None, max_length=12),
+def referrals_page(request: Request, lang: str | None = Query(None, max_length=5), status: str | None = Query(None, max_length=12),
                    principal: Principal = Depends(page_principal), s: Session = Depends(db_write_session)) -> Response:
-    lang = check_language(lang)
+    lang = _language(request, lang)
     return _page(request, "identification/referrals.html", lang, {"items": inbox(s, principal, status=status or None),
                                                                   "status": status or ""})
 
@@ -154,9 +159,9 @@ async def decision_form(request: Request, reference: str, principal: Principal =
 
 
 @pages.get("/identification/cases")
-def cases_page(request: Request, lang: str = Query("en", max_length=5), principal: Principal = Depends(page_principal),
+def cases_page(request: Request, lang: str | None = Query(None, max_length=5), principal: Principal = Depends(page_principal),
                s: Session = Depends(db_session)) -> Response:
-    lang = check_language(lang)
+    lang = _language(request, lang)
     org = next((o for o in list_organisations(s) if o.id == principal.organisation_id), None)
     return _page(request, "identification/cases.html", lang, {
         "is_ngo": org is not None and org.org_type == "ngo", "genders": GENDER, "exploitations": EXPLOITATION,
@@ -178,9 +183,10 @@ async def cases_form(request: Request, principal: Principal = Depends(page_princ
 
 
 @pages.get("/identification/offline.json")
-def offline_data(request: Request, lang: str = Query("en", max_length=5), principal: Principal = Depends(page_principal)) -> dict[str, Any]:
+def offline_data(request: Request, lang: str | None = Query(None, max_length=5),
+                 principal: Principal = Depends(page_principal)) -> dict[str, Any]:
     """The catalogue and the rule as data, for screening on the device with no network."""
-    return offline_bundle(_catalogue(request), check_language(lang))
+    return offline_bundle(_catalogue(request), _language(request, lang))
 
 
 @pages.get("/identification/sw.js")
@@ -191,8 +197,9 @@ def service_worker(principal: Principal = Depends(page_principal)) -> Response:
 
 
 @pages.get("/identification/handbooks")
-def handbooks_page(request: Request, lang: str = Query("en", max_length=5), principal: Principal = Depends(page_principal)) -> Response:
-    lang = check_language(lang)
+def handbooks_page(request: Request, lang: str | None = Query(None, max_length=5),
+                 principal: Principal = Depends(page_principal)) -> Response:
+    lang = _language(request, lang)
     cat = _catalogue(request)
     return _page(request, "identification/handbooks.html", lang, {"cat": cat, "ov": overlap(cat)})
 

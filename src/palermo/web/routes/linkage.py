@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from palermo.auth.accounts import get_organisation
 from palermo.auth.roles import Principal
+from palermo.i18n import N_
 from palermo.linkage.entities import entities_for
 from palermo.linkage.hidden_figure import (
     DEFAULT_DRAWS,
@@ -47,7 +48,7 @@ def linkage_page(request: Request, principal: Principal = Depends(page_principal
     hits = hits_page(s, principal, HIT_LIST.parse(request.query_params))
     org = get_organisation(s, principal.organisation_id) if principal.organisation_id else None
     return render(request, "linkage/index.html", {
-        "title": "Linkage & exchange", "active": "linkage", "hits": hits,
+        "title": N_("Linkage & exchange"), "active": "linkage", "hits": hits,
         "reviews": review_states(s, principal, [h.reference for h in hits.items]),
         "uploads": uploads_for(s, principal), "offers": upload_offers(principal, org.org_type if org else None),
         "precision": precision_report(s, principal), "entities": entities_for(s, principal),
@@ -226,7 +227,7 @@ def api_estimate(body: EstimateIn, principal: Principal = Depends(api_principal)
 def estimate_page(request: Request, principal: Principal = Depends(page_principal),
                   s: Session = Depends(db_session)) -> Response:
     return render(request, "linkage/estimate.html", {
-        "title": "Hidden figure from the hub's lists", "active": "linkage", "uploads": estimable_uploads(s, principal),
+        "title": N_("Hidden figure from the hub's lists"), "active": "linkage", "uploads": estimable_uploads(s, principal),
         "chosen": [], "draws": DEFAULT_DRAWS, "result": None})
 
 
@@ -235,5 +236,5 @@ def estimate_form(request: Request, upload: list[int] = Form(default=[]), draws:
                   principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     result = estimate_from_uploads(s, principal, upload, draws=draws)
     return render(request, "linkage/estimate.html", {
-        "title": "Hidden figure from the hub's lists", "active": "linkage", "uploads": estimable_uploads(s, principal),
+        "title": N_("Hidden figure from the hub's lists"), "active": "linkage", "uploads": estimable_uploads(s, principal),
         "chosen": upload, "draws": draws, "result": result})

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from palermo.auth import oidc
 from palermo.auth.throttle import LoggedIn
 from palermo.errors import NotFound, PalermoError
+from palermo.i18n import N_
 from palermo.web.deps import get_database, get_settings, start_pending
 from palermo.web.routes.account import finish_login
 from palermo.web.routes.core import safe_next
@@ -57,7 +58,7 @@ def oidc_start(request: Request, next: str = Query("/", max_length=2000)) -> Res
 
 
 def _moving_on(request: Request, target: str) -> Response:
-    response = render(request, "account/signed_on.html", {"title": "Signed in", "target": target})
+    response = render(request, "account/signed_on.html", {"title": N_("Signed in"), "target": target})
     response.delete_cookie(COOKIE, path="/login/oidc")
     return response
 

@@ -19,6 +19,7 @@ from palermo.auth.permissions import require
 from palermo.auth.roles import Principal
 from palermo.countries import name as country_name
 from palermo.errors import ValidationError
+from palermo.i18n import N_
 from palermo.statistics import importers, release
 from palermo.statistics.charts import funnel_spec
 from palermo.statistics.codelists import FLAGS
@@ -82,7 +83,7 @@ def statistics_home(request: Request, principal: Principal = Depends(visitor_pri
     sources, countries = release.for_visitors(s, principal, ("home",),
                                               lambda: (source_status(s, principal), countries_with_data(s, principal)))
     return _public_headers(s, principal, render(request, "statistics/index.html", {
-        "title": "Statistics", "active": "statistics", "sources": sources, "countries": countries, "name": country_name,
+        "title": N_("Statistics"), "active": "statistics", "sources": sources, "countries": countries, "name": country_name,
         "last_changed": release.last_changed(s)}))
 
 
@@ -117,7 +118,7 @@ def data_table(request: Request, public: bool = False, principal: Principal = De
     page = explore(rows, query)
     internal = not public and may_see_true_values(principal)
     return _public_headers(s, principal, render(request, "statistics/data.html", {
-        "title": "Data", "active": "statistics", "page": page, "q": query, "rows": page.rows, "total": page.total,
+        "title": N_("Data"), "active": "statistics", "page": page, "q": query, "rows": page.rows, "total": page.total,
         "internal": internal, "formats": importers.FORMATS, "export_formats": EXPORT_FORMATS,
         "downloads": downloads(query, public=not internal), "breakdowns": BREAKDOWNS, "sorts": SORTS,
         "message": request.query_params.get("message"), "last_changed": release.last_changed(s)}))
