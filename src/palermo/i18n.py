@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -245,8 +245,13 @@ def format_date(value: date, lang: str | None = None) -> str:
     return babel_date(value, format="long", locale=_BABEL_LOCALES[lang or _current.get()[0]])
 
 
-# Babel's locale per language.
-_BABEL_LOCALES = {"en": "en", "es": "es", "fr": "fr", "ar": "ar"}
+def format_moment(value: datetime, lang: str | None = None) -> str:
+    """A UTC time of day and date for readers of ``lang`` (1 December 2026, 14:05 UTC)."""
+    return f"{format_date(value, lang)}, {value:%H:%M} UTC"
+
+
+# Babel's locale per language (the platform writes British English: 1 December 2026).
+_BABEL_LOCALES = {"en": "en_GB", "es": "es", "fr": "fr", "ar": "ar"}
 
 
 def all_domains() -> list[Domain]:

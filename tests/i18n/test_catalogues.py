@@ -77,3 +77,11 @@ def test_the_language_is_chosen_by_the_reader_then_the_browser(accept: str | Non
 
 def test_numbers_follow_the_language() -> None:
     assert [i18n.format_number(1234567.5, lang) for lang in ("en", "es", "fr")] == ["1,234,567.5", "1.234.567,5", "1\u202f234\u202f567,5"]
+
+
+def test_dates_follow_the_language() -> None:
+    from datetime import datetime
+
+    when = datetime(2026, 12, 1, 14, 5)
+    assert [i18n.format_moment(when, lang) for lang in ("en", "es", "fr")] == [
+        "1 December 2026, 14:05 UTC", "1 de diciembre de 2026, 14:05 UTC", "1 décembre 2026, 14:05 UTC"]

@@ -26,6 +26,7 @@ from palermo.i18n import (
     N_,
     Domain,
     choose_language,
+    format_moment,
     format_number,
     gettext_now,
     known_language,
@@ -73,6 +74,7 @@ def _thousands(value: Any) -> Any:
 
 
 templates.env.filters["thousands"] = _thousands
+templates.env.filters["moment"] = format_moment  # a UTC date and time, written as the page's language does
 # the page building blocks (table boxes, charts) as ``ui.*``, once the filters they use exist
 templates.env.globals["ui"] = templates.env.get_template("_ui.html").module
 

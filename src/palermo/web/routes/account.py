@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlencode
 
 import segno
 from fastapi import APIRouter, Depends, Form, Request
@@ -35,6 +36,9 @@ from palermo.web.deps import (
     start_session,
 )
 from palermo.web.templating import render
+
+# The confirmation the security page shows after the form (its template translates it).
+REMOVED = N_("Second factor removed")
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["core"])
@@ -156,7 +160,7 @@ def disable(request: Request, code: str = CODE, principal: Principal = Depends(s
     key = login_limits(request).key
     _checked(request, principal, lambda s, user: mfa.disable(s, principal, user, code, key))
     request.session["mfa"] = None
-    return RedirectResponse("/account/security?message=Second+factor+removed", status_code=303)
+    return RedirectResponse(f"/account/security?{urlencode({'message': REMOVED})}", status_code=303)
 
 
 @pages.post("/admin/users/{username}/mfa/reset", dependencies=[Depends(csrf_form)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
@@ -40,6 +40,9 @@ from palermo.web.deps import api_principal, csrf_form, db_session, get_settings,
 from palermo.web.openapi import IsoDate, NonBlank, RequestBody, StrictCount, omittable
 from palermo.web.templating import render, request_language
 from palermo.web.uploads import read_upload
+
+# The confirmation the initiative page shows after the form (its template translates it).
+SAVED = N_("Result saved")
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["coordination"], prefix="/coordination")
@@ -138,7 +141,7 @@ def initiative_add_result(request: Request, ref: str, indicator: str = Form(resu
                               actual=_form_number(actual, "reached"), sex=sex, age=age,
                               people=(indicator.strip() or results.PEOPLE) == results.PEOPLE, where="form")
     results.add_results(s, principal, ref, [spec])
-    return RedirectResponse(f"/coordination/initiatives/{quote(ref)}?message=Result+saved", status_code=303)
+    return RedirectResponse(f"/coordination/initiatives/{quote(ref)}?{urlencode({'message': SAVED})}", status_code=303)
 
 
 def _form_date(value: str, what: str) -> date | None:

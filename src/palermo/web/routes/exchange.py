@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
@@ -40,6 +41,9 @@ from palermo.web.codes import AnswerDecision, Category, ExchangePurpose
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, page_principal
 from palermo.web.openapi import IsoDate, NonBlank, RequestBody
 from palermo.web.templating import render
+
+# The confirmation the request page shows after the form (its template translates it).
+FILED = N_("Request filed")
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["exchange"], prefix="/exchange")
@@ -122,7 +126,7 @@ def file_request_form(request: Request, owner: str = Form(...), category: str = 
     req = file_request(s, principal, owner_org_id=get_organisation(s, owner).id, category=category, purpose=purpose,
                        justification=justification, case_reference=case_reference, data_wanted=data_wanted,
                        match_reference=match or None)
-    return RedirectResponse(f"/exchange/requests/{req.reference}?message=Request+filed", status_code=303)
+    return RedirectResponse(f"/exchange/requests/{req.reference}?{urlencode({'message': FILED})}", status_code=303)
 
 
 @pages.post("/exchange/requests/{reference}/answer", dependencies=[Depends(csrf_form)])
