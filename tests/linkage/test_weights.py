@@ -210,3 +210,11 @@ def test_expected_recall_against_the_truth_of_febrl4() -> None:
             assert 2 * precision * recall / (precision + recall) >= 0.98, (precision, recall)
         else:  # the loss is there, and the estimate sees a part of it (both keys use the given name)
             assert recall < 0.9 and recall - 0.02 <= op.recall <= 0.96, (op.recall, recall)
+
+
+def test_em_learns_from_every_pair_up_to_its_sample_size_and_from_a_seeded_uniform_sample_beyond() -> None:
+    assert weights.em_sample(1000, size=1000).all() and len(weights.em_sample(0)) == 0
+    sample = weights.em_sample(100_000, size=10_000)
+    assert np.array_equal(sample, weights.em_sample(100_000, size=10_000))  # the same pairs on every run
+    assert 9_000 < sample.sum() <= 10_000  # drawn with replacement: a few pairs twice
+    assert np.all(np.abs(sample.reshape(10, -1).sum(axis=1) - sample.sum() / 10) < 150)  # spread evenly
