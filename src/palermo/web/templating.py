@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from palermo.auth.permissions import NO_OBJECT, allowed
@@ -86,10 +87,16 @@ def _can(principal: Principal | None) -> Callable[..., bool]:
     return can
 
 
+def _query(request: Request) -> QueryParams:
+    """The page's query; empty where the scope has none (an error page answered before routing, from a
+    bare ASGI scope: Starlette's ``request.query_params`` needs ``query_string``, its URL does not)."""
+    return QueryParams(request.url.query)
+
+
 def request_language(request: Request, asked: str | None = None) -> str:
     """The language to answer ``request`` in: ``asked`` (a form's ``lang``), ``?lang=``, the language
     switch's cookie, Accept-Language, English."""
-    return choose_language(asked or request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
+    return choose_language(asked or _query(request).get("lang"), request.cookies.get(LANG_COOKIE),
                            request.headers.get("accept-language"))
 
 
@@ -98,13 +105,13 @@ def _switch_links(request: Request) -> list[tuple[str, str, str]]:
     the home page: a form's answer cannot be asked for again by a link)."""
     if request.method not in ("GET", "HEAD"):
         return [(code, name, "/?" + urlencode({"lang": code})) for code, name in LANGUAGES.items()]
-    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    query = [(k, v) for k, v in _query(request).multi_items() if k != "lang"]
     return [(code, name, request.url.path + "?" + urlencode([*query, ("lang", code)])) for code, name in LANGUAGES.items()]
 
 
 def _remember_language(request: Request, response: Response) -> None:
     """Keep the language the reader just chose (``?lang=``) for their next pages."""
-    asked = known_language(request.query_params.get("lang"))
+    asked = known_language(_query(request).get("lang"))
     if asked and asked != request.cookies.get(LANG_COOKIE):
         settings = getattr(getattr(request.scope.get("app"), "state", None), "settings", None)
         response.set_cookie(LANG_COOKIE, asked, max_age=LANG_COOKIE_AGE, path="/", samesite="lax", httponly=True,
