@@ -32,6 +32,8 @@ PRIOR_STRENGTH = 50.0  # pseudo-matches of the calibration's m: a prior, outweig
 TF_KINDS = ("name", "text", "country")  # fields whose values are skewed: a rare name is strong evidence
 TF_PRIOR_RECORDS = 1.0  # weight of the prior frequency (u) of a value, in records
 MIN_PROBABILITY = 0.5  # the default cut never keeps a pair less likely a match than not
+MIN_PRECISION = 0.9  # the default cut keeps no set of hits expected less precise: each hit may lead to a request
+# for a person's data, so a cut whose hits are expected one in ten or more wrong is not offered by default
 
 
 @dataclass(frozen=True)
@@ -390,9 +392,9 @@ def operating_point(p: np.ndarray, kept: np.ndarray, threshold: float | None, fl
         # the F1 each cut expects; without ``false`` the raw probabilities choose (as the floor was learned)
         tp = true if false is not None else np.cumsum(probs)
         f1 = 2 * tp / (above + (total if false is not None else float(probs.sum())))
-        # never a pair less likely a match than not, nor a cut whose pairs are expected mostly false (lists
-        # that share nobody: the best expected F1 would otherwise keep the likeliest false pair)
-        f1[(probs < floor) | (true < floor * above)] = -1
+        # never a pair less likely a match than not, nor a cut whose pairs are expected less precise than
+        # MIN_PRECISION (lists that share nobody would otherwise keep their likeliest false pair)
+        f1[(probs < floor) | (true < MIN_PRECISION * above)] = -1
         k = int(np.argmax(f1))
         threshold = float(probs[k]) if f1[k] >= 0 else max(floor, float(np.nextafter(probs[0], 2.0)))
     n = int(np.sum(probs >= threshold))
