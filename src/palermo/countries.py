@@ -8,6 +8,8 @@ from functools import lru_cache
 import pycountry
 
 EXTRA = {"XKX": "Kosovo", "KOS": "Kosovo"}  # KOS appears in some published series
+# every code Palermo stores: ISO 3166-1 alpha-3 and XKX (KOS is read, and stored as XKX)
+CODES = tuple(sorted({str(c.alpha_3) for c in pycountry.countries} | {"XKX"}))
 
 
 @lru_cache(maxsize=4096)

@@ -28,7 +28,6 @@ from palermo.linkage.false_matches import FalseMatches
 
 U_PAIRS = 200_000  # random pairs for u
 EM_ITERATIONS = 25
-PRIOR_STRENGTH = 50.0  # pseudo-matches of the calibration's m: a prior, outweighed by a list with more matches
 TF_KINDS = ("name", "text", "country")  # fields whose values are skewed: a rare name is strong evidence
 TF_PRIOR_RECORDS = 1.0  # weight of the prior frequency (u) of a value, in records
 MIN_PROBABILITY = 0.5  # the default cut never keeps a pair less likely a match than not

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pycountry
 
+from palermo import countries
 from palermo.auth.roles import ORG_TYPES, ROLES
 from palermo.coordination import codelists as coord
 from palermo.coordination.results import AGES
@@ -29,8 +30,6 @@ from palermo.statistics import codelists as stats
 from palermo.statistics.exports import EXPORT_FORMATS
 from palermo.statistics.importers import FORMATS as IMPORT_FORMATS
 from palermo.web.openapi import one_of
-
-COUNTRY_CODES = sorted({str(c.alpha_3) for c in pycountry.countries} | {"XKX"})  # palermo.countries: XKX for Kosovo
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -72,7 +71,7 @@ if TYPE_CHECKING:
 else:
     OrgType = one_of(ORG_TYPES, "organisation type")
     Role = one_of(ROLES, "role")
-    Country = one_of(COUNTRY_CODES, "country (ISO 3166 alpha-3)")
+    Country = one_of(countries.CODES, "country (ISO 3166 alpha-3)")
     Indicator = one_of(stats.INDICATORS, "indicator")
     SourceType = one_of(stats.SOURCE_TYPES, "source type")
     Stage = one_of(stats.STAGES, "stage")
