@@ -7,6 +7,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
+import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,6 +24,10 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         None, description="Signs session cookies. Default: generated once and kept in <data_dir>/secret.key."
     )
+    cache_dir: Path | None = Field(
+        None, description="Folder for results derived from no personal data and kept between runs (a linkage "
+        "schema's synthetic calibration). Default: <data_dir>/cache when the workspace exists, else the user's "
+        "cache folder.")
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(8000, description="Port the web app listens on.")
     worker_threads: int = Field(
@@ -94,6 +99,14 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'palermo.db').as_posix()}"
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        if self.cache_dir is not None:
+            return self.cache_dir
+        if self.data_dir.is_dir():
+            return self.data_dir / "cache"
+        return Path(platformdirs.user_cache_dir("palermo"))
 
     @cached_property
     def resolved_secret_key(self) -> str:

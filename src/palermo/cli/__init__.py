@@ -12,6 +12,7 @@ from palermo.auth import accounts, audit, mfa
 from palermo.auth.roles import ORG_TYPES, ROLES, Principal
 from palermo.cli.common import cli_principal, console, database, handle_errors, print_json, progress_bar, settings
 from palermo.errors import AuditChainBroken
+from palermo.linkage import calibration_cache
 
 app = typer.Typer(help="Palermo: cooperation platform against trafficking in human beings and migrant smuggling.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -33,6 +34,7 @@ for _name in ("stats", "link", "exchange", "coord", "identify", "maintenance"):
 @app.callback()
 def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    calibration_cache.use_directory(settings().resolved_cache_dir)
 
 
 @app.command()

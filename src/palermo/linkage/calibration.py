@@ -84,6 +84,13 @@ def _sims(schema: LinkageSchema, n: int, overlap: float, noise: float, seed: int
 
 @lru_cache(maxsize=32)
 def _calibrate(schema_json: str, n: int, overlap: float, noise: float) -> Calibration:
+    # per process in memory (this cache), across processes on disk (calibration_cache, when configured)
+    from palermo.linkage import calibration_cache
+
+    return calibration_cache.cached(schema_json, (n, overlap, noise), lambda: _compute(schema_json, n, overlap, noise))
+
+
+def _compute(schema_json: str, n: int, overlap: float, noise: float) -> Calibration:
     schema = LinkageSchema.model_validate_json(schema_json)
     lv, is_match, n_true = _sims(schema, n, overlap, noise, seed=7, sample="weights")
     model = fs.from_labels(lv, is_match)
@@ -120,5 +127,6 @@ def _reliability(schema: LinkageSchema, start: fs.FSModel, start_weight: float, 
 
 
 def calibrate(schema: LinkageSchema, n: int = 4000, overlap: float = 0.2, noise: float = 0.3) -> Calibration:
-    """Weights and threshold for ``schema`` (cached per schema and settings)."""
+    """Weights and threshold for ``schema`` (cached per schema, settings and code version: in memory, and
+    on disk in ``calibration_cache.directory()``)."""
     return _calibrate(schema.canonical(), n, overlap, noise)

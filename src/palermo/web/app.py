@@ -21,6 +21,7 @@ from palermo.auth.roles import Principal
 from palermo.coordination.context import load_context
 from palermo.db import Database
 from palermo.errors import ImportRejected, PalermoError
+from palermo.linkage import calibration_cache
 from palermo.settings import Settings
 from palermo.web import errors, openapi
 from palermo.web.access import attach
@@ -45,6 +46,7 @@ UPLOAD_PATHS = ("/statistics/import", "/api/v1/statistics/import", "/linkage/upl
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or Settings()
     db = db or Database(settings.resolved_database_url)
+    calibration_cache.use_directory(settings.resolved_cache_dir)  # a hub start reads its schema's calibration
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
