@@ -246,8 +246,12 @@ def format_date(value: date, lang: str | None = None) -> str:
 
 
 def format_moment(value: datetime, lang: str | None = None) -> str:
-    """A UTC time of day and date for readers of ``lang`` (1 December 2026, 14:05 UTC)."""
-    return f"{format_date(value, lang)}, {value:%H:%M} UTC"
+    """A UTC time of day and date for readers of ``lang`` (1 December 2026, 14:05 UTC), joined as the
+    language joins a date and a time (Arabic with its own comma: ``1 ديسمبر 2026، 14:05 UTC``)."""
+    from babel.dates import get_datetime_format
+
+    glue = str(get_datetime_format("medium", locale=_BABEL_LOCALES[lang or _current.get()[0]])).replace("'", "")
+    return glue.replace("{1}", format_date(value, lang)).replace("{0}", f"{value:%H:%M} UTC")
 
 
 # Babel's locale per language (the platform writes British English: 1 December 2026).

@@ -22,11 +22,22 @@ HTML = re.compile(r'<html lang="([a-z]+)" dir="(ltr|rtl)">')
 LOGIN = {"es": ["Iniciar sesión", "Contraseña", "Saltar al contenido"], "fr": ["Se connecter", "Mot de passe", "Aller au contenu"],
          "ar": ["تسجيل الدخول", "كلمة المرور", "انتقل إلى المحتوى"]}
 FRONT_LINE = {"/coordination": {"es": ["Coordinación: quién hace qué y dónde", "Solapamientos", "Cerrar sesión"],
-                                "fr": ["Coordination : qui fait quoi et où", "Chevauchements", "Se déconnecter"]},
+                                "fr": ["Coordination : qui fait quoi et où", "Chevauchements", "Se déconnecter"],
+                                "ar": ["التنسيق: من يفعل ماذا وأين", "التداخلات", "تسجيل الخروج"]},
               "/exchange/requests": {"es": ["Solicitudes", "Enviadas y recibidas", "Plazo"],
-                                     "fr": ["Demandes", "Envoyées et reçues", "Échéance"]},
+                                     "fr": ["Demandes", "Envoyées et reçues", "Échéance"],
+                                     "ar": ["الطلبات", "المرسَلة والمستلَمة", "الموعد النهائي"]},
               "/exchange/agreements": {"es": ["Acuerdos", "Quién tiene acuerdos con quién"],
-                                       "fr": ["Accords", "Qui a des accords avec qui"]}}
+                                       "fr": ["Accords", "Qui a des accords avec qui"],
+                                       "ar": ["الاتفاقات", "من لديه اتفاقات مع من"]}}
+# Arabic is complete: the pages of every area speak it (what stays English is data: names, codes, statuses)
+ARABIC = {"/statistics": ["سجل المصادر", "الرقم الخفي (التقديرات)"],
+          "/statistics/data?country=NLD": ["المشاهدات", "الجنسية", "الاستغلال"],
+          "/statistics/country/NLD": ["الأرقام،", "النساء والفتيات بين الضحايا"],
+          "/linkage": ["التطابقات مع سجلاتك", "رفع الترميزات"],
+          "/statistics/estimates": ["العدد الخفي: التقدير بالأنظمة المتعددة", "جداول تاريخ الالتقاط"],
+          "/audit": ["سجل التدقيق", "الأساس القانوني", "الوقت (UTC)"],
+          "/admin": ["المستخدمون", "إضافة مستخدم"]}
 
 
 def _text(html: str) -> str:
@@ -74,16 +85,27 @@ def test_the_switch_on_every_page_names_each_language_in_itself(client: TestClie
     assert all(unescape(h).startswith("/statistics/data?country=NLD&lang=") for h, *_ in links)  # the same page, its query kept
 
 
-@pytest.mark.parametrize("lang", ["es", "fr"])
+@pytest.mark.parametrize("lang", ["es", "fr", "ar"])
 @pytest.mark.parametrize("path", sorted(FRONT_LINE))
 def test_front_line_pages_are_translated(client: TestClient, path: str, lang: str) -> None:
     login(client, "nl.analyst", DEMO_PASSWORD)
     page = client.get(path, headers={"Accept-Language": lang})
     assert page.status_code == 200
-    assert _html_attrs(page.text) == (lang, "ltr")
+    assert _html_attrs(page.text) == (lang, "rtl" if lang == "ar" else "ltr")
     text = _text(page.text)
     missing = [w for w in FRONT_LINE[path][lang] if w not in text]
     assert not missing, (path, lang, missing)
+
+
+@pytest.mark.parametrize("path", sorted(ARABIC))
+def test_every_area_speaks_arabic(client: TestClient, path: str) -> None:
+    login(client, "nl.rapporteur", DEMO_PASSWORD)  # analyst and admin: every area's page
+    page = client.get(path, headers={"Accept-Language": "ar"})
+    assert page.status_code == 200, path
+    assert _html_attrs(page.text) == ("ar", "rtl")
+    text = _text(page.text)
+    missing = [w for w in ARABIC[path] if w not in text]
+    assert not missing, (path, missing, text[:600])
 
 
 def test_error_pages_speak_the_readers_language(client: TestClient) -> None:
