@@ -7,6 +7,7 @@ steps on Spark. Both return identical matches on identical input (tested with on
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from itertools import combinations
@@ -41,6 +42,20 @@ class Match:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def swapped(self) -> Match:
+        """The same match seen from the other list."""
+        return Match(self.list_b, self.record_b, self.list_a, self.record_a, self.probability, self.similarities)
+
+
+def canonical_order(a: EncodedDataset, b: EncodedDataset) -> tuple[EncodedDataset, EncodedDataset]:
+    """Two lists in an order fixed by their contents (size, then their first encodings), not by the
+    order they were handed in: random pairs, samples and ties are then drawn alike for ``[A, B]`` and
+    ``[B, A]``, so both give the same matches and probabilities."""
+    def key(d: EncodedDataset) -> tuple[int, bytes]:
+        first = d.schema.fields[0].name
+        return len(d), hashlib.sha256(np.ascontiguousarray(d.filters[first][:1000]).tobytes()).digest()
+    return (b, a) if key(b) < key(a) else (a, b)
 
 
 def check_compatible(datasets: list[EncodedDataset]) -> None:
@@ -222,7 +237,8 @@ def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engi
     cal = calibrate(datasets[0].schema) if method in ("estimated", "calibrated") else None
     out: list[Match] = []
     expected: dict[tuple[str, str], OperatingPoint] = {}
-    for a, b in combinations(datasets, 2):
+    for first, second in combinations(datasets, 2):
+        a, b = canonical_order(first, second)
         ia, ib, lv = engine.pair_levels(a, b)
         if method == "estimated" and len(ia):
             assert cal is not None
@@ -256,10 +272,11 @@ def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engi
             chosen = one_to_one(ia, ib, score, cutoff)
             op = weights.operating_point(p, chosen, 0.0)
         del lv
-        expected[(a.label, b.label)] = op
+        expected[(first.label, second.label)] = op
         # the similarities shown with each match, for the chosen pairs only
         sims = field_similarities(a, b, ia[chosen], ib[chosen])
         for n, k in enumerate(chosen):
-            out.append(Match(a.label, a.ids[ia[k]], b.label, b.ids[ib[k]], round(float(p[k]), 6),
-                             {f: (None if np.isnan(s[n]) else round(float(s[n]), 4)) for f, s in sims.items()}))
+            found = Match(a.label, a.ids[ia[k]], b.label, b.ids[ib[k]], round(float(p[k]), 6),
+                          {f: (None if np.isnan(s[n]) else round(float(s[n]), 4)) for f, s in sims.items()})
+            out.append(found if a is first else found.swapped())
     return LinkResult(out, expected)
