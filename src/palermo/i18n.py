@@ -221,8 +221,9 @@ def speaking(lang: str, *domains: Domain) -> Iterator[None]:
 
 
 def gettext_now(message: str) -> str:
-    """``message`` in the language of the page being rendered (English outside one)."""
-    return _current.get()[1].gettext(message)
+    """``message`` in the language of the page being rendered (English outside one). An empty message stays
+    empty: gettext's "" is the catalogue's header, which would show on the page (a chart's empty title)."""
+    return _current.get()[1].gettext(message) if message else message
 
 
 def ngettext_now(singular: str, plural: str, n: int) -> str:
