@@ -3,7 +3,7 @@ once, unreadable values kept (encoded as written) and reported, keyed blocking k
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -85,15 +85,29 @@ class Slice:
     warnings: list[tuple[int, int, Problem]]  # values encoded as written
 
 
+@dataclass
+class Part:
+    """Some fields and blocking keys of a batch of rows, with the values encoded as written among them."""
+
+    filters: dict[str, np.ndarray]
+    present: dict[str, np.ndarray]
+    blocks: dict[str, list[str | None]]
+    warnings: list[tuple[int, int, Problem]]
+
+
 class Batch:
     """Rows encoded together: their columns, each field's distinct values, the problems found."""
 
-    def __init__(self, enc: Encoder, rows: Sequence[Mapping[str, str | None]], progress: Callable[[int], None] | None,
-                 offset: int = 0) -> None:
-        self.enc, self.schema, self.n, self.progress, self.offset = enc, enc.schema, len(rows), progress, offset
+    def __init__(self, enc: Encoder, rows: Sequence[Mapping[str, str | None]], progress: Callable[[int], None] | None = None,
+                 offset: int = 0, columns: Mapping[str, list[Any]] | None = None) -> None:
+        """The rows, or (``columns``) their columns already read: what a worker process is sent."""
+        self.enc, self.schema, self.progress, self.offset = enc, enc.schema, progress, offset
         self.fields = {f.name: f for f in self.schema.fields}
-        needed = {self.schema.id_column, *(c for f in self.schema.fields for c in f.columns)}
-        self.cols: dict[str, list[Any]] = {c: _column_of(rows, c) for c in needed}
+        if columns is None:
+            self.cols: dict[str, list[Any]] = {c: _column_of(rows, c) for c in self.schema.columns()}
+        else:
+            self.cols = dict(columns)
+        self.n = len(self.cols[self.schema.id_column] if self.schema.id_column in self.cols else next(iter(self.cols.values())))
         self.problems: list[tuple[int, int, Problem]] = []
         self.warnings: list[tuple[int, int, Problem]] = []
         self._canon: dict[str, tuple[list[Any], np.ndarray]] = {}
@@ -103,15 +117,23 @@ class Batch:
         self._done = 0
 
     def run(self) -> Slice:
-        s = self.schema
+        """Every field and blocking key of the rows, and their problems."""
         ids = self._ids()
-        filters, present = {}, {}
+        part = self.part([f.name for f in self.schema.fields], [b.name for b in self.schema.blocking])
+        return Slice(ids, part.filters, part.present, part.blocks, self.problems, part.warnings)
+
+    def part(self, fields: Collection[str], blocks: Collection[str]) -> Part:
+        """Some fields and blocking keys of all the rows (a share of the work, see ``parallel``): the result
+        does not depend on which others are done in the same batch."""
+        s = self.schema
+        filters, present, before = {}, {}, len(self.warnings)
         for place, f in enumerate(s.fields, start=1):
-            filters[f.name], present[f.name] = self._field(f, place)
-            self._advance(1 / (len(s.fields) + 1))
-        blocks = {b.name: self._block_keys(b.name, b.parts) for b in s.blocking}
+            if f.name in fields:
+                filters[f.name], present[f.name] = self._field(f, place)
+                self._advance(1 / (len(s.fields) + 1))
+        keys = {b.name: self._block_keys(b.name, b.parts) for b in s.blocking if b.name in blocks}
         self._advance(1.0)
-        return Slice(ids, filters, present, blocks, self.problems, self.warnings)
+        return Part(filters, present, keys, self.warnings[before:])
 
     def _problem(self, row: int, place: int, reason: str, column: str, value: Any = None) -> tuple[int, int, Problem]:
         return self.offset + row, place, Problem(reason, line=self.offset + row + 2, field=column, value=value)

@@ -6,14 +6,17 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
+from types import TracebackType
 
 import numpy as np
 
 from palermo.errors import Problem, ValidationError
+from palermo.linkage.encoding.batch import Batch
 from palermo.linkage.encoding.dataset import EncodedDataset
-from palermo.linkage.encoding.parallel import PARALLEL_FROM, encode_slices
+from palermo.linkage.encoding.parallel import PARALLEL_FROM, Workers
 from palermo.linkage.keys import derive, fingerprint
 from palermo.linkage.schema import FieldSpec, LinkageSchema
 
@@ -53,6 +56,18 @@ class Encoder:
         # Every token hashed so far, per field: its row in a table of bit positions (tokens, hashes).
         self._rows: dict[str, dict[str, int]] = {f.name: {} for f in schema.fields}
         self._table = {f.name: np.zeros((0, f.hashes), dtype=np.uint16) for f in schema.fields}
+        self._workers = Workers()  # forked on first use; they end with the encoder (or ``close``)
+        self._ended = weakref.finalize(self, self._workers.close)
+
+    def close(self) -> None:
+        """End the worker processes (a later large batch starts them again)."""
+        self._workers.close()
+
+    def __enter__(self) -> Encoder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
 
     def encode(self, rows: Iterable[Mapping[str, str | None]], *, label: str = "",
                progress: Callable[[int], None] | None = None, workers: int | None = None,
@@ -63,8 +78,9 @@ class Encoder:
         same: it is encoded from what was written and listed in ``warnings``; with ``strict`` every such
         value is reported and nothing encoded. An empty or repeated record id is always refused.
 
-        Large batches are split over ``workers`` processes (default: two from 10,000 rows, where the
-        system can fork); the result is the same as in one process.
+        Large batches are shared by ``workers`` processes (default: two from 10,000 rows, where the system
+        can fork), each doing some fields and blocking keys for all rows; the workers stay for the next
+        batch until ``close`` (or the encoder's end). The result is the same as in one process.
         """
         rows = rows if isinstance(rows, list) else list(rows)
         if workers is None:
@@ -72,7 +88,8 @@ class Encoder:
         collecting = gc.isenabled()
         gc.disable()  # a batch allocates millions of short-lived strings and lists, none in cycles
         try:
-            slices = encode_slices(self, rows, progress, workers)
+            slices = [self._workers.encode(self, rows, progress, workers) if workers > 1 else
+                      Batch(self, rows, progress).run()]
         finally:
             if collecting:
                 gc.enable()
