@@ -1,46 +1,187 @@
 """Reading a source table whole and checking its rows: none cut short, none repeated by mistake.
 
-Every importer reads its file through :func:`read_table`, which refuses a CSV row with fewer fields
-than the header (a file cut short stores its last digit otherwise: ``…,Counts,1`` for 103) and a
-workbook that is not one, with messages in a user's terms. :func:`duplicate_rows` finds rows that
-repeat a key, naming the first line and whether the values conflict.
+Every importer reads its file through :func:`read_table`: a CSV (any encoding and separator
+:mod:`palermo.statistics.textfile` recognises) or a workbook (.xlsx, .xlsm, .xls, .ods; the first
+sheet). Title lines above the header are skipped (the header is the first row naming the columns the
+importer needs), blank rows are dropped, header names are trimmed, and every row keeps the line it
+had in the file (column ``_line``), so problems name the line the user sees in their editor. A CSV
+row with fewer fields than the header is refused (a file cut short stores its last digit otherwise:
+``…,Counts,1`` for 103). :func:`duplicate_rows` finds rows that repeat a key.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import io
+import math
+import re
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from palermo.errors import ImportRejected, Problem
+from palermo.statistics.textfile import OLE_MAGIC, SEPARATOR_NAMES, ZIP_MAGIC, decode, european_numbers, sniff_separator
 
-XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx workbook is a zip archive
+LINE = "_line"  # the file's line (or the sheet's row) of each row
+WORKBOOKS = {".xlsx": ZIP_MAGIC, ".xlsm": ZIP_MAGIC, ".ods": ZIP_MAGIC, ".xls": OLE_MAGIC}
+WORKBOOK_NAMES = {".xlsx": "an Excel workbook (.xlsx)", ".xlsm": "an Excel workbook (.xlsm)",
+                  ".xls": "an Excel 97-2003 workbook (.xls)", ".ods": "an OpenDocument spreadsheet (.ods)"}
+HEADER_SEARCH = 50  # title rows above the header that are looked through
 
 
-def read_table(path: Path, sheet_header_row: int | None = None) -> pl.DataFrame:
-    """A CSV or Excel table as text columns; refused whole if unreadable or if any row is cut short."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        with path.open("rb") as fh:
-            if fh.read(4) != XLSX_MAGIC:
-                raise ImportRejected(f"{path.name} is not an Excel workbook (.xlsx); if it is a CSV file, name it .csv",
-                                     [Problem("not an Excel workbook", line=1)])
-        try:
-            import pandas as pd
+def column_key(name: object) -> str:
+    """A column name as compared: case, spaces, underscores and punctuation do not matter
+    ("Iso3_code" = "ISO3 code" = "iso3code")."""
+    return re.sub(r"[\W_]+", "", str(name or "")).casefold()
 
-            pdf = pd.read_excel(path, dtype=str, header=sheet_header_row or 0)
-            return pl.from_pandas(pdf.where(pdf.notna(), None))
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is bad input
-            raise _unreadable(path, exc) from None
+
+def read_table(path: Path, required: list[str] | None = None, notes: list[str] | None = None) -> pl.DataFrame:
+    """A CSV or workbook table as text columns plus ``_line``; refused whole if unreadable or cut short.
+
+    ``required``: the columns the importer needs, found whatever their case and spacing (and renamed to
+    the importer's spelling); the header is the first row naming them all. ``notes`` receives what was
+    recognised (encoding, separator, decimal comma, skipped title and blank rows) for the report."""
+    notes = notes if notes is not None else []
+    if path.suffix.lower() in WORKBOOKS:
+        df = _read_workbook(path, required, notes)
+    else:
+        df = _read_text(path, required, notes)
+    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in df.columns if c != LINE])
+    n_blank = df.filter(blank).height if df.width > 1 else 0
+    if n_blank:
+        df = df.filter(~blank)
+        notes.append(f"{n_blank:,} blank row(s) skipped")
+    return _rename_required(df, required or [])
+
+
+def _read_text(path: Path, required: list[str] | None, notes: list[str]) -> pl.DataFrame:
+    text, encoding = decode(path.read_bytes(), path.name)
+    text = text.lstrip("\ufeff")
+    sep = sniff_separator(text)
+    start, skipped = _header_line(csv.reader(io.StringIO(text[:262144], newline=""), delimiter=sep), required)
+    if start:
+        text = "".join(io.StringIO(text, newline="").readlines()[start:])
+        notes.append(f"{skipped} title line(s) above the header skipped")
+    if encoding != "UTF-8":
+        notes.append(f"read as {encoding}")
+    if sep != ",":
+        notes.append(f"fields separated by {SEPARATOR_NAMES[sep]}s")
+    lines, width, short, long = _record_lines(text, sep, start + 1)
+    if short:
+        raise ImportRejected(f"{len(short)} row(s) of {path.name} have fewer fields than its header ({width}): "
+                             "the file is cut short or a row lost its separators; nothing was imported", short)
+    if long:
+        raise ImportRejected(f"{len(long)} row(s) of {path.name} have more fields than its header ({width}): a value "
+                             f"holds the separator ({SEPARATOR_NAMES[sep]}) without quotes around it; quote it, or save the "
+                             "file again from the spreadsheet; nothing was imported", long)
     try:
-        df = pl.read_csv(path, infer_schema=False, truncate_ragged_lines=False)
+        df = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep, infer_schema=False, truncate_ragged_lines=False)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input
         raise _unreadable(path, exc) from None
-    short = short_rows(path, len(df.columns))
-    if short:
-        raise ImportRejected(f"{len(short)} row(s) of {path.name} have fewer fields than its header ({len(df.columns)}): "
-                             "the file is cut short or a row lost its separators; nothing was imported", short)
+    df = df.rename({c: c.strip() for c in df.columns if c != c.strip()})
+    if len(lines) != df.height:  # the two readers disagree on the records: never guess the line numbers
+        raise ImportRejected(f"{path.name}: the rows cannot be told apart (a quote is not closed?); check the quoting",
+                             [Problem("unbalanced quotes")])
+    df = df.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
+    df, decimal = european_numbers(df, sep, path.name)
+    if decimal:
+        notes.append(decimal)
     return df
+
+
+def _header_line(records: Any, required: list[str] | None) -> tuple[int, int]:
+    """(line index of the header, title lines skipped): the first record naming every required column,
+    else the first non-blank one."""
+    wanted = {column_key(c) for c in required or []}
+    first: tuple[int, int] | None = None
+    previous_end, seen = 0, 0
+    for record in records:
+        begin, previous_end = previous_end, records.line_num
+        if not any(c.strip() for c in record):
+            continue
+        if first is None:
+            first = (begin, seen)
+        if not wanted or wanted <= {column_key(c) for c in record}:
+            return begin, seen
+        seen += 1
+        if seen >= HEADER_SEARCH:
+            break
+    return first[0] if first else 0, first[1] if first else 0
+
+
+def _record_lines(text: str, sep: str, first_line: int) -> tuple[list[int], int, list[Problem], list[Problem]]:
+    """The line each record starts on, the header's width, and the records with fewer or more fields."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    width = len(next(reader, []))
+    lines: list[int] = []
+    short: list[Problem] = []
+    long: list[Problem] = []
+    end = reader.line_num
+    for row in reader:
+        line = end + first_line
+        end = reader.line_num
+        lines.append(line)
+        if row and len(row) < width:  # blank lines are dropped later
+            short.append(Problem(f"{len(row)} field(s) where the header has {width}: the row is cut short",
+                                 line=line, value=row[-1][:40]))
+        elif len(row) > width and any(c.strip() for c in row[width:]):
+            long.append(Problem(f"{len(row)} fields where the header has {width}", line=line, value=sep.join(row)[:80]))
+    return lines, width, short, long
+
+
+def _read_workbook(path: Path, required: list[str] | None, notes: list[str]) -> pl.DataFrame:
+    suffix = path.suffix.lower()
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if magic != WORKBOOKS[suffix]:
+        hint = "if it is a CSV file, name it .csv" if magic != ZIP_MAGIC and magic != OLE_MAGIC else \
+            "its content is another kind of workbook; name it .xlsx, .ods or .xls as it was saved"
+        raise ImportRejected(f"{path.name} is not {WORKBOOK_NAMES[suffix]}; {hint}", [Problem(f"not {WORKBOOK_NAMES[suffix]}", line=1)])
+    try:
+        import pandas as pd
+
+        sheet = pd.read_excel(path, header=None, dtype=object, engine="calamine")
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is bad input
+        raise _unreadable(path, exc) from None
+    rows = [[_cell(v) for v in r] for r in sheet.itertuples(index=False, name=None)]
+    start, skipped = _header_line(_Records(rows), required)
+    if not rows:
+        raise ImportRejected(f"{path.name}: its first sheet is empty", [Problem("empty sheet", line=1)])
+    if skipped:
+        notes.append(f"{skipped} title row(s) above the header skipped")
+    header = [(h or "").strip() or f"column_{i + 1}" for i, h in enumerate(rows[start])]
+    body = rows[start + 1:]
+    cols = {h: pl.Series(h, [r[i] for r in body], dtype=pl.Utf8) for i, h in enumerate(header) if h not in header[:i]}
+    return pl.DataFrame(cols).with_columns(pl.Series(LINE, range(start + 2, start + 2 + len(body)), dtype=pl.Int64))
+
+
+class _Records:
+    """Sheet rows with the ``line_num`` a csv reader has, so one header search serves both."""
+
+    def __init__(self, rows: list[list[str | None]]) -> None:
+        self.rows, self.line_num = rows, 0
+
+    def __iter__(self) -> Any:
+        for r in self.rows:
+            self.line_num += 1
+            yield [c or "" for c in r]
+
+
+def _cell(v: Any) -> str | None:
+    """A sheet cell as the text a CSV export would hold (2019, not 2019.0; dates as ISO)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, bool):
+        return str(v).upper()
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
 
 
 def _unreadable(path: Path, exc: Exception) -> ImportRejected:
@@ -48,27 +189,22 @@ def _unreadable(path: Path, exc: Exception) -> ImportRejected:
     return ImportRejected(f"{path.name} cannot be read as a table: {first}", [Problem(first)])
 
 
-def short_rows(path: Path, width: int) -> list[Problem]:
-    """CSV records with fewer fields than the header, by line (a reader pads them with empty cells)."""
-    problems = []
-    with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
-        for row in reader:
-            if row and len(row) < width:  # blank lines are skipped by the table reader too
-                problems.append(Problem(f"{len(row)} field(s) where the header has {width}: the row is cut short",
-                                        line=reader.line_num, value=row[-1][:40]))
-    return problems
+def _rename_required(df: pl.DataFrame, required: list[str]) -> pl.DataFrame:
+    by_key = {column_key(c): c for c in df.columns if c != LINE}
+    renames = {by_key[column_key(r)]: r for r in required if r not in df.columns and column_key(r) in by_key}
+    return df.rename(renames) if renames else df
 
 
 def require_columns(df: pl.DataFrame, path: Path, columns: list[str], fmt: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
+        found = [c for c in df.columns if c != LINE]
         raise ImportRejected(f"{path.name} is not in the {fmt} shape: column(s) {', '.join(missing)} missing "
-                             f"(found {', '.join(df.columns[:15])})", [Problem("column missing", field=c) for c in missing])
+                             f"(found {', '.join(found[:15])}); rename the columns, or describe the file with a mapping file",
+                             [Problem("column missing", field=c) for c in missing])
 
 
-def duplicate_rows(df: pl.DataFrame, key: list[str], *, first_line: int, value: str | None, what: str,
+def duplicate_rows(df: pl.DataFrame, key: list[str], *, value: str | None, what: str,
                    allowed: pl.Expr | None = None) -> list[Problem]:
     """Rows that repeat an earlier row's ``key`` (``what`` names it), except those ``allowed`` to repeat.
 
@@ -82,11 +218,12 @@ def duplicate_rows(df: pl.DataFrame, key: list[str], *, first_line: int, value: 
         return []
     firsts = df.with_row_index("_i").filter(pl.col("_i").is_in(rows["_first"].unique().to_list()))
     first_value = dict(zip(firsts["_i"].to_list(), firsts[value].to_list())) if value else {}
+    first_line = dict(zip(firsts["_i"].to_list(), firsts[LINE].to_list()))
     out = []
-    for i, first, v in zip(rows["_i"].to_list(), rows["_first"].to_list(),
-                           rows[value].to_list() if value else [None] * rows.height):
+    for line, first, v in zip(rows[LINE].to_list(), rows["_first"].to_list(),
+                              rows[value].to_list() if value else [None] * rows.height):
         there = first_value.get(first)
-        how = (f"conflicting duplicate of line {first + first_line} ({there!r} there)" if value and v != there
-               else f"duplicate of line {first + first_line}")
-        out.append(Problem(f"{how}: {what}; remove one of them", line=i + first_line, field=value, value=v))
+        how = (f"conflicting duplicate of line {first_line[first]} ({there!r} there)" if value and v != there
+               else f"duplicate of line {first_line[first]}")
+        out.append(Problem(f"{how}: {what}; remove one of them", line=line, field=value, value=v))
     return out

@@ -9,26 +9,32 @@ from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
 from palermo.countries import iso3
-from palermo.errors import Problem
+from palermo.errors import ImportRejected, Problem
 from palermo.statistics import category_maps
 from palermo.statistics.importers.pipeline import ImportReport, Progress, store
 from palermo.statistics.ingest import ObservationSpec, SourceSpec
-from palermo.statistics.rows import read_table, require_columns
+from palermo.statistics.rows import LINE, read_table, require_columns
 
 
 def import_ctdc(session: Session, principal: Principal, path: Path, *, key: str = "iom-ctdc",
                 progress: Progress | None = None, mappings_dir: Path | None = None) -> ImportReport:
     """Victim-level records aggregated to counts of identified victims by country of exploitation, year,
     sex, age group and form of exploitation. Small counts are protected later by disclosure control."""
-    df = read_table(path)
-    require_columns(df, path, ["yearOfRegistration", "gender", "majorityStatus", "isSexualExploit", "isForcedLabour",
-                        "CountryOfExploitation"], "CTDC victim-level")
-    report = ImportReport(key, "", df.height, 0)
+    columns = ["yearOfRegistration", "gender", "majorityStatus", "isSexualExploit", "isForcedLabour", "CountryOfExploitation"]
+    notes: list[str] = []
+    df = read_table(path, columns, notes)
+    if "CountryOfExploitation" not in df.columns and "UN_COE_Region" in df.columns:
+        raise ImportRejected(f"{path.name} gives the region of exploitation (UN_COE_Region), not the country; Palermo "
+                             "counts victims by country, so import the CTDC global dataset (column CountryOfExploitation)",
+                             [Problem("column missing", field="CountryOfExploitation")])
+    require_columns(df, path, columns, "CTDC victim-level")
+    report = ImportReport(key, "", df.height, 0, warnings=notes)
     counts: dict[tuple[str, ...], int] = defaultdict(int)
     cm = category_maps.load("iom-ctdc", mappings_dir)
     problems: list[Problem] = []
-    for n, r in enumerate(df.iter_rows(named=True), start=2):
-        if progress and n % 5000 == 0:
+    for i, r in enumerate(df.iter_rows(named=True)):
+        n = r[LINE]
+        if progress and i and i % 5000 == 0:
             progress(5000)
         coe = (r["CountryOfExploitation"] or "").strip()
         year = (r["yearOfRegistration"] or "").strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from palermo.errors import ImportRejected, Problem
 from palermo.statistics import category_maps
 from palermo.statistics.importers.pipeline import ImportReport, Progress, store
 from palermo.statistics.ingest import ObservationSpec, SourceSpec
+from palermo.statistics.textfile import decode
 from palermo.statistics.values import parse_count
 
 
@@ -19,8 +21,10 @@ def import_eurostat_tsv(session: Session, principal: Principal, path: Path, *, k
                         progress: Progress | None = None,
                         mappings_dir: Path | None = None) -> ImportReport:
     """Eurostat TSV: first column 'dim1,dim2,…\\TIME_PERIOD', one column per period, values with flags ('12 p', ':')."""
-    text = path.read_text(encoding="utf-8-sig")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    text, encoding = decode(path.read_bytes(), path.name)
+    numbered = [(n, ln) for n, ln in enumerate(io.StringIO(text.lstrip("\ufeff"), newline="").read().splitlines(), start=1)
+                if ln.strip()]
+    lines = [ln for _, ln in numbered]
     if not lines or "\\" not in lines[0].split("\t")[0]:
         raise ImportRejected(f"{path} is not a Eurostat TSV (first header cell like 'freq,leg_stat,sex,geo\\TIME_PERIOD')",
                              [Problem("not a Eurostat TSV", line=1)])
@@ -34,7 +38,7 @@ def import_eurostat_tsv(session: Session, principal: Principal, path: Path, *, k
     stages: set[str] = set()
     cm = category_maps.load("eurostat-crim-thb", mappings_dir)
     seen: dict[str, int] = {}
-    for n, line in enumerate(lines[1:], start=2):
+    for n, line in numbered[1:]:
         cells = line.split("\t")
         keys = dict(zip(dims, cells[0].split(",")))
         if cells[0] in seen:  # reported; its values are still checked, so every problem is listed at once
@@ -72,5 +76,5 @@ def import_eurostat_tsv(session: Session, principal: Principal, path: Path, *, k
                         source_type="international_records", stage="registered", counting_unit="persons",
                         legal_definition="Directive 2011/36/EU, art. 2", coverage="EU Member States and partners",
                         update_schedule="annual")
-    report = ImportReport(key, "", len(lines) - 1, 0)
+    report = ImportReport(key, "", len(lines) - 1, 0, warnings=[] if encoding == "UTF-8" else [f"read as {encoding}"])
     return store(session, principal, source, specs, report, problems, path.name)

@@ -14,7 +14,7 @@ from palermo.errors import Problem
 from palermo.statistics import category_maps
 from palermo.statistics.importers.pipeline import ImportReport, Progress, store
 from palermo.statistics.ingest import ObservationSpec, SourceSpec
-from palermo.statistics.rows import duplicate_rows, read_table, require_columns
+from palermo.statistics.rows import LINE, duplicate_rows, read_table, require_columns
 from palermo.statistics.values import parse_count
 
 _UNKNOWN_WORDS = {"unknown", "desconocida", "desconocido", "inconnu", "inconnue", "not known", "n/a"}
@@ -52,17 +52,18 @@ GLOTIP_FOLDED = ((pl.col("Category") == "Other forms of exploitation")
 def import_glotip(session: Session, principal: Principal, path: Path, *, key: str = "unodc-glotip",
                   vintage: str | None = None, progress: Progress | None = None,
                   mappings_dir: Path | None = None) -> ImportReport:
-    header = 2 if path.suffix.lower() in (".xlsx", ".xlsm") else None
-    df = read_table(path, header)
-    require_columns(df, path, ["Iso3_code", "Indicator", "Dimension", "Category", "Sex", "Age", "Year", "txtVALUE"], "UNODC GLOTIP")
-    report = ImportReport(key, "", df.height, 0)
-    offset = 2 if header is None else header + 2
-    problems = duplicate_rows(df, GLOTIP_KEY, first_line=offset, value="txtVALUE", allowed=GLOTIP_FOLDED,
+    columns = ["Iso3_code", "Indicator", "Dimension", "Category", "Sex", "Age", "Year", "txtVALUE"]
+    notes: list[str] = []
+    df = read_table(path, columns, notes)  # the official XLSX has two title rows above the header
+    require_columns(df, path, columns, "UNODC GLOTIP")
+    report = ImportReport(key, "", df.height, 0, warnings=notes)
+    problems = duplicate_rows(df, GLOTIP_KEY, value="txtVALUE", allowed=GLOTIP_FOLDED,
                               what="the same country, indicator, dimension, category, sex, age and year")
     specs: list[ObservationSpec] = []
     cm = category_maps.load("unodc-glotip", mappings_dir)
-    for n, r in enumerate(df.iter_rows(named=True), start=offset):
-        if progress and n % 5000 == 0:
+    for i, r in enumerate(df.iter_rows(named=True)):
+        n = r[LINE]
+        if progress and i and i % 5000 == 0:
             progress(5000)
         dim = (r["Dimension"] or "").strip()
         if dim == "by country of repatriation":

@@ -18,7 +18,7 @@ from palermo.statistics.importers.pipeline import (
     store_frame_report,
 )
 from palermo.statistics.ingest import FRAME, SourceSpec
-from palermo.statistics.rows import read_table, require_columns
+from palermo.statistics.rows import LINE, read_table, require_columns
 from palermo.statistics.values import parse_count
 
 
@@ -42,6 +42,10 @@ def parse_mapping(text: str, name: str = "mapping") -> dict[str, Any]:
     return mapping
 
 
+_HINT = {"indicator": "add it under 'constants', e.g. indicator: victims, or name its column under 'columns'",
+         "country": "name the column of countries under 'columns', or add e.g. country: NLD under 'constants'",
+         "period": "name the column of years under 'columns', or add e.g. period: '2024' under 'constants'",
+         "value": "name the column of the counts under 'columns', e.g. value: COUNT"}
 MAPPED_FIELDS = ("indicator", "country", "period", "sex", "age_group", "citizenship", "exploitation", "value")
 
 
@@ -81,19 +85,24 @@ def import_mapped(session: Session, principal: Principal, path: Path, mapping: d
     source's own categories to the code lists; rows mapping to one cell are summed (e.g. agencies → country).
 
     Vectorised with Polars: the mapping and parsing run per distinct value, not per row."""
-    df = read_table(path)
     cols: dict[str, str] = mapping.get("columns", {})
+    notes: list[str] = []
+    df = read_table(path, list(dict.fromkeys(cols.values())), notes)
     consts: dict[str, Any] = mapping.get("constants", {})
     vmap: dict[str, dict[str, Any]] = mapping.get("values", {})
     require_columns(df, path, list(cols.values()), "mapped")
+    unset = [f for f in ("indicator", "country", "period", "value") if f not in cols and consts.get(f) in (None, "")]
+    if unset:
+        raise ValidationError("the mapping file gives no " + "; no ".join(f"{f} ({_HINT[f]})" for f in unset),
+                              next_step=NextStep("mapping_format"))
     src = mapping["source"]
-    report = ImportReport(src.get("key", path.stem), "", df.height, 0)
+    report = ImportReport(src.get("key", path.stem), "", df.height, 0, warnings=notes)
     described = [c for c in dict.fromkeys(cols.values()) if c != cols.get("value")]
     fields = df.select(
         *[_mapped_column(f, cols, consts, vmap).alias(f) for f in MAPPED_FIELDS],
         mapping=pl.concat_str([pl.lit(f"{c}=") + pl.col(c).cast(pl.Utf8).fill_null("None") for c in described],
                               separator=" / ").str.slice(0, 300) if described else pl.lit(""),
-        line=pl.int_range(2, df.height + 2, dtype=pl.Int64))
+        line=pl.col(LINE))
     if progress:
         progress(df.height // 2)
     raw = fields["value"].fill_null("")

@@ -16,6 +16,7 @@ from palermo.statistics.cells import aggregate_frame, check_totals
 from palermo.statistics.ingest import (
     ObservationSpec,
     SourceSpec,
+    country_names,
     frame_of,
     store_frame,
     validate_frame,
@@ -69,6 +70,8 @@ def store_frame_report(session: Session, principal: Principal, source: SourceSpe
         skipped = [Problem(f"skipped {n:,} row(s): {why}") for why, n in report.skipped.items()]
         raise ImportRejected(f"{origin} yields no observation (from {report.rows_read:,} rows); nothing was imported "
                              "and no source was created. Check the format and the file", skipped or [Problem("no data rows")])
+    if names := country_names(df):
+        report.warnings.append(names)
     report.unknown = df.filter(pl.col("value").is_null() & pl.col("lower").is_null()).height
     df = aggregate_frame(df, report.warnings)
     negative = df.filter(pl.col("value") < 0)

@@ -14,7 +14,7 @@ from palermo.errors import ImportRejected, Problem
 from palermo.statistics import category_maps
 from palermo.statistics.importers.pipeline import ImportReport, Progress, store
 from palermo.statistics.ingest import ObservationSpec, SourceSpec
-from palermo.statistics.rows import duplicate_rows, read_table, require_columns
+from palermo.statistics.rows import LINE, duplicate_rows, read_table, require_columns
 from palermo.statistics.values import parse_count
 
 # ------------------------------------------------------------------ SDMX-CSV (our own structure, and compatible files)
@@ -70,10 +70,10 @@ def import_sdmx_csv(session: Session, principal: Principal, path: Path, *, sourc
                                     mappings_dir=mappings_dir)
     df = read_table(path)
     require_columns(df, path, SDMX_REQUIRED, "SDMX-CSV")
-    dims = [c for c in df.columns if SDMX_ALIASES.get(c, c).upper() not in SDMX_NOT_KEY]
-    problems = duplicate_rows(df, dims, first_line=2, value="OBS_VALUE", what="the same dimensions and period")
+    dims = [c for c in df.columns if c != LINE and SDMX_ALIASES.get(c, c).upper() not in SDMX_NOT_KEY]
+    problems = duplicate_rows(df, dims, value="OBS_VALUE", what="the same dimensions and period")
     cm = category_maps.load("eurostat-crim-thb", mappings_dir)  # SDMX files from Eurostat use its codes
-    specs = [s for n, r in enumerate(df.iter_rows(named=True), start=2) if (s := _sdmx_spec(r, n, problems, "SDMX-CSV", cm))]
+    specs = [s for r in df.iter_rows(named=True) if (s := _sdmx_spec(r, r.pop(LINE), problems, "SDMX-CSV", cm))]
     return store(session, principal, source, specs, ImportReport(source.key, "", df.height, 0), problems, path.name)
 
 
