@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from palermo.auth import audit
 from palermo.auth.roles import Principal
-from palermo.countries import iso3
+from palermo.countries import country_code, iso3
 from palermo.db.base import utcnow
 from palermo.db.bulk import bulk_insert
 from palermo.errors import ImportRejected, PermissionDenied, Problem
@@ -131,11 +131,33 @@ def validate_frame(df: pl.DataFrame, *, negative_allowed: bool = False) -> list[
                   value=",".join(sorted(set(f.split(",")) - set(cl.FLAGS))))
           for line, f in df.filter(pl.col("flags").is_in(unknown_flags)).select("line", "flags").iter_rows()]
     p += _problems(df, pl.col("period").is_null() | (pl.col("period").str.strip_chars() == ""), "missing period", "period", None)
+    p += _problems(df, ~(pl.col("period").is_null() | (pl.col("period").str.strip_chars() == ""))
+                   & ~pl.col("period").str.strip_chars().str.contains(PERIOD),
+                   "period is not a year (2024), month (2024-03), quarter (2024-Q1) or half (2024-S1); a fiscal or "
+                   "split year such as 2019/20 must be mapped to one (mapping file: values: {period: {'2019/20': '2019'}})",
+                   "period", "period")
     return sorted(p, key=lambda x: x.line if x.line is not None else 0)
 
 
+# the periods a cell may have (the API's and the SDMX structure's): a year, month, day, quarter or half
+PERIOD = r"^\d{4}(-\d{2}(-\d{2})?|-Q[1-4]|-S[12])?$"
+
+
 def _country_codes(df: pl.DataFrame) -> dict[str, str | None]:
-    return {c: iso3(c) if c else None for c in df["country"].unique().to_list() if c is not None}
+    """Each distinct country as written, to its ISO3 code: codes, and names as agencies write them."""
+    return {c: country_code(c) if c else None for c in df["country"].unique().to_list() if c is not None}
+
+
+def country_names(df: pl.DataFrame) -> str | None:
+    """What the import report says of country *names* read as codes: how many, and each one matched by
+    the country converter rather than by its ISO name ("Russia" → RUS), so a reader can check them."""
+    names = {c: code for c, code in _country_codes(df).items() if code and code != c.strip().upper()}
+    if not names:
+        return None
+    guessed = [f"{c!r} → {code}" for c, code in sorted(names.items()) if iso3(c) is None]
+    return (f"{len(names)} country name(s) read as ISO 3166 codes"
+            + (f"; {len(guessed)} of them by common name: {', '.join(guessed[:20])}" if guessed else "")
+            + (" …" if len(guessed) > 20 else ""))
 
 
 def normalise(df: pl.DataFrame) -> pl.DataFrame:
@@ -143,7 +165,7 @@ def normalise(df: pl.DataFrame) -> pl.DataFrame:
     iccs = pl.col("exploitation").replace_strict(cl.EXPLOITATION_ICCS, default="0204", return_dtype=pl.Utf8)
     return df.with_columns(
         country=pl.col("country").replace_strict(_country_codes(df), default=None, return_dtype=pl.Utf8),
-        period=pl.col("period").cast(pl.Utf8),
+        period=pl.col("period").cast(pl.Utf8).str.strip_chars(),
         crime_code=pl.coalesce(pl.col("crime_code"), pl.when(pl.col("indicator") == "smuggled_migrants")
                                .then(pl.lit("08051")).otherwise(iccs)))
 
