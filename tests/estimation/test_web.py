@@ -199,3 +199,19 @@ def test_page_form_with_bca_shows_the_bca_interval(sqlite_db: Database, tmp_path
                          files={"file": ("Western.csv", (MSE / "Western.csv").read_text(), "text/csv")})
     assert upload.status_code == 200, upload.text[:500]
     assert "BCa bootstrap (multinomial resampling of the observed people" in upload.text
+
+
+def test_upload_form_reads_a_workbook_and_a_semicolon_file(sqlite_db: Database, tmp_path: Path) -> None:
+    import io
+
+    import pandas as pd
+
+    _world(sqlite_db)
+    client = client_for(make_settings(tmp_path, sqlite_db), sqlite_db)
+    login(client, "ana", PASSWORD)
+    book = io.BytesIO()
+    pd.read_csv(MSE / "UKdat.csv").to_excel(book, index=False)
+    for name, data in (("UKdat.xlsx", book.getvalue()), ("UKdat.csv", (MSE / "UKdat.csv").read_text().replace(",", ";").encode("utf-16"))):
+        r = client.post("/statistics/estimates", data={"csrf_token": csrf(client), "criterion": "pvalue", "bootstrap": "0"},
+                        files={"file": (name, data)})
+        assert r.status_code == 200 and "2,744 identified; estimated total" in r.text, (name, r.text[:300])

@@ -122,8 +122,10 @@ class CaptureHistories:
     @classmethod
     def from_csv_text(cls, text: str) -> CaptureHistories:
         """Read a CSV with one 0/1 column per list and a count column (count/frequency/freq/n)."""
+        from palermo.statistics.textfile import sniff_separator
+
         text = text.lstrip("\ufeff")
-        reader = csv.reader(io.StringIO(text))
+        reader = csv.reader(io.StringIO(text), delimiter=sniff_separator(text))
         rows = [r for r in reader if any(c.strip() for c in r)]
         if not rows:
             raise ValidationError("the capture-history file is empty; expected a header like LA,NG,PF,count and rows of 0/1")
@@ -163,7 +165,25 @@ class CaptureHistories:
         p = Path(path)
         if not p.exists():
             raise ValidationError(f"no such file: {p}; give the path of a CSV of capture histories")
-        return cls.from_csv_text(p.read_text(encoding="utf-8-sig"))
+        return cls.from_bytes(p.read_bytes(), p.name)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str) -> CaptureHistories:
+        """A file as uploaded: CSV in any encoding and separator the statistics importers read, or the
+        first sheet of a workbook (.xlsx, .xls, .ods), header in its first non-blank row."""
+        import tempfile
+
+        from palermo.statistics.rows import LINE, WORKBOOKS, read_table
+        from palermo.statistics.textfile import decode
+
+        suffix = Path(name).suffix.lower()
+        if suffix not in WORKBOOKS:
+            return cls.from_csv_text(decode(data, Path(name).name)[0])
+        with tempfile.TemporaryDirectory(prefix="palermo-lists-") as tmp:
+            path = Path(tmp) / Path(name).name
+            path.write_bytes(data)
+            sheet = read_table(path)
+        return cls.from_csv_text(sheet.drop(LINE).write_csv())
 
     @classmethod
     def from_overlap(cls, overlap: Mapping[tuple[str, ...], int] | Mapping[str, int],

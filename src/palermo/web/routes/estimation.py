@@ -97,10 +97,11 @@ async def estimates_upload(request: Request, file: UploadFile | None = File(None
                            country: str = Form(""), period: str = Form(""),
                            principal: Principal = Depends(page_principal),
                            s: Session = Depends(db_session)) -> Response:
-    raw = (await file.read()).decode("utf-8-sig", errors="replace") if file is not None and file.filename else csv_text
-    if not raw.strip():
+    data = await file.read() if file is not None and file.filename else b""
+    if not data.strip() and not csv_text.strip():
         raise ValidationError("choose a CSV file or paste the capture-history table (e.g. LA,NG,PF,count)")
-    histories = CaptureHistories.from_csv_text(raw)
+    histories = (CaptureHistories.from_bytes(data, file.filename or "upload.csv") if data.strip() and file is not None
+                 else CaptureHistories.from_csv_text(csv_text))
     opts = _options(criterion, bootstrap, merge, bootstrap_method)
     table = None
     if save:
