@@ -65,3 +65,29 @@ def test_web_form_import_and_refusal_for_an_officer(sqlite_demo_db: Database, tm
     r = officer.post("/statistics/import", data={"fmt": "eurostat", "csrf_token": csrf(officer)},
                      files={"file": ("crim_thb_vict.tsv", (DATA / "crim_thb_vict.tsv").read_bytes())})
     assert r.status_code == 403 and _observations(sqlite_demo_db) == before
+
+
+def test_web_upload_of_a_european_spreadsheet_export_and_of_a_cut_file(sqlite_demo_db: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import EXTERNAL
+
+    c = client_for(make_settings(tmp_path, sqlite_demo_db), sqlite_demo_db)
+    login(c, "nl.analyst", PASSWORD)
+    mapping = (DATA / "fbi_mapping.yaml").read_bytes()
+    text = (EXTERNAL / "fbi-ucr-human-trafficking" / "HT_2013-2020.csv").read_text()
+    import csv
+    import io
+
+    out = io.StringIO()  # as a European Excel saves it: semicolons (quoting the county lists "PARKER; DENTON"), cp1252
+    csv.writer(out, delimiter=";").writerows(csv.reader(io.StringIO(text)))
+    european = out.getvalue().encode("cp1252")
+    before = _observations(sqlite_demo_db)
+    r = c.post("/statistics/import", data={"fmt": "csv", "source": "ucr-web", "csrf_token": csrf(c)},
+               files={"file": ("ucr.csv", european), "mapping": ("fbi.yaml", mapping)})
+    assert r.status_code == 200 and "Imported 16 observations into ucr-web" in r.text, r.text[r.text.find("<main"):][:1500]
+    stored = _observations(sqlite_demo_db)
+    assert stored == before + 16
+    cut = text[: len(text) // 2].encode()
+    bad = c.post("/statistics/import", data={"fmt": "csv", "source": "ucr-cut", "csrf_token": csrf(c)},
+                 files={"file": ("ucr.csv", cut), "mapping": ("fbi.yaml", mapping)})
+    assert bad.status_code == 422 and "cut short" in bad.text and "/tmp" not in bad.text and "palermo-upload" not in bad.text
+    assert _observations(sqlite_demo_db) == stored
