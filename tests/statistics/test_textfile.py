@@ -188,3 +188,11 @@ def test_a_separator_inside_an_unquoted_value_is_refused_naming_the_lines(tmp_pa
     expected = [n for n, line in enumerate(text.splitlines(), start=1)
                 if n > 1 and len(next(csv.reader([line.replace(",", ";")], delimiter=";"))) > 19]
     assert [p.line for p in exc.value.problems] == expected and "without quotes" in str(exc.value)
+
+
+def test_the_empty_columns_a_spreadsheet_leaves_at_line_ends_are_dropped(tmp_path: Path) -> None:
+    rows = _records(GSI.read_text(encoding="utf-8-sig"))
+    path = tmp_path / "gsi.csv"
+    path.write_text("".join(";".join(f'"{c}"' for c in r) + ";;;\r\n" for r in rows) + ";;;;;;;;\r\n")
+    df = read_table(path)
+    assert df.columns == [*(c.strip() for c in rows[0]), LINE] and df.height == len(rows) - 1

@@ -53,7 +53,9 @@ def read_table(path: Path, required: list[str] | None = None, notes: list[str] |
     if n_blank:
         df = df.filter(~blank)
         notes.append(f"{n_blank:,} blank row(s) skipped")
-    return _rename_required(df, required or [])
+    unnamed = [c for c in df.columns if (not c.strip() or c.startswith(("_duplicated_", "column_")))
+               and df[c].null_count() == df.height]  # the empty columns a spreadsheet leaves (";;;" at line ends)
+    return _rename_required(df.drop(unnamed), required or [])
 
 
 def _read_text(path: Path, required: list[str] | None, notes: list[str]) -> pl.DataFrame:
@@ -77,7 +79,8 @@ def _read_text(path: Path, required: list[str] | None, notes: list[str]) -> pl.D
                              f"holds the separator ({SEPARATOR_NAMES[sep]}) without quotes around it; quote it, or save the "
                              "file again from the spreadsheet; nothing was imported", long)
     try:
-        df = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep, infer_schema=False, truncate_ragged_lines=False)
+        df = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep, infer_schema=False,
+                         truncate_ragged_lines=True)  # only empty cells past the header remain (checked above)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input
         raise _unreadable(path, exc) from None
     df = df.rename({c: c.strip() for c in df.columns if c != c.strip()})
