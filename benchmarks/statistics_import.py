@@ -30,7 +30,8 @@ with f.open("w") as fh:
     for k, (c, y, s, a, e, ci, r) in enumerate(combos):
         if k >= n:
             break
-        fh.write(f"{c},{y}-{r},{s},{a},{e},{ci},{r},{(k * 7) % 997}\n")
+        i = (y - 1900) * 1000 + r  # a distinct valid period (a day) per year and repeat: importers refuse "1900-999"
+        fh.write(f"{c},{1000 + i // 336}-{1 + i % 336 // 28:02d}-{1 + i % 28:02d},{s},{a},{e},{ci},{r},{(k * 7) % 997}\n")
 mapping = {"source": {"key": "bench", "name": "bench", "source_type": "police", "stage": "detected",
                       "counting_unit": "persons", "legal_definition": "national"},
            "columns": {"country": "country", "period": "year", "sex": "sex", "age_group": "age",
