@@ -133,8 +133,8 @@ def validate_frame(df: pl.DataFrame, *, negative_allowed: bool = False) -> list[
     p += _problems(df, pl.col("period").is_null() | (pl.col("period").str.strip_chars() == ""), "missing period", "period", None)
     p += _problems(df, ~(pl.col("period").is_null() | (pl.col("period").str.strip_chars() == ""))
                    & ~pl.col("period").str.strip_chars().str.contains(PERIOD),
-                   "period is not a year (2024), month (2024-03), quarter (2024-Q1) or half (2024-S1); a fiscal or "
-                   "split year such as 2019/20 must be mapped to one (mapping file: values: {period: {'2019/20': '2019'}})",
+                   "period is not a year (2024), month (2024-03), quarter (2024-Q1) or half (2024-S1); write a fiscal "
+                   "or split year such as 2019/20 as one of these (in a mapping file: values: {period: {'2019/20': '2019'}})",
                    "period", "period")
     return sorted(p, key=lambda x: x.line if x.line is not None else 0)
 
