@@ -70,6 +70,7 @@ def test_arabic_pages_read_right_to_left_on_a_phone(demo: LiveServer, browser: A
         assert not [t["text"] for t in texts if "Project-Id-Version" in t["text"]]  # no catalogue header as a title
         assert pg.locator("details.chart-data > summary").first.inner_text() == "بيانات هذا الرسم البياني في جدول"
         assert pg.get_attribute(".chart", "data-actions-label") == "حفظ الرسم البياني صورةً"
+        assert pg.locator(".chart .vega-actions a").first.text_content() == "حفظ بصيغة SVG"  # vega-embed's menu
         hint = pg.locator("p.hint").first.inner_text()  # "Data last changed on <date>, <time> UTC", Babel's ar
         assert any(month in hint for month in get_month_names("wide", locale="ar").values()), hint
         assert "، " in hint and "UTC" in hint, hint

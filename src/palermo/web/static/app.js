@@ -18,6 +18,7 @@
       var spec = JSON.parse(el.getAttribute("data-vega-spec"));
       var opts = { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg" };
       if (window.vega && window.vega.expressionInterpreter) { opts.ast = true; opts.expr = window.vega.expressionInterpreter; }
+      if (el.dataset.actionsWords) { opts.i18n = JSON.parse(el.dataset.actionsWords); }  // the menu in the page's language
       window.vegaEmbed(el, spec, opts).then(function () { labelChart(el); })
         .catch(function (err) { el.textContent = "Chart failed: " + err; });
     });
