@@ -4,6 +4,7 @@ made of. Pure functions, cached per distinct value: a batch repeats names and da
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Hashable
 from datetime import date, datetime
@@ -29,6 +30,8 @@ def cached_tokens(kind: str, values: tuple[str | None, ...], q: int) -> list[str
 
 def grams(text: str, q: int) -> list[str]:
     padded = f"_{text}_" if q > 1 else text
+    if q == 2:  # the common case, pairs of neighbours joined by a C-level loop (the padded text has two or more)
+        return list(map(operator.add, padded, padded[1:]))
     return [padded[i:i + q] for i in range(max(1, len(padded) - q + 1))]
 
 

@@ -103,11 +103,9 @@ class Batch:
         """The rows, or (``columns``) their columns already read: what a worker process is sent."""
         self.enc, self.schema, self.progress, self.offset = enc, enc.schema, progress, offset
         self.fields = {f.name: f for f in self.schema.fields}
-        if columns is None:
-            self.cols: dict[str, list[Any]] = {c: _column_of(rows, c) for c in self.schema.columns()}
-        else:
-            self.cols = dict(columns)
-        self.n = len(self.cols[self.schema.id_column] if self.schema.id_column in self.cols else next(iter(self.cols.values())))
+        self._rows = rows
+        self.cols: dict[str, list[Any]] = dict(columns or {})  # read from the rows when first needed
+        self.n = len(rows) if columns is None else len(next(iter(self.cols.values())))
         self.problems: list[tuple[int, int, Problem]] = []
         self.warnings: list[tuple[int, int, Problem]] = []
         self._canon: dict[str, tuple[list[Any], np.ndarray]] = {}
@@ -146,15 +144,21 @@ class Batch:
 
     def _ids(self) -> list[str]:
         col = self.schema.id_column
-        raw = [v.strip() if isinstance(v, str) else v for v in self.cols[col]]
+        raw = [v.strip() if isinstance(v, str) else v for v in self.column(col)]
         self.problems += [self._problem(i, 0, f"empty {col}", col) for i, v in enumerate(raw) if not v]
         return [str(v) for v in raw]
+
+    def column(self, c: str) -> list[Any]:
+        """One column's values, read from the rows once."""
+        if c not in self.cols:
+            self.cols[c] = _column_of(self._rows, c)
+        return self.cols[c]
 
     def _column(self, c: str) -> tuple[list[Any], np.ndarray]:
         """Distinct values of one column and every row's index among them, factorised once per batch
         (a column feeds its field, the name filter and blocking-key parts)."""
         if c not in self._codes:
-            self._codes[c] = _factorize(self.cols[c])
+            self._codes[c] = _factorize(self.column(c))
         return self._codes[c]
 
     def _values(self, f: FieldSpec | list[str]) -> tuple[list[tuple[Any, ...]], np.ndarray]:

@@ -10,6 +10,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 from types import TracebackType
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +30,10 @@ class _Hmac:
         key = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def states(self) -> tuple[Any, Any]:
+        """The keyed inner and outer SHA-256 states, to be copied for each message."""
+        return self._inner, self._outer
 
     def hexdigest(self, msg: bytes) -> str:
         inner, outer = self._inner.copy(), self._outer.copy()
@@ -126,8 +131,13 @@ class Encoder:
         known = self._block_keys
         if len(known) > 1_000_000:  # bounded memory over many batches
             known.clear()
-        hexdigest = self._block_hmac.hexdigest
-        known.update({m: hexdigest(m.encode())[:24] for m in messages if m is not None and m not in known})
+        inner, outer = self._block_hmac.states()
+        for m in messages:  # distinct messages: one HMAC each (``_Hmac.hexdigest`` inlined, per-call cost matters)
+            if m is not None and m not in known:
+                i, o = inner.copy(), outer.copy()
+                i.update(m.encode())
+                o.update(i.digest())
+                known[m] = o.hexdigest()[:24]
         return [None if m is None else known[m] for m in messages]
 
     def _token_rows(self, f: FieldSpec, toks: list[str]) -> np.ndarray:

@@ -76,7 +76,7 @@ class Workers:
         if worker is None:
             return None
         try:
-            worker[1].send((sorted(share.fields), sorted(share.blocks), {c: batch.cols[c] for c in share.columns}))
+            worker[1].send((sorted(share.fields), sorted(share.blocks), {c: batch.column(c) for c in share.columns}))
         except (OSError, ValueError):
             logger.warning("encoding worker %d cannot be reached; its share is encoded here", k, exc_info=True)
             self._discard(worker)
