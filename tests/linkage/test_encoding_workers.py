@@ -173,3 +173,21 @@ def test_where_fork_is_not_allowed_one_process_does_it_all(refusal: str, monkeyp
         assert not enc._workers.processes
     _same(expected, got)
 
+
+
+def test_threads_sharing_an_encoder_each_get_their_own_rows() -> None:
+    """The workers' pipes carry one batch at a time: two threads encoding with one encoder never swap parts."""
+    import threading
+
+    lists = agency_lists({"A": 400, "B": 300}, overlap=0.2, noise=0.3, seed=9)[0]
+    expected = {n: Encoder(DEFAULT_SCHEMA, KEY).encode(lists[n], workers=1) for n in "AB"}
+    got: dict[str, EncodedDataset] = {}
+    with Encoder(DEFAULT_SCHEMA, KEY) as enc:
+        enc.encode(lists["A"][:50], workers=2)  # the worker forked while this process has one thread
+        threads = [threading.Thread(target=lambda n=n: got.__setitem__(n, enc.encode(lists[n], workers=2))) for n in "AB"]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    for n in "AB":
+        _same(expected[n], got[n])

@@ -12,6 +12,7 @@ import logging
 import multiprocessing as mp
 import os
 import sys
+import threading
 import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -40,10 +41,17 @@ class Workers:
     def __init__(self) -> None:
         self._live: list[tuple[Any, Connection]] = []  # (process, the parent's end of its pipe)
         self._plans: dict[tuple[str, int], list[Share]] = {}
+        self._lock = threading.Lock()  # one batch at a time on the workers' pipes, whatever the threads
+
 
     def encode(self, enc: Encoder, rows: list[Mapping[str, str | None]], progress: Callable[[int], None] | None,
                processes: int) -> Slice:
         """Encode a batch with up to ``processes`` processes (this one included)."""
+        with self._lock:
+            return self._encode(enc, rows, progress, processes)
+
+    def _encode(self, enc: Encoder, rows: list[Mapping[str, str | None]], progress: Callable[[int], None] | None,
+                processes: int) -> Slice:
         key = (enc.schema.canonical(), processes)
         if key not in self._plans:
             self._plans[key] = shares(enc.schema, processes)
@@ -125,7 +133,8 @@ class Workers:
 
     def close(self) -> None:
         """End every worker (each is told to stop, then terminated if it does not)."""
-        live, self._live = self._live, []
+        with self._lock:
+            live, self._live = self._live, []
         for process, conn in live:
             _stop(process, conn)
 
