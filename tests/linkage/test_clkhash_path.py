@@ -89,3 +89,23 @@ def test_a_clkhash_schema_links_from_the_cli(tmp_path: Path) -> None:
     found = {(row["record_a"], row["record_b"]) for row in csv.DictReader(out.open())}
     true = true_pairs(truth, "A", "B")
     assert len(found & true) >= 0.7 * len(true) and len(found & true) >= 0.5 * len(found), (len(found & true), len(found))
+
+
+def test_a_run_under_a_similarity_floor_says_its_recall_leaves_out_what_the_floor_cut() -> None:
+    """Without blocking keys no capture-recapture counts the true matches below the all-pairs floor: the
+    run must not present its expected recall as that of all true matches."""
+    lists, truth = agency_lists({"A": 400, "B": 400}, overlap=0.3, noise=0.1, seed=6)
+    schema = LinkageSchema.model_validate(from_clkhash(_clk("rec_id")))
+    enc = Encoder(schema, b"s" * 48)
+    a, b = (enc.encode([{"rec_id": r["record_id"], **{c: v for c, v in r.items() if c != "record_id"}}
+                        for r in lists[k]], label=k) for k in ("A", "B"))
+    assert engine_module.floor_applies(a, b) and similarity_floor(a, b) > 0
+    result = engine_module.link([a, b])
+    op = result.expected[("A", "B")]
+    assert op.recall_scope == "candidates" and op.to_dict()["recall_scope"] == "candidates"
+    assert "above the similarity floor" in result.summary() and "not counted" in result.summary()
+    # lists small enough to compare every pair keep no floor, and their recall counts every match
+    small = engine_module.link([engine_module.false_matches.records(a, np.arange(4)),
+                                engine_module.false_matches.records(b, np.arange(4))])
+    assert all(o.recall_scope == "all" for o in small.expected.values())
+    assert "similarity floor" not in small.summary()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from itertools import combinations
 from typing import Any, Protocol
 
@@ -111,15 +111,21 @@ PAIRS_PER_RECORD = 20  # all-pairs matching keeps about this many candidate pair
 MIN_FLOOR = 0.5  # ... and never pairs whose record-level Dice is below this
 
 
+def floor_applies(a: EncodedDataset, b: EncodedDataset, per_record: int = PAIRS_PER_RECORD) -> bool:
+    """Whether all-pairs matching of these lists keeps only pairs above a similarity floor (more pairs
+    than the budget): true matches below it are then never candidates, and no run counts them."""
+    return len(a) * len(b) > per_record * max(len(a), len(b))
+
+
 def similarity_floor(a: EncodedDataset, b: EncodedDataset, per_record: int = PAIRS_PER_RECORD,
                      sample: int = 200_000, seed: int = 0) -> float:
     """The record-level Dice below which all-pairs matching keeps no pair: the value that only about
     ``per_record`` × max(n, m) of the n × m pairs exceed, estimated on random pairs (nearly all of them
     non-matches), and at least :data:`MIN_FLOOR`. Memory then grows with the lists, not their product."""
+    if not floor_applies(a, b, per_record):
+        return 0.0
     total = len(a) * len(b)
     budget = per_record * max(len(a), len(b))
-    if total <= budget:
-        return 0.0
     ra, rb = random_pairs(a, b, min(sample, total), seed)
     fa, fb = a.record_level(), b.record_level()
     sims = np.sort(dice(fa[ra], fb[rb]))
@@ -195,7 +201,10 @@ class LinkResult:
 
     def summary(self) -> str:
         return "; ".join(f"{la}-{lb}: {op.matches} matches, expected precision {op.precision:.3f}, "
-                         f"expected recall {op.recall:.3f} (cut at probability {op.threshold:.3f})"
+                         f"expected recall {op.recall:.3f}"
+                         + (" of the true matches above the similarity floor (those below it are not counted: "
+                            "the recall of all true matches is lower)" if op.recall_scope == "candidates" else "")
+                         + f" (cut at probability {op.threshold:.3f})"
                          for (la, lb), op in self.expected.items())
 
 
@@ -252,6 +261,8 @@ def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engi
             # lists, by scoring pairs within each list with the same weights (false_matches)
             false = false_matches.estimate(a, b, _scorer(model, adjust))
             op = weights.operating_point(p, kept, threshold, table=cal.reliability, capture=capture, false=false)
+            if not a.schema.blocking and floor_applies(a, b):
+                op = replace(op, recall_scope="candidates")  # the matches below the floor are not counted
             chosen = kept[p[kept] >= op.threshold]
         else:
             if cal is not None:

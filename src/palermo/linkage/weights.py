@@ -43,6 +43,9 @@ class OperatingPoint:
     matches: int
     expected_true: float  # expected true matches among them
     expected_total: float  # expected true matches among all candidate pairs (one-to-one)
+    # "all": the recall counts the matches no candidate generation proposes (blocking keys' capture);
+    # "candidates": only those among the pairs above an all-pairs similarity floor, the rest unseen
+    recall_scope: str = "all"
 
     @property
     def precision(self) -> float:
@@ -52,9 +55,10 @@ class OperatingPoint:
     def recall(self) -> float:
         return self.expected_true / self.expected_total if self.expected_total else 1.0
 
-    def to_dict(self) -> dict[str, float]:
+    def to_dict(self) -> dict[str, float | str]:
         return {"threshold": round(self.threshold, 4), "matches": self.matches,
-                "expected_precision": round(self.precision, 4), "expected_recall": round(self.recall, 4)}
+                "expected_precision": round(self.precision, 4), "expected_recall": round(self.recall, 4),
+                "recall_scope": self.recall_scope}
 
 
 U_PRIOR_PAIRS = 2_000  # pseudo-pairs of the calibration's u: short lists have too few random pairs (and
