@@ -209,6 +209,7 @@ def test_upload_form_reads_a_workbook_and_a_semicolon_file(sqlite_db: Database, 
     _world(sqlite_db)
     client = client_for(make_settings(tmp_path, sqlite_db), sqlite_db)
     login(client, "ana", PASSWORD)
+    assert ".xlsx" in client.get("/statistics/estimates").text.split('name="file"')[1].split(">")[0]  # the browser lets one pick it
     book = io.BytesIO()
     pd.read_csv(MSE / "UKdat.csv").to_excel(book, index=False)
     for name, data in (("UKdat.xlsx", book.getvalue()), ("UKdat.csv", (MSE / "UKdat.csv").read_text().replace(",", ";").encode("utf-16"))):
