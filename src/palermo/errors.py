@@ -15,6 +15,11 @@ turns them into a JSON error (API) or an error page (UI) with :attr:`PalermoErro
   * PermissionDenied        authenticated but not allowed (403)
   * RateLimited             quota or rate limit reached (429)
   * AuditChainBroken        the audit trail fails verification; ``seq`` names the first bad entry
+
+Messages (``message``, a :class:`Problem`'s ``reason``) are marked for translation with
+:func:`palermo.messages.N_`: a :class:`~palermo.messages.Message` is the English sentence as a ``str`` (what
+the CLI prints and the audit trail records) that a face can say in its reader's language; the ``kind``
+(the API's ``error`` code) never changes with the language.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from palermo.messages import N_, Message
 
 
 @dataclass(frozen=True)
@@ -78,15 +85,24 @@ class Problem:
     field: str | None = None
     value: Any = None
 
+    @property
+    def text(self) -> Message:
+        """The problem as one sentence (where, what, the value received), for a face to translate."""
+        reason = self.reason if self.value is None else N_("{reason} (got {value!r})", reason=self.reason, value=self.value)
+        if self.line is not None and self.field:
+            where: Message | None = N_("line {line}, field {field!r}", line=self.line, field=self.field)
+        elif self.line is not None:
+            where = N_("line {line}", line=self.line)
+        elif self.field:
+            where = N_("field {field!r}", field=self.field)
+        else:
+            where = None
+        if where is None:
+            return reason if isinstance(reason, Message) else Message(reason.replace("{", "{{").replace("}", "}}"))
+        return N_("{where}: {reason}", where=where, reason=reason)
+
     def __str__(self) -> str:
-        where = []
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.field:
-            where.append(f"field {self.field!r}")
-        prefix = ", ".join(where)
-        reason = self.reason if self.value is None else f"{self.reason} (got {self.value!r})"
-        return f"{prefix}: {reason}" if prefix else reason
+        return str(self.text)
 
     def to_dict(self) -> dict[str, Any]:
         value = self.value if isinstance(self.value, (str, int, float, bool, type(None))) else str(self.value)

@@ -28,6 +28,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from palermo.errors import Problem, ValidationError
+from palermo.messages import N_, Message, translated
+
+__all__ = ["LANGUAGES", "RTL", "Domain", "Message", "N_", "check_language", "choose_language", "format_number",
+           "gettext_now", "page_words", "say", "speaking", "translate"]
 
 PACKAGE = Path(__file__).resolve().parent
 LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "ar": "العربية"}
@@ -42,17 +46,13 @@ class Translate(Protocol):
     def __call__(self, message: str) -> str: ...
 
 
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it now (a label in a table of constants)."""
-    return message
-
-
 def check_language(lang: str | None) -> str:
     """The language code of ``lang`` ('fr-CH' -> 'fr'); refused if the platform does not speak it."""
     code = (lang or "en").strip().lower()[:2]
     if code not in LANGUAGES:
-        raise ValidationError(f"language {lang!r} is not available; use one of {', '.join(LANGUAGES)}",
-                              [Problem("unsupported language", field="lang", value=lang)])
+        raise ValidationError(N_("language {lang!r} is not available; use one of {languages}", lang=lang,
+                                 languages=", ".join(LANGUAGES)),
+                              [Problem(N_("unsupported language"), field="lang", value=lang)])
     return code
 
 
@@ -206,7 +206,16 @@ def page_words(lang: str, *domains: Domain) -> dict[str, Any]:
     """What a page in ``lang`` needs: ``_`` and ``ngettext`` for its words, ``lang`` and ``dir`` for <html>."""
     code = check_language(lang)
     t = page_translations(code, *domains)
-    return {"_": t.gettext, "ngettext": t.ngettext, "lang": code, "dir": direction(code)}
+    return {"_": _saying(t), "ngettext": t.ngettext, "lang": code, "dir": direction(code)}
+
+
+def _saying(t: gettext.NullTranslations) -> Callable[[str], str]:
+    """A page's ``_``: a template's literal looked up, a core :class:`Message` translated with its values."""
+    def say_(message: str) -> str:
+        if not message:  # gettext's "" is the catalogue's header
+            return message
+        return message.localised(t.gettext) if isinstance(message, Message) else t.gettext(message)
+    return say_
 
 
 @contextmanager
@@ -221,9 +230,25 @@ def speaking(lang: str, *domains: Domain) -> Iterator[None]:
 
 
 def gettext_now(message: str) -> str:
-    """``message`` in the language of the page being rendered (English outside one). An empty message stays
-    empty: gettext's "" is the catalogue's header, which would show on the page (a chart's empty title)."""
-    return _current.get()[1].gettext(message) if message else message
+    """``message`` in the language of the page being rendered (English outside one); a core
+    :class:`Message` with its values filled in. An empty message stays empty: gettext's "" is the
+    catalogue's header, which would show on the page (a chart's empty title)."""
+    if not message:
+        return message
+    t = _current.get()[1]
+    return message.localised(t.gettext) if isinstance(message, Message) else t.gettext(message)
+
+
+def say(text: Any) -> Any:
+    """What a page shows of ``text``: a :class:`Message` in the page's language, anything else (data,
+    a name) as it is. Every ``{{ value }}`` of a template passes through it (``templating``)."""
+    return translated(text, _current.get()[1].gettext)
+
+
+def translate(text: str, lang: str, *domains: Domain) -> str:
+    """``text`` (a :class:`Message` or a catalogue's msgid) in ``lang``, outside a page: the API's
+    ``message``."""
+    return _saying(page_translations(lang, *domains))(text)
 
 
 def ngettext_now(singular: str, plural: str, n: int) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from palermo.errors import Problem, ValidationError
+from palermo.messages import N_, joined
 
 T = TypeVar("T")
 # a column or SQL expression a list sorts or searches on
@@ -31,7 +32,7 @@ def whole_number(params: Mapping[str, str | None], name: str, default: int, top:
     if not raw:
         return default
     if not raw.isdigit() or not 1 <= int(raw) <= top:
-        problems.append(Problem(f"{name} must be a whole number from 1 to {top:,}", field=name, value=raw[:20]))
+        problems.append(Problem(N_("{name} must be a whole number from 1 to {top:,}", name=name, top=top), field=name, value=raw[:20]))
         return default
     return int(raw)
 
@@ -99,31 +100,33 @@ class ListSpec:
 
         search = (params.get("q") or "").strip()
         if len(search) > MAX_SEARCH:
-            problems.append(Problem(f"a search is at most {MAX_SEARCH} characters", field="q", value=search[:40]))
+            problems.append(Problem(N_("a search is at most {max_search} characters", max_search=MAX_SEARCH), field="q", value=search[:40]))
         raw_sort = (params.get("sort") or "").strip() or self.default_sort
         sort = raw_sort.removeprefix("-")
         if sort not in self.sorts:
-            problems.append(Problem(f"cannot sort by this; use one of {', '.join(self.sorts)} "
-                                    "(a leading '-' sorts descending)", field="sort", value=raw_sort[:40]))
+            problems.append(Problem(N_("cannot sort by this; use one of {sorts} (a leading '-' sorts descending)",
+                                       sorts=', '.join(self.sorts)), field="sort", value=raw_sort[:40]))
             raw_sort = self.default_sort
         chosen: dict[str, str] = {}
         for name, values in self.filters.items():
             v = (params.get(name) or "").strip()
             if v and v not in values:
-                problems.append(Problem(f"{name} unknown; use one of {', '.join(values)} (or leave it empty for all)",
+                problems.append(Problem(N_("{name} unknown; use one of {values} (or leave it empty for all)",
+                                           name=name, values=', '.join(values)),
                                         field=name, value=v[:40]))
             elif v:
                 chosen[name] = v
         for name, size in self.texts.items():
             v = (params.get(name) or "").strip()
             if len(v) > size:
-                problems.append(Problem(f"{name} is at most {size} characters", field=name, value=v[:40]))
+                problems.append(Problem(N_("{name} is at most {size} characters", name=name, size=size), field=name, value=v[:40]))
             elif v:
                 chosen[name] = v
         page = whole_number(params, "page", 1, 10**6, problems)
         per_page = whole_number(params, "per_page", self.per_page, self.max_per_page, problems)
         if problems:
-            raise ValidationError(f"{self.name} cannot be shown so: " + "; ".join(str(p) for p in problems), problems)
+            raise ValidationError(N_("{name} cannot be shown so: {problems}",
+                                     name=self.name, problems=joined(p.text for p in problems)), problems)
         kept = {k: v[:40] for k in self.keep if (v := (params.get(k) or "").strip())}
         return ListQuery(self, raw_sort.removeprefix("-"), raw_sort.startswith("-"), page, per_page,
                          search[:MAX_SEARCH] or None, chosen, kept)

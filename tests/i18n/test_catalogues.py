@@ -18,7 +18,8 @@ SHELL = re.compile(r"web/(templates/(base|login|error|home|_list|_ui)\.html|temp
 FRONT_LINE = re.compile(r"web/templates/(coordination|exchange)/")
 EVERYWHERE = re.compile(r".")  # every file the domain's messages come from
 COMPLETE = {"es": (SHELL, FRONT_LINE), "fr": (SHELL, FRONT_LINE), "ar": (EVERYWHERE,)}
-PLACEHOLDER = re.compile(r"\{[0-9a-z_]*\}")
+# A placeholder with its conversion and format ({0}, {name}, {value!r}, {n:,}, {when:%Y-%m-%d}); "{{" is a brace.
+PLACEHOLDER = re.compile(r"(?<!\{)\{[0-9a-z_]*(?:![rsa])?(?::[^{}]*)?\}")
 
 
 @pytest.fixture(scope="module")

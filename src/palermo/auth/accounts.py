@@ -15,6 +15,7 @@ from palermo.auth.permissions import allowed, require
 from palermo.auth.roles import ORG_TYPES, Principal, parse_roles
 from palermo.countries import iso3
 from palermo.errors import AuthenticationFailed, Conflict, NextStep, NotFound, PermissionDenied, Problem, ValidationError
+from palermo.messages import N_, joined
 
 
 def normalise_country(value: str | None, *, field: str = "country") -> str | None:
@@ -25,8 +26,9 @@ def normalise_country(value: str | None, *, field: str = "country") -> str | Non
     code = iso3(text)
     if code is None:
         raise ValidationError(
-            f"{field} {text!r} is not an ISO 3166 country code or name; use a code such as NLD, ITA or NGA",
-            [Problem("not an ISO 3166 country", field=field, value=text)],
+            N_("{field} {text!r} is not an ISO 3166 country code or name; use a code such as NLD, ITA or NGA",
+               field=field, text=text),
+            [Problem(N_("not an ISO 3166 country"), field=field, value=text)],
         )
     return code
 
@@ -48,26 +50,29 @@ def principal_for(user: User) -> Principal:
 def create_organisation(session: Session, principal: Principal, *, name: str, short_name: str, org_type: str,
                         country: str | None = None, is_operator: bool = False) -> Organisation:
     if not (principal.is_system or (principal.is_operator and principal.has("admin"))):
-        raise PermissionDenied(f"user {principal.username!r} may not add organisations: only admins of the hub operator can")
+        raise PermissionDenied(N_("user {username!r} may not add organisations: only admins of the hub operator can",
+                                  username=principal.username))
     problems = []
     if not name.strip():
-        problems.append(Problem("name is empty", field="name"))
+        problems.append(Problem(N_("name is empty"), field="name"))
     if not short_name.strip():
-        problems.append(Problem("short name is empty", field="short_name"))
+        problems.append(Problem(N_("short name is empty"), field="short_name"))
     if org_type not in ORG_TYPES:
-        problems.append(Problem(f"unknown organisation type; use one of {', '.join(ORG_TYPES)}", field="org_type", value=org_type))
+        problems.append(Problem(N_("unknown organisation type; use one of {org_types}",
+                                   org_types=', '.join(ORG_TYPES)), field="org_type", value=org_type))
     try:
         iso = normalise_country(country)
     except ValidationError as exc:
         problems.extend(exc.problems)
         iso = None
     if problems:
-        raise ValidationError("organisation not created: " + "; ".join(str(p) for p in problems), problems)
+        raise ValidationError(N_("organisation not created: {problems}", problems=joined(p.text for p in problems)), problems)
     dup = session.execute(select(Organisation).where(
         (func.lower(Organisation.name) == name.strip().lower()) | (func.lower(Organisation.short_name) == short_name.strip().lower())
     )).scalar_one_or_none()
     if dup is not None:
-        raise Conflict(f"an organisation named {dup.name!r} ({dup.short_name}) already exists; choose another name")
+        raise Conflict(N_("an organisation named {name!r} ({short_name}) already exists; choose another name",
+                          name=dup.name, short_name=dup.short_name))
     org = Organisation(name=name.strip(), short_name=short_name.strip(), org_type=org_type, country=iso,
                        is_operator=is_operator)
     session.add(org)
@@ -86,7 +91,7 @@ def get_organisation(session: Session, ref: str | int) -> Organisation:
         org = session.execute(q.where((func.lower(Organisation.short_name) == text.lower())
                                       | (func.lower(Organisation.name) == text.lower()))).scalar_one_or_none()
     if org is None:
-        raise NotFound(f"no organisation {text!r}", next_step=NextStep("list_organisations"))
+        raise NotFound(N_("no organisation {text!r}", text=text), next_step=NextStep("list_organisations"))
     return org
 
 
@@ -100,22 +105,24 @@ def create_user(session: Session, principal: Principal, *, username: str, passwo
     password_hash = hash_password(password) if len(password) >= MIN_PASSWORD_LENGTH else ""
     org = get_organisation(session, organisation)
     if not _administers(principal, org.id):
-        raise PermissionDenied(f"user {principal.username!r} may not add users to {org.short_name}: needs the admin role there")
+        raise PermissionDenied(N_("user {username!r} may not add users to {short_name}: needs the admin role there",
+                                  username=principal.username, short_name=org.short_name))
     problems = []
     username = username.strip()
     if not username or len(username) > 80 or any(c.isspace() for c in username):
-        problems.append(Problem("username must be 1-80 characters without spaces", field="username", value=username))
+        problems.append(Problem(N_("username must be 1-80 characters without spaces"), field="username", value=username))
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(Problem(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password"))
+        problems.append(Problem(N_("password must have at least {min_password_length} characters",
+                                   min_password_length=MIN_PASSWORD_LENGTH), field="password"))
     try:
         role_list = parse_roles(roles)
     except ValidationError as exc:
         problems.extend(exc.problems or [Problem(exc.message, field="roles")])
         role_list = []
     if problems:
-        raise ValidationError("user not created: " + "; ".join(str(p) for p in problems), problems)
+        raise ValidationError(N_("user not created: {problems}", problems=joined(p.text for p in problems)), problems)
     if session.execute(select(User).where(func.lower(User.username) == username.lower())).scalar_one_or_none():
-        raise Conflict(f"a user named {username!r} already exists; choose another username")
+        raise Conflict(N_("a user named {username!r} already exists; choose another username", username=username))
     user = User(username=username, password_hash=password_hash, organisation_id=org.id,
                 roles=",".join(role_list), full_name=full_name, email=email)
     session.add(user)
@@ -156,9 +163,9 @@ def authenticate(session: Session, username: str, password: str) -> User:
     user = find_user(session, username)
     if user is None:
         verify_password(DUMMY_HASH, password)
-        raise AuthenticationFailed("wrong username or password")
+        raise AuthenticationFailed(N_("wrong username or password"))
     if not verify_password(user.password_hash, password) or not user.active:
-        raise AuthenticationFailed("wrong username or password")
+        raise AuthenticationFailed(N_("wrong username or password"))
     return user
 
 
@@ -171,7 +178,8 @@ class IssuedToken:
 def issue_token(session: Session, principal: Principal, user: User, name: str) -> IssuedToken:
     own_admin = principal.has("admin") and principal.organisation_id == user.organisation_id
     if not principal.is_system and principal.user_id != user.id and not own_admin:
-        raise PermissionDenied(f"user {principal.username!r} may not issue tokens for {user.username!r}")
+        raise PermissionDenied(N_("user {username!r} may not issue tokens for {username2!r}",
+                                  username=principal.username, username2=user.username))
     token = new_token()
     rec = ApiToken(user_id=user.id, name=name, prefix=token[:10], token_hash=token_digest(token))
     session.add(rec)
@@ -191,9 +199,9 @@ class TokenRefused(AuthenticationFailed):
 def user_for_token(session: Session, token: str) -> User:
     rec = session.execute(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).scalar_one_or_none()
     if rec is None:
-        raise TokenRefused("unknown token", None, None)
+        raise TokenRefused(N_("unknown token"), None, None)
     if rec.revoked or not rec.user.active:
-        raise TokenRefused("revoked token" if rec.revoked else "user deactivated", rec.id, rec.user.organisation_id)
+        raise TokenRefused(N_("revoked token") if rec.revoked else N_("user deactivated"), rec.id, rec.user.organisation_id)
     return rec.user
 
 
@@ -204,7 +212,7 @@ def find_user(session: Session, username: str) -> User | None:
 def get_user(session: Session, username: str) -> User:
     user = find_user(session, username)
     if user is None:
-        raise NotFound(f"no user {username!r}", next_step=NextStep("list_users"))
+        raise NotFound(N_("no user {username!r}", username=username), next_step=NextStep("list_users"))
     return user
 
 
@@ -213,15 +221,16 @@ def require_user_admin(principal: Principal, user: User, what: str) -> None:
     if _administers(principal, user.organisation_id):
         return
     if not allowed(principal, "users.manage_all") and principal.organisation_id != user.organisation_id:
-        raise NotFound(f"no user {user.username!r} in your organisation")
-    raise PermissionDenied(f"user {principal.username!r} may not {what} {user.username!r}: needs the admin role")
+        raise NotFound(N_("no user {username!r} in your organisation", username=user.username))
+    raise PermissionDenied(N_("user {username!r} may not {what} {username2!r}: needs the admin role",
+                              username=principal.username, what=what, username2=user.username))
 
 
 def get_visible_user(session: Session, principal: Principal, username: str) -> User:
     """A user by name, as not found when it belongs to an organisation the principal does not administer."""
     user = get_user(session, username)
     if not (principal.is_system or principal.is_operator or principal.organisation_id == user.organisation_id):
-        raise NotFound(f"no user {username!r} in your organisation")
+        raise NotFound(N_("no user {username!r} in your organisation", username=username))
     return user
 
 
@@ -241,8 +250,10 @@ def change_password(session: Session, principal: Principal, user: User, password
     if principal.user_id != user.id:
         require_user_admin(principal, user, "set the password of")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"password must have at least {MIN_PASSWORD_LENGTH} characters",
-                              [Problem(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")])
+        raise ValidationError(N_("password must have at least {min_password_length} characters",
+                                 min_password_length=MIN_PASSWORD_LENGTH),
+                              [Problem(N_("password must have at least {min_password_length} characters",
+                                          min_password_length=MIN_PASSWORD_LENGTH), field="password")])
     user.password_hash = hash_password(password)
     user.session_version = (user.session_version or 0) + 1
     session.flush()
@@ -254,7 +265,7 @@ def deactivate_user(session: Session, principal: Principal, username: str) -> Us
     user = get_visible_user(session, principal, username)
     require_user_admin(principal, user, "deactivate")
     if principal.user_id == user.id:
-        raise Conflict("you cannot deactivate your own account; ask another admin")
+        raise Conflict(N_("you cannot deactivate your own account; ask another admin"))
     user.active = False
     user.session_version = (user.session_version or 0) + 1
     revoked = 0
@@ -278,11 +289,11 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiTo
     """Revoke one API token: refused from the next request on."""
     rec = session.get(ApiToken, token_id)
     if rec is None or not (principal.is_system or principal.is_operator or rec.user.organisation_id == principal.organisation_id):
-        raise NotFound(f"no API token #{token_id}", next_step=NextStep("list_tokens"))
+        raise NotFound(N_("no API token #{token_id}", token_id=token_id), next_step=NextStep("list_tokens"))
     if principal.user_id != rec.user_id:
         require_user_admin(principal, rec.user, "revoke the tokens of")
     if rec.revoked:
-        raise Conflict(f"API token #{token_id} is already revoked")
+        raise Conflict(N_("API token #{token_id} is already revoked", token_id=token_id))
     rec.revoked = True
     session.flush()
     audit.record(session, principal, "token.revoke", "api_token", rec.id, details={"user": rec.user.username, "name": rec.name})

@@ -28,6 +28,7 @@ from palermo.auth.models import RecoveryCode, TotpCredential, User
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import AuthenticationFailed, Conflict, PermissionDenied
+from palermo.messages import N_
 
 REQUIRED_ROLES = frozenset({"admin", "data_owner"})
 ISSUER = "Palermo"
@@ -91,7 +92,8 @@ def start_enrolment(session: Session, user: User, key: str, *, secret: str | Non
     An enrolled user must disable the factor first (or have it reset) to enrol another device."""
     cred = _credential(session, user)
     if cred is not None and cred.confirmed_at is not None:
-        raise Conflict("a second factor is already set up for this account; disable it first to set up another device")
+        raise Conflict(N_("a second factor is already set up for this account; disable it first to set up another "
+                          "device"))
     if cred is not None and secret is None:
         try:
             secret = _fernet(key).decrypt(cred.secret.encode()).decode()
@@ -154,9 +156,9 @@ def confirm_enrolment(session: Session, principal: Principal, user: User, code: 
     _require_self(principal, user, "set up a second factor for")
     cred = _credential(session, user)
     if cred is None or cred.confirmed_at is not None:
-        raise Conflict("no authenticator is waiting to be confirmed; open the page that sets one up again")
+        raise Conflict(N_("no authenticator is waiting to be confirmed; open the page that sets one up again"))
     if not _accept_totp(session, cred, code, key, now):
-        raise AuthenticationFailed("that code is not right; type the 6 digits your authenticator shows now")
+        raise AuthenticationFailed(N_("that code is not right; type the 6 digits your authenticator shows now"))
     cred.confirmed_at = utcnow()
     codes = _new_recovery_codes(session, user)
     audit.record(session, principal, "mfa.enrol", "user", user.id, details={"username": user.username,
@@ -170,7 +172,7 @@ def verify(session: Session, user: User, code: str, key: str, *, now: float | No
     Raises AuthenticationFailed when it is neither; the caller counts that as a failed login."""
     cred = _credential(session, user)
     if cred is None or cred.confirmed_at is None:
-        raise AuthenticationFailed("no second factor is set up for this account")
+        raise AuthenticationFailed(N_("no second factor is set up for this account"))
     if _accept_totp(session, cred, code, key, now):
         return "totp"
     rec = session.execute(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
@@ -184,8 +186,8 @@ def verify(session: Session, user: User, code: str, key: str, *, now: float | No
             audit.record(session, accounts.principal_for(user), "mfa.recovery_used", "user", user.id,
                          details={"username": user.username, "recovery_codes_left": left})
             return "recovery"
-    raise AuthenticationFailed("that code is not right; type the 6 digits your authenticator shows now, "
-                               "or one of your recovery codes")
+    raise AuthenticationFailed(N_("that code is not right; type the 6 digits your authenticator shows now, or one of "
+                                  "your recovery codes"))
 
 
 def recovery_codes_left(session: Session, user: User) -> int:
@@ -209,8 +211,8 @@ def disable(session: Session, principal: Principal, user: User, code: str, key: 
     """Remove one's own second factor, proven with a current code; refused where the role requires one."""
     _require_self(principal, user, "remove the second factor of")
     if required(user.role_set):
-        raise PermissionDenied("your role (admin or data owner) requires a second factor, so it cannot be turned off; "
-                               "to move to a new device, ask an administrator to reset it and set it up again")
+        raise PermissionDenied(N_("your role (admin or data owner) requires a second factor, so it cannot be turned "
+                                  "off; to move to a new device, ask an administrator to reset it and set it up again"))
     verify(session, user, code, key, now=now)
     _remove(session, user)
     audit.record(session, principal, "mfa.disable", "user", user.id, details={"username": user.username})
@@ -237,5 +239,6 @@ def _remove(session: Session, user: User) -> None:
 
 def _require_self(principal: Principal, user: User, what: str) -> None:
     if principal.user_id != user.id:
-        raise PermissionDenied(f"user {principal.username!r} may not {what} {user.username!r}: "
-                               "only the account's owner can, after logging in")
+        raise PermissionDenied(N_("user {username!r} may not {what} {username2!r}: only the account's owner can, "
+                                  "after logging in",
+                                  username=principal.username, what=what, username2=user.username))

@@ -32,6 +32,7 @@ from palermo.auth.models import OidcIdentity, User
 from palermo.auth.roles import ROLES, Principal, parse_roles
 from palermo.db.base import utcnow
 from palermo.errors import AuthenticationFailed, ConfigurationError, NotFound, ValidationError
+from palermo.messages import N_, joined
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]
 _SYSTEM = Principal(None, "system:oidc", None, frozenset(ROLES), True)
@@ -83,7 +84,7 @@ class Mapping:
         if not roles and not problems:
             problems.append("PALERMO_OIDC_ROLES maps no role (JSON: claim value -> roles)")
         if problems:
-            raise ConfigurationError("single sign-on is misconfigured: " + "; ".join(problems))
+            raise ConfigurationError(N_("single sign-on is misconfigured: {problems}", problems=joined(problems)))
         split = lambda text: frozenset(v.strip() for v in text.split(",") if v.strip())  # noqa: E731
         return cls(settings.oidc_issuer.rstrip("/"), settings.oidc_client_id, settings.oidc_client_secret,
                    settings.oidc_provider_name, settings.oidc_scopes, settings.oidc_username_claim,
@@ -103,11 +104,13 @@ def provider_metadata(mapping: Mapping, *, max_age: float = 3600) -> dict[str, A
     try:
         doc = httpx.get(f"{mapping.issuer}/.well-known/openid-configuration", timeout=10).raise_for_status().json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise ConfigurationError(f"the identity provider {mapping.issuer} cannot be reached or answers no "
-                                 f"discovery document ({exc}); try again later or check PALERMO_OIDC_ISSUER") from exc
+        raise ConfigurationError(N_("the identity provider {issuer} cannot be reached or answers no discovery "
+                                    "document ({exc}); try again later or check PALERMO_OIDC_ISSUER",
+                                    issuer=mapping.issuer, exc=exc)) from exc
     if str(doc.get("issuer", "")).rstrip("/") != mapping.issuer:
-        raise ConfigurationError(f"the identity provider calls itself {doc.get('issuer')!r}, not {mapping.issuer!r}; "
-                                 "set PALERMO_OIDC_ISSUER to exactly its issuer")
+        raise ConfigurationError(N_("the identity provider calls itself {get!r}, not {issuer!r}; set "
+                                    "PALERMO_OIDC_ISSUER to exactly its issuer",
+                                    get=doc.get('issuer'), issuer=mapping.issuer))
     _metadata[mapping.issuer] = (time.monotonic(), doc)
     return doc
 
@@ -143,12 +146,12 @@ def claims_from_callback(mapping: Mapping, redirect_uri: str, params: dict[str, 
     Refuses a state that is not the one sent (a forged callback), an error from the provider, an ID
     token not signed by the provider's keys or not for this client, expired, or without the nonce."""
     if not expected.state or not secrets.compare_digest(params.get("state", ""), expected.state):
-        raise AuthenticationFailed("the sign-in answer does not belong to this browser's sign-in; start again")
+        raise AuthenticationFailed(N_("the sign-in answer does not belong to this browser's sign-in; start again"))
     if params.get("error"):
-        raise SignOnRefused(f"the identity provider answered {params['error']!r}")
+        raise SignOnRefused(N_("the identity provider answered {error!r}", error=params['error']))
     meta = provider_metadata(mapping)
     if params.get("iss") and params["iss"].rstrip("/") != mapping.issuer:  # RFC 9207: mix-up attacks
-        raise AuthenticationFailed("the sign-in answer comes from another identity provider; start again")
+        raise AuthenticationFailed(N_("the sign-in answer comes from another identity provider; start again"))
     try:
         with _client(mapping, redirect_uri) as client:
             token = client.fetch_token(meta["token_endpoint"], code=params.get("code", ""),
@@ -165,9 +168,11 @@ def claims_from_callback(mapping: Mapping, redirect_uri: str, params: dict[str, 
                 if info.get("sub") == claims["sub"]:  # OpenID Connect Core 5.3.2
                     claims = {**info, **claims}
     except (JoseError, KeyError, ValueError) as exc:
-        raise AuthenticationFailed(f"the identity provider's answer could not be verified ({exc}); start again") from exc
+        raise AuthenticationFailed(N_("the identity provider's answer could not be verified ({exc}); start again",
+                                      exc=exc)) from exc
     except httpx.HTTPError as exc:
-        raise AuthenticationFailed(f"the identity provider could not be reached to finish the sign-in ({exc})") from exc
+        raise AuthenticationFailed(N_("the identity provider could not be reached to finish the sign-in ({exc})",
+                                      exc=exc)) from exc
     return claims
 
 
@@ -195,15 +200,17 @@ def identity(claims: dict[str, Any], mapping: Mapping) -> Identity:
     """Map verified claims to an organisation and roles; refused (with the reason) when the mapping has none."""
     username = accounts.normalise_username(str(claims.get(mapping.username_claim) or ""))
     if not username or len(username) > 80 or any(c.isspace() for c in username):
-        raise SignOnRefused(f"the provider gave no usable {mapping.username_claim!r} claim for the username")
+        raise SignOnRefused(N_("the provider gave no usable {username_claim!r} claim for the username",
+                               username_claim=mapping.username_claim))
     orgs = sorted({mapping.organisations[v] for v in _values(claims.get(mapping.organisation_claim))
                    if v in mapping.organisations})
     if len(orgs) != 1:
-        raise SignOnRefused(f"the {mapping.organisation_claim!r} claim maps to "
-                            f"{'no Palermo organisation' if not orgs else 'several organisations: ' + ', '.join(orgs)}")
+        raise SignOnRefused(N_("the {organisation_claim!r} claim maps to {join}",
+                               organisation_claim=mapping.organisation_claim,
+                               join='no Palermo organisation' if not orgs else 'several organisations: ' + ', '.join(orgs)))
     roles = sorted({r for v in _values(claims.get(mapping.roles_claim)) for r in mapping.roles.get(v, ())})
     if not roles:
-        raise SignOnRefused(f"the {mapping.roles_claim!r} claim maps to no Palermo role")
+        raise SignOnRefused(N_("the {roles_claim!r} claim maps to no Palermo role", roles_claim=mapping.roles_claim))
     amr = set(_values(claims.get("amr")))
     by_provider = bool(amr & mapping.mfa_amr) or str(claims.get("acr", "")) in mapping.mfa_acr
     return Identity(str(claims["sub"]), username, orgs[0], tuple(roles), str(claims.get("name") or ""),
@@ -217,11 +224,13 @@ def provision(session: Session, mapping: Mapping, who: Identity) -> User:
     try:
         org = accounts.get_organisation(session, who.organisation)
     except NotFound as exc:
-        raise SignOnRefused(f"the configured organisation {who.organisation!r} does not exist in Palermo") from exc
+        raise SignOnRefused(N_("the configured organisation {organisation!r} does not exist in Palermo",
+                               organisation=who.organisation)) from exc
     if link is None:
         if session.execute(select(User).where(func.lower(User.username) == who.username)).scalar_one_or_none():
-            raise SignOnRefused(f"an account named {who.username!r} already exists and was never signed in through "
-                                "this identity provider; an administrator must rename or remove it first")
+            raise SignOnRefused(N_("an account named {username!r} already exists and was never signed in through "
+                                   "this identity provider; an administrator must rename or remove it first",
+                                   username=who.username))
         user = accounts.create_user(session, _SYSTEM, username=who.username, password=secrets.token_urlsafe(24),
                                     organisation=org.id, roles=list(who.roles), full_name=who.full_name,
                                     email=who.email)
@@ -232,11 +241,12 @@ def provision(session: Session, mapping: Mapping, who: Identity) -> User:
         return user
     linked = session.get(User, link.user_id)
     if linked is None or not linked.active:
-        raise SignOnRefused("this account is deactivated")
+        raise SignOnRefused(N_("this account is deactivated"))
     user = linked
     if user.organisation_id != org.id:
-        raise SignOnRefused(f"the provider now places this user in {org.short_name}, not "
-                            f"{user.organisation.short_name}; an administrator must move the account")
+        raise SignOnRefused(N_("the provider now places this user in {short_name}, not {short_name2}; an "
+                               "administrator must move the account",
+                               short_name=org.short_name, short_name2=user.organisation.short_name))
     before = sorted(user.role_set)
     if before != list(who.roles):
         user.roles = ",".join(who.roles)

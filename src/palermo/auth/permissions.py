@@ -19,6 +19,7 @@ from typing import Literal
 
 from palermo.auth.roles import ROLES, Principal
 from palermo.errors import PermissionDenied
+from palermo.messages import N_
 
 Audience = Literal["anyone", "signed in", "roles"]
 Ownership = Literal["none", "own organisation", "hub operator"]
@@ -73,70 +74,72 @@ ANALYSTS = ("admin", "analyst", "data_owner")
 # The rules table. Order is the order of docs/security.md.
 ACTIONS: dict[str, Action] = {a.name: a for a in (
     # accounts and audit
-    _a("session.login", "log in", audience="anyone"),
-    _a("api.docs", "read the API documentation", audience="anyone"),
-    _a("session.logout", "log out"),
-    _a("home.read", "open the home page"),
-    _a("account.read", "read one's own account"),
-    _a("account.mfa", "set up, renew or turn off one's own second factor (admins and data owners cannot turn it off)"),
-    _a("organisations.list", "list the participating organisations (a shared directory: partners must name each other)"),
-    _a("organisations.create", "register organisations", "admin", ownership="hub operator"),
-    _a("users.list", "list users (own organisation; the hub operator's admins: all)", "admin"),
-    _a("users.create", "create users (own organisation; the hub operator's admins: any)", "admin"),
-    _a("users.manage", "deactivate users, end their sessions, lift lock-outs, reset their second factor and "
-                       "revoke their tokens", "admin"),
-    _a("users.manage_all", "list, create and manage the users of every organisation", "admin", ownership="hub operator"),
-    _a("account.tokens", "list and revoke API tokens (one's own; admins: their organisation's users')"),
-    _a("audit.read", "read the audit trail (own organisation's entries)", *ANALYSTS),
-    _a("audit.read_all", "read every organisation's audit entries", "admin", ownership="hub operator"),
-    _a("audit.verify", "verify the audit chain", *ANALYSTS),
+    _a("session.login", N_("log in"), audience="anyone"),
+    _a("api.docs", N_("read the API documentation"), audience="anyone"),
+    _a("session.logout", N_("log out")),
+    _a("home.read", N_("open the home page")),
+    _a("account.read", N_("read one's own account")),
+    _a("account.mfa", N_("set up, renew or turn off one's own second factor (admins and data owners cannot turn it "
+                         "off)")),
+    _a("organisations.list", N_("list the participating organisations (a shared directory: partners must name each "
+                                "other)")),
+    _a("organisations.create", N_("register organisations"), "admin", ownership="hub operator"),
+    _a("users.list", N_("list users (own organisation; the hub operator's admins: all)"), "admin"),
+    _a("users.create", N_("create users (own organisation; the hub operator's admins: any)"), "admin"),
+    _a("users.manage", N_("deactivate users, end their sessions, lift lock-outs, reset their second factor and "
+                          "revoke their tokens"), "admin"),
+    _a("users.manage_all", N_("list, create and manage the users of every organisation"), "admin", ownership="hub operator"),
+    _a("account.tokens", N_("list and revoke API tokens (one's own; admins: their organisation's users')")),
+    _a("audit.read", N_("read the audit trail (own organisation's entries)"), *ANALYSTS),
+    _a("audit.read_all", N_("read every organisation's audit entries"), "admin", ownership="hub operator"),
+    _a("audit.verify", N_("verify the audit chain"), *ANALYSTS),
     # statistics
-    _a("statistics.read", "read statistics (public sources, and own organisation's non-public ones; small cells "
-                          "suppressed)"),
-    _a("statistics.read_public", "read published statistics (public sources, small cells suppressed)", audience="anyone"),
-    _a("statistics.true_values", "see true values below the disclosure threshold", "analyst", "data_owner",
+    _a("statistics.read", N_("read statistics (public sources, and own organisation's non-public ones; small cells "
+                             "suppressed)")),
+    _a("statistics.read_public", N_("read published statistics (public sources, small cells suppressed)"), audience="anyone"),
+    _a("statistics.true_values", N_("see true values below the disclosure threshold"), "analyst", "data_owner",
        ownership="own organisation"),
-    _a("statistics.import", "import statistics", *ANALYSTS),
-    _a("statistics.record", "add statistics", *STAFF),
+    _a("statistics.import", N_("import statistics"), *ANALYSTS),
+    _a("statistics.record", N_("add statistics"), *STAFF),
     # estimation
-    _a("estimation.estimate", "estimate from capture histories"),
-    _a("estimation.tables.read", "read capture-history tables (own organisation's, and shared hub overlaps)"),
-    _a("estimation.table.save", "save capture-history tables", *ANALYSTS),
-    _a("estimation.exact_cells", "see the exact small cells of a capture-history table", *ANALYSTS,
+    _a("estimation.estimate", N_("estimate from capture histories")),
+    _a("estimation.tables.read", N_("read capture-history tables (own organisation's, and shared hub overlaps)")),
+    _a("estimation.table.save", N_("save capture-history tables"), *ANALYSTS),
+    _a("estimation.exact_cells", N_("see the exact small cells of a capture-history table"), *ANALYSTS,
        ownership="own organisation"),
-    _a("estimation.record_source", "record an estimate in the statistics", "admin", "analyst"),
-    _a("estimation.hub_overlap", "compute list overlaps across agencies' uploads", "admin", ownership="hub operator"),
+    _a("estimation.record_source", N_("record an estimate in the statistics"), "admin", "analyst"),
+    _a("estimation.hub_overlap", N_("compute list overlaps across agencies' uploads"), "admin", ownership="hub operator"),
     # linkage and exchange
-    _a("linkage.read", "open the hit/no-hit service"),
-    _a("linkage.upload", "submit encodings for hit/no-hit", "officer", "analyst", "data_owner"),
-    _a("linkage.hits.read", "read hits (own organisation's)"),
-    _a("linkage.review", "review hits (confirm or reject a match)", "officer", "analyst", "data_owner"),
-    _a("linkage.withdraw", "withdraw uploads", "officer", "analyst", "data_owner", ownership="own organisation"),
-    _a("linkage.purge", "run the retention purge (expired encodings, retired key epochs, released records)", "admin",
+    _a("linkage.read", N_("open the hit/no-hit service")),
+    _a("linkage.upload", N_("submit encodings for hit/no-hit"), "officer", "analyst", "data_owner"),
+    _a("linkage.hits.read", N_("read hits (own organisation's)")),
+    _a("linkage.review", N_("review hits (confirm or reject a match)"), "officer", "analyst", "data_owner"),
+    _a("linkage.withdraw", N_("withdraw uploads"), "officer", "analyst", "data_owner", ownership="own organisation"),
+    _a("linkage.purge", N_("run the retention purge (expired encodings, retired key epochs, released records)"), "admin",
        ownership="hub operator"),
-    _a("linkage.key_epoch", "open a new key epoch (key rotation)", "admin", ownership="hub operator"),
-    _a("linkage.estimate", "estimate the hidden figure from the hub's live uploads (with linkage error)", "admin",
+    _a("linkage.key_epoch", N_("open a new key epoch (key rotation)"), "admin", ownership="hub operator"),
+    _a("linkage.estimate", N_("estimate the hidden figure from the hub's live uploads (with linkage error)"), "admin",
        "analyst", ownership="hub operator"),
-    _a("exchange.read", "read agreements and lawful routes"),
-    _a("exchange.check", "check the legal basis of an exchange"),
-    _a("exchange.requests.read", "read follow-up requests (own organisation's, sent or received)"),
-    _a("exchange.request", "file follow-up requests", "officer", "analyst", "data_owner"),
-    _a("exchange.answer", "answer follow-up requests", "data_owner", ownership="own organisation"),
-    _a("exchange.agreements.manage", "register agreements or change their status", "admin", "data_owner"),
+    _a("exchange.read", N_("read agreements and lawful routes")),
+    _a("exchange.check", N_("check the legal basis of an exchange")),
+    _a("exchange.requests.read", N_("read follow-up requests (own organisation's, sent or received)")),
+    _a("exchange.request", N_("file follow-up requests"), "officer", "analyst", "data_owner"),
+    _a("exchange.answer", N_("answer follow-up requests"), "data_owner", ownership="own organisation"),
+    _a("exchange.agreements.manage", N_("register agreements or change their status"), "admin", "data_owner"),
     # coordination
-    _a("coordination.read", "read the coordination map (initiatives, overlaps, gaps, liaison officers)"),
-    _a("coordination.edit", "edit the coordination registry", "analyst", "admin"),
-    _a("coordination.true_counts", "see an initiative's counts of people below the disclosure threshold and its "
-                                   "figures as reported", *STAFF, ownership="own organisation"),
-    _a("coordination.liaison.edit", "register liaison officer postings and reports", "analyst", "admin", "officer"),
+    _a("coordination.read", N_("read the coordination map (initiatives, overlaps, gaps, liaison officers)")),
+    _a("coordination.edit", N_("edit the coordination registry"), "analyst", "admin"),
+    _a("coordination.true_counts", N_("see an initiative's counts of people below the disclosure threshold and its "
+                                      "figures as reported"), *STAFF, ownership="own organisation"),
+    _a("coordination.liaison.edit", N_("register liaison officer postings and reports"), "analyst", "admin", "officer"),
     # identification
-    _a("identification.read", "read the indicator catalogue and handbooks"),
-    _a("identification.screen", "assess a case against the indicators without saving it"),
-    _a("identification.screening.save", "record screenings", "officer", "analyst"),
-    _a("identification.screening.read", "read saved screenings (own organisation's, and those referred to it)",
+    _a("identification.read", N_("read the indicator catalogue and handbooks")),
+    _a("identification.screen", N_("assess a case against the indicators without saving it")),
+    _a("identification.screening.save", N_("record screenings"), "officer", "analyst"),
+    _a("identification.screening.read", N_("read saved screenings (own organisation's, and those referred to it)"),
        "officer", "analyst", "data_owner"),
-    _a("identification.referrals", "refer screenings and accept or decline referrals", "officer", "analyst"),
-    _a("identification.cases.submit", "submit case summaries", "officer", "analyst"),
+    _a("identification.referrals", N_("refer screenings and accept or decline referrals"), "officer", "analyst"),
+    _a("identification.cases.submit", N_("submit case summaries"), "officer", "analyst"),
 )}
 
 
@@ -154,20 +157,24 @@ def decide(principal: Principal, name: str, owner: object = NO_OBJECT) -> Decisi
     part of the rule): what a page asks before offering a form.
     """
     a = action(name)
-    who = f"user {principal.username!r}"
+    who = N_("user {username!r}", username=principal.username)
     if principal.is_system:
         return Decision(name, True, "the system acts for the platform")
     if a.audience == "anyone":
         return Decision(name, True, "open to anyone")
     if principal.is_anonymous:
-        return Decision(name, False, f"a visitor without an account may not {a.description}: log in")
+        return Decision(name, False, N_("a visitor without an account may not {description}: log in",
+                                        description=a.description))
     if a.audience == "roles" and not principal.has(*a.roles):
-        return Decision(name, False, f"{who} may not {a.description}: needs role {' or '.join(sorted(a.roles))}, "
-                                     f"has {', '.join(sorted(principal.roles)) or 'none'}")
+        return Decision(name, False, N_("{who} may not {description}: needs role {roles}, has {roles2}",
+                                        who=who, description=a.description, roles=' or '.join(sorted(a.roles)),
+                                        roles2=', '.join(sorted(principal.roles)) or 'none'))
     if a.ownership == "hub operator" and not principal.is_operator:
-        return Decision(name, False, f"{who} may not {a.description}: only the organisation that runs the hub may")
+        return Decision(name, False, N_("{who} may not {description}: only the organisation that runs the hub may",
+                                        who=who, description=a.description))
     if a.ownership == "own organisation" and owner is not NO_OBJECT and owner != principal.organisation_id:
-        return Decision(name, False, f"{who} may not {a.description}: the object belongs to another organisation")
+        return Decision(name, False, N_("{who} may not {description}: the object belongs to another organisation",
+                                        who=who, description=a.description))
     granted = "signed in" if a.audience == "signed in" else f"role {', '.join(sorted(principal.roles & a.roles))}"
     if a.ownership == "own organisation":
         granted += ", own organisation's object" if owner is not NO_OBJECT else " (ownership decided per object)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from palermo.errors import PermissionDenied, Problem, ValidationError
+from palermo.messages import N_
 
 ROLES: dict[str, str] = {
     "admin": "manages the organisation's users and settings",
@@ -39,8 +40,9 @@ def parse_roles(value: str | list[str] | tuple[str, ...]) -> list[str]:
     bad = [r for r in items if r not in ROLES]
     if bad or not items:
         raise ValidationError(
-            f"unknown role(s) {', '.join(map(repr, bad)) or '(none given)'}; choose from {', '.join(ROLES)}",
-            [Problem(f"unknown role; use one of {', '.join(ROLES)}", field="roles", value=r) for r in bad],
+            N_("unknown role(s) {join}; choose from {roles}",
+               join=', '.join(map(repr, bad)) or '(none given)', roles=', '.join(ROLES)),
+            [Problem(N_("unknown role; use one of {roles}", roles=', '.join(ROLES)), field="roles", value=r) for r in bad],
         )
     return sorted(set(items))
 
@@ -71,7 +73,9 @@ class Principal:
     def require(self, *roles: str, action: str = "do this") -> None:
         if not self.has(*roles):
             raise PermissionDenied(
-                f"user {self.username!r} may not {action}: needs role {' or '.join(roles)}, has {', '.join(sorted(self.roles)) or 'none'}"
+                N_("user {username!r} may not {action}: needs role {roles}, has {roles2}",
+                   username=self.username, action=action, roles=' or '.join(roles),
+                   roles2=', '.join(sorted(self.roles)) or 'none')
             )
 
     @property

@@ -26,6 +26,7 @@ from palermo.auth.passwords import DUMMY_HASH, verify_password
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import AuthenticationFailed, RateLimited
+from palermo.messages import N_
 
 if TYPE_CHECKING:
     from palermo.db import Database
@@ -70,11 +71,12 @@ def refusal(session: Session, account: str, client: str, limits: Limits) -> str 
     lock = session.execute(select(LoginLockout).where(LoginLockout.account == acc)).scalar_one_or_none()
     if lock is not None and lock.until > utcnow():
         minutes = max(1, int((lock.until - utcnow()).total_seconds() // 60) + 1)
-        return f"too many failed logins for this account; it is locked for {minutes} more minute(s), or until an admin lifts the lock-out"
+        return N_("too many failed logins for this account; it is locked for {minutes} more minute(s), or until an admin "
+                  "lifts the lock-out", minutes=minutes)
     if _count(session, LoginFailure.client, cli) >= limits.per_client:
-        return "too many failed logins from this address; try again in a minute"
+        return N_("too many failed logins from this address; try again in a minute")
     if _count(session, LoginFailure.account, acc) >= limits.per_account:
-        return "too many failed logins for this account; try again in a minute"
+        return N_("too many failed logins for this account; try again in a minute")
     return None
 
 
@@ -141,7 +143,7 @@ def login(db: Database, username: str, password: str, client: str, limits: Limit
         locked = record_failure(s, account, client, target, limits)
         audit.record(s, _refused_actor(target), "session.login_failed", "user", target.id if target else "-",
                      details={"reason": reason, "client": client_ref, "locked": locked})
-    raise AuthenticationFailed("wrong username or password")
+    raise AuthenticationFailed(N_("wrong username or password"))
 
 
 def second_factor(db: Database, user_id: int, session_version: int, client: str, limits: Limits,
@@ -154,7 +156,7 @@ def second_factor(db: Database, user_id: int, session_version: int, client: str,
     with db.session(write=False) as s:
         user = s.get(User, user_id)
         if user is None or not user.active or (user.session_version or 0) != session_version:
-            raise AuthenticationFailed("this login is no longer valid; log in again with your password")
+            raise AuthenticationFailed(N_("this login is no longer valid; log in again with your password"))
         account = accounts.normalise_username(user.username)
         why = refusal(s, account, client, limits)
         org = user.organisation_id
@@ -168,7 +170,7 @@ def second_factor(db: Database, user_id: int, session_version: int, client: str,
         with db.session() as s:
             user = s.get(User, user_id)
             if user is None:  # checked above; accounts are deactivated, never deleted
-                raise AuthenticationFailed("this login is no longer valid; log in again with your password")
+                raise AuthenticationFailed(N_("this login is no longer valid; log in again with your password"))
             result = check(s, user)
             return LoggedIn(accounts.principal_for(user), user.session_version or 0), result
     except AuthenticationFailed:

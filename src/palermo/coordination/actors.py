@@ -14,6 +14,7 @@ from palermo.auth.roles import Principal
 from palermo.coordination.models import Actor
 from palermo.db.base import utcnow
 from palermo.errors import Conflict, NextStep, NotFound
+from palermo.messages import N_
 
 FUZZY_THRESHOLD = 90  # token-set similarity (0-100) above which two names are taken as the same body
 _STOP = {"the", "of", "for", "and", "on", "de", "la", "le", "des", "du", "del", "di", "et", "y", "e"}
@@ -86,8 +87,9 @@ def add_actor(session: Session, principal: Principal, name: str, **kw: str | Non
     principal.require("analyst", "admin", action="edit the coordination registry")
     found, why = find_actor(session, name, kw.get("identifier"))
     if found is not None:
-        raise Conflict(f"actor {name!r} duplicates {found.name!r} ({why}); use that actor, or merge the two if "
-                       "they really are one body", next_step=NextStep("merge_actors", {"keep": found.name, "drop": name}))
+        raise Conflict(N_("actor {name!r} duplicates {name2!r} ({why}); use that actor, or merge the two if they "
+                          "really are one body",
+                          name=name, name2=found.name, why=why), next_step=NextStep("merge_actors", {"keep": found.name, "drop": name}))
     actor = resolve_actor(session, principal, name, **kw)  # type: ignore[arg-type]
     audit.record(session, principal, "coord.actor.create", "coord_actor", actor.id, details={"name": name})
     return actor
@@ -100,7 +102,7 @@ def merge_actors(session: Session, principal: Principal, keep: str, drop: str) -
     principal.require("analyst", "admin", action="merge actors")
     a, b = get_actor(session, keep), get_actor(session, drop)
     if a.id == b.id:
-        raise Conflict(f"{keep!r} and {drop!r} are already the same actor")
+        raise Conflict(N_("{keep!r} and {drop!r} are already the same actor", keep=keep, drop=drop))
     a.aliases = sorted({*(a.aliases or []), b.name, *(b.aliases or []), *([b.acronym] if b.acronym else [])} - {a.name})
     a.identifiers = sorted({*(a.identifiers or []), *(b.identifiers or [])})
     for model, col in ((Participation, "actor_id"), (NetworkMember, "actor_id"), (LiaisonPosting, "sending_actor_id"),
@@ -120,7 +122,7 @@ def get_actor(session: Session, ref: str | int) -> Actor:
     else:
         actor, _ = find_actor(session, str(ref))
     if actor is None:
-        raise NotFound(f"no actor {ref!r} in the coordination registry", next_step=NextStep("list_actors"))
+        raise NotFound(N_("no actor {ref!r} in the coordination registry", ref=ref), next_step=NextStep("list_actors"))
     return actor
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pycountry
 
 from palermo.coordination.models import Initiative
+from palermo.messages import N_
 
 MAP_URL = "/static/coordination/countries-110m.json"
 NO_DATA = "#e5e8ee"  # countries without a value
@@ -37,7 +38,7 @@ def choropleth(values: dict[str, float], title: str, legend: str, scheme: str = 
         "$schema": "https://vega.github.io/schema/vega/v5.json",
         "description": title, "height": 360, "padding": 4, "autosize": "pad",
         "title": {"text": title, "subtitle": "" if rows else empty, "anchor": "start"},
-        "usermeta": {"table": {"data": "values", "columns": [["country", "country"], ["iso3", "code"], ["value", legend]]}},
+        "usermeta": {"table": {"data": "values", "columns": [["country", N_("country")], ["iso3", N_("code")], ["value", legend]]}},
         "signals": [{"name": "width", "init": "containerSize()[0] ? max(containerSize()[0] - 8, 280) : 640",
                      "on": [{"events": "window:resize", "update": "containerSize()[0] ? max(containerSize()[0] - 8, 280) : 640"}]}],
         "data": [
@@ -92,15 +93,15 @@ def network(initiatives: list[Initiative]) -> dict[str, Any]:
                           "target": target, "role": p.role, "organisation": p.actor.name, "initiative": i.ref})
     return {
         "$schema": "https://vega.github.io/schema/vega/v5.json", "height": 460, "autosize": "pad",
-        "description": "Organisations and the initiatives they take part in",
+        "description": N_("Organisations and the initiatives they take part in"),
         # as wide as its box (a phone too); the layout is centred in it
         "signals": [{"name": "width", "init": "containerSize()[0] ? max(containerSize()[0] - 8, 300) : 760"}],
-        "usermeta": {"table": {"data": "link-data", "columns": [["organisation", "organisation"], ["role", "role"],
-                                                                ["initiative", "initiative"]]}},
+        "usermeta": {"table": {"data": "link-data", "columns": [["organisation", N_("organisation")], ["role", N_("role")],
+                                                                ["initiative", N_("initiative")]]}},
         "data": [{"name": "node-data", "values": nodes}, {"name": "link-data", "values": links}],
         "scales": [{"name": "color", "type": "ordinal", "domain": ["initiative", "implementing", "funding", "accountable", "extending"],
                     "range": ["#10213d", "#2a9d8f", "#e9c46a", "#8e7dbe", "#f4a261"]}],
-        "legends": [{"fill": "color", "orient": "top-left", "title": "node"}],
+        "legends": [{"fill": "color", "orient": "top-left", "title": N_("node")}],
         "marks": [
             {"name": "nodes", "type": "symbol", "zindex": 1, "from": {"data": "node-data"},
              "encode": {"enter": {"fill": {"scale": "color", "field": "group"}, "stroke": {"value": "white"},
@@ -159,11 +160,12 @@ def flow_chart(flows: list[Any], currency: str, height: int = 420) -> dict[str, 
                       "source": f.source, "target": f.target, "value": round(f.value, 2), "basis": f.basis,
                       "initiatives": ", ".join(f.initiatives), "stage": f.stage})
     return {
-        "$schema": "https://vega.github.io/schema/vega/v5.json", "description": f"Money flows in {currency}",
-        "usermeta": {"table": {"data": "links", "columns": [["source", "from"], ["target", "to"], ["value", f"amount ({currency})"],
-                                                            ["basis", "reported as"], ["initiatives", "initiatives"]]}},
+        "$schema": "https://vega.github.io/schema/vega/v5.json", "description": N_("Money flows in {currency}", currency=currency),
+        "usermeta": {"table": {"data": "links", "columns": [["source", N_("from")], ["target", N_("to")],
+                                                            ["value", N_("amount ({currency})", currency=currency)],
+                                                            ["basis", N_("reported as")], ["initiatives", N_("initiatives")]]}},
         "height": height, "padding": {"left": 4, "right": 4, "top": 4, "bottom": 4}, "autosize": "pad",
-        "title": {"text": f"Money flows ({currency}): funders → implementers → country · P", "anchor": "start"},
+        "title": {"text": N_("Money flows ({currency}): funders → implementers → country · P", currency=currency), "anchor": "start"},
         "signals": [{"name": "width", "init": "containerSize()[0] ? max(containerSize()[0] - 8, 320) : 760",
                      "on": [{"events": "window:resize", "update": "containerSize()[0] ? max(containerSize()[0] - 8, 320) : 760"}]}],
         "data": [{"name": "nodes", "values": [{k: v for k, v in n.items() if k not in ("in_at", "out_at")} for n in nodes.values()]},

@@ -31,6 +31,7 @@ from palermo.coordination.initiatives import save_initiatives
 from palermo.coordination.models import Feed
 from palermo.db.base import utcnow
 from palermo.errors import Conflict, ImportRejected, NotFound, PalermoError, Problem, ValidationError
+from palermo.messages import N_, joined, verbatim
 
 log = logging.getLogger(__name__)
 FORMATS = ("hxl", "iati")
@@ -42,13 +43,13 @@ def register_feed(session: Session, principal: Principal, url: str, fmt: str, ev
     principal.require("analyst", "admin", action="register coordination feeds")
     problems = _url_problems(url, allow_private)
     if fmt not in FORMATS:
-        problems.append(Problem(f"unknown format; use {' or '.join(FORMATS)}", field="format", value=fmt))
+        problems.append(Problem(N_("unknown format; use {formats}", formats=' or '.join(FORMATS)), field="format", value=fmt))
     if every_days < 1:
-        problems.append(Problem("refresh interval must be at least 1 day", field="every_days", value=every_days))
+        problems.append(Problem(N_("refresh interval must be at least 1 day"), field="every_days", value=every_days))
     if problems:
-        raise ValidationError("feed not registered: " + "; ".join(p.reason for p in problems), problems)
+        raise ValidationError(N_("feed not registered: {problems}", problems=joined(p.reason for p in problems)), problems)
     if session.execute(select(Feed).where(Feed.url == url)).scalar_one_or_none() is not None:
-        raise Conflict(f"the feed {url} is already registered")
+        raise Conflict(N_("the feed {url} is already registered", url=url))
     feed = Feed(url=url, fmt=fmt, update_every_days=every_days, sha256="", initiatives=0, last_error="",
                 updated_by=principal.username)
     session.add(feed)
@@ -60,15 +61,15 @@ def register_feed(session: Session, principal: Principal, url: str, fmt: str, ev
 def _url_problems(url: str, allow_private: bool) -> list[Problem]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return [Problem("not an http(s) address of a file", field="url", value=url)]
+        return [Problem(N_("not an http(s) address of a file"), field="url", value=url)]
     if allow_private:
         return []
     try:
         addresses = {ipaddress.ip_address(a[4][0]) for a in socket.getaddrinfo(parts.hostname, None)}
     except (socket.gaierror, ValueError):
-        return [Problem("the host name does not resolve; check the address", field="url", value=url)]
+        return [Problem(N_("the host name does not resolve; check the address"), field="url", value=url)]
     if any(a.is_private or a.is_loopback or a.is_link_local or a.is_reserved for a in addresses):
-        return [Problem("the address is on a private network; feeds are read from public sites (HDX, IATI)",
+        return [Problem(N_("the address is on a private network; feeds are read from public sites (HDX, IATI)"),
                         field="url", value=url)]
     return []
 
@@ -89,7 +90,7 @@ def refresh_feed(session: Session, principal: Principal, feed: Feed, *, client: 
     feed.last_checked = utcnow()
     try:
         if problems := _url_problems(feed.url, allow_private):
-            raise ImportRejected("feed address refused", problems)
+            raise ImportRejected(N_("feed address refused"), problems)
         data = _download(feed, client)
         digest = hashlib.sha256(data).hexdigest()
         if digest == feed.sha256:
@@ -99,7 +100,7 @@ def refresh_feed(session: Session, principal: Principal, feed: Feed, *, client: 
         with session.begin_nested():
             saved = save_initiatives(session, principal, specs, origin=f"feed {feed.url}")
     except PalermoError as exc:
-        problems = list(getattr(exc, "problems", []) or []) or [Problem(str(exc))]
+        problems = list(getattr(exc, "problems", []) or []) or [Problem(verbatim(str(exc)))]
         feed.last_error = f"{exc}: " + "; ".join(str(p) for p in problems[:20])
         log.warning("feed %s not refreshed: %s", feed.url, feed.last_error)
         audit.record(session, principal, "coord.feed.failed", "coord_feed", feed.id, details={"error": feed.last_error[:500]})
@@ -115,31 +116,35 @@ def _download(feed: Feed, client: httpx.Client | None) -> bytes:
     try:
         with c.stream("GET", feed.url, headers={"Accept": "text/csv, application/xml, text/xml"}) as r:
             if r.is_redirect:
-                raise ImportRejected(f"the URL answered {r.status_code} (moved to {r.headers.get('location')})",
-                                     [Problem("register the address the file moved to", field="url",
+                raise ImportRejected(N_("the URL answered {status_code} (moved to {get})",
+                                        status_code=r.status_code, get=r.headers.get('location')),
+                                     [Problem(N_("register the address the file moved to"), field="url",
                                               value=r.headers.get("location"))])
             if r.status_code != 200:
-                raise ImportRejected(f"the URL answered {r.status_code} {r.reason_phrase}",
-                                     [Problem("check the address on the publisher's dataset page", field="url",
+                raise ImportRejected(N_("the URL answered {status_code} {reason_phrase}",
+                                        status_code=r.status_code, reason_phrase=r.reason_phrase),
+                                     [Problem(N_("check the address on the publisher's dataset page"), field="url",
                                               value=r.status_code)])
             chunks, size = [], 0
             for chunk in r.iter_bytes():
                 size += len(chunk)
                 if size > MAX_BYTES:
-                    raise ImportRejected(f"the file is larger than {MAX_BYTES // 2**20} MiB", [Problem("file too large")])
+                    raise ImportRejected(N_("the file is larger than {max_bytes} MiB", max_bytes=MAX_BYTES // 2**20),
+                                         [Problem(N_("file too large"))])
                 chunks.append(chunk)
             kind = r.headers.get("content-type", "").split(";")[0].strip().lower()
     except httpx.HTTPError as exc:
-        raise ImportRejected(f"the URL could not be read ({exc.__class__.__name__}: {exc})",
-                             [Problem("check the address and that the site is reachable", field="url")]) from None
+        raise ImportRejected(N_("the URL could not be read ({name}: {exc})", name=exc.__class__.__name__, exc=exc),
+                             [Problem(N_("check the address and that the site is reachable"), field="url")]) from None
     finally:
         if own:
             c.close()
     data = b"".join(chunks)
     head = data[:512].lstrip().lower()
     if kind in ("text/html", "application/xhtml+xml") or head.startswith((b"<!doctype html", b"<html")):
-        raise ImportRejected(f"the URL answered a web page (HTML), not the {'CSV' if feed.fmt == 'hxl' else 'XML'} file",
-                             [Problem("use the file's download link, not the page that describes it", field="url",
+        raise ImportRejected(N_("the URL answered a web page (HTML), not the {fmt} file",
+                                fmt='CSV' if feed.fmt == 'hxl' else 'XML'),
+                             [Problem(N_("use the file's download link, not the page that describes it"), field="url",
                                       value=kind or "text/html")])
     return data
 
@@ -150,7 +155,7 @@ def _parse(feed: Feed, data: bytes) -> list[Any]:
     try:
         return read_hxl(data.decode("utf-8-sig"), feed.url)
     except UnicodeDecodeError:
-        raise ImportRejected(f"{feed.url} is not UTF-8 text", [Problem("not UTF-8; publish the CSV as UTF-8")]) from None
+        raise ImportRejected(N_("{url} is not UTF-8 text", url=feed.url), [Problem(N_("not UTF-8; publish the CSV as UTF-8"))]) from None
 
 
 def due(feed: Feed, now: datetime | None = None) -> bool:
@@ -197,5 +202,5 @@ def feed_status(session: Session, today: date | None = None) -> list[FeedStatus]
 def get_feed(session: Session, url: str) -> Feed:
     feed = session.execute(select(Feed).where(Feed.url == url)).scalar_one_or_none()
     if feed is None:
-        raise NotFound(f"no feed {url}; register it first")
+        raise NotFound(N_("no feed {url}; register it first", url=url))
     return feed

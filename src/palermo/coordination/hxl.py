@@ -38,6 +38,7 @@ from palermo.coordination.initiatives import InitiativeSpec, actors_in
 from palermo.coordination.models import Initiative
 from palermo.coordination.results import AGES, PEOPLE, ResultSpec
 from palermo.errors import ImportRejected, Problem
+from palermo.messages import N_
 
 Tag = tuple[str, frozenset[str]]
 ROLE_TAGS = {"impl": "implementing", "funder": "funding", "accountable": "accountable", "extending": "extending"}
@@ -67,7 +68,7 @@ def _date(value: str, line: int, field: str, problems: list[Problem]) -> date | 
     try:
         return date.fromisoformat(value.strip()[:10])
     except ValueError:
-        problems.append(Problem("not an ISO date (YYYY-MM-DD)", line=line, field=field, value=value))
+        problems.append(Problem(N_("not an ISO date (YYYY-MM-DD)"), line=line, field=field, value=value))
         return None
 
 
@@ -77,7 +78,7 @@ def _number(value: str, line: int, field: str, problems: list[Problem]) -> float
     try:
         return float(value.replace(",", "").replace(" ", "").replace("\u00a0", ""))
     except ValueError:
-        problems.append(Problem("not a number", line=line, field=field, value=value))
+        problems.append(Problem(N_("not a number"), line=line, field=field, value=value))
         return None
 
 
@@ -108,12 +109,14 @@ def read_hxl(text: str, origin: str = "HXL file") -> list[InitiativeSpec]:
     tag_row = next((i for i, r in enumerate(rows[:5]) if sum(1 for c in r if _tag(c)) >= max(1, len([c for c in r if c.strip()]) // 2)
                     and any(_tag(c) for c in r)), None)
     if tag_row is None:
-        raise ImportRejected(f"{origin} has no row of HXL hashtags (#org, #activity+code, #country …) in its first 5 lines; "
-                             "add the hashtag row under the header", [Problem("no HXL hashtag row", line=1)])
+        raise ImportRejected(N_("{origin} has no row of HXL hashtags (#org, #activity+code, #country …) in its first "
+                                "5 lines; add the hashtag row under the header",
+                                origin=origin), [Problem(N_("no HXL hashtag row"), line=1)])
     tags = [_tag(c) for c in rows[tag_row]]
     if not any(t and t[0] == "activity" and "code" in t[1] for t in tags):
-        raise ImportRejected(f"{origin} has no #activity+code column; each initiative needs a reference",
-                             [Problem("missing #activity+code column", line=tag_row + 1)])
+        raise ImportRejected(N_("{origin} has no #activity+code column; each initiative needs a reference",
+                                origin=origin),
+                             [Problem(N_("missing #activity+code column"), line=tag_row + 1)])
     problems: list[Problem] = []
     specs: dict[str, InitiativeSpec] = {}
     counted: list[tuple[InitiativeSpec, _Row, int]] = []
@@ -121,12 +124,12 @@ def read_hxl(text: str, origin: str = "HXL file") -> list[InitiativeSpec]:
         if not any(c.strip() for c in raw):
             continue
         if len(raw) > len(tags):
-            problems.append(Problem(f"{len(raw)} cells but {len(tags)} columns", line=n))
+            problems.append(Problem(N_("{n_raw} cells but {n_tags} columns", n_raw=len(raw), n_tags=len(tags)), line=n))
             continue
         row = _Row(tags, raw)
         ref = row.get("activity", "code")
         if not ref:
-            problems.append(Problem("empty #activity+code", line=n, field="#activity+code"))
+            problems.append(Problem(N_("empty #activity+code"), line=n, field="#activity+code"))
             continue
         spec = specs.get(ref) or InitiativeSpec(ref=ref, title="", participants=[], line=n)
         specs[ref] = spec
@@ -136,9 +139,10 @@ def read_hxl(text: str, origin: str = "HXL file") -> list[InitiativeSpec]:
     for spec, row, n in counted:  # after merging, so a count row may rely on the initiative's own dates
         _counts(spec, row, n, problems)
     if problems:
-        raise ImportRejected(f"{len(problems)} problem(s) in {origin}; nothing was saved", problems)
+        raise ImportRejected(N_("{n_problems} problem(s) in {origin}; nothing was saved",
+                                n_problems=len(problems), origin=origin), problems)
     if not specs:
-        raise ImportRejected(f"{origin} has no data rows under its hashtag row", [Problem("no data rows")])
+        raise ImportRejected(N_("{origin} has no data rows under its hashtag row", origin=origin), [Problem(N_("no data rows"))])
     return list(specs.values())
 
 
@@ -183,15 +187,15 @@ def _counts(spec: InitiativeSpec, row: _Row, n: int, problems: list[Problem]) ->
         start, end = spec.start, spec.end
     start = start or end
     if start is None or end is None:
-        problems.append(Problem("#targeted / #reached without a period; add #date+reported (the end of the reporting "
-                                "period) or the initiative's #date+start and #date+end", line=n, field="#date+reported"))
+        problems.append(Problem(N_("#targeted / #reached without a period; add #date+reported (the end of the "
+                                   "reporting period) or the initiative's #date+start and #date+end"), line=n, field="#date+reported"))
         return
     found: dict[tuple[str, str], ResultSpec] = {}
     for (tname, tattrs), v in row.cells:
         if tname not in COUNT_TAGS or "group" in tattrs or not v:
             continue
         if tattrs & {"hh", "households"}:
-            problems.append(Problem(f"#{tname} counts households; Palermo counts people", line=n, field=f"#{tname}"))
+            problems.append(Problem(N_("#{tname} counts households; Palermo counts people", tname=tname), line=n, field=f"#{tname}"))
             continue
         sex = next((SEX_ATTRS[a] for a in tattrs if a in SEX_ATTRS), "")
         age = next((a for a in AGES if a in tattrs), "")
@@ -264,6 +268,7 @@ def read_hxl_file(path: Path) -> list[InitiativeSpec]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportRejected(f"{path} is not UTF-8 text ({exc}); save the 3W sheet as CSV UTF-8",
-                             [Problem("not UTF-8")]) from None
+        raise ImportRejected(N_("{path} is not UTF-8 text ({exc}); save the 3W sheet as CSV UTF-8",
+                                path=path, exc=exc),
+                             [Problem(N_("not UTF-8"))]) from None
     return read_hxl(text, str(path))

@@ -30,6 +30,7 @@ from palermo.coordination.models import Initiative
 from palermo.coordination.money import TRANSACTION_CODES, TRANSACTION_TYPES, BudgetSpec, TransactionSpec
 from palermo.coordination.results import AGES, PEOPLE, ResultSpec
 from palermo.errors import ImportRejected, Problem
+from palermo.messages import N_, verbatim
 
 MAX_BYTES = 50 * 1024 * 1024
 VOCAB = sectors.OWN  # "reporting organisation's own vocabulary"
@@ -77,7 +78,7 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def problem(self, el: etree._Element, where: str, text: str, value: object = None) -> None:
-        self.problems.append(Problem(f"{where}: {text}", line=el.sourceline, field=el.tag, value=value))
+        self.problems.append(Problem(N_("{where}: {text}", where=where, text=text), line=el.sourceline, field=el.tag, value=value))
 
     def date(self, el: etree._Element | None, where: str, what: str) -> date | None:
         if el is None:
@@ -91,21 +92,25 @@ class _Reader:
 def read_iati(data: bytes, origin: str = "IATI file") -> list[InitiativeSpec]:
     """Parse an IATI activity file into initiative specs; every problem of every activity is reported."""
     if len(data) > MAX_BYTES:
-        raise ImportRejected(f"{origin} is larger than {MAX_BYTES // 2**20} MiB; split it", [Problem("file too large")])
+        raise ImportRejected(N_("{origin} is larger than {max_bytes} MiB; split it",
+                                origin=origin, max_bytes=MAX_BYTES // 2**20), [Problem(N_("file too large"))])
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else None
-        raise ImportRejected(f"{origin} is not well-formed XML: {exc}", [Problem(str(exc), line=line)]) from None
+        raise ImportRejected(N_("{origin} is not well-formed XML: {exc}", origin=origin, exc=exc),
+                             [Problem(verbatim(str(exc)), line=line)]) from None
     if root.tag != "iati-activities":
-        raise ImportRejected(f"{origin}: root element is <{root.tag}>, expected <iati-activities>",
-                             [Problem("not an IATI activity file", field=str(root.tag))])
+        raise ImportRejected(N_("{origin}: root element is <{tag}>, expected <iati-activities>",
+                                origin=origin, tag=root.tag),
+                             [Problem(N_("not an IATI activity file"), field=str(root.tag))])
     rd = _Reader()
     specs = [_activity(rd, act, n) for n, act in enumerate(root.findall("iati-activity"), start=1)]
     if rd.problems:
-        raise ImportRejected(f"{len(rd.problems)} problem(s) in {origin}; nothing was saved", rd.problems)
+        raise ImportRejected(N_("{n_problems} problem(s) in {origin}; nothing was saved",
+                                n_problems=len(rd.problems), origin=origin), rd.problems)
     if not specs:
-        raise ImportRejected(f"{origin} holds no <iati-activity>", [Problem("no activities")])
+        raise ImportRejected(N_("{origin} holds no <iati-activity>", origin=origin), [Problem(N_("no activities"))])
     return specs
 
 

@@ -21,6 +21,7 @@ from palermo.coordination.sectors import DAC3, DAC5
 from palermo.db.base import utcnow
 from palermo.errors import ImportRejected, NotFound, Problem, ValidationError
 from palermo.listing import ListQuery, ListSpec, Page, contains_any, fetch_page
+from palermo.messages import N_
 
 
 @dataclass
@@ -56,49 +57,52 @@ def validate(spec: InitiativeSpec) -> list[Problem]:
     p: list[Problem] = []
     line = spec.line
     if not spec.ref.strip():
-        p.append(Problem("missing reference (an IATI identifier or a local code)", line=line, field="ref"))
+        p.append(Problem(N_("missing reference (an IATI identifier or a local code)"), line=line, field="ref"))
     if not spec.title.strip():
-        p.append(Problem("missing title", line=line, field="title"))
+        p.append(Problem(N_("missing title"), line=line, field="title"))
     if not spec.participants:
-        p.append(Problem("no organisation given; name at least the implementing one", line=line, field="participants"))
+        p.append(Problem(N_("no organisation given; name at least the implementing one"), line=line, field="participants"))
     for name, role in spec.participants:
         if role not in ROLE_CODES:
-            p.append(Problem(f"unknown role; use one of {', '.join(ROLE_CODES)}", line=line, field="role", value=role))
+            p.append(Problem(N_("unknown role; use one of {role_codes}", role_codes=', '.join(ROLE_CODES)), line=line, field="role",
+                             value=role))
         if not name.strip():
-            p.append(Problem("empty organisation name", line=line, field="org"))
+            p.append(Problem(N_("empty organisation name"), line=line, field="org"))
     for t in spec.themes:
         if theme_key(t) is None:
-            p.append(Problem(f"unknown theme; {themes_hint()}", line=line, field="themes", value=t))
+            p.append(Problem(N_("unknown theme; {themes_hint}", themes_hint=themes_hint()), line=line, field="themes", value=t))
     for g in spec.target_groups:
         if g not in TARGET_GROUPS:
-            p.append(Problem(f"unknown target group; use one of {', '.join(TARGET_GROUPS)}", line=line,
+            p.append(Problem(N_("unknown target group; use one of {target_groups}",
+                                target_groups=', '.join(TARGET_GROUPS)), line=line,
                              field="target_groups", value=g))
     for c in spec.countries:
         try:
             normalise_country(c)
         except ValidationError:
-            p.append(Problem("not an ISO 3166 country code or name; use e.g. LBY, NER, ITA", line=line,
+            p.append(Problem(N_("not an ISO 3166 country code or name; use e.g. LBY, NER, ITA"), line=line,
                              field="country", value=c))
     if spec.start and spec.end and spec.end < spec.start:
-        p.append(Problem(f"end {spec.end} is before start {spec.start}; swap them or fix the dates", line=line,
+        p.append(Problem(N_("end {end} is before start {start}; swap them or fix the dates",
+                            end=spec.end, start=spec.start), line=line,
                          field="date"))
     if spec.budget is not None and spec.budget < 0:
-        p.append(Problem("budget is negative; give the amount as a positive number", line=line, field="budget",
+        p.append(Problem(N_("budget is negative; give the amount as a positive number"), line=line, field="budget",
                          value=spec.budget))
     if spec.budget is not None and not spec.currency:
-        p.append(Problem("budget without currency; add an ISO 4217 code such as EUR", line=line, field="currency"))
+        p.append(Problem(N_("budget without currency; add an ISO 4217 code such as EUR"), line=line, field="currency"))
     for code in spec.sectors:
         if ":" in code:  # another vocabulary than DAC's, kept as given
             continue
         vocab = DAC5 if len(code) == 5 else DAC3
         if not code.isdigit() or sectors.lookup(code, vocab) is None:
-            p.append(Problem("unknown DAC sector code; use a 5-digit code of the IATI Sector codelist (e.g. 15190) "
-                             "or a 3-digit category (e.g. 151)", line=line, field="sector", value=code))
+            p.append(Problem(N_("unknown DAC sector code; use a 5-digit code of the IATI Sector codelist (e.g. "
+                                "15190) or a 3-digit category (e.g. 151)"), line=line, field="sector", value=code))
     p += [x for r in spec.results or [] for x in validate_result(r)]
     p += [x for b in spec.budgets or [] for x in validate_budget(b)]
     p += [x for t in spec.transactions or [] for x in validate_transaction(t)]
     if spec.status not in STATUSES:
-        p.append(Problem(f"unknown status; use one of {', '.join(STATUSES)}", line=line, field="status",
+        p.append(Problem(N_("unknown status; use one of {statuses}", statuses=', '.join(STATUSES)), line=line, field="status",
                          value=spec.status))
     return p
 
@@ -117,11 +121,13 @@ def save_initiatives(session: Session, principal: Principal, specs: list[Initiat
     seen: dict[str, int | None] = {}
     for s in specs:
         if s.ref in seen:
-            problems.append(Problem(f"reference {s.ref!r} appears twice (first at line {seen[s.ref]})", line=s.line,
+            problems.append(Problem(N_("reference {ref!r} appears twice (first at line {ref2})",
+                                       ref=s.ref, ref2=seen[s.ref]), line=s.line,
                                     field="ref", value=s.ref))
         seen[s.ref] = s.line
     if problems:
-        raise ImportRejected(f"{len(problems)} problem(s) in {origin}; nothing was saved", problems)
+        raise ImportRejected(N_("{n_problems} problem(s) in {origin}; nothing was saved",
+                                n_problems=len(problems), origin=origin), problems)
     saved = []
     for s in specs:
         row = session.execute(select(Initiative).where(Initiative.ref == s.ref)).scalar_one_or_none()
@@ -196,7 +202,7 @@ def get_initiative(session: Session, ref: str) -> Initiative:
     """One initiative by reference, with its participants, results and money."""
     found = [i for i in list_initiatives(session) if i.ref == ref]
     if not found:
-        raise NotFound(f"no initiative {ref!r}; see the list of initiatives")
+        raise NotFound(N_("no initiative {ref!r}; see the list of initiatives", ref=ref))
     return found[0]
 
 

@@ -21,6 +21,7 @@ from palermo.coordination.initiatives import list_initiatives
 from palermo.coordination.models import ActionPlan, Commitment, Initiative, Instrument, InstrumentParty
 from palermo.db.base import utcnow
 from palermo.errors import NotFound, Problem, ValidationError
+from palermo.messages import N_
 
 DATA = Path(__file__).parent / "data" / "instruments.yaml"
 COMMITMENT_STATUSES = ("open", "in_progress", "done", "dropped")
@@ -74,26 +75,27 @@ class CommitmentSpec:
 
 def _link_problems(session: Session, n: int | None, initiatives: list[str], indicators: list[str]) -> list[Problem]:
     known = set(session.execute(select(Initiative.ref)).scalars())
-    out = [Problem(f"initiative {ref!r} is not in the registry; register or import it first", line=n,
+    out = [Problem(N_("initiative {ref!r} is not in the registry; register or import it first", ref=ref), line=n,
                    field="initiatives", value=ref) for ref in initiatives if ref not in known]
     for ind in indicators:
         kind, name = split_indicator(ind)
         if not name or (kind != "stats" and kind not in known):
-            out.append(Problem("indicator must be stats:<source key> or <initiative ref>:<indicator title> of a "
-                               "registered initiative", line=n, field="indicators", value=ind))
+            out.append(Problem(N_("indicator must be stats:<source key> or <initiative ref>:<indicator title> of a "
+                                  "registered initiative"), line=n, field="indicators", value=ind))
     return out
 
 
 def add_action_plan(session: Session, principal: Principal, title: str, country: str | None,
                     commitments: list[CommitmentSpec], period: tuple[date | None, date | None] = (None, None)) -> ActionPlan:
     principal.require("analyst", "admin", action="record action plans")
-    problems = [Problem(f"unknown status; use one of {', '.join(COMMITMENT_STATUSES)}", line=n, field="status", value=c.status)
+    problems = [Problem(N_("unknown status; use one of {commitment_statuses}",
+                           commitment_statuses=', '.join(COMMITMENT_STATUSES)), line=n, field="status", value=c.status)
                 for n, c in enumerate(commitments, 1) if c.status not in COMMITMENT_STATUSES]
-    problems += [Problem("commitment text is empty", line=n, field="text") for n, c in enumerate(commitments, 1)
+    problems += [Problem(N_("commitment text is empty"), line=n, field="text") for n, c in enumerate(commitments, 1)
                  if not c.text.strip()]
     problems += [p for n, c in enumerate(commitments, 1) for p in _link_problems(session, n, c.initiatives, c.indicators)]
     if problems:
-        raise ValidationError(f"action plan {title!r} not saved", problems)
+        raise ValidationError(N_("action plan {title!r} not saved", title=title), problems)
     plan = ActionPlan(title=title, country=normalise_country(country) if country else None, period_start=period[0],
                       period_end=period[1], updated_by=principal.username)
     session.add(plan)
@@ -114,10 +116,10 @@ def link_commitment(session: Session, principal: Principal, commitment_id: int, 
     principal.require("analyst", "admin", action="record action plans")
     c = session.get(Commitment, commitment_id)
     if c is None:
-        raise NotFound(f"no commitment {commitment_id}")
+        raise NotFound(N_("no commitment {commitment_id}", commitment_id=commitment_id))
     problems = _link_problems(session, None, initiatives, indicators)
     if problems:
-        raise ValidationError("commitment not linked", problems)
+        raise ValidationError(N_("commitment not linked"), problems)
     c.initiatives, c.indicators = list(dict.fromkeys(initiatives)), list(dict.fromkeys(indicators))
     c.updated_at, c.updated_by = utcnow(), principal.username
     audit.record(session, principal, "coord.commitment.link", "coord_commitment", c.id,

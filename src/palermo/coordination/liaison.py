@@ -19,6 +19,7 @@ from palermo.coordination.actors import resolve_actor
 from palermo.coordination.codelists import SHARING_LEVELS
 from palermo.coordination.models import LiaisonPosting, LiaisonReport
 from palermo.errors import NotFound, Problem, ValidationError
+from palermo.messages import N_, joined
 
 DUPLICATE_THRESHOLD = 0.75  # similarity of two reports on the same place within DUPLICATE_DAYS
 
@@ -43,9 +44,9 @@ def add_posting(session: Session, principal: Principal, spec: PostingSpec) -> Li
         except ValidationError as exc:
             problems.extend(exc.problems)
     if spec.end and spec.end < spec.start:
-        problems.append(Problem(f"end {spec.end} is before start {spec.start}", field="end"))
+        problems.append(Problem(N_("end {end} is before start {start}", end=spec.end, start=spec.start), field="end"))
     if problems:
-        raise ValidationError("posting not saved: " + "; ".join(map(str, problems)), problems)
+        raise ValidationError(N_("posting not saved: {problems}", problems=joined(p.text for p in problems)), problems)
     agency = resolve_actor(session, principal, spec.sending_agency, country=normalise_country(spec.sending_state))
     posting = LiaisonPosting(officer_ref=spec.officer_ref, sending_state=normalise_country(spec.sending_state),
                              sending_actor_id=agency.id, host_country=normalise_country(spec.host_country),
@@ -71,10 +72,11 @@ def add_report(session: Session, principal: Principal, officer_ref: str, *, even
     principal.require("analyst", "admin", "officer", action="file liaison reports")
     posting = session.execute(select(LiaisonPosting).where(LiaisonPosting.officer_ref == officer_ref)).scalar_one_or_none()
     if posting is None:
-        raise NotFound(f"no liaison officer posting {officer_ref!r}; register it first")
+        raise NotFound(N_("no liaison officer posting {officer_ref!r}; register it first", officer_ref=officer_ref))
     if sharing_level not in SHARING_LEVELS:
-        raise ValidationError(f"sharing level {sharing_level!r} unknown; use one of {', '.join(SHARING_LEVELS)}",
-                              [Problem("unknown sharing level", field="sharing_level", value=sharing_level)])
+        raise ValidationError(N_("sharing level {sharing_level!r} unknown; use one of {sharing_levels}",
+                                 sharing_level=sharing_level, sharing_levels=', '.join(SHARING_LEVELS)),
+                              [Problem(N_("unknown sharing level"), field="sharing_level", value=sharing_level)])
     report = LiaisonReport(posting_id=posting.id, event_date=event_date, event_place=event_place, title=title,
                            summary=summary, sharing_level=sharing_level, updated_by=principal.username)
     session.add(report)

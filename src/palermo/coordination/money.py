@@ -17,6 +17,7 @@ from typing import Any
 from palermo.coordination.codelists import top_theme
 from palermo.coordination.models import Budget, Initiative, Transaction
 from palermo.errors import Problem
+from palermo.messages import N_
 
 TRANSACTION_TYPES = {1: "incoming_funds", 2: "outgoing_commitment", 3: "disbursement", 4: "expenditure",
                      5: "interest_payment", 6: "loan_repayment", 7: "reimbursement", 8: "purchase_of_equity",
@@ -57,15 +58,15 @@ def validate_budget(b: BudgetSpec) -> list[Problem]:
     w = f"{b.where}: " if b.where else ""
     out = []
     if b.period_start is None or b.period_end is None:
-        out.append(Problem(f"{w}budget without its period (period-start and period-end)", line=b.line, field="budget/period"))
+        out.append(Problem(N_("{w}budget without its period (period-start and period-end)", w=w), line=b.line, field="budget/period"))
     elif b.period_end < b.period_start:
-        out.append(Problem(f"{w}budget period ends before it starts", line=b.line, field="budget/period"))
+        out.append(Problem(N_("{w}budget period ends before it starts", w=w), line=b.line, field="budget/period"))
     if b.value is None:
-        out.append(Problem(f"{w}budget without a value", line=b.line, field="budget/value"))
+        out.append(Problem(N_("{w}budget without a value", w=w), line=b.line, field="budget/value"))
     elif b.value < 0:
-        out.append(Problem(f"{w}budget value is negative", line=b.line, field="budget/value", value=b.value))
+        out.append(Problem(N_("{w}budget value is negative", w=w), line=b.line, field="budget/value", value=b.value))
     if not b.currency:
-        out.append(Problem(f"{w}budget without a currency; add @currency or the activity's default-currency",
+        out.append(Problem(N_("{w}budget without a currency; add @currency or the activity's default-currency", w=w),
                            line=b.line, field="budget/value/@currency"))
     return out
 
@@ -74,15 +75,16 @@ def validate_transaction(t: TransactionSpec) -> list[Problem]:
     w = f"{t.where}: " if t.where else ""
     out = []
     if t.kind not in TRANSACTION_CODES:
-        out.append(Problem(f"{w}unknown transaction type; use an IATI TransactionType code 1-13", line=t.line,
+        out.append(Problem(N_("{w}unknown transaction type; use an IATI TransactionType code 1-13", w=w), line=t.line,
                            field="transaction-type/@code", value=t.kind))
     if t.date is None:
-        out.append(Problem(f"{w}transaction without a date (transaction-date/@iso-date)", line=t.line,
+        out.append(Problem(N_("{w}transaction without a date (transaction-date/@iso-date)", w=w), line=t.line,
                            field="transaction-date"))
     if t.value is None:
-        out.append(Problem(f"{w}transaction without a value", line=t.line, field="transaction/value"))
+        out.append(Problem(N_("{w}transaction without a value", w=w), line=t.line, field="transaction/value"))
     if not t.currency:
-        out.append(Problem(f"{w}transaction without a currency; add @currency or the activity's default-currency",
+        out.append(Problem(N_("{w}transaction without a currency; add @currency or the activity's default-currency",
+                              w=w),
                            line=t.line, field="transaction/value/@currency"))
     return out
 

@@ -17,6 +17,7 @@ from palermo.auth.roles import Principal
 from palermo.coordination.models import Initiative, Result
 from palermo.db.base import utcnow
 from palermo.errors import Problem, ValidationError
+from palermo.messages import N_
 
 PEOPLE = "people"  # the indicator of HXL's #targeted / #reached: counts of people
 SEXES = {"": "", "female": "female", "f": "female", "male": "male", "m": "male", "total": ""}
@@ -45,25 +46,26 @@ def validate_result(r: ResultSpec) -> list[Problem]:
     out: list[Problem] = []
     where = f"{r.where}: " if r.where else ""
     if not r.indicator.strip():
-        out.append(Problem(f"{where}result without an indicator title", line=r.line, field="indicator"))
+        out.append(Problem(N_("{where}result without an indicator title", where=where), line=r.line, field="indicator"))
     if r.period_start is None or r.period_end is None:
-        out.append(Problem(f"{where}result without a period; give its start and end dates", line=r.line,
+        out.append(Problem(N_("{where}result without a period; give its start and end dates", where=where), line=r.line,
                            field="period"))
     elif r.period_end < r.period_start:
-        out.append(Problem(f"{where}period ends {r.period_end} before it starts {r.period_start}", line=r.line,
+        out.append(Problem(N_("{where}period ends {period_end} before it starts {period_start}",
+                              where=where, period_end=r.period_end, period_start=r.period_start), line=r.line,
                            field="period"))
     if r.sex not in SEXES:
-        out.append(Problem(f"{where}unknown sex; use female or male (or leave empty for everyone)", line=r.line,
+        out.append(Problem(N_("{where}unknown sex; use female or male (or leave empty for everyone)", where=where), line=r.line,
                            field="sex", value=r.sex))
     if r.age and r.age not in AGES:
-        out.append(Problem(f"{where}unknown age group; use one of {', '.join(AGES)}", line=r.line, field="age",
+        out.append(Problem(N_("{where}unknown age group; use one of {ages}", where=where, ages=', '.join(AGES)), line=r.line, field="age",
                            value=r.age))
     for name in ("baseline", "target", "actual"):
         v = getattr(r, name)
         if v is not None and v < 0:
-            out.append(Problem(f"{where}{name} is negative", line=r.line, field=name, value=v))
+            out.append(Problem(N_("{where}{name} is negative", where=where, name=name), line=r.line, field=name, value=v))
     if r.baseline is None and r.target is None and r.actual is None:
-        out.append(Problem(f"{where}result with neither baseline, target nor actual", line=r.line, field="value"))
+        out.append(Problem(N_("{where}result with neither baseline, target nor actual", where=where), line=r.line, field="value"))
     return out
 
 
@@ -226,7 +228,7 @@ def add_results(session: Session, principal: Principal, ref: str, specs: list[Re
     initiative = get_initiative(session, ref)
     problems = [p for r in specs for p in validate_result(r)]
     if problems:
-        raise ValidationError(f"{len(problems)} problem(s); nothing was saved", problems)
+        raise ValidationError(N_("{n_problems} problem(s); nothing was saved", n_problems=len(problems)), problems)
     initiative.results.extend(to_row(r) for r in specs)
     initiative.updated_at, initiative.updated_by = utcnow(), principal.username
     session.flush()

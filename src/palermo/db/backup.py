@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from palermo.db.database import Database
 from palermo.db.registry import load_all_models
 from palermo.errors import Conflict, Problem, ValidationError
+from palermo.messages import N_
 
 FORMAT = "palermo-backup/1"
 BATCH = 5000
@@ -102,17 +103,20 @@ def read_manifest(path: Path) -> dict[str, Any]:
         with zipfile.ZipFile(path) as zf:
             manifest = json.loads(zf.read("manifest.json"))
     except (OSError, zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"{path} is not a Palermo backup ({exc}); make one with `palermo backup -o FILE`") from None
+        raise ValidationError(N_("{path} is not a Palermo backup ({exc}); make one with `palermo backup -o FILE`",
+                                 path=path, exc=exc)) from None
     if manifest.get("format") != FORMAT:
-        raise ValidationError(f"{path} has backup format {manifest.get('format')!r}; this Palermo reads {FORMAT!r}")
+        raise ValidationError(N_("{path} has backup format {get!r}; this Palermo reads {format!r}",
+                                 path=path, get=manifest.get('format'), format=FORMAT))
     return manifest
 
 
 def _lines(zf: zipfile.ZipFile, name: str, expected: dict[str, Any]) -> Iterator[dict[str, Any]]:
     raw = zf.read(f"tables/{name}.jsonl")
     if hashlib.sha256(raw).hexdigest() != expected["sha256"]:
-        raise ValidationError(f"table {name} in the backup is corrupt: its checksum does not match the manifest",
-                              [Problem("checksum mismatch", field=name)])
+        raise ValidationError(N_("table {name} in the backup is corrupt: its checksum does not match the manifest",
+                                 name=name),
+                              [Problem(N_("checksum mismatch"), field=name)])
     for line in io.BytesIO(raw):
         yield json.loads(line)
 
@@ -124,12 +128,14 @@ def restore(db: Database, path: Path, progress: Progress | None = None) -> dict[
     tables = _tables()
     with db.engine.connect() as conn, conn.begin():
         if _revisions(conn) != manifest["revisions"]:
-            raise Conflict(f"backup schema {manifest['revisions']} differs from this database's {_revisions(conn)}; "
-                           "restore with the Palermo version that made the backup")
+            raise Conflict(N_("backup schema {revisions} differs from this database's {revisions2}; restore with the "
+                              "Palermo version that made the backup",
+                              revisions=manifest['revisions'], revisions2=_revisions(conn)))
         busy = [t.name for t in tables if t.name != "audit_head" and conn.execute(select(func.count()).select_from(t)).scalar()]
         if busy:
-            raise Conflict(f"the target database already holds data (tables {', '.join(busy[:5])}); "
-                           "restore into a new, empty database")
+            raise Conflict(N_("the target database already holds data (tables {busy}); restore into a new, empty "
+                              "database",
+                              busy=', '.join(busy[:5])))
         counts: dict[str, int] = {}
         with zipfile.ZipFile(path) as zf:
             for table in tables:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, Ope
 from sqlalchemy.orm import Session, sessionmaker
 
 from palermo.errors import ConfigurationError, Conflict, DatabaseUnavailable
+from palermo.messages import N_
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -52,13 +53,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigurationError(
-            f"database URL {url!r} cannot be parsed; use sqlite:///path/to/palermo.db or "
-            "postgresql+psycopg://user:password@host:5432/dbname"
+            N_("database URL {url!r} cannot be parsed; use sqlite:///path/to/palermo.db or "
+               "postgresql+psycopg://user:password@host:5432/dbname",
+               url=url)
         ) from exc
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise ConfigurationError(
-            f"database backend {backend!r} is not supported; Palermo runs on sqlite (default) or postgresql"
+            N_("database backend {backend!r} is not supported; Palermo runs on sqlite (default) or postgresql",
+               backend=backend)
         )
     if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +76,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             engine = create_engine(parsed, pool_pre_ping=True, **{"pool_size": 10, "max_overflow": 30, **kwargs})
             event.listen(engine, "begin", _postgresql_begin)
     except (NoSuchModuleError, ImportError) as exc:
-        raise ConfigurationError(f"no driver for database URL {parsed.render_as_string(hide_password=True)!r}: {exc}") from exc
+        raise ConfigurationError(N_("no driver for database URL {render_as_string!r}: {exc}",
+                                    render_as_string=parsed.render_as_string(hide_password=True), exc=exc)) from exc
     return engine
 
 
@@ -102,8 +106,9 @@ class Database:
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise DatabaseUnavailable(
-                f"cannot connect to the database at {self.safe_url}: {reason}. "
-                "Check PALERMO_DATABASE_URL and that the server is running."
+                N_("cannot connect to the database at {safe_url}: {reason}. Check PALERMO_DATABASE_URL and that the "
+                   "server is running.",
+                   safe_url=self.safe_url, reason=reason)
             ) from exc
 
     @contextmanager
@@ -118,17 +123,17 @@ class Database:
                 # A unique constraint hit by a concurrent writer (two creations of the same key at once):
                 # the whole unit of work is rolled back and the caller told to retry, never a 500.
                 session.rollback()
-                raise Conflict("another change to the same record was saved at the same moment; nothing of this "
-                               "operation was stored. Retry it.") from exc
+                raise Conflict(N_("another change to the same record was saved at the same moment; nothing of this "
+                                  "operation was stored. Retry it.")) from exc
             except OperationalError as exc:
                 session.rollback()
                 if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):  # PostgreSQL serialisation / deadlock
-                    raise DatabaseUnavailable("the database resolved a conflict between concurrent writes by stopping "
-                                              "this one; nothing of it was stored. Retry it.") from exc
+                    raise DatabaseUnavailable(N_("the database resolved a conflict between concurrent writes by "
+                                                 "stopping this one; nothing of it was stored. Retry it.")) from exc
                 if "database is locked" in str(exc.orig):
                     raise DatabaseUnavailable(
-                        "the database is busy with other writes (SQLite allows one writer at a time); "
-                        "retry in a moment, or use PostgreSQL for many concurrent users") from exc
+                        N_("the database is busy with other writes (SQLite allows one writer at a time); retry in a "
+                           "moment, or use PostgreSQL for many concurrent users")) from exc
                 raise
             except BaseException as exc:
                 session.rollback()

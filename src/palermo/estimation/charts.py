@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from palermo.estimation.overlap import ProtectedCell
+from palermo.messages import N_
 
 
 def upset_spec(lists: Sequence[str], cells: Sequence[ProtectedCell], threshold: int) -> dict[str, Any]:
@@ -23,15 +24,15 @@ def upset_spec(lists: Sequence[str], cells: Sequence[ProtectedCell], threshold: 
     x = {"field": "combination", "type": "nominal", "sort": order, "axis": None}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "description": "People by combination of lists (UpSet-style)",
-        "usermeta": {"table": {"view": 0, "columns": [["combination", "lists"], ["label", "people"]]}},
+        "description": N_("People by combination of lists (UpSet-style)"),
+        "usermeta": {"table": {"view": 0, "columns": [["combination", N_("lists")], ["label", N_("people")]]}},
         "vconcat": [
             {
                 "width": width, "height": 180, "data": {"values": bars},
                 "layer": [
                     {"mark": {"type": "bar", "color": "#3b6ea5"},
-                     "encoding": {"x": x, "y": {"field": "people", "type": "quantitative", "title": "people"},
-                                  "tooltip": [{"field": "combination"}, {"field": "label", "title": "people"}]}},
+                     "encoding": {"x": x, "y": {"field": "people", "type": "quantitative", "title": N_("people")},
+                                  "tooltip": [{"field": "combination"}, {"field": "label", "title": N_("people")}]}},
                     {"mark": {"type": "text", "dy": -6, "fontSize": 10},
                      "encoding": {"x": x, "y": {"field": "people", "type": "quantitative"},
                                   "text": {"field": "label"}}},

@@ -28,6 +28,7 @@ from palermo.estimation.histories import CaptureHistories, ListChange
 from palermo.estimation.intervals import Interval, bca_interval, bootstrap_interval, profile_interval, wald_interval
 from palermo.estimation.loglinear import Pair, build_design, check_model, statsmodels_fit, term_name
 from palermo.estimation.selection import CRITERIA, DEFAULT_PTHRESH, Selection, Step, fixed_model, stepwise
+from palermo.messages import N_, Message, verbatim
 
 DEFAULT_CRITERION = "bic"
 METHOD = "MSE"
@@ -42,11 +43,13 @@ def bootstrap_method_for(method: str, replicates: int) -> str:
     """The bootstrap method, normalised and checked (once, for the CLI, the web and the API alike)."""
     name = method.strip().lower()
     if name not in BOOTSTRAP_METHODS:
-        raise ValidationError(f"unknown bootstrap method {method!r}; use one of {', '.join(BOOTSTRAP_METHODS)}",
-                              [Problem("unknown bootstrap method", field="bootstrap_method", value=method)])
+        raise ValidationError(N_("unknown bootstrap method {method!r}; use one of {bootstrap_methods}",
+                                 method=method, bootstrap_methods=', '.join(BOOTSTRAP_METHODS)),
+                              [Problem(N_("unknown bootstrap method"), field="bootstrap_method", value=method)])
     if name != "parametric" and not replicates:
-        raise ValidationError(f"the {name} bootstrap needs replicates: ask for some (e.g. 200); with none the interval "
-                              "is the profile likelihood", next_step=NextStep("bootstrap_replicates", {"replicates": "200"}))
+        raise ValidationError(N_("the {name} bootstrap needs replicates: ask for some (e.g. 200); with none the "
+                                 "interval is the profile likelihood",
+                                 name=name), next_step=NextStep("bootstrap_replicates", {"replicates": "200"}))
     return name
 
 
@@ -147,22 +150,26 @@ def estimate_population(
     people resampled, BCa interval as Chan, Silverman & Vincent 2021).
     """
     if criterion not in CRITERIA:
-        raise ValidationError(f"unknown criterion {criterion!r}; use one of {', '.join(CRITERIA)}",
-                              [Problem("unknown criterion", field="criterion", value=criterion)])
+        raise ValidationError(N_("unknown criterion {criterion!r}; use one of {criteria}",
+                                 criterion=criterion, criteria=', '.join(CRITERIA)),
+                              [Problem(N_("unknown criterion"), field="criterion", value=criterion)])
     if not 0.5 <= confidence < 1:
-        raise ValidationError(f"confidence must be between 0.5 and 1 (e.g. 0.95), got {confidence}")
+        raise ValidationError(N_("confidence must be between 0.5 and 1 (e.g. 0.95), got {confidence}",
+                                 confidence=confidence))
     bootstrap_method = bootstrap_method_for(bootstrap_method, bootstrap)
     if bootstrap < 0 or bootstrap > 10_000:
-        raise ValidationError(f"bootstrap replicates must be between 0 and 10,000, got {bootstrap}")
+        raise ValidationError(N_("bootstrap replicates must be between 0 and 10,000, got {bootstrap}",
+                                 bootstrap=bootstrap))
     h = histories
     for group in merge:
         h = h.merge(list(group), reason="merged on request")
     h = h.without_uninformative_lists()
     if h.m < 2:
         raise ValidationError(
-            f"after removing lists that carry no information ({'; '.join(map(str, h.changes))}) fewer than two "
-            "lists remain; MSE needs at least two lists with some people in common and some not",
-            [Problem(str(c)) for c in h.changes])
+            N_("after removing lists that carry no information ({map}) fewer than two lists remain; MSE needs at "
+               "least two lists with some people in common and some not",
+               map='; '.join(map(str, h.changes))),
+            [Problem(verbatim(str(c))) for c in h.changes])
     average = None
     if terms:
         selection = fixed_model(h, _parse_terms(h, terms))
@@ -197,10 +204,10 @@ def _result(h: CaptureHistories, sel: Selection, criterion: str, bootstrap: int,
         def reestimate(replicate: CaptureHistories) -> float:
             r = replicate.without_uninformative_lists()
             if r.m < 2:
-                raise ValidationError("fewer than two informative lists in a bootstrap replicate")
+                raise ValidationError(N_("fewer than two informative lists in a bootstrap replicate"))
             if criterion == "fixed":
                 if r.lists != h.lists:
-                    raise ValidationError("a list lost all its people in a bootstrap replicate")
+                    raise ValidationError(N_("a list lost all its people in a bootstrap replicate"))
                 s = fixed_model(r, sel.pairs)
             elif criterion == "average":
                 _require_main_effects(r)
@@ -283,14 +290,15 @@ def _parse_terms(h: CaptureHistories, terms: Sequence[str]) -> list[Pair]:
     for t in terms:
         parts = [x.strip() for x in t.replace("*", ":").split(":")]
         if len(parts) != 2 or any(p not in h.lists for p in parts) or parts[0] == parts[1]:
-            problems.append(Problem(f"a term is two different lists joined by ':', e.g. {h.lists[0]}:{h.lists[1]}; "
-                                    f"lists are {', '.join(h.lists)}", field="terms", value=t))
+            problems.append(Problem(N_("a term is two different lists joined by ':', e.g. {lists}:{lists2}; lists "
+                                       "are {lists3}",
+                                       lists=h.lists[0], lists2=h.lists[1], lists3=', '.join(h.lists)), field="terms", value=t))
             continue
         i, j = sorted(h.lists.index(p) for p in parts)
         if (i, j) not in pairs:
             pairs.append((i, j))
     if problems:
-        raise ValidationError("unknown model term(s)", problems)
+        raise ValidationError(N_("unknown model term(s)"), problems)
     return sorted(pairs)
 
 
@@ -301,20 +309,24 @@ def _require_main_effects(h: CaptureHistories) -> None:
         return
     ov = h.pair_overlaps()
     isolated = [name for i, name in enumerate(h.lists) if all(v == 0 for p, v in ov.items() if i in p)]
-    problems = [Problem(f"list {n} shares nobody with any other list: merge it with a related list "
-                        f"({n}+OTHER in the lists to merge) or drop it", field=n) for n in isolated]
+    problems = [Problem(N_("list {n} shares nobody with any other list: merge it with a related list ({n}+OTHER in "
+                           "the lists to merge) or drop it",
+                           n=n), field=n) for n in isolated]
     if not problems:
-        problems.append(Problem("the lists overlap too little for any log-linear model; merge lists that cover "
-                                "similar people, or collect more overlap (linked records)"))
+        problems.append(Problem(N_("the lists overlap too little for any log-linear model; merge lists that cover "
+                                   "similar people, or collect more overlap (linked records)")))
     raise ValidationError(
-        "no model is identifiable: even with the lists independent the estimate does not exist (it would be "
-        "infinite) because the overlaps between lists are empty or too sparse", problems)
+        N_("no model is identifiable: even with the lists independent the estimate does not exist (it would be "
+           "infinite) because the overlaps between lists are empty or too sparse"), problems)
 
 
-def _failure_message(h: CaptureHistories, pairs: list[Pair], exists: bool) -> str:
-    what = "does not exist (it would be infinite)" if not exists else "is not identifiable"
-    names = ", ".join(term_name(h.lists, p) for p in pairs) or "main effects only"
-    return f"the estimate of the model [{names}] {what} on these data"
+def _failure_message(h: CaptureHistories, pairs: list[Pair], exists: bool) -> Message:
+    names = ", ".join(term_name(h.lists, p) for p in pairs)
+    if not names:
+        return (N_("the estimate of the model [main effects only] does not exist (it would be infinite) on these data")
+                if not exists else N_("the estimate of the model [main effects only] is not identifiable on these data"))
+    return (N_("the estimate of the model [{terms}] does not exist (it would be infinite) on these data", terms=names)
+            if not exists else N_("the estimate of the model [{terms}] is not identifiable on these data", terms=names))
 
 
 def _repairs(h: CaptureHistories, pairs: list[Pair]) -> list[str]:

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from palermo.errors import Problem, ValidationError
+from palermo.messages import N_
 
 COUNT_COLUMNS = ("count", "frequency", "freq", "n")
 MAX_COUNT = 100_000_000  # more people than any victim list holds; keeps the arithmetic far from overflow
@@ -66,55 +67,61 @@ class CaptureHistories:
         problems: list[Problem] = []
         if len(lists) < 2:
             problems.append(Problem(
-                f"multiple systems estimation needs at least two lists, got {len(lists)} list column(s) "
-                f"{list(lists)}; add the capture history of a second (preferably third) list", field="lists"))
+                N_("multiple systems estimation needs at least two lists, got {n_lists} list column(s) {lists}; add "
+                   "the capture history of a second (preferably third) list",
+                   n_lists=len(lists), lists=list(lists)), field="lists"))
         if len(lists) > MAX_LISTS:
-            problems.append(Problem(f"at most {MAX_LISTS} lists are supported, got {len(lists)}; merge small lists first",
+            problems.append(Problem(N_("at most {max_lists} lists are supported, got {n_lists}; merge small lists "
+                                       "first",
+                                       max_lists=MAX_LISTS, n_lists=len(lists)),
                                     field="lists"))
         dupes = sorted({x for x in lists if lists.count(x) > 1})
         if dupes:
-            problems.append(Problem("list names must be unique", field="lists", value=", ".join(dupes)))
+            problems.append(Problem(N_("list names must be unique"), field="lists", value=", ".join(dupes)))
         empty_names = [i + 1 for i, x in enumerate(lists) if not x]
         if empty_names:
-            problems.append(Problem(f"list column(s) {empty_names} have no name; give every list a header", field="lists"))
+            problems.append(Problem(N_("list column(s) {empty_names} have no name; give every list a header",
+                                       empty_names=empty_names), field="lists"))
         counts: dict[tuple[int, ...], int] = {}
         for line, (pattern, raw_count) in enumerate(rows, start=2):  # line 1 is the header of a file
             row_ok = True
             values = list(pattern)
             if len(values) != len(lists):
-                problems.append(Problem(f"expected {len(lists)} list values, got {len(values)}", line=line))
+                problems.append(Problem(N_("expected {n_lists} list values, got {n_values}",
+                                           n_lists=len(lists), n_values=len(values)), line=line))
                 continue
             bits: list[int] = []
             for name, value in zip(lists, values):
                 bit = _as_bit(value)
                 if bit is None:
-                    problems.append(Problem("a list column must be 0 (not on the list) or 1 (on the list)",
+                    problems.append(Problem(N_("a list column must be 0 (not on the list) or 1 (on the list)"),
                                             line=line, field=name, value=value))
                     row_ok = False
                 else:
                     bits.append(bit)
             count = _as_count(raw_count)
             if count is None:
-                problems.append(Problem("the count must be a whole number of people", line=line, field="count",
+                problems.append(Problem(N_("the count must be a whole number of people"), line=line, field="count",
                                         value=raw_count))
                 row_ok = False
             elif count < 0:
-                problems.append(Problem("the count cannot be negative", line=line, field="count", value=raw_count))
+                problems.append(Problem(N_("the count cannot be negative"), line=line, field="count", value=raw_count))
                 row_ok = False
             elif count > MAX_COUNT:
-                problems.append(Problem(f"the count is implausibly large (more than {MAX_COUNT:,} people)",
+                problems.append(Problem(N_("the count is implausibly large (more than {max_count:,} people)",
+                                           max_count=MAX_COUNT),
                                         line=line, field="count", value=raw_count))
                 row_ok = False
             if row_ok and not any(bits):
                 problems.append(Problem(
-                    "all-zero row: people on no list are what the estimate is for and cannot be counted; "
-                    "remove this row", line=line, value=count))
+                    N_("all-zero row: people on no list are what the estimate is for and cannot be counted; remove "
+                       "this row"), line=line, value=count))
                 row_ok = False
             if row_ok and count:
                 key = tuple(bits)
                 counts[key] = counts.get(key, 0) + int(count)
         if not problems and not counts:
-            problems.append(Problem("the table has no people in it (all counts are zero or there are no rows)"))
+            problems.append(Problem(N_("the table has no people in it (all counts are zero or there are no rows)")))
         if problems:
             raise _rejected(problems)
         return cls(lists, dict(sorted(counts.items(), key=lambda kv: (sum(kv[0]), tuple(-b for b in kv[0])))))
@@ -128,23 +135,26 @@ class CaptureHistories:
         reader = csv.reader(io.StringIO(text), delimiter=sniff_separator(text))
         rows = [r for r in reader if any(c.strip() for c in r)]
         if not rows:
-            raise ValidationError("the capture-history file is empty; expected a header like LA,NG,PF,count and rows of 0/1")
+            raise ValidationError(N_("the capture-history file is empty; expected a header like LA,NG,PF,count and "
+                                     "rows of 0/1"))
         header = [c.strip() for c in rows[0]]
         lowered = [c.lower() for c in header]
         found = [i for i, c in enumerate(lowered) if c in COUNT_COLUMNS]
         if len(found) != 1:
             what = "no count column" if not found else f"{len(found)} count columns {[header[i] for i in found]}"
             raise ValidationError(
-                f"{what} in the header {header}; name exactly one column {', '.join(COUNT_COLUMNS)} "
-                "(how many people have that combination of lists) and the others after the lists",
-                [Problem("need exactly one count column", line=1, field="header", value=",".join(header))])
+                N_("{what} in the header {header}; name exactly one column {count_columns} (how many people have "
+                   "that combination of lists) and the others after the lists",
+                   what=what, header=header, count_columns=', '.join(COUNT_COLUMNS)),
+                [Problem(N_("need exactly one count column"), line=1, field="header", value=",".join(header))])
         ci = found[0]
         lists = [c for i, c in enumerate(header) if i != ci]
         data: list[tuple[list[object], object]] = []
         problems: list[Problem] = []
         for line, row in enumerate(rows[1:], start=2):
             if len(row) != len(header):
-                problems.append(Problem(f"expected {len(header)} columns, got {len(row)}", line=line,
+                problems.append(Problem(N_("expected {n_header} columns, got {n_row}",
+                                           n_header=len(header), n_row=len(row)), line=line,
                                         value=",".join(row)))
                 data.append(([None] * len(lists), None))  # keeps the line numbers of later rows right
                 continue
@@ -164,7 +174,7 @@ class CaptureHistories:
     def from_csv(cls, path: str | Path) -> CaptureHistories:
         p = Path(path)
         if not p.exists():
-            raise ValidationError(f"no such file: {p}; give the path of a CSV of capture histories")
+            raise ValidationError(N_("no such file: {p}; give the path of a CSV of capture histories", p=p))
         return cls.from_bytes(p.read_bytes(), p.name)
 
     @classmethod
@@ -197,7 +207,8 @@ class CaptureHistories:
         names = tuple(lists) if lists else tuple(sorted({n for k in keys for n in k}))
         unknown = sorted({n for k in keys for n in k} - set(names))
         if unknown:
-            raise ValidationError(f"overlap counts name lists {unknown} that are not among {list(names)}")
+            raise ValidationError(N_("overlap counts name lists {unknown} that are not among {names}",
+                                     unknown=unknown, names=list(names)))
         rows = [([1 if n in k else 0 for n in names], v) for k, v in zip(keys, overlap.values())]
         return cls.from_rows(names, rows)
 
@@ -245,11 +256,13 @@ class CaptureHistories:
         missing = [x for x in members if x not in self.lists]
         if missing or len(members) < 2:
             raise ValidationError(
-                f"cannot merge {list(members)}: " + (f"unknown list(s) {missing}; lists are {list(self.lists)}"
-                                                     if missing else "name at least two lists, e.g. PF+NCA"))
+                N_("cannot merge {members}: unknown list(s) {missing}; lists are {lists}", members=list(members),
+                   missing=missing, lists=list(self.lists)) if missing else
+                N_("cannot merge {members}: name at least two lists, e.g. PF+NCA", members=list(members)))
         into = into or "".join(members)
         if into in self.lists and into not in members:
-            raise ValidationError(f"cannot call the merged list {into!r}: a list with that name exists already")
+            raise ValidationError(N_("cannot call the merged list {into!r}: a list with that name exists already",
+                                     into=into))
         idx = [self.lists.index(x) for x in members]
         keep = [i for i in range(self.m) if i not in idx]
         first = min(idx)
@@ -309,7 +322,7 @@ class CaptureHistories:
 
 def _rejected(problems: list[Problem]) -> ValidationError:
     head = f": {problems[0]}" if len(problems) == 1 else f" ({len(problems)} problems)"
-    return ValidationError(f"the capture-history table is not usable{head}", problems)
+    return ValidationError(N_("the capture-history table is not usable{head}", head=head), problems)
 
 
 def _as_bit(value: object) -> int | None:

@@ -29,6 +29,7 @@ from scipy.stats import chi2, norm
 from palermo.errors import NextStep, PalermoError
 from palermo.estimation.histories import CaptureHistories
 from palermo.estimation.loglinear import Fit, fit_poisson, poisson_loglik
+from palermo.messages import N_
 
 
 @dataclass(frozen=True)
@@ -155,8 +156,10 @@ def _replicate_totals(h: CaptureHistories, draw: Callable[[], dict[tuple[int, ..
             progress(k + 1)
     if len(totals) < max(10, replicates // 2):
         raise PalermoError(
-            f"the bootstrap failed on {failures} of {replicates} replicates: the table is too sparse for a "
-            "bootstrap interval; use the profile-likelihood interval (no bootstrap replicates) or merge small lists")
+            N_("the bootstrap failed on {failures} of {replicates} replicates: the table is too sparse for a "
+               "bootstrap interval; use the profile-likelihood interval (no bootstrap replicates) or merge small "
+               "lists",
+               failures=failures, replicates=replicates))
     return np.array(totals), failures
 
 
@@ -188,9 +191,9 @@ def _jackknife_acceleration(h: CaptureHistories, reestimate: Callable[[CaptureHi
             who = "the only person" if count == 1 else f"one of the {count} people"
             on = ", ".join(name for name, bit in zip(h.lists, pattern) if bit)
             raise PalermoError(
-                f"the BCa jackknife failed: with {who} on lists {on} (capture history {''.join(map(str, pattern))}) "
-                f"left out, no model can be estimated ({exc}); merge small lists or use the percentile (parametric) "
-                "bootstrap", next_step=NextStep("merge_or_parametric")) from exc
+                N_("the BCa jackknife failed: with {who} on lists {on} (capture history {map}) left out, no model "
+                   "can be estimated ({exc}); merge small lists or use the percentile (parametric) bootstrap",
+                   who=who, on=on, map=''.join(map(str, pattern)), exc=exc), next_step=NextStep("merge_or_parametric")) from exc
         weights.append(count)
     n, theta = np.array(weights, dtype=float), np.array(values)
     d = float(np.sum(n * theta) / np.sum(n)) - theta

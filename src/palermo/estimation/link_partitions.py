@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from palermo.errors import ValidationError
+from palermo.messages import N_, joined
 
 Candidate = tuple[str, Hashable, str, Hashable, float]  # (list a, record a, list b, record b, match probability)
 MAX_LOGIT = 30.0  # a reviewed hit (probability 1 or 0) is split from its pair once in e^30 draws: never
@@ -88,7 +89,8 @@ class _Graph:
                 lo = max(-MAX_LOGIT, min(MAX_LOGIT, math.log(q) - math.log1p(-q) if q < 1 else MAX_LOGIT))
                 logit[key] = max(lo, logit.get(key, -math.inf))  # the pair listed both ways: keep the surer
         if problems:
-            raise ValidationError("the candidate links do not fit the lists: " + "; ".join(problems[:5]))
+            raise ValidationError(N_("the candidate links do not fit the lists: {problems}",
+                                     problems=joined(problems[:5])))
         self.edges: dict[int, dict[int, float]] = {}
         for (a, b), lo in logit.items():
             self.edges.setdefault(a, {})[b] = lo

@@ -39,6 +39,7 @@ from palermo.estimation.intervals import profile_interval
 from palermo.estimation.link_partitions import Candidate, draw_partitions
 from palermo.estimation.loglinear import Pair, fit_model
 from palermo.estimation.overlap import overlap_from_matches
+from palermo.messages import joined
 
 QUANTILE_GRID = 400  # points of each draw's distribution pooled into the interval
 
@@ -118,7 +119,7 @@ def estimate_with_linkage_error(records: Mapping[str, Sequence[Hashable]], candi
     if not 2 <= draws <= 10_000:
         problems.append(f"draws must be between 2 and 10,000, got {draws}")
     if problems:
-        raise ValidationError("; ".join(problems[:5]))
+        raise ValidationError(joined(problems[:5]))
     lists = list(records)
     naive_links = one_to_one([c for c in candidates if c[4] >= threshold])
     _, n0, lo0, hi0 = _fit(overlap_from_matches(records, naive_links), lists, pairs, confidence)

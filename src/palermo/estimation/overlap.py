@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
+from palermo.messages import N_, joined
 
 Overlap = dict[tuple[str, ...], int]
 
@@ -72,7 +73,7 @@ def overlap_from_matches(records: Mapping[str, Iterable[Hashable]],
             continue
         uf.union(a, b)
     if problems:
-        raise ValidationError("the matches do not fit the lists: " + "; ".join(problems[:5]))
+        raise ValidationError(N_("the matches do not fit the lists: {problems}", problems=joined(problems[:5])))
     persons: dict[Hashable, set[str]] = {}
     for node in known:
         persons.setdefault(uf.find(node), set()).add(node[0])

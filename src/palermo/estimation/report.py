@@ -13,6 +13,7 @@ from palermo.estimation.estimate import EstimateResult, estimate_population
 from palermo.estimation.histories import CaptureHistories
 from palermo.estimation.overlap import ProtectedCell, protect
 from palermo.estimation.source import result_text
+from palermo.messages import N_
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,10 @@ def check_work(histories: CaptureHistories, *, budget: int | None, bootstrap: in
         return
     jackknife = len(histories.counts) if bootstrap and bootstrap_method == "bca" else 0
     extra = f" and {jackknife} BCa jackknife refits" if jackknife else ""
-    raise ValidationError(f"this estimate is too much work for a web request ({histories.m} lists, "
-                          f"{bootstrap} bootstrap replicates{extra}, criterion {criterion}); "
-                          "use fewer replicates, another criterion or merged lists")
+    raise ValidationError(N_("this estimate is too much work for a web request ({m} lists, {bootstrap} bootstrap "
+                             "replicates{extra}, criterion {criterion}); use fewer replicates, another criterion or "
+                             "merged lists",
+                             m=histories.m, bootstrap=bootstrap, extra=extra, criterion=criterion))
 
 
 def analyse_for(principal: Principal, histories: CaptureHistories, *, threshold: int, owner: object = NO_OBJECT,

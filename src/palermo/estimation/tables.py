@@ -14,6 +14,7 @@ from palermo.errors import NotFound, PermissionDenied, ValidationError
 from palermo.estimation.histories import CaptureHistories
 from palermo.estimation.models import CaptureTable
 from palermo.estimation.overlap import overlap_from_hub
+from palermo.messages import N_
 
 ORIGINS = ("upload", "hub", "demo")
 
@@ -24,14 +25,15 @@ def save_table(session: Session, principal: Principal, histories: CaptureHistori
     """Keep a capture-history table of the principal's organisation (aggregate counts only; audited)."""
     principal.require("admin", "analyst", "data_owner", action="save a capture-history table")
     if not name.strip():
-        raise ValidationError("give the table a name, e.g. 'NLD 2024: police, NGO, labour inspection'")
+        raise ValidationError(N_("give the table a name, e.g. 'NLD 2024: police, NGO, labour inspection'"))
     if origin not in ORIGINS:
-        raise ValidationError(f"unknown origin {origin!r}; use one of {', '.join(ORIGINS)}")
+        raise ValidationError(N_("unknown origin {origin!r}; use one of {origins}",
+                                 origin=origin, origins=', '.join(ORIGINS)))
     org = organisation_id if organisation_id is not None else principal.organisation_id
     if org is None:
-        raise ValidationError("the table needs an owning organisation (organisation_id)")
+        raise ValidationError(N_("the table needs an owning organisation (organisation_id)"))
     if not principal.is_system and org != principal.organisation_id:
-        raise ValidationError("a table can only be saved for your own organisation")
+        raise ValidationError(N_("a table can only be saved for your own organisation"))
     table = CaptureTable(organisation_id=org, name=name.strip()[:200],
                          country=normalise_country(country) if country else None, period=period or None,
                          origin=origin, table_csv=histories.to_csv_text(), notes=notes, shared=shared,
@@ -54,7 +56,7 @@ def save_hub_overlap(session: Session, principal: Principal, upload_ids: list[in
     from organisations other than the hub when shown).
     """
     if not principal.is_operator:
-        raise PermissionDenied("only the hub operator computes list overlaps across agencies' uploads")
+        raise PermissionDenied(N_("only the hub operator computes list overlaps across agencies' uploads"))
     overlap = overlap_from_hub(session, principal, upload_ids, threshold)
     return save_table(session, principal, CaptureHistories.from_overlap(overlap), name=name, country=country,
                       period=period, origin="hub", shared=shared, organisation_id=organisation_id,
@@ -71,7 +73,8 @@ def visible_tables(session: Session, principal: Principal) -> list[CaptureTable]
 def get_table(session: Session, principal: Principal, table_id: int) -> CaptureTable:
     table = session.get(CaptureTable, table_id)
     if table is None or not (table.shared or principal.can_see(table.organisation_id)):
-        raise NotFound(f"capture-history table {table_id} not found (or not visible to your organisation)")
+        raise NotFound(N_("capture-history table {table_id} not found (or not visible to your organisation)",
+                          table_id=table_id))
     return table
 
 
@@ -85,7 +88,7 @@ def histories_from_json(lists: list[str], rows: Sequence[Mapping[str, object]] |
     if overlap is not None:
         return CaptureHistories.from_overlap({tuple(k.split("+")): v for k, v in overlap.items()}, lists or None)
     if not rows:
-        raise ValidationError("send either 'rows' (one object per combination of lists, with a count) or "
-                              "'overlap' (counts keyed by lists joined with '+')")
+        raise ValidationError(N_("send either 'rows' (one object per combination of lists, with a count) or "
+                                 "'overlap' (counts keyed by lists joined with '+')"))
     pattern_rows = [([r.get(n) for n in lists], r.get("count", r.get("n", r.get("frequency")))) for r in rows]
     return CaptureHistories.from_rows(lists, pattern_rows)

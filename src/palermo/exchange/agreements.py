@@ -23,6 +23,7 @@ from palermo.db.base import utcnow
 from palermo.errors import ImportRejected, NextStep, NotFound, Problem
 from palermo.exchange.codelists import AGREEMENT_TYPES, CATEGORIES, HANDLING_CODES, PURPOSES, STATE_AUTHORITY_TYPES, STATUSES
 from palermo.exchange.models import Agreement, AgreementParty
+from palermo.messages import N_, verbatim
 
 
 @dataclass
@@ -55,28 +56,33 @@ def _party(session: Session, ref: str) -> tuple[int | None, str | None]:
 def validate(session: Session, spec: AgreementSpec) -> list[Problem]:
     p, line = [], spec.line
     if not spec.reference.strip():
-        p.append(Problem("missing reference", line=line, field="reference"))
+        p.append(Problem(N_("missing reference"), line=line, field="reference"))
     if spec.agreement_type not in AGREEMENT_TYPES:
-        p.append(Problem(f"unknown type; use one of {', '.join(AGREEMENT_TYPES)}", line=line, field="type", value=spec.agreement_type))
+        p.append(Problem(N_("unknown type; use one of {agreement_types}", agreement_types=', '.join(AGREEMENT_TYPES)), line=line,
+                         field="type", value=spec.agreement_type))
     if spec.status not in STATUSES:
-        p.append(Problem(f"unknown status; use one of {', '.join(STATUSES)}", line=line, field="status", value=spec.status))
+        p.append(Problem(N_("unknown status; use one of {statuses}", statuses=', '.join(STATUSES)), line=line, field="status",
+                         value=spec.status))
     for c in spec.categories:
         if c not in CATEGORIES:
-            p.append(Problem(f"unknown data category; use one of {', '.join(CATEGORIES)}", line=line, field="categories", value=c))
+            p.append(Problem(N_("unknown data category; use one of {categories}", categories=', '.join(CATEGORIES)), line=line,
+                             field="categories", value=c))
     for x in spec.purposes:
         if x not in PURPOSES:
-            p.append(Problem(f"unknown purpose; use one of {', '.join(PURPOSES)}", line=line, field="purposes", value=x))
+            p.append(Problem(N_("unknown purpose; use one of {purposes}", purposes=', '.join(PURPOSES)), line=line, field="purposes",
+                             value=x))
     for h in spec.handling_codes:
         if h not in HANDLING_CODES:
-            p.append(Problem(f"unknown handling code; use one of {', '.join(HANDLING_CODES)}", line=line, field="handling_codes", value=h))
+            p.append(Problem(N_("unknown handling code; use one of {handling_codes}",
+                                handling_codes=', '.join(HANDLING_CODES)), line=line, field="handling_codes", value=h))
     if not spec.categories:
-        p.append(Problem("an agreement must cover at least one data category", line=line, field="categories"))
+        p.append(Problem(N_("an agreement must cover at least one data category"), line=line, field="categories"))
     if not spec.purposes:
-        p.append(Problem("an agreement must state at least one purpose", line=line, field="purposes"))
+        p.append(Problem(N_("an agreement must state at least one purpose"), line=line, field="purposes"))
     distinct = list(dict.fromkeys(r.strip().upper() for r in spec.parties))
     if len(distinct) < 2:
-        p.append(Problem("an agreement needs at least two different parties (each party is one side of an "
-                         "exchange; two authorities of one state are two parties, not the state)",
+        p.append(Problem(N_("an agreement needs at least two different parties (each party is one side of an "
+                            "exchange; two authorities of one state are two parties, not the state)"),
                          line=line, field="parties", value=";".join(spec.parties)))
     states: set[str] = set()
     members: list[tuple[str, Organisation]] = []
@@ -84,7 +90,7 @@ def validate(session: Session, spec: AgreementSpec) -> list[Problem]:
         try:
             org_id, country = _party(session, ref)
         except (NotFound, ValueError) as exc:
-            p.append(Problem(f"unknown party: {getattr(exc, 'message', exc)}", line=line, field="parties", value=ref))
+            p.append(Problem(N_("unknown party: {getattr}", getattr=getattr(exc, 'message', exc)), line=line, field="parties", value=ref))
             continue
         if country:
             states.add(country)
@@ -92,16 +98,18 @@ def validate(session: Session, spec: AgreementSpec) -> list[Problem]:
             members.append((ref, org))
     for ref, org in members:
         if org.country in states and org.org_type in STATE_AUTHORITY_TYPES:
-            p.append(Problem(f"{org.short_name} is an authority of {org.country}, which is also a party: name the state "
-                             "or its authorities, not both, so that each organisation falls under one party",
+            p.append(Problem(N_("{short_name} is an authority of {country}, which is also a party: name the state or "
+                                "its authorities, not both, so that each organisation falls under one party",
+                                short_name=org.short_name, country=org.country),
                              line=line, field="parties", value=ref))
     if spec.agreement_type == "national_law" and states:
-        p.append(Problem("a national legal basis binds named authorities; list them as parties instead of "
-                         f"{', '.join('state:' + c for c in sorted(states))}", line=line, field="parties"))
+        p.append(Problem(N_("a national legal basis binds named authorities; list them as parties instead of {states}",
+                            states=', '.join('state:' + c for c in sorted(states))), line=line, field="parties"))
     if spec.valid_from and spec.valid_to and spec.valid_to < spec.valid_from:
-        p.append(Problem(f"valid_to {spec.valid_to} is before valid_from {spec.valid_from}; swap the dates", line=line, field="valid_to"))
+        p.append(Problem(N_("valid_to {valid_to} is before valid_from {valid_from}; swap the dates",
+                            valid_to=spec.valid_to, valid_from=spec.valid_from), line=line, field="valid_to"))
     if spec.retention_days is not None and spec.retention_days <= 0:
-        p.append(Problem("retention must be a positive number of days", line=line, field="retention_days", value=spec.retention_days))
+        p.append(Problem(N_("retention must be a positive number of days"), line=line, field="retention_days", value=spec.retention_days))
     return p
 
 
@@ -135,7 +143,8 @@ def save_agreements(session: Session, principal: Principal, specs: list[Agreemen
     principal.require("admin", "data_owner", action="register agreements")
     problems = [p for s in specs for p in validate(session, s)]
     if problems:
-        raise ImportRejected(f"{len(problems)} problem(s) in {origin}; nothing was saved", problems)
+        raise ImportRejected(N_("{n_problems} problem(s) in {origin}; nothing was saved",
+                                n_problems=len(problems), origin=origin), problems)
     pending: list[tuple[AgreementSpec, set[tuple[int | None, str | None]]]] = []
     for s in specs:
         parties = {_party(session, r) for r in s.parties}
@@ -143,7 +152,8 @@ def save_agreements(session: Session, principal: Principal, specs: list[Agreemen
             problems.append(Problem(why, line=s.line, field="reference", value=s.reference))
         pending.append((s, parties))
     if problems:
-        raise ImportRejected(f"{len(problems)} conflicting agreement(s) in {origin}; nothing was saved", problems)
+        raise ImportRejected(N_("{n_problems} conflicting agreement(s) in {origin}; nothing was saved",
+                                n_problems=len(problems), origin=origin), problems)
     saved = []
     for s, parties in pending:
         ag = session.execute(select(Agreement).where(Agreement.reference == s.reference)).scalar_one_or_none()
@@ -172,7 +182,7 @@ def get_agreement(session: Session, reference: str | int) -> Agreement:
         select(Agreement).where(Agreement.reference == str(reference))
     ag = session.execute(q).scalar_one_or_none()
     if ag is None:
-        raise NotFound(f"no agreement {reference!r}", next_step=NextStep("list_agreements"))
+        raise NotFound(N_("no agreement {reference!r}", reference=reference), next_step=NextStep("list_agreements"))
     return ag
 
 
@@ -207,7 +217,7 @@ def _date(value: Any, line: int, field: str, problems: list[Problem]) -> date | 
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        problems.append(Problem("not a date (YYYY-MM-DD)", line=line, field=field, value=value))
+        problems.append(Problem(N_("not a date (YYYY-MM-DD)"), line=line, field=field, value=value))
         return None
 
 
@@ -219,23 +229,23 @@ def read_agreements_file(path: Path) -> list[AgreementSpec]:
         try:
             data = yaml.safe_load(text) or []
         except yaml.YAMLError as exc:
-            raise ImportRejected(f"{path} is not valid YAML: {exc}", [Problem(str(exc))]) from None
+            raise ImportRejected(N_("{path} is not valid YAML: {exc}", path=path, exc=exc), [Problem(verbatim(str(exc)))]) from None
         items = data.get("agreements", data) if isinstance(data, dict) else data
         rows = [(n, item) for n, item in enumerate(items if isinstance(items, list) else [], start=1)]
     else:
         rows = [(n, row) for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2)]
     if not rows:
-        raise ImportRejected(f"{path} holds no agreements", [Problem("empty file")])
+        raise ImportRejected(N_("{path} holds no agreements", path=path), [Problem(N_("empty file"))])
     specs = []
     for n, r in rows:
         if not isinstance(r, dict):
-            problems.append(Problem("each agreement must be a mapping of fields", line=n))
+            problems.append(Problem(N_("each agreement must be a mapping of fields"), line=n))
             continue
         retention = r.get("retention_days")
         try:
             retention_days = int(retention) if retention not in (None, "") else None
         except ValueError:
-            problems.append(Problem("retention_days is not a number", line=n, field="retention_days", value=retention))
+            problems.append(Problem(N_("retention_days is not a number"), line=n, field="retention_days", value=retention))
             retention_days = None
         clauses = r.get("clauses") or {}
         if isinstance(clauses, str):
@@ -250,7 +260,8 @@ def read_agreements_file(path: Path) -> list[AgreementSpec]:
             handling_codes=_list(r.get("handling_codes")), clauses=clauses, retention_days=retention_days,
             document_ref=str(r.get("document_ref") or ""), line=n))
     if problems:
-        raise ImportRejected(f"{len(problems)} problem(s) in {path}; nothing was saved", problems)
+        raise ImportRejected(N_("{n_problems} problem(s) in {path}; nothing was saved",
+                                n_problems=len(problems), path=path), problems)
     return specs
 
 

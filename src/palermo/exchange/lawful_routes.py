@@ -16,6 +16,7 @@ from palermo.auth.models import Organisation
 from palermo.errors import NextStep, NotFound
 from palermo.exchange.models import Agreement
 from palermo.exchange.policy import agreement_reasons, binds, check_terms, is_party
+from palermo.messages import N_
 
 
 @dataclass
@@ -68,10 +69,12 @@ def find_routes(session: Session, requester: str, owner: str, category: str, pur
     g = agreement_graph(session, category, purpose, on)
     for name in (requester, owner):
         if name not in g:
-            raise NotFound(f"no organisation {name!r}", next_step=NextStep("list_organisations"))
+            raise NotFound(N_("no organisation {name!r}", name=name), next_step=NextStep("list_organisations"))
     if not nx.has_path(g, requester, owner):
-        raise NotFound(f"no lawful route from {requester} to {owner} for {category} ({purpose}): no chain of agreements "
-                       "in force covers it. A new agreement, or one extended to this category, is needed")
+        raise NotFound(N_("no lawful route from {requester} to {owner} for {category} ({purpose}): no chain of "
+                          "agreements in force covers it. A new agreement, or one extended to this category, is "
+                          "needed",
+                          requester=requester, owner=owner, category=category, purpose=purpose))
     routes = []
     for path in islice(nx.shortest_simple_paths(g, requester, owner), 50):
         hops = [Hop(a, b, g[a][b]["agreement"], g[a][b]["clause"], g[a][b]["codes"]) for a, b in zip(path, path[1:])]
@@ -91,15 +94,17 @@ def graph_spec(session: Session) -> dict[str, Any]:
               "status_text": str(d["status"]).replace("_", " ")} for a, b, d in g.edges(data=True)]
     return {
         "$schema": "https://vega.github.io/schema/vega/v5.json", "height": 480, "autosize": "pad",
-        "description": "Who has agreements with whom",
+        "description": N_("Who has agreements with whom"),
         # as wide as its box (a phone too), the layout centred in it
         "signals": [{"name": "width", "init": "containerSize()[0] ? max(containerSize()[0] - 8, 300) : 760"}],
-        "usermeta": {"table": {"data": "link-data", "columns": [["from", "between"], ["to", "and"], ["agreement", "agreement"],
-                                                                ["category", "first data category"], ["status_text", "status"]]}},
+        "usermeta": {"table": {"data": "link-data", "columns": [["from", N_("between")], ["to", N_("and")],
+                                                                ["agreement", N_("agreement")],
+                                                                ["category", N_("first data category")],
+                                                                ["status_text", N_("status")]]}},
         "data": [{"name": "node-data", "values": nodes}, {"name": "link-data", "values": links}],
         "scales": [{"name": "color", "type": "ordinal", "domain": {"data": "link-data", "field": "category"},
                     "range": "category"}],
-        "legends": [{"stroke": "color", "title": "category", "orient": "top-left", "symbolType": "stroke"}],
+        "legends": [{"stroke": "color", "title": N_("category"), "orient": "top-left", "symbolType": "stroke"}],
         "marks": [
             {"name": "nodes", "type": "symbol", "zindex": 1, "from": {"data": "node-data"},
              "encode": {"enter": {"fill": {"value": "#10213d"}, "size": {"value": 160}, "tooltip": {"field": "name"}}},

@@ -25,6 +25,7 @@ from palermo.auth.models import Organisation
 from palermo.errors import NotFound, Problem, ValidationError
 from palermo.exchange.codelists import CATEGORIES, PURPOSES, STATE_AUTHORITY_TYPES
 from palermo.exchange.models import Agreement, AgreementParty
+from palermo.messages import N_, joined
 
 
 class Org(Protocol):
@@ -96,11 +97,12 @@ def all_agreements(session: Session) -> list[Agreement]:
 def check_terms(category: str, purpose: str) -> None:
     problems = []
     if category not in CATEGORIES:
-        problems.append(Problem(f"unknown data category; use one of {', '.join(CATEGORIES)}", field="category", value=category))
+        problems.append(Problem(N_("unknown data category; use one of {categories}", categories=', '.join(CATEGORIES)),
+                                field="category", value=category))
     if purpose not in PURPOSES:
-        problems.append(Problem(f"unknown purpose; use one of {', '.join(PURPOSES)}", field="purpose", value=purpose))
+        problems.append(Problem(N_("unknown purpose; use one of {purposes}", purposes=', '.join(PURPOSES)), field="purpose", value=purpose))
     if problems:
-        raise ValidationError("; ".join(str(p) for p in problems), problems)
+        raise ValidationError(joined(p.text for p in problems), problems)
 
 
 def agreement_reasons(ag: Agreement, category: str, purpose: str, on: date) -> list[str]:
@@ -175,7 +177,8 @@ def decide(session: Session, *, requester_org_id: int, owner_org_id: int, catego
     on = on or date.today()
     requester, owner = session.get(Organisation, requester_org_id), session.get(Organisation, owner_org_id)
     if requester is None or owner is None:
-        raise NotFound(f"unknown organisation id {requester_org_id if requester is None else owner_org_id}")
+        raise NotFound(N_("unknown organisation id {requester}",
+                          requester=requester_org_id if requester is None else owner_org_id))
     registry = all_agreements(session)
     if onward_from_org_id is not None and onward_from_org_id not in (requester.id, owner.id):
         source = session.get(Organisation, onward_from_org_id)

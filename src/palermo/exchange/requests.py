@@ -26,6 +26,7 @@ from palermo.exchange.rights import why_not_answer, why_not_file
 from palermo.linkage.hits import HitView, find_hit, hit_view, other_side, request_category
 from palermo.linkage.models import LinkHit
 from palermo.listing import ListQuery, ListSpec, Page, contains_any, fetch_page
+from palermo.messages import N_, joined
 
 E = TypeVar("E", bound=PalermoError)
 
@@ -51,30 +52,40 @@ def _check_hit(session: Session, principal: Principal, reference: str, owner: Or
     hit = find_hit(session, reference)
     if hit is None or principal.organisation_id not in (hit.org_a_id, hit.org_b_id):
         # another organisation's hit is reported as unknown: its existence is not confirmed
-        raise refuse(NotFound(f"no hit {reference!r} for your organisation; cite a hit listed on your hit/no-hit page"),
+        raise refuse(NotFound(N_("no hit {reference!r} for your organisation; cite a hit listed on your hit/no-hit "
+                                 "page",
+                                 reference=reference)),
                      "unknown hit" if hit is None else "hit held by other organisations")
     if hit.status != "open":
-        raise refuse(Conflict(f"hit {reference} is {hit.status} (the list it came from ended"
-                              f"{f' on {hit.ended_at:%Y-%m-%d}' if hit.ended_at else ''}); it can no longer be followed up"),
+        raise refuse(Conflict(N_("hit {reference} is {status} (the list it came from ended on {ended:%Y-%m-%d}); it "
+                                 "can no longer be followed up", reference=reference, status=hit.status,
+                                 ended=hit.ended_at) if hit.ended_at else
+                              N_("hit {reference} is {status} (the list it came from ended); it can no longer be "
+                                 "followed up", reference=reference, status=hit.status)),
                      "hit no longer open")
     other = other_side(hit, principal.organisation_id)
     if owner.id != other:
-        raise refuse(ValidationError(f"hit {reference} is between your organisation and {org_name(session, other)}: "
-                                     f"a request citing it goes to {org_name(session, other)}, not to {owner.short_name}",
-                                     [Problem("owner is not the hit's other party", field="owner", value=owner.short_name)]),
+        raise refuse(ValidationError(N_("hit {reference} is between your organisation and {org_name}: a request "
+                                        "citing it goes to {org_name}, not to {short_name}",
+                                        reference=reference, org_name=org_name(session, other),
+                                        short_name=owner.short_name),
+                                     [Problem(N_("owner is not the hit's other party"), field="owner", value=owner.short_name)]),
                      "owner is not the hit's other party")
     wanted = request_category(session, hit, principal.organisation_id)
     if category != wanted:
-        raise refuse(ValidationError(f"hit {reference} matched a record of {CATEGORIES.get(wanted, wanted).lower()}: a "
-                                     f"request citing it asks for that category, not {category!r}",
-                                     [Problem(f"use {wanted}", field="category", value=category)]),
+        raise refuse(ValidationError(N_("hit {reference} matched a record of {lower}: a request citing it asks for "
+                                        "that category, not {category!r}",
+                                        reference=reference, lower=CATEGORIES.get(wanted, wanted).lower(),
+                                        category=category),
+                                     [Problem(N_("use {wanted}", wanted=wanted), field="category", value=category)]),
                      "category does not follow the hit")
     open_ = session.execute(select(ExchangeRequest).where(
         ExchangeRequest.match_reference == reference, ExchangeRequest.requester_org_id == principal.organisation_id,
         ExchangeRequest.status == "pending")).scalars().first()
     if open_ is not None:
-        raise refuse(Conflict(f"request {open_.reference} citing hit {reference} is still open (filed "
-                              f"{open_.created_at:%Y-%m-%d}); wait for its answer before asking again"),
+        raise refuse(Conflict(N_("request {reference} citing hit {reference2} is still open (filed "
+                                 "{created_at:%Y-%m-%d}); wait for its answer before asking again",
+                                 reference=open_.reference, reference2=reference, created_at=open_.created_at)),
                      "a request for this hit is open")
     return hit
 
@@ -95,21 +106,21 @@ def file_request(session: Session, principal: Principal, *, owner_org_id: int, c
     if why is not None:
         raise refuse(PermissionDenied(why), "role may not file requests")
     if owner is None:
-        raise NotFound(f"unknown organisation id {owner_org_id}")
+        raise NotFound(N_("unknown organisation id {owner_org_id}", owner_org_id=owner_org_id))
     problems = []
     if not (purpose or "").strip():
-        problems.append(Problem("a request needs a purpose", field="purpose"))
+        problems.append(Problem(N_("a request needs a purpose"), field="purpose"))
     if not (justification or "").strip():
-        problems.append(Problem("a request needs a justification (why this data is necessary)", field="justification"))
+        problems.append(Problem(N_("a request needs a justification (why this data is necessary)"), field="justification"))
     if not (case_reference or "").strip():
-        problems.append(Problem("a request needs the requester's case reference", field="case_reference"))
+        problems.append(Problem(N_("a request needs the requester's case reference"), field="case_reference"))
     if not (data_wanted or "").strip():
-        problems.append(Problem("say which data is wanted", field="data_wanted"))
+        problems.append(Problem(N_("say which data is wanted"), field="data_wanted"))
     if owner.id == principal.organisation_id:
-        problems.append(Problem("your organisation holds this data itself; no request is needed", field="owner",
+        problems.append(Problem(N_("your organisation holds this data itself; no request is needed"), field="owner",
                                 value=owner.short_name))
     if problems:
-        raise ValidationError("request not filed: " + "; ".join(str(p) for p in problems), problems)
+        raise ValidationError(N_("request not filed: {problems}", problems=joined(p.text for p in problems)), problems)
     try:
         check_terms(category, purpose)
     except ValidationError as exc:
@@ -122,7 +133,8 @@ def file_request(session: Session, principal: Principal, *, owner_org_id: int, c
         requester = org_name(session, principal.organisation_id)  # type: ignore[arg-type]  # why_not_file: has one
         route = NextStep("find_route", {"from": requester, "to": owner.short_name, "category": category,
                                         "purpose": purpose})
-        raise refuse(PermissionDenied("no agreement allows this request: " + "; ".join(decision.reasons),
+        raise refuse(PermissionDenied(N_("no agreement allows this request: {problems}",
+                                         problems=joined(decision.reasons)),
                                       next_step=route),
                      "no agreement allows it: " + "; ".join(decision.reasons))
     req = ExchangeRequest(reference="req-" + secrets.token_hex(6), requester_org_id=principal.organisation_id,
@@ -143,7 +155,7 @@ def get_request(session: Session, principal: Principal, reference: str, *, lock:
     query = select(ExchangeRequest).where(ExchangeRequest.reference == reference)
     req = session.execute(query.with_for_update(of=ExchangeRequest) if lock else query).scalar_one_or_none()
     if req is None or not (principal.is_system or principal.organisation_id in (req.requester_org_id, req.owner_org_id)):
-        raise NotFound(f"no request {reference!r} for your organisation")
+        raise NotFound(N_("no request {reference!r} for your organisation", reference=reference))
     return req
 
 
@@ -152,19 +164,24 @@ def answer_request(session: Session, principal: Principal, reference: str, *, de
     """The data owner approves, partly approves or refuses; released data carries handling codes and retention."""
     req = get_request(session, principal, reference, lock=True)
     if why_not_answer(principal, req.owner_org_id) is not None:
-        raise PermissionDenied(f"only a data owner of the organisation holding the data may answer request {reference}")
+        raise PermissionDenied(N_("only a data owner of the organisation holding the data may answer request "
+                                  "{reference}",
+                                  reference=reference))
     if req.status != "pending":
-        raise Conflict(f"request {reference} was already answered ({req.status})")
+        raise Conflict(N_("request {reference} was already answered ({status})",
+                          reference=reference, status=req.status))
     if decision not in DECISIONS:
-        raise ValidationError(f"decision {decision!r} unknown; use approve, partly_approve or refuse")
+        raise ValidationError(N_("decision {decision!r} unknown; use approve, partly_approve or refuse",
+                                 decision=decision))
     hit = find_hit(session, req.match_reference) if req.match_reference else None
     if hit is not None and hit.status != "open" and decision != "refuse":
-        raise Conflict(f"hit {hit.reference} cited by request {reference} is {hit.status}; refuse the request "
-                       "(with the reason) instead of releasing data")
+        raise Conflict(N_("hit {reference} cited by request {reference2} is {status}; refuse the request (with the "
+                          "reason) instead of releasing data",
+                          reference=hit.reference, reference2=reference, status=hit.status))
     if decision == "refuse" and not reason.strip():
-        raise ValidationError("a refusal needs a reason the requester can act on")
+        raise ValidationError(N_("a refusal needs a reason the requester can act on"))
     if decision != "refuse" and not released.strip():
-        raise ValidationError("an approval needs the data released (or refuse the request)")
+        raise ValidationError(N_("an approval needs the data released (or refuse the request)"))
     req.status = {"approve": "approved", "partly_approve": "partly_approved", "refuse": "refused"}[decision]
     req.decided_at, req.decided_by, req.decision_reason = utcnow(), principal.username, reason
     if decision != "refuse":
@@ -198,7 +215,8 @@ def read_released(session: Session, principal: Principal, reference: str) -> Exc
     """The requester reads released data: an access to personal data, audited with its legal basis."""
     req = get_request(session, principal, reference)
     if req.status not in ("approved", "partly_approved"):
-        raise Conflict(f"request {reference} has no released data ({req.status})")
+        raise Conflict(N_("request {reference} has no released data ({status})",
+                          reference=reference, status=req.status))
     audit.record(session, principal, "exchange.request.read", "xchg_request", req.reference,
                  legal_basis=req.agreement.reference, details={"codes": req.handling_codes})
     return req

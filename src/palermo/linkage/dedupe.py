@@ -12,6 +12,7 @@ import polars as pl
 
 from palermo.errors import ValidationError
 from palermo.linkage.normalise import name_tokens, parse_date
+from palermo.messages import N_
 
 NEEDED = ["record_id", "first_name", "last_name", "date_of_birth"]
 
@@ -38,10 +39,12 @@ def _prepare(path: Path) -> pl.DataFrame:
     try:
         df = pl.read_csv(path, infer_schema=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, OSError) as exc:
-        raise ValidationError(f"{path} cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+        raise ValidationError(N_("{path} cannot be read as CSV: {splitlines}",
+                                 path=path, splitlines=str(exc).splitlines()[0])) from None
     missing = [c for c in NEEDED if c not in df.columns]
     if missing:
-        raise ValidationError(f"{path} lacks column(s) {', '.join(missing)}; dedupe needs {', '.join(NEEDED)}")
+        raise ValidationError(N_("{path} lacks column(s) {missing}; dedupe needs {needed}",
+                                 path=path, missing=', '.join(missing), needed=', '.join(NEEDED)))
 
     def norm_name(v: str | None) -> str | None:
         t = name_tokens(v)

@@ -23,6 +23,7 @@ from palermo.linkage.calibration import calibrate
 from palermo.linkage.encoding import EncodedDataset
 from palermo.linkage.similarity import all_pairs_dice, dice, field_levels, field_similarities, greedy_kernel
 from palermo.linkage.weights import OperatingPoint
+from palermo.messages import N_
 
 # (agreement levels per field, log2 odds per pair) -> the pairs' log2 odds after reviewed-hit feedback
 Adjustment = Callable[[dict[str, np.ndarray], np.ndarray], np.ndarray]
@@ -61,16 +62,17 @@ def canonical_order(a: EncodedDataset, b: EncodedDataset) -> tuple[EncodedDatase
 def check_compatible(datasets: list[EncodedDataset]) -> None:
     """Encodings made with another secret or schema cannot be compared: refuse instead of matching noise."""
     if len(datasets) < 2:
-        raise ValidationError("matching needs at least two lists of encodings")
+        raise ValidationError(N_("matching needs at least two lists of encodings"))
     first = datasets[0]
     bad = [d.label for d in datasets[1:] if d.fingerprint != first.fingerprint]
     if bad:
         raise ValidationError(
-            f"encodings of {', '.join(bad)} were made with a different secret or schema than those of {first.label}; "
-            "every agency must encode with the same schema and shared secret")
+            N_("encodings of {bad} were made with a different secret or schema than those of {label}; every agency "
+               "must encode with the same schema and shared secret",
+               bad=', '.join(bad), label=first.label))
     labels = [d.label for d in datasets]
     if len(set(labels)) != len(labels):
-        raise ValidationError(f"list labels must be distinct, got {labels}")
+        raise ValidationError(N_("list labels must be distinct, got {labels}", labels=labels))
 
 
 def candidate_pairs(a: EncodedDataset, b: EncodedDataset,
@@ -188,7 +190,7 @@ def get_engine(name: str) -> Engine:
         from palermo.linkage.spark_engine import SparkEngine
 
         return SparkEngine()
-    raise ValidationError(f"engine {name!r} unknown; use local or spark")
+    raise ValidationError(N_("engine {name!r} unknown; use local or spark", name=name))
 
 
 @dataclass
@@ -239,9 +241,9 @@ def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engi
     """
     check_compatible(datasets)
     if method not in ("estimated", "calibrated", "em"):
-        raise ValidationError(f"matching method {method!r} unknown; use estimated, calibrated or em")
+        raise ValidationError(N_("matching method {method!r} unknown; use estimated, calibrated or em", method=method))
     if adjust is not None and method != "estimated":
-        raise ValidationError("reviewed-hit feedback adjusts the estimated weights only; use method estimated")
+        raise ValidationError(N_("reviewed-hit feedback adjusts the estimated weights only; use method estimated"))
     engine = engine or LocalEngine()
     cal = calibrate(datasets[0].schema) if method in ("estimated", "calibrated") else None
     out: list[Match] = []

@@ -23,6 +23,7 @@ from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import Conflict, PermissionDenied, ValidationError
 from palermo.linkage.models import LinkKeyEpoch, LinkUpload
+from palermo.messages import N_, joined
 
 MAX_WINDOW_DAYS = 365
 
@@ -108,15 +109,16 @@ def rotate(session: Session, principal: Principal, list_kind: str, window_days: 
         problems.append(f"a transition window of {window_days} days is not possible; give 1 to {MAX_WINDOW_DAYS} days "
                         "(long enough for every agency to re-encode its lists)")
     if problems:
-        raise audit.refused(ValidationError("; ".join(problems)), principal, "link.key_epoch.refused",
+        raise audit.refused(ValidationError(joined(problems)), principal, "link.key_epoch.refused",
                             "link_key_epoch", list_kind)
     rows = _ensure(session, list_kind, principal.username)
     today = utcnow().date()
     current = rows[-1]
     if len(_accepted(rows, today)) > 1:
         raise audit.refused(Conflict(
-            f"a rotation of {list_kind} lists is already under way (epochs {_describe(_accepted(rows, today))}); "
-            "wait until its window ends"), principal, "link.key_epoch.refused", "link_key_epoch", list_kind)
+            N_("a rotation of {list_kind} lists is already under way (epochs {describe}); wait until its window ends",
+               list_kind=list_kind, describe=_describe(_accepted(rows, today)))),
+            principal, "link.key_epoch.refused", "link_key_epoch", list_kind)
     current.accepted_until = today + timedelta(days=window_days)
     new = LinkKeyEpoch(list_kind=list_kind, epoch=current.epoch + 1, fingerprint=None, accepted_until=None,
                        opened_by=principal.username)

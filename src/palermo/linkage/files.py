@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from palermo.errors import Problem, ValidationError
+from palermo.messages import N_
 
 
 def read_persons(path: Path, required: list[str]) -> list[dict[str, str | None]]:
@@ -19,14 +20,15 @@ def read_persons(path: Path, required: list[str]) -> list[dict[str, str | None]]
     try:
         df = pl.read_csv(path, infer_schema=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"{path} cannot be read as CSV: {str(exc).splitlines()[0]}; save it as UTF-8 CSV "
-                              "with a header row") from None
+        raise ValidationError(N_("{path} cannot be read as CSV: {splitlines}; save it as UTF-8 CSV with a header row",
+                                 path=path, splitlines=str(exc).splitlines()[0])) from None
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise ValidationError(
-            f"{path} lacks the column(s) {', '.join(missing)} that the schema needs (it has {', '.join(df.columns)}); "
-            "rename the columns or adapt the schema's \"columns\"",
-            [Problem("column missing", field=c) for c in missing])
+            N_('{path} lacks the column(s) {missing} that the schema needs (it has {columns}); rename the columns or '
+               'adapt the schema\'s "columns"',
+               path=path, missing=', '.join(missing), columns=', '.join(df.columns)),
+            [Problem(N_("column missing"), field=c) for c in missing])
     return df.to_dicts()
 
 
@@ -70,16 +72,19 @@ def read_checked(path: Path | BinaryIO) -> pa.Table:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException, ValueError) as exc:
         reason = str(exc).replace(str(path), "").strip(" :") or type(exc).__name__
-        raise ValidationError(f"{name} is not a Parquet file of encodings ({reason[:200]}); "
-                              "make one with `palermo link encode`") from None
+        raise ValidationError(N_("{name} is not a Parquet file of encodings ({reason}); make one with `palermo link "
+                                 "encode`",
+                                 name=name, reason=reason[:200])) from None
     meta = table.schema.metadata or {}
     expected = meta.get(CHECKSUM.encode())
     if expected is None:
-        raise ValidationError(f"{name} carries no checksum (it was not written by this version of `palermo link "
-                              "encode`); encode the records again")
+        raise ValidationError(N_("{name} carries no checksum (it was not written by this version of `palermo link "
+                                 "encode`); encode the records again",
+                                 name=name))
     if content_digest(table) != expected.decode():
-        raise ValidationError(f"{name} is damaged: its content does not match its checksum (a byte was changed after "
-                              "it was written); encode the records again or copy the file anew")
+        raise ValidationError(N_("{name} is damaged: its content does not match its checksum (a byte was changed "
+                                 "after it was written); encode the records again or copy the file anew",
+                                 name=name))
     return table
 
 
@@ -88,6 +93,7 @@ def require_columns(table: pa.Table, columns: list[str], path: Path | BinaryIO) 
     name = source_name(path)
     missing = [c for c in columns if c not in table.column_names]
     if missing:
-        raise ValidationError(f"{name} lacks the column(s) {', '.join(missing)} that its schema needs; encode the "
-                              "records again with `palermo link encode`",
-                              [Problem("column missing", field=c) for c in missing])
+        raise ValidationError(N_("{name} lacks the column(s) {missing} that its schema needs; encode the records "
+                                 "again with `palermo link encode`",
+                                 name=name, missing=', '.join(missing)),
+                              [Problem(N_("column missing"), field=c) for c in missing])

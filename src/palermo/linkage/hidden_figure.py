@@ -32,6 +32,7 @@ from palermo.linkage.engine import Engine, match
 from palermo.linkage.entities import reviewed_outcomes
 from palermo.linkage.hub import comparable_uploads, dataset_of
 from palermo.linkage.models import LinkHit
+from palermo.messages import N_
 
 DEFAULT_FLOOR = 0.05
 DEFAULT_DRAWS = 200
@@ -71,10 +72,12 @@ def estimate_from_uploads(session: Session, principal: Principal, upload_ids: li
     if not rule.allowed:
         raise refuse(PermissionDenied(rule.reason))
     if not 2 <= draws <= MAX_DRAWS:
-        raise refuse(ValidationError(f"draw between 2 and {MAX_DRAWS:,} link sets, not {draws}"))
+        raise refuse(ValidationError(N_("draw between 2 and {max_draws:,} link sets, not {draws}",
+                                        max_draws=MAX_DRAWS, draws=draws)))
     if not 0 < floor < 0.5:
-        raise refuse(ValidationError(f"the floor {floor} must be above 0 and below 0.5 (links at even odds or better "
-                                     "are the ones taken as certain)"))
+        raise refuse(ValidationError(N_("the floor {floor} must be above 0 and below 0.5 (links at even odds or "
+                                        "better are the ones taken as certain)",
+                                        floor=floor)))
     try:
         uploads = comparable_uploads(session, upload_ids)
     except ValidationError as exc:

@@ -17,6 +17,7 @@ from palermo.exchange.models import ExchangeRequest
 from palermo.exchange.rights import why_not_file
 from palermo.linkage.models import LinkHit, LinkUpload
 from palermo.listing import ListQuery, ListSpec, Page, contains_any, fetch_page
+from palermo.messages import N_
 
 REQUEST_CATEGORY = {"suspects": "personal_data_suspects", "victims": "personal_data_victims"}
 # what a hit shows of the follow-up request that cites it
@@ -154,5 +155,5 @@ def get_hit(session: Session, principal: Principal, reference: str) -> LinkHit:
     """One of the organisation's hits; another organisation's hit is reported as missing."""
     hit = find_hit(session, reference)
     if hit is None or principal.organisation_id not in (hit.org_a_id, hit.org_b_id):
-        raise NotFound(f"no hit {reference!r} for your organisation")
+        raise NotFound(N_("no hit {reference!r} for your organisation", reference=reference))
     return hit

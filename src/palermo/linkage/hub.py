@@ -28,6 +28,7 @@ from palermo.linkage.encoding import EncodedDataset, read_encodings
 from palermo.linkage.engine import Engine, LocalEngine, check_compatible, match
 from palermo.linkage.models import LinkHit, LinkRun, LinkUpload
 from palermo.linkage.policy import may_compare, why_not_upload
+from palermo.messages import N_, joined
 from palermo.settings import Settings
 
 PURPOSES = ("prevention", "investigation", "prosecution", "victim_protection", "research")
@@ -38,11 +39,12 @@ def dataset_of(upload: LinkUpload) -> EncodedDataset:
     """The encodings of a live upload (refused once they were deleted), decoded once per process while the
     upload is live (``live_cache``): its own copy of the dataset object, so a caller may relabel it."""
     if upload.status != "live":
-        raise Conflict(f"upload {upload.id} ({upload.label}) is {upload.status}: its encodings were deleted")
+        raise Conflict(N_("upload {id} ({label}) is {status}: its encodings were deleted",
+                          id=upload.id, label=upload.label, status=upload.status))
 
     def load() -> EncodedDataset:
         if upload.encodings is None:
-            raise Conflict(f"upload {upload.id} ({upload.label}) has no encodings left")
+            raise Conflict(N_("upload {id} ({label}) has no encodings left", id=upload.id, label=upload.label))
         return read_encodings(io.BytesIO(upload.encodings), label=f"{upload.id}")  # type: ignore[arg-type]
 
     # the id alone is not the upload: another database, or an id SQLite reuses after a rolled-back insert,
@@ -57,11 +59,13 @@ def check_quota(session: Session, principal: Principal, records: int, settings: 
                                .where(LinkUpload.organisation_id == principal.organisation_id,
                                       LinkUpload.created_at >= since)).one()
     if n + 1 > settings.link_uploads_per_day:
-        raise RateLimited(f"your organisation made {n} hit/no-hit uploads in the last 24 hours; the limit is "
-                          f"{settings.link_uploads_per_day}. Try again later or ask the hub operator")
+        raise RateLimited(N_("your organisation made {n} hit/no-hit uploads in the last 24 hours; the limit is "
+                             "{link_uploads_per_day}. Try again later or ask the hub operator",
+                             n=n, link_uploads_per_day=settings.link_uploads_per_day))
     if total + records > settings.link_records_per_day:
-        raise RateLimited(f"this upload would bring your organisation to {total + records:,} records in 24 hours; "
-                          f"the limit is {settings.link_records_per_day:,}")
+        raise RateLimited(N_("this upload would bring your organisation to {records:,} records in 24 hours; the "
+                             "limit is {link_records_per_day:,}",
+                             records=total + records, link_records_per_day=settings.link_records_per_day))
 
 
 def _unusual(session: Session, principal: Principal, records: int, settings: Settings) -> dict[str, Any] | None:
@@ -90,7 +94,7 @@ def submit(session: Session, principal: Principal, data: bytes, *, label: str, p
     """Store an upload of encodings and match it against the other agencies' uploads the policy allows."""
     permissions.require(principal, "linkage.upload")
     if principal.organisation_id is None:
-        raise ValidationError("uploads belong to an organisation; use an account of the agency that holds the list")
+        raise ValidationError(N_("uploads belong to an organisation; use an account of the agency that holds the list"))
     problems = []
     if purpose not in PURPOSES:
         problems.append(f"purpose {purpose!r} unknown; state one of {', '.join(PURPOSES)}")
@@ -102,17 +106,19 @@ def submit(session: Session, principal: Principal, data: bytes, *, label: str, p
         if why:
             problems.append(why)
     if problems:
-        raise ValidationError("; ".join(problems))
+        raise ValidationError(joined(problems))
     try:
         ds = read_encodings(io.BytesIO(data), label=label)  # type: ignore[arg-type]
     except ValidationError:
         raise
     except Exception as exc:  # noqa: BLE001 - any unreadable payload is bad input
-        raise ValidationError(f"the upload is not a file of encodings made by `palermo link encode` ({exc})") from None
+        raise ValidationError(N_("the upload is not a file of encodings made by `palermo link encode` ({exc})",
+                                 exc=exc)) from None
     hub = ds.meta.get("hub")
     if hub != settings.hub_name:
-        raise ValidationError(f"these encodings were made for hub {hub!r}, not for this hub ({settings.hub_name!r}); "
-                              f"encode again with --hub {settings.hub_name}")
+        raise ValidationError(N_("these encodings were made for hub {hub!r}, not for this hub ({hub_name!r}); encode "
+                                 "again with --hub {hub_name}",
+                                 hub=hub, hub_name=settings.hub_name))
     epoch = epochs.admit(session, principal, list_kind, ds.meta, ds.fingerprint)
     check_quota(session, principal, len(ds), settings)
     flag = _unusual(session, principal, len(ds), settings)
@@ -213,7 +219,7 @@ def comparable_uploads(session: Session, upload_ids: list[int]) -> list[LinkUplo
             problems.append(f"uploads {a} ({uploads[a].label}) and {b} ({uploads[b].label}) were never compared: {why}, "
                             "so their common people would count twice")
     if problems:
-        raise ValidationError("these uploads cannot make an overlap table: " + "; ".join(problems))
+        raise ValidationError(N_("these uploads cannot make an overlap table: {problems}", problems=joined(problems)))
     return [uploads[i] for i in dict.fromkeys(upload_ids)]
 
 

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from palermo.errors import ValidationError
+from palermo.messages import N_
 
 MIN_SECRET_BYTES = 32
 
@@ -23,11 +24,12 @@ def read_secret(path: Path) -> bytes:
     try:
         raw = path.read_bytes().strip()
     except OSError as exc:
-        raise ValidationError(f"cannot read the secret file {path}: {exc.strerror}") from None
+        raise ValidationError(N_("cannot read the secret file {path}: {strerror}", path=path, strerror=exc.strerror)) from None
     if len(raw) < MIN_SECRET_BYTES:
         raise ValidationError(
-            f"the secret in {path} has {len(raw)} bytes; it needs at least {MIN_SECRET_BYTES} random bytes. "
-            "Create one with `palermo link keygen -o agency.key` and share it with the partner agencies only")
+            N_("the secret in {path} has {n_raw} bytes; it needs at least {min_secret_bytes} random bytes. Create "
+               "one with `palermo link keygen -o agency.key` and share it with the partner agencies only",
+               path=path, n_raw=len(raw), min_secret_bytes=MIN_SECRET_BYTES))
     return raw
 
 

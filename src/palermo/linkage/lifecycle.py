@@ -30,6 +30,7 @@ from palermo.errors import Conflict, NextStep, NotFound, PermissionDenied
 from palermo.exchange.models import Agreement
 from palermo.linkage import live_cache
 from palermo.linkage.models import LinkHit, LinkUpload
+from palermo.messages import N_
 
 UPLOAD_STATUSES = ("live", "superseded", "withdrawn", "expired")
 HIT_STATUSES = ("open", "superseded", "withdrawn", "expired")
@@ -134,10 +135,11 @@ def withdraw(session: Session, principal: Principal, upload_id: int) -> tuple[Li
         raise refuse(PermissionDenied(rule.reason))
     upload = session.get(LinkUpload, upload_id)
     if upload is None or principal.organisation_id is None or upload.organisation_id != principal.organisation_id:
-        raise refuse(NotFound(f"no upload {upload_id} of your organisation", next_step=NextStep("list_uploads")))
+        raise refuse(NotFound(N_("no upload {upload_id} of your organisation", upload_id=upload_id), next_step=NextStep("list_uploads")))
     if upload.status != "live":
-        raise refuse(Conflict(f"upload {upload_id} is already {upload.status}; its encodings were deleted on "
-                              f"{upload.ended_at:%Y-%m-%d}"))
+        raise refuse(Conflict(N_("upload {upload_id} is already {status}; its encodings were deleted on "
+                                 "{ended_at:%Y-%m-%d}",
+                                 upload_id=upload_id, status=upload.status, ended_at=upload.ended_at)))
     hits = end_upload(session, upload, "withdrawn", f"withdrawn by {principal.username}")
     audit.record(session, principal, "link.upload.withdraw", "link_upload", upload.id,
                  details={"records": upload.records, "hits_withdrawn": hits})

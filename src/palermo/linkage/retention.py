@@ -27,6 +27,7 @@ from palermo.errors import PermissionDenied, ValidationError
 from palermo.exchange.models import ExchangeRequest
 from palermo.linkage import live_cache
 from palermo.linkage.models import LinkHit, LinkKeyEpoch, LinkPurge, LinkUpload
+from palermo.messages import N_
 
 log = logging.getLogger(__name__)
 KINDS = ("uploads_expired", "encodings_deleted", "uploads_key_retired", "hits_ended", "released_records_deleted")
@@ -78,11 +79,13 @@ def purge(session: Session, principal: Principal, on: date | None = None) -> Pur
         raise refuse(PermissionDenied(rule.reason))
     last = last_purge(session)
     if last is not None and on < last:
-        raise refuse(ValidationError(f"a purge as of {on} is before the last purge ({last}); what was due then is "
-                                     f"already deleted. Purge as of {last} or later"))
+        raise refuse(ValidationError(N_("a purge as of {on} is before the last purge ({last}); what was due then is "
+                                        "already deleted. Purge as of {last} or later",
+                                        on=on, last=last)))
     if on > today:
-        raise refuse(ValidationError(f"a purge as of {on} is after today ({today}); it would delete data before its "
-                                     "due date. Purge as of today or earlier"))
+        raise refuse(ValidationError(N_("a purge as of {on} is after today ({today}); it would delete data before "
+                                        "its due date. Purge as of today or earlier",
+                                        on=on, today=today)))
     now = utcnow()
     result = PurgeResult(on)
     end_of_day = datetime.combine(on + timedelta(days=1), time.min, tzinfo=UTC)

@@ -22,6 +22,7 @@ from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import NotFound, PermissionDenied, ValidationError
 from palermo.linkage.models import LinkHit, LinkHitReview, LinkUpload
+from palermo.messages import N_
 
 VERDICTS = ("confirmed", "rejected", "unsure")
 
@@ -31,18 +32,22 @@ def review_hit(session: Session, principal: Principal, reference: str, *, verdic
     an unknown verdict, a hit the organisation is not a party to, or a role that may not review."""
     ref = (reference or "").strip()
     if verdict not in VERDICTS:
-        raise audit.refused(ValidationError(f"verdict {verdict!r} unknown; use one of {', '.join(VERDICTS)}"),
+        raise audit.refused(ValidationError(N_("verdict {verdict!r} unknown; use one of {verdicts}",
+                                               verdict=verdict, verdicts=', '.join(VERDICTS))),
                             principal, "link.hit.review_refused", "link_hit", ref, details={"verdict": str(verdict)[:40]})
     rule = decide(principal, "linkage.review")
     if not rule.allowed:
         raise audit.refused(PermissionDenied(rule.reason), principal, "link.hit.review_refused", "link_hit", ref)
     hit = session.execute(select(LinkHit).where(LinkHit.reference == ref)).scalar_one_or_none()
     if hit is None or principal.organisation_id is None or principal.organisation_id not in (hit.org_a_id, hit.org_b_id):
-        raise audit.refused(NotFound(f"no hit {ref!r} for your organisation: only the two parties of a hit may review it"),
+        raise audit.refused(NotFound(N_("no hit {ref!r} for your organisation: only the two parties of a hit may "
+                                        "review it",
+                                        ref=ref)),
                             principal, "link.hit.review_refused", "link_hit", ref)
     note = (note or "").strip()
     if len(note) > 2000:
-        raise audit.refused(ValidationError(f"the note has {len(note)} characters; keep it under 2,000"),
+        raise audit.refused(ValidationError(N_("the note has {n_note} characters; keep it under 2,000",
+                                               n_note=len(note))),
                             principal, "link.hit.review_refused", "link_hit", ref)
     row = session.execute(select(LinkHitReview).where(LinkHitReview.hit_id == hit.id,
                                                       LinkHitReview.organisation_id == principal.organisation_id)

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from palermo.errors import Problem, ValidationError
+from palermo.messages import N_, verbatim
 
 Kind = Literal["name", "date", "sex", "country", "text", "document"]
 
@@ -139,14 +140,14 @@ def load_schema(path: Path, id_column: str | None = None) -> LinkageSchema:
     try:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"linkage schema {path} cannot be read: {exc}") from None
+        raise ValidationError(N_("linkage schema {path} cannot be read: {exc}", path=path, exc=exc)) from None
     if isinstance(data, dict) and "features" in data:
         data = from_clkhash(data, id_column)
     try:
         return LinkageSchema.model_validate(data).with_id_column(id_column)
     except PydanticValidationError as exc:
-        problems = [Problem(e["msg"], field=".".join(str(x) for x in e["loc"])) for e in exc.errors()]
-        raise ValidationError(f"linkage schema {path} is invalid; see docs/linkage.md for the format", problems) from None
+        problems = [Problem(verbatim(e["msg"]), field=".".join(str(x) for x in e["loc"])) for e in exc.errors()]
+        raise ValidationError(N_("linkage schema {path} is invalid; see docs/linkage.md for the format", path=path), problems) from None
 
 
 _CLK_KINDS = {"date": "date", "enum": "text", "string": "text", "integer": "text"}
@@ -171,12 +172,13 @@ def from_clkhash(data: dict[str, Any], id_column: str | None = None) -> dict[str
     place of a record id in clkhash schemas); other ignored features are skipped.
     """
     if data.get("version") not in (3, "3"):
-        raise ValidationError(f"clkhash schema version {data.get('version')!r} is not supported; version 3 is")
+        raise ValidationError(N_("clkhash schema version {get!r} is not supported; version 3 is",
+                                 get=data.get('version')))
     ignored = [f.get("identifier") for f in data.get("features", []) if f.get("ignored")]
     ident_column = id_column or data.get("id_column") or (ignored[0] if ignored else None)
     if not ident_column:
-        raise ValidationError("this clkhash schema names no id column (no ignored feature); give the column that "
-                              "holds the record ids with --id-column")
+        raise ValidationError(N_("this clkhash schema names no id column (no ignored feature); give the column that "
+                                 "holds the record ids with --id-column"))
     bits = int(data.get("clkConfig", {}).get("l", 1024))
     features = [f for f in data["features"] if not f.get("ignored") and f.get("identifier") != ident_column]
     fields = []

@@ -16,13 +16,14 @@ from palermo.linkage.encoding import EncodedDataset
 from palermo.linkage.engine import MAX_BLOCK_PAIRS, all_pairs_candidates
 from palermo.linkage.fellegi_sunter import levels
 from palermo.linkage.similarity import dice
+from palermo.messages import N_
 
 
 def _spark() -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise ConfigurationError("the Spark engine needs pyspark: pip install 'palermo[spark]'") from None
+        raise ConfigurationError(N_("the Spark engine needs pyspark: pip install 'palermo[spark]'")) from None
     # Executors must run the same Python (with numpy, pandas and palermo) as the driver.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return (SparkSession.builder.master("local[2]").appName("palermo-linkage")

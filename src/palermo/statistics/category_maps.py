@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from palermo.errors import ConfigurationError
+from palermo.messages import N_, joined
 from palermo.statistics import codelists as cl
 
 SHIPPED = Path(__file__).parent / "data" / "category-maps"
@@ -57,13 +58,15 @@ def load(source: str, edited: Path | None = None) -> CategoryMap:
     """The validated map of ``source`` (from the folder of edited maps ``edited`` when it holds one)."""
     path = path_of(source, edited)
     if not path.is_file():
-        raise ConfigurationError(f"no category map for source {source!r}; the shipped ones are {', '.join(available())}")
+        raise ConfigurationError(N_("no category map for source {source!r}; the shipped ones are {available}",
+                                    source=source, available=', '.join(available())))
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"category map {path} cannot be read: {yaml_problem(exc)}") from None
+        raise ConfigurationError(N_("category map {path} cannot be read: {yaml_problem}",
+                                    path=path, yaml_problem=yaml_problem(exc))) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("maps"), dict):
-        raise ConfigurationError(f"category map {path} needs a 'maps' section (field -> column, values)")
+        raise ConfigurationError(N_("category map {path} needs a 'maps' section (field -> column, values)", path=path))
     maps: dict[str, dict[str, str]] = {}
     problems = []
     for field, spec in doc["maps"].items():
@@ -79,5 +82,6 @@ def load(source: str, edited: Path | None = None) -> CategoryMap:
                 problems.append(f"{field}: {raw!r} maps to {code!r}, not a code of the list ({', '.join(TARGETS[field])})")
         maps[field] = {str(k): str(v) for k, v in values.items()}
     if problems:
-        raise ConfigurationError(f"category map {path} is invalid: " + "; ".join(problems))
+        raise ConfigurationError(N_("category map {path} is invalid: {problems}",
+                                    path=path, problems=joined(problems)))
     return CategoryMap(str(doc.get("source", source)), path, maps)

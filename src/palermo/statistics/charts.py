@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from palermo.messages import N_
 from palermo.statistics.comparability import Concept
 from palermo.statistics.query import ObservationView
 
+# The comparison column of the table under the chart (data values, so the chart's own scale uses them too).
+COMPARABLE = N_("comparable with the reference")
+DIFFERENT = N_("different concept: do not add or compare")
 FUNNEL = ["detected", "signalled", "identified", "presumed", "registered", "assisted", "estimated", "suspects",
           "prosecuted", "convicted"]
 
@@ -24,7 +28,7 @@ def funnel_rows(obs: list[ObservationView], reference: Concept | None) -> list[d
                                            and c.definition == reference.definition)
         rows.append({"source": f"{o.source_key} ({o.source_type})", "stage": c.stage, "unit": o.counting_unit,
                      "value": value, "flags": ", ".join(sorted(o.flags)),
-                     "comparison": "comparable with the reference" if comparable else "different concept: do not add or compare"})
+                     "comparison": COMPARABLE if comparable else DIFFERENT})
     return rows
 
 
@@ -35,17 +39,17 @@ def funnel_spec(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
         # (the table below the chart gives them whole), so the bars keep most of the width
         "width": "container", "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": rows},
-        "usermeta": {"table": {"columns": [["source", "source"], ["stage", "stage"], ["unit", "unit"], ["value", "count"],
-                                           ["comparison", "vs the first police source"]]}},
+        "usermeta": {"table": {"columns": [["source", N_("source")], ["stage", N_("stage")], ["unit", N_("unit")],
+                                           ["value", N_("count")], ["comparison", N_("vs the first police source")]]}},
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
             "y": {"field": "source", "type": "nominal", "title": None},
-            "x": {"field": "value", "type": "quantitative", "title": "count (each bar its own concept)"},
-            "color": {"field": "stage", "type": "nominal", "sort": FUNNEL, "title": "stage",
+            "x": {"field": "value", "type": "quantitative", "title": N_("count (each bar its own concept)")},
+            "color": {"field": "stage", "type": "nominal", "sort": FUNNEL, "title": N_("stage"),
                       "scale": {"domain": [s for s in FUNNEL if s in {r['stage'] for r in rows}]}},
             # faded: another concept (the text under the chart says so; a second legend would not fit a phone)
             "opacity": {"field": "comparison", "type": "nominal", "legend": None,
-                        "scale": {"domain": ["comparable with the reference", "different concept: do not add or compare"],
+                        "scale": {"domain": [COMPARABLE, DIFFERENT],
                                   "range": [1, 0.35]}},
         },
         "config": {"legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 320, "titleLimit": 320},

@@ -10,6 +10,7 @@ from typing import Any
 
 from palermo.errors import Problem, ValidationError
 from palermo.listing import whole_number
+from palermo.messages import N_, joined
 
 Row = dict[str, Any]
 BREAKDOWNS = ("total", "sex", "age_group", "citizenship", "exploitation")
@@ -41,26 +42,29 @@ class ExplorerQuery:
         def text(name: str, size: int) -> str | None:
             v = (params.get(name) or "").strip()
             if len(v) > size:
-                problems.append(Problem(f"{name} is at most {size} characters", field=name, value=v[:40]))
+                problems.append(Problem(N_("{name} is at most {size} characters", name=name, size=size), field=name, value=v[:40]))
             return v or None
 
         country, indicator, year, source = text("country", 3), text("indicator", 40), text("year", 10), text("source", 120)
         breakdown = text("breakdown", 20)
         if breakdown and breakdown not in BREAKDOWNS:
-            problems.append(Problem(f"breakdown unknown; use one of {', '.join(BREAKDOWNS)}", field="breakdown", value=breakdown))
+            problems.append(Problem(N_("breakdown unknown; use one of {breakdowns}", breakdowns=', '.join(BREAKDOWNS)),
+                                    field="breakdown", value=breakdown))
         sort = text("sort", 20) or "country"
         descending = sort.startswith("-")
         sort = sort.lstrip("-")
         if sort not in SORTS:
-            problems.append(Problem(f"cannot sort by this; use one of {', '.join(SORTS)} (a leading '-' sorts descending)",
+            problems.append(Problem(N_("cannot sort by this; use one of {sorts} (a leading '-' sorts descending)",
+                                       sorts=', '.join(SORTS)),
                                     field="sort", value=sort))
         page = whole_number(params, "page", 1, 10**6, problems)
         per_page = whole_number(params, "per_page", 50, MAX_PER_PAGE, problems)
         public = (params.get("public") or "").strip().lower()
         if public not in ("", "true", "false", "1", "0"):
-            problems.append(Problem("public is true or false", field="public", value=public[:20]))
+            problems.append(Problem(N_("public is true or false"), field="public", value=public[:20]))
         if problems:
-            raise ValidationError("the data filter is invalid: " + "; ".join(str(p) for p in problems), problems)
+            raise ValidationError(N_("the data filter is invalid: {problems}",
+                                     problems=joined(p.text for p in problems)), problems)
         return cls(country.upper() if country else None, indicator, year, source, breakdown, sort, descending, page, per_page,
                    public in ("true", "1"))
 

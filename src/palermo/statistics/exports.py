@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from palermo.auth.roles import Principal
 from palermo.errors import ValidationError
 from palermo.gc_pause import gc_paused
+from palermo.messages import N_
 from palermo.statistics import jsonstat, sdmx_data, sdmx_structure
 from palermo.statistics.disclosure import DEFAULT_THRESHOLD
 from palermo.statistics.query import read_observations
@@ -60,7 +61,8 @@ def export(rows: list[dict[str, Any]], fmt: str, out: Path, *, structures: Any =
     """Write ``rows`` in ``fmt``; ``sdmx-structure`` writes the structures (``structures``, built for the
     reader) that the other SDMX formats are read against."""
     if fmt not in EXPORT_FORMATS:
-        raise ValidationError(f"export format {fmt!r} unknown; use one of {', '.join(EXPORT_FORMATS)}")
+        raise ValidationError(N_("export format {fmt!r} unknown; use one of {export_formats}",
+                                 fmt=fmt, export_formats=', '.join(EXPORT_FORMATS)))
     if fmt == "csv":
         with out.open("w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["source"])

@@ -21,6 +21,7 @@ from palermo.countries import country_code, iso3
 from palermo.db.base import utcnow
 from palermo.db.bulk import bulk_insert
 from palermo.errors import ImportRejected, PermissionDenied, Problem
+from palermo.messages import N_
 from palermo.statistics import codelists as cl
 from palermo.statistics.models import Observation, Source
 
@@ -80,9 +81,10 @@ def validate_source(spec: SourceSpec) -> list[Problem]:
     p = []
     for name, allowed in (("source_type", cl.SOURCE_TYPES), ("stage", cl.STAGES), ("counting_unit", cl.UNITS)):
         if getattr(spec, name) not in allowed:
-            p.append(Problem(f"unknown {name}; use one of {', '.join(allowed)}", field=name, value=getattr(spec, name)))
+            p.append(Problem(N_("unknown {name}; use one of {allowed}", name=name, allowed=', '.join(allowed)), field=name,
+                             value=getattr(spec, name)))
     if not spec.key.strip():
-        p.append(Problem("a source needs a key", field="key"))
+        p.append(Problem(N_("a source needs a key"), field="key"))
     return p
 
 
@@ -125,9 +127,9 @@ def validate_frame(df: pl.DataFrame, *, negative_allowed: bool = False) -> list[
                        f"{name} is not a finite number; send a count, or null for unknown", name, name)
     if not negative_allowed:
         p += _problems(df, pl.col("value") < 0, "negative count", "value", "value")
-    p += [Problem(f"interval lower {lo} above upper {up}", line=line, field="value")
+    p += [Problem(N_("interval lower {lo} above upper {up}", lo=lo, up=up), line=line, field="value")
           for line, lo, up in df.filter(pl.col("lower") > pl.col("upper")).select("line", "lower", "upper").iter_rows()]
-    p += [Problem(f"unknown flag(s); use {', '.join(cl.FLAGS)}", line=line, field="flags",
+    p += [Problem(N_("unknown flag(s); use {flags}", flags=', '.join(cl.FLAGS)), line=line, field="flags",
                   value=",".join(sorted(set(f.split(",")) - set(cl.FLAGS))))
           for line, f in df.filter(pl.col("flags").is_in(unknown_flags)).select("line", "flags").iter_rows()]
     p += _problems(df, pl.col("period").is_null() | (pl.col("period").str.strip_chars() == ""), "missing period", "period", None)
@@ -177,11 +179,11 @@ STORED = (*CELL, "value", "lower", "upper", "unit_multiplier", "flags", "mapping
 def ensure_source(session: Session, principal: Principal, spec: SourceSpec) -> Source:
     problems = validate_source(spec)
     if problems:
-        raise ImportRejected(f"source {spec.key!r} is invalid", problems)
+        raise ImportRejected(N_("source {key!r} is invalid", key=spec.key), problems)
     owner = spec.owner_org_id if spec.owner_org_id is not None else principal.organisation_id
     src = _locked_source(session, spec) or _create_source(session, principal, spec, owner)
     if not principal.is_system and src.owner_org_id != principal.organisation_id:
-        raise PermissionDenied(f"source {spec.key!r} belongs to another organisation; choose another key")
+        raise PermissionDenied(N_("source {key!r} belongs to another organisation; choose another key", key=spec.key))
     return src
 
 
@@ -193,7 +195,7 @@ def _locked_source(session: Session, spec: SourceSpec) -> Source | None:
 
 def _create_source(session: Session, principal: Principal, spec: SourceSpec, owner: int | None) -> Source:
     if not principal.is_system and owner != principal.organisation_id:
-        raise PermissionDenied("a user adds sources of their own organisation only")
+        raise PermissionDenied(N_("a user adds sources of their own organisation only"))
     try:
         with session.begin_nested():  # a concurrent import may create the same source first
             src = _new_source(principal, spec, owner)
@@ -235,9 +237,10 @@ def store_frame(session: Session, principal: Principal, source: SourceSpec, df: 
     df = normalise(df)
     dup = df.filter(df.select(CELL).is_duplicated())
     if dup.height:
-        raise ImportRejected(f"{dup.height} duplicate observation(s) in {origin} (same indicator, country, period and "
-                             "breakdown); nothing was stored",
-                             [Problem("duplicate observation (same indicator, country, period and breakdown)", line=line)
+        raise ImportRejected(N_("{height} duplicate observation(s) in {origin} (same indicator, country, period and "
+                                "breakdown); nothing was stored",
+                                height=dup.height, origin=origin),
+                             [Problem(N_("duplicate observation (same indicator, country, period and breakdown)"), line=line)
                               for line in dup["line"].to_list()])
     src = ensure_source(session, principal, source)
     insert_rows(session, src, df)
@@ -251,7 +254,8 @@ def record_observations(session: Session, principal: Principal, source: SourceSp
     df = frame_of(observations).with_columns(line=pl.coalesce(pl.col("line"), pl.int_range(1, len(observations) + 1)))
     problems = validate_frame(df)
     if problems:
-        raise ImportRejected(f"{len(problems)} problem(s) in the observations for {source.key!r}; nothing was stored", problems)
+        raise ImportRejected(N_("{n_problems} problem(s) in the observations for {key!r}; nothing was stored",
+                                n_problems=len(problems), key=source.key), problems)
     src = store_frame(session, principal, source, df, repr(source.key))
     rows = df.height
     audit.record(session, principal, "stats.observations.add", "stat_source", src.id,

@@ -12,6 +12,7 @@ from palermo.auth import audit
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import NextStep, NotFound
+from palermo.messages import N_
 from palermo.statistics.models import Source
 
 
@@ -48,7 +49,8 @@ def set_public(session: Session, principal: Principal, key: str, public: bool, *
         q = q.where(Source.vintage == vintage)
     found = [s for s in session.execute(q).scalars() if principal.can_see(s.owner_org_id)]
     if not found:
-        raise NotFound(f"no source {key!r}{f' vintage {vintage!r}' if vintage else ''} of your organisation",
+        raise NotFound(N_("no source {key!r} vintage {vintage!r} of your organisation", key=key, vintage=vintage)
+                       if vintage else N_("no source {key!r} of your organisation", key=key),
                        next_step=NextStep("list_sources"))
     changed = []
     for src in found:

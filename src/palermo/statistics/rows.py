@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from palermo.errors import ImportRejected, Problem
+from palermo.messages import N_, verbatim
 from palermo.statistics.textfile import OLE_MAGIC, SEPARATOR_NAMES, ZIP_MAGIC, decode, european_numbers, sniff_separator
 
 LINE = "_line"  # the file's line (or the sheet's row) of each row
@@ -72,12 +73,14 @@ def _read_text(path: Path, required: list[str] | None, notes: list[str]) -> pl.D
         notes.append(f"fields separated by {SEPARATOR_NAMES[sep]}s")
     lines, width, short, long = _record_lines(text, sep, start + 1)
     if short:
-        raise ImportRejected(f"{len(short)} row(s) of {path.name} have fewer fields than its header ({width}): "
-                             "the file is cut short or a row lost its separators; nothing was imported", short)
+        raise ImportRejected(N_("{n_short} row(s) of {name} have fewer fields than its header ({width}): the file is "
+                                "cut short or a row lost its separators; nothing was imported",
+                                n_short=len(short), name=path.name, width=width), short)
     if long:
-        raise ImportRejected(f"{len(long)} row(s) of {path.name} have more fields than its header ({width}): a value "
-                             f"holds the separator ({SEPARATOR_NAMES[sep]}) without quotes around it; quote it, or save the "
-                             "file again from the spreadsheet; nothing was imported", long)
+        raise ImportRejected(N_("{n_long} row(s) of {name} have more fields than its header ({width}): a value holds "
+                                "the separator ({sep}) without quotes around it; quote it, or save the file again "
+                                "from the spreadsheet; nothing was imported",
+                                n_long=len(long), name=path.name, width=width, sep=SEPARATOR_NAMES[sep]), long)
     try:
         df = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep, infer_schema=False,
                          truncate_ragged_lines=True)  # only empty cells past the header remain (checked above)
@@ -85,8 +88,9 @@ def _read_text(path: Path, required: list[str] | None, notes: list[str]) -> pl.D
         raise _unreadable(path, exc) from None
     df = df.rename({c: c.strip() for c in df.columns if c != c.strip()})
     if len(lines) != df.height:  # the two readers disagree on the records: never guess the line numbers
-        raise ImportRejected(f"{path.name}: the rows cannot be told apart (a quote is not closed?); check the quoting",
-                             [Problem("unbalanced quotes")])
+        raise ImportRejected(N_("{name}: the rows cannot be told apart (a quote is not closed?); check the quoting",
+                                name=path.name),
+                             [Problem(N_("unbalanced quotes"))])
     df = df.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
     df, decimal = european_numbers(df, sep, path.name)
     if decimal:
@@ -127,10 +131,12 @@ def _record_lines(text: str, sep: str, first_line: int) -> tuple[list[int], int,
         end = reader.line_num
         lines.append(line)
         if row and len(row) < width:  # blank lines are dropped later
-            short.append(Problem(f"{len(row)} field(s) where the header has {width}: the row is cut short",
+            short.append(Problem(N_("{n_row} field(s) where the header has {width}: the row is cut short",
+                                    n_row=len(row), width=width),
                                  line=line, value=row[-1][:40]))
         elif len(row) > width and any(c.strip() for c in row[width:]):
-            long.append(Problem(f"{len(row)} fields where the header has {width}", line=line, value=sep.join(row)[:80]))
+            long.append(Problem(N_("{n_row} fields where the header has {width}", n_row=len(row), width=width), line=line,
+                                value=sep.join(row)[:80]))
     return lines, width, short, long
 
 
@@ -141,7 +147,9 @@ def _read_workbook(path: Path, required: list[str] | None, notes: list[str]) -> 
     if magic != WORKBOOKS[suffix]:
         hint = "if it is a CSV file, name it .csv" if magic != ZIP_MAGIC and magic != OLE_MAGIC else \
             "its content is another kind of workbook; name it .xlsx, .ods or .xls as it was saved"
-        raise ImportRejected(f"{path.name} is not {WORKBOOK_NAMES[suffix]}; {hint}", [Problem(f"not {WORKBOOK_NAMES[suffix]}", line=1)])
+        raise ImportRejected(N_("{name} is not {suffix}; {hint}",
+                                name=path.name, suffix=WORKBOOK_NAMES[suffix], hint=hint), [Problem(N_("not {suffix}",
+                                                                                                 suffix=WORKBOOK_NAMES[suffix]), line=1)])
     try:
         import pandas as pd
 
@@ -151,7 +159,7 @@ def _read_workbook(path: Path, required: list[str] | None, notes: list[str]) -> 
     rows = [[_cell(v) for v in r] for r in sheet.itertuples(index=False, name=None)]
     start, skipped = _header_line(_Records(rows), required)
     if not rows:
-        raise ImportRejected(f"{path.name}: its first sheet is empty", [Problem("empty sheet", line=1)])
+        raise ImportRejected(N_("{name}: its first sheet is empty", name=path.name), [Problem(N_("empty sheet"), line=1)])
     if skipped:
         notes.append(f"{skipped} title row(s) above the header skipped")
     header = [(h or "").strip() or f"column_{i + 1}" for i, h in enumerate(rows[start])]
@@ -189,7 +197,8 @@ def _cell(v: Any) -> str | None:
 
 def _unreadable(path: Path, exc: Exception) -> ImportRejected:
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-    return ImportRejected(f"{path.name} cannot be read as a table: {first}", [Problem(first)])
+    return ImportRejected(N_("{name} cannot be read as a table: {first}", name=path.name, first=first),
+                          [Problem(verbatim(first))])
 
 
 def _rename_required(df: pl.DataFrame, required: list[str]) -> pl.DataFrame:
@@ -202,9 +211,10 @@ def require_columns(df: pl.DataFrame, path: Path, columns: list[str], fmt: str) 
     missing = [c for c in columns if c not in df.columns]
     if missing:
         found = [c for c in df.columns if c != LINE]
-        raise ImportRejected(f"{path.name} is not in the {fmt} shape: column(s) {', '.join(missing)} missing "
-                             f"(found {', '.join(found[:15])}); rename the columns, or describe the file with a mapping file",
-                             [Problem("column missing", field=c) for c in missing])
+        raise ImportRejected(N_("{name} is not in the {fmt} shape: column(s) {missing} missing (found {found}); "
+                                "rename the columns, or describe the file with a mapping file",
+                                name=path.name, fmt=fmt, missing=', '.join(missing), found=', '.join(found[:15])),
+                             [Problem(N_("column missing"), field=c) for c in missing])
 
 
 def duplicate_rows(df: pl.DataFrame, key: list[str], *, value: str | None, what: str,
@@ -228,5 +238,5 @@ def duplicate_rows(df: pl.DataFrame, key: list[str], *, value: str | None, what:
         there = first_value.get(first)
         how = (f"conflicting duplicate of line {first_line[first]} ({there!r} there)" if value and v != there
                else f"duplicate of line {first_line[first]}")
-        out.append(Problem(f"{how}: {what}; remove one of them", line=line, field=value, value=v))
+        out.append(Problem(N_("{how}: {what}; remove one of them", how=how, what=what), line=line, field=value, value=v))
     return out

@@ -16,6 +16,7 @@ import io
 import polars as pl
 
 from palermo.errors import ImportRejected, Problem
+from palermo.messages import N_
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
          (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with a byte-order mark"),
@@ -59,7 +60,8 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
 
 
 def _not_text(name: str, why: str) -> ImportRejected:
-    return ImportRejected(f"{name} cannot be read as a text table: {why}; save it as \"CSV UTF-8\" and try again",
+    return ImportRejected(N_('{name} cannot be read as a text table: {why}; save it as "CSV UTF-8" and try again',
+                             name=name, why=why),
                           [Problem(why, line=1)])
 
 
@@ -106,8 +108,9 @@ def european_numbers(df: pl.DataFrame, separator: str, name: str) -> tuple[pl.Da
         first_comma = _first_match(df, cols, _DECIMAL_COMMA)
         first_point = _first_match(df, cols, _DECIMAL_POINT)
         raise ImportRejected(
-            f"{name} writes numbers both with a decimal comma ({first_comma}) and with a decimal point "
-            f"({first_point}); save it again with one convention", [Problem("mixed decimal conventions")])
+            N_("{name} writes numbers both with a decimal comma ({first_comma}) and with a decimal point "
+               "({first_point}); save it again with one convention",
+               name=name, first_comma=first_comma, first_point=first_point), [Problem(N_("mixed decimal conventions"))])
     if not (comma or (separator == ";" and dots and not point)):
         return df, None
     fixed = df.with_columns(

@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from palermo.auth.permissions import action, require
 from palermo.auth.roles import Principal
 from palermo.errors import PermissionDenied
+from palermo.messages import N_
 
 _EXCHANGE_READ = ("/exchange", "/exchange/agreements", "/exchange/agreements/{reference}", "/exchange/routes",
                   "/api/v1/exchange/agreements", "/api/v1/exchange/routes")
@@ -150,7 +151,7 @@ def enforce(request: Request, principal: Principal) -> None:
     """Refuse the principal if the route's action is not open to its roles (or no action is declared)."""
     name = route_action(request)
     if name is None:
-        raise PermissionDenied("this page has no declared access rule, so it is refused to everyone; "
-                               "declare its action in palermo.web.access.ROUTE_ACTIONS (see docs/security.md)")
+        raise PermissionDenied(N_("this page has no declared access rule, so it is refused to everyone; declare its "
+                                  "action in palermo.web.access.ROUTE_ACTIONS (see docs/security.md)"))
     request.state.action = name
     require(principal, name)

@@ -16,6 +16,7 @@ from palermo.auth.roles import Principal
 from palermo.auth.throttle import Limits
 from palermo.db import Database
 from palermo.errors import AuthenticationFailed
+from palermo.messages import N_
 from palermo.settings import Settings
 from palermo.web.access import enforce
 from palermo.web.security import check_csrf, client_address
@@ -77,7 +78,7 @@ def page_principal(request: Request, s: Session = Depends(db_session)) -> Princi
     """The logged-in user of a web page; redirects to /login otherwise."""
     user = _session_user(request, s)
     if user is None:
-        raise LoginRequired("please log in")
+        raise LoginRequired(N_("please log in"))
     principal = accounts.principal_for(user)
     request.state.principal = principal
     request.state.user = user
@@ -96,7 +97,7 @@ def api_principal(request: Request, s: Session = Depends(db_session)) -> Princip
     else:
         found = _session_user(request, s)
         if found is None:
-            raise AuthenticationFailed("authentication required: send 'Authorization: Bearer <token>' or log in")
+            raise AuthenticationFailed(N_("authentication required: send 'Authorization: Bearer <token>' or log in"))
         user = found
         request.state.principal = accounts.principal_for(user)  # so a refused CSRF check is audited under its user
         if request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -179,7 +180,7 @@ def _own_account(request: Request, allow_pending: bool) -> Principal:
         pending = pending_login(request) if allow_pending else None
         user = s.get(User, pending.user_id) if pending is not None and pending.step == "enrol" else None
         if user is None or pending is None or not user.active or user.session_version != pending.session_version:
-            raise LoginRequired("please log in")
+            raise LoginRequired(N_("please log in"))
         principal = accounts.principal_for(user)
     request.state.principal = principal
     request.state.pending = pending

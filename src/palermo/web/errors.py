@@ -30,7 +30,8 @@ from starlette.types import Scope
 
 from palermo.auth.roles import Principal
 from palermo.errors import PalermoError, Problem
-from palermo.i18n import N_
+from palermo.i18n import N_, page_translations, translate
+from palermo.messages import joined, translated_tree, verbatim
 from palermo.web.next_steps import link_for
 
 log = logging.getLogger(__name__)
@@ -94,16 +95,22 @@ def _page_principal(request: Request) -> Principal:
 def error_response(request: Request, status: int, code: str, message: str, details: dict[str, Any] | None = None,
                    headers: dict[str, str] | None = None, problems: Iterable[Any] = (),
                    next_step: tuple[str, str | None] | None = None) -> Response:
-    """The answer to a failed request: the envelope under ``/api``, an HTML page (with the navigation) elsewhere."""
-    if is_api(request.url.path):
-        return JSONResponse(envelope(code, message, details), status_code=status, headers=headers)
-    from palermo.web.templating import render
+    """The answer to a failed request: the envelope under ``/api``, an HTML page (with the navigation) elsewhere,
+    its words (``message``, the problems' reasons) in the reader's language; ``code`` never changes."""
+    from palermo.identification.i18n import IDENTIFICATION
+    from palermo.web.templating import render, request_language
 
+    lang = request_language(request)
+    if is_api(request.url.path):  # the message and the problems' reasons translated; codes and fields as they are
+        words = page_translations(lang, IDENTIFICATION).gettext
+        return JSONResponse(envelope(code, translate(message, lang, IDENTIFICATION), translated_tree(details or {}, words)),
+                            status_code=status, headers=headers)
     request.state.principal = _page_principal(request)
+    shown = [p.text if isinstance(p, Problem) else p for p in list(problems)[:100]]
     response = render(request, "error.html", {"status": status, "code": code, "message": message,
-                                              "problems": list(problems)[:100], "title": _title(status),
+                                              "problems": shown, "title": _title(status), "lang": lang,
                                               "next_step_link": next_step,  # what to do, in web terms (next_steps)
-                                              }, status_code=status)
+                                              }, status_code=status, domains=(IDENTIFICATION,))
     response.headers.update(headers or {})
     return response
 
@@ -122,8 +129,8 @@ def palermo_response(request: Request, exc: PalermoError) -> Response:
 
 
 # ---------------------------------------------------------------- framework errors
-UNKNOWN_FIELD = ("unknown field, refused: this operation does not take it, and nothing was stored; names and other "
-                 "direct identifiers are never stored, so leave them out (the API documentation lists the fields)")
+UNKNOWN_FIELD = N_("unknown field, refused: this operation does not take it, and nothing was stored; names and other "
+                   "direct identifiers are never stored, so leave them out (the API documentation lists the fields)")
 
 
 def _problem(error: dict[str, Any]) -> Problem:
@@ -138,18 +145,20 @@ def _problem(error: dict[str, Any]) -> Problem:
     if error.get("type") == "extra_forbidden":
         # never echoed: what a caller sends by mistake is most often personal data (a name)
         return Problem(UNKNOWN_FIELD, field=field)
-    return Problem(reason, field=field, value=value)
+    return Problem(verbatim(reason), field=field, value=value)  # pydantic's words
 
 
 def validation_response(request: Request, exc: RequestValidationError) -> Response:
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
-        return error_response(request, 400, "malformed_request", "the request body is not valid JSON; send a JSON "
-                              "document with Content-Type: application/json, as the API documentation shows")
+        return error_response(request, 400, "malformed_request", N_(
+            "the request body is not valid JSON; send a JSON document with Content-Type: application/json, as the API "
+            "documentation shows"))
     problems = [_problem(e) for e in errors]
-    message = "the request is invalid: " + "; ".join(str(p) for p in problems[:20])
+    message = N_("the request is invalid: {problems}", problems=joined(p.text for p in problems[:20]))
     if len(problems) > 20:
-        message += f"; and {len(problems) - 20} more"
+        message = N_("the request is invalid: {problems}; and {n} more", problems=message.params["problems"],
+                     n=len(problems) - 20)
     return error_response(request, 422, "validation", message, {"problems": [p.to_dict() for p in problems]},
                           problems=problems)
 
@@ -178,19 +187,20 @@ def http_response(request: Request, exc: HTTPException) -> Response:
     path, status = request.url.path, exc.status_code
     headers = dict(exc.headers or {})
     if status == 404:
-        where = ("no API operation here; the operations are listed at /api/docs" if is_api(path)
-                 else "there is no page at this address; check the link, or start again from the home page")
+        where = (N_("no API operation here; the operations are listed at /api/docs") if is_api(path)
+                 else N_("there is no page at this address; check the link, or start again from the home page"))
         return error_response(request, 404, "not_found", where, {"path": path[:200]}, headers)
     if status == 405:
         allow = request.app.state.allowed_methods.for_path(path) or headers.get("Allow", "").split(", ")
         headers["Allow"] = ", ".join(allow)
         return error_response(request, 405, "method_not_allowed",
-                              f"{request.method} is not allowed here; use {' or '.join(allow)}",
+                              N_("{method} is not allowed here; use {allowed}", method=request.method,
+                                 allowed=" or ".join(allow)),
                               {"allowed": allow}, headers)
     if status == 400:
-        return error_response(request, 400, "malformed_request", "the request body could not be read; send JSON "
-                              "with Content-Type: application/json, or the form fields the operation documents "
-                              "as multipart/form-data", headers=headers)
+        return error_response(request, 400, "malformed_request", N_(
+            "the request body could not be read; send JSON with Content-Type: application/json, or the form fields "
+            "the operation documents as multipart/form-data"), headers=headers)
     code = STATUS_CODES.get(status, "error")
     return error_response(request, status, code, str(exc.detail), headers=headers)
 
@@ -205,14 +215,14 @@ def crash_response(request: Request, exc: Exception) -> Response:
     """An unexpected error: logged with a reference the user can quote, never shown (no traceback, no paths)."""
     reference = secrets.token_hex(6)
     log.error("unexpected error %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
-    return error_response(request, 500, "internal_error", "an unexpected error occurred and nothing was changed; "
-                          f"try again, and if it happens again tell an administrator the reference {reference}",
-                          {"reference": reference})
+    return error_response(request, 500, "internal_error", N_(
+        "an unexpected error occurred and nothing was changed; try again, and if it happens again tell an administrator "
+        "the reference {reference}", reference=reference), {"reference": reference})
 
 
 def overflow_response(request: Request, exc: OverflowError) -> Response:
     # An integer beyond what the database stores (SQLite: 64 bits) is bad input, not a crash.
-    return error_response(request, 422, "validation", "a number in the request is out of range; use a smaller value")
+    return error_response(request, 422, "validation", N_("a number in the request is out of range; use a smaller value"))
 
 
 def register(app: FastAPI, on_refusal: Any) -> None:

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from palermo.errors import ConfigurationError, PalermoError, PermissionDenied
+from palermo.messages import N_
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -67,7 +68,7 @@ class CsrfRefused(PermissionDenied):
 def check_csrf(request: Request, submitted: str | None) -> None:
     expected = request.session.get("csrf")
     if not expected or not submitted or not hmac.compare_digest(str(expected), str(submitted)):
-        raise CsrfRefused("missing or invalid CSRF token; reload the page and submit the form again")
+        raise CsrfRefused(N_("missing or invalid CSRF token; reload the page and submit the form again"))
 
 
 def trusted_networks(setting: str) -> tuple[IPNetwork, ...]:
@@ -77,8 +78,9 @@ def trusted_networks(setting: str) -> tuple[IPNetwork, ...]:
         try:
             nets.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise ConfigurationError(f"PALERMO_TRUSTED_PROXIES: {item!r} is not an IP address or network "
-                                     "(use e.g. 127.0.0.1,10.0.0.0/8)") from None
+            raise ConfigurationError(N_("PALERMO_TRUSTED_PROXIES: {item!r} is not an IP address or network (use e.g. "
+                                        "127.0.0.1,10.0.0.0/8)",
+                                        item=item)) from None
     return tuple(nets)
 
 
@@ -128,7 +130,8 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         mib = limit / 2**20
-        err = BodyTooLarge(f"request body larger than {mib:g} MiB; send less data at once (split the file)")
+        err = BodyTooLarge(N_("request body larger than {mib:g} MiB; send less data at once (split the file)",
+                              mib=mib))
         if self.on_refused is not None:  # before answering, so the trail is complete when the client hears back
             await self.on_refused(scope["method"], scope["path"], limit)
         response = self.respond(scope, err)  # web.errors: the envelope under /api, a page elsewhere
@@ -154,13 +157,13 @@ class BodyLimit:
         async def limited_receive() -> Message:
             nonlocal seen
             if state["exceeded"]:
-                raise BodyTooLarge("request body too large")
+                raise BodyTooLarge(N_("request body too large"))
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     state["exceeded"] = True
-                    raise BodyTooLarge("request body too large")
+                    raise BodyTooLarge(N_("request body too large"))
             return message
 
         async def guarded_send(message: Message) -> None:

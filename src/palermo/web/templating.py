@@ -33,6 +33,7 @@ from palermo.i18n import (
     known_language,
     ngettext_now,
     page_words,
+    say,
     speaking,
 )
 from palermo.web import charts
@@ -40,6 +41,9 @@ from palermo.web.next_steps import error_link
 from palermo.web.security import csrf_token
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Every ``{{ value }}`` a page writes: a core message (``palermo.messages.Message``: an error, a
+# confirmation, a chart's word) in the page's language, with its values; data as it is.
+templates.env.finalize = say
 
 # The four areas of the platform; each domain router fills its own section. (Their words are marked
 # for translation here and translated by the templates.)

@@ -6,18 +6,19 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from fastapi import UploadFile
 
 from palermo.errors import PalermoError, ValidationError
+from palermo.messages import N_, Message
 
 
 async def read_upload(file: UploadFile, limit_mib: int, what: str = "the file") -> bytes:
     data = await file.read(limit_mib * 2**20 + 1)
     if len(data) > limit_mib * 2**20:
-        raise ValidationError(f"upload larger than {limit_mib} MiB; split {what}")
+        raise ValidationError(N_("upload larger than {limit_mib} MiB; split {what}", limit_mib=limit_mib, what=what))
     return data
 
 
@@ -39,6 +40,8 @@ def _as_uploaded(exc: PalermoError, server: tuple[str, ...], name: str) -> None:
     """The core names files by the path it read; on the web that is the server's temporary copy, which
     means nothing to the person who uploaded it (and should not be shown): say the file's own name."""
     def fix(value: Any) -> Any:
+        if isinstance(value, Message):  # a marked message keeps its msgid: the path is in its values
+            return Message(value.msgid, {k: fix(str(v) if isinstance(v, PurePath) else v) for k, v in value.params.items()})
         if not isinstance(value, str):
             return value
         for text in server:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from palermo.auth.roles import Principal
 from palermo.countries import iso3
 from palermo.errors import ImportRejected, Problem
+from palermo.messages import N_
 from palermo.statistics import category_maps
 from palermo.statistics.importers.pipeline import ImportReport, Progress, store
 from palermo.statistics.ingest import ObservationSpec, SourceSpec
@@ -24,9 +25,11 @@ def import_ctdc(session: Session, principal: Principal, path: Path, *, key: str 
     notes: list[str] = []
     df = read_table(path, columns, notes)
     if "CountryOfExploitation" not in df.columns and "UN_COE_Region" in df.columns:
-        raise ImportRejected(f"{path.name} gives the region of exploitation (UN_COE_Region), not the country; Palermo "
-                             "counts victims by country, so import the CTDC global dataset (column CountryOfExploitation)",
-                             [Problem("column missing", field="CountryOfExploitation")])
+        raise ImportRejected(N_("{name} gives the region of exploitation (UN_COE_Region), not the country; Palermo "
+                                "counts victims by country, so import the CTDC global dataset (column "
+                                "CountryOfExploitation)",
+                                name=path.name),
+                             [Problem(N_("column missing"), field="CountryOfExploitation")])
     require_columns(df, path, columns, "CTDC victim-level")
     report = ImportReport(key, "", df.height, 0, warnings=notes)
     counts: dict[tuple[str, ...], int] = defaultdict(int)
@@ -43,7 +46,8 @@ def import_ctdc(session: Session, principal: Principal, path: Path, *, key: str 
             continue
         country = iso3(coe)
         if country is None:
-            problems.append(Problem("country of exploitation is not an ISO 3166 code", line=n, field="CountryOfExploitation", value=coe))
+            problems.append(Problem(N_("country of exploitation is not an ISO 3166 code"), line=n, field="CountryOfExploitation",
+                                    value=coe))
             continue
         sex = cm["sex"].get((r["gender"] or "").strip(), "unknown")
         age = cm["age_group"].get((r["majorityStatus"] or "").strip(), "unknown")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
 from palermo.errors import NextStep, ValidationError
+from palermo.messages import N_
 from palermo.statistics import publication
 from palermo.statistics.importers.ctdc import import_ctdc
 from palermo.statistics.importers.eurostat import import_eurostat_tsv
@@ -45,10 +46,11 @@ def _import_file(session: Session, principal: Principal, path: Path, fmt: str, *
         return import_eurostat_tsv(session, principal, path, key=source or "eurostat-crim-thb", progress=progress,
                                    mappings_dir=mappings_dir)
     if fmt not in FORMATS:
-        raise ValidationError(f"format {fmt!r} unknown; use one of {', '.join(FORMATS)}")
+        raise ValidationError(N_("format {fmt!r} unknown; use one of {formats}", fmt=fmt, formats=', '.join(FORMATS)))
     if mapping is None:
-        raise ValidationError(f"a mapping file is needed for {fmt} files (for sdmx: its 'source' section describes the "
-                              "source)", next_step=NextStep("mapping_format"))
+        raise ValidationError(N_("a mapping file is needed for {fmt} files (for sdmx: its 'source' section describes "
+                                 "the source)",
+                                 fmt=fmt), next_step=NextStep("mapping_format"))
     mapping = {**mapping, "source": {**mapping["source"], **({"key": source} if source else {})}}
     if fmt in ("csv", "xlsx"):
         return import_mapped(session, principal, path, mapping, progress=progress)

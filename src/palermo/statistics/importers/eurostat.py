@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from palermo.auth.roles import Principal
 from palermo.countries import iso3
 from palermo.errors import ImportRejected, Problem
+from palermo.messages import N_, verbatim
 from palermo.statistics import category_maps
 from palermo.statistics.importers.pipeline import ImportReport, Progress, store
 from palermo.statistics.ingest import ObservationSpec, SourceSpec
@@ -26,13 +27,16 @@ def import_eurostat_tsv(session: Session, principal: Principal, path: Path, *, k
                 if ln.strip()]
     lines = [ln for _, ln in numbered]
     if not lines or "\\" not in lines[0].split("\t")[0]:
-        raise ImportRejected(f"{path} is not a Eurostat TSV (first header cell like 'freq,leg_stat,sex,geo\\TIME_PERIOD')",
-                             [Problem("not a Eurostat TSV", line=1)])
+        raise ImportRejected(N_("{path} is not a Eurostat TSV (first header cell like "
+                                "'freq,leg_stat,sex,geo\\TIME_PERIOD')",
+                                path=path),
+                             [Problem(N_("not a Eurostat TSV"), line=1)])
     head = lines[0].split("\t")
     dims = head[0].split("\\")[0].split(",")
     periods = [h.strip() for h in head[1:]]
     if "geo" not in dims or "leg_stat" not in dims:
-        raise ImportRejected(f"{path}: the dimensions {dims} lack geo or leg_stat", [Problem("missing dimension", line=1)])
+        raise ImportRejected(N_("{path}: the dimensions {dims} lack geo or leg_stat", path=path, dims=dims),
+                             [Problem(N_("missing dimension"), line=1)])
     problems: list[Problem] = []
     specs: list[ObservationSpec] = []
     stages: set[str] = set()
@@ -42,15 +46,16 @@ def import_eurostat_tsv(session: Session, principal: Principal, path: Path, *, k
         cells = line.split("\t")
         keys = dict(zip(dims, cells[0].split(",")))
         if cells[0] in seen:  # reported; its values are still checked, so every problem is listed at once
-            problems.append(Problem(f"duplicate of line {seen[cells[0]]}: the same series key; remove one of them",
+            problems.append(Problem(N_("duplicate of line {cells}: the same series key; remove one of them",
+                                       cells=seen[cells[0]]),
                                     line=n, value=cells[0]))
         seen.setdefault(cells[0], n)
         if len(cells) != len(head):
-            problems.append(Problem(f"{len(cells)} cells, header has {len(head)}", line=n))
+            problems.append(Problem(N_("{n_cells} cells, header has {n_head}", n_cells=len(cells), n_head=len(head)), line=n))
             continue
         leg_stat = keys.get("leg_stat", "")
         if leg_stat not in cm["indicator"]:
-            problems.append(Problem("unknown leg_stat", line=n, field="leg_stat", value=keys.get("leg_stat")))
+            problems.append(Problem(N_("unknown leg_stat"), line=n, field="leg_stat", value=keys.get("leg_stat")))
             continue
         indicator, stage = cm["indicator"][leg_stat], cm["stage"].get(leg_stat, "registered")
         stages.add(stage)
@@ -59,13 +64,13 @@ def import_eurostat_tsv(session: Session, principal: Principal, path: Path, *, k
         if country is None:
             if geo.startswith("EU"):
                 continue  # EU aggregates are recomputed, not imported
-            problems.append(Problem("geo is not a country code", line=n, field="geo", value=geo))
+            problems.append(Problem(N_("geo is not a country code"), line=n, field="geo", value=geo))
             continue
         for period, raw in zip(periods, cells[1:]):
             try:
                 parsed = parse_count(raw)
             except ValueError as exc:
-                problems.append(Problem(str(exc), line=n, field=period, value=raw))
+                problems.append(Problem(verbatim(str(exc)), line=n, field=period, value=raw))
                 continue
             specs.append(ObservationSpec(indicator, country, period, cm["sex"].get(keys.get("sex", "T"), keys.get("sex", "")),
                                          cm["age_group"].get(keys.get("age", "TOTAL"), keys.get("age", "")),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from palermo.auth.roles import Principal
 from palermo.countries import iso3
 from palermo.errors import Problem
+from palermo.messages import N_, verbatim
 from palermo.statistics import category_maps
 from palermo.statistics.importers.pipeline import ImportReport, Progress, store
 from palermo.statistics.ingest import ObservationSpec, SourceSpec
@@ -79,12 +80,12 @@ def import_glotip(session: Session, principal: Principal, path: Path, *, key: st
             continue
         indicator = cm["indicator"].get((r["Indicator"] or "").strip())
         if indicator is None:
-            problems.append(Problem("unknown GLOTIP indicator", line=n, field="Indicator", value=r["Indicator"]))
+            problems.append(Problem(N_("unknown GLOTIP indicator"), line=n, field="Indicator", value=r["Indicator"]))
             continue
         try:
             parsed = parse_count(r["txtVALUE"])
         except ValueError as exc:
-            problems.append(Problem(str(exc), line=n, field="txtVALUE", value=r["txtVALUE"]))
+            problems.append(Problem(verbatim(str(exc)), line=n, field="txtVALUE", value=r["txtVALUE"]))
             continue
         category = (r["Category"] or "").strip()
         exploitation, citizenship = "total", "total"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
 from palermo.errors import NextStep, Problem, ValidationError
+from palermo.messages import N_, joined, verbatim
 from palermo.statistics import category_maps
 from palermo.statistics.importers.pipeline import (
     ImportReport,
@@ -26,19 +27,22 @@ def load_mapping(path: Path) -> dict[str, Any]:
     try:
         return parse_mapping(path.read_text(), str(path))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"mapping file {path} cannot be read: {exc}; save it as UTF-8 YAML") from None
+        raise ValidationError(N_("mapping file {path} cannot be read: {exc}; save it as UTF-8 YAML",
+                                 path=path, exc=exc)) from None
 
 
 def parse_mapping(text: str, name: str = "mapping") -> dict[str, Any]:
     try:
         mapping = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValidationError(f"mapping file {name} is not valid YAML: {category_maps.yaml_problem(exc)}") from None
+        raise ValidationError(N_("mapping file {name} is not valid YAML: {yaml_problem}",
+                                 name=name, yaml_problem=category_maps.yaml_problem(exc))) from None
     if not isinstance(mapping, dict) or "source" not in mapping or "columns" not in mapping:
-        raise ValidationError(f"mapping file {name} needs 'source' and 'columns' sections",
+        raise ValidationError(N_("mapping file {name} needs 'source' and 'columns' sections", name=name),
                               next_step=NextStep("mapping_format"))
     if not isinstance(mapping["source"], dict) or not isinstance(mapping["columns"] or {}, dict):
-        raise ValidationError(f"mapping file {name}: 'source' and 'columns' must be mappings (key: value)")
+        raise ValidationError(N_("mapping file {name}: 'source' and 'columns' must be mappings (key: value)",
+                                 name=name))
     return mapping
 
 
@@ -65,7 +69,8 @@ def _mapped_column(name: str, cols: dict[str, str], consts: dict[str, Any],
 
 def _parsed_values(raw: pl.Series) -> tuple[pl.DataFrame, dict[str, str]]:
     """parse_count over the distinct texts only (published tables repeat the same few hundred numbers)."""
-    parsed, errors = {}, {}
+    parsed: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for text in raw.unique().to_list():
         try:
             parsed[text] = parse_count(text)
@@ -93,7 +98,7 @@ def import_mapped(session: Session, principal: Principal, path: Path, mapping: d
     require_columns(df, path, list(cols.values()), "mapped")
     unset = [f for f in ("indicator", "country", "period", "value") if f not in cols and consts.get(f) in (None, "")]
     if unset:
-        raise ValidationError("the mapping file gives no " + "; no ".join(f"{f} ({_HINT[f]})" for f in unset),
+        raise ValidationError(N_("the mapping file gives no {fields}", fields="; no ".join(f"{f} ({_HINT[f]})" for f in unset)),
                               next_step=NextStep("mapping_format"))
     src = mapping["source"]
     report = ImportReport(src.get("key", path.stem), "", df.height, 0, warnings=notes)
@@ -108,7 +113,7 @@ def import_mapped(session: Session, principal: Principal, path: Path, mapping: d
     raw = fields["value"].fill_null("")
     table, errors = _parsed_values(raw)
     value_column = cols.get("value", "value")
-    problems = [Problem(errors[v], line=line, field=value_column, value=v)
+    problems = [Problem(verbatim(errors[v]), line=line, field=value_column, value=v)
                 for line, v in zip(fields["line"].to_list(), raw.to_list()) if v in errors] if errors else []
     defaults = {f: pl.when(pl.col(f).is_null() | (pl.col(f) == "")).then(pl.lit("total")).otherwise(pl.col(f))
                 for f in ("sex", "age_group", "citizenship", "exploitation")}
@@ -129,6 +134,7 @@ def source_spec(fields: dict[str, Any]) -> SourceSpec:
     unknown = sorted(set(fields) - set(SourceSpec.__dataclass_fields__))
     missing = sorted(k for k in ("key", "name", "source_type", "stage", "counting_unit", "legal_definition") if k not in fields)
     if unknown or missing:
-        raise ValidationError("the mapping's 'source' section " + "; ".join(
-            ([f"lacks {', '.join(missing)}"] if missing else []) + ([f"has unknown field(s) {', '.join(unknown)}"] if unknown else [])))
+        lacks = [N_("lacks {fields}", fields=", ".join(missing))] if missing else []
+        extra = [N_("has unknown field(s) {fields}", fields=", ".join(unknown))] if unknown else []
+        raise ValidationError(N_("the mapping's 'source' section {problems}", problems=joined(lacks + extra)))
     return SourceSpec(**fields)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from palermo.auth import audit
 from palermo.auth.roles import Principal
 from palermo.errors import ImportRejected, Problem
+from palermo.messages import N_
 from palermo.statistics.cells import aggregate_frame, check_totals
 from palermo.statistics.ingest import (
     ObservationSpec,
@@ -65,19 +66,22 @@ def store_frame_report(session: Session, principal: Principal, source: SourceSpe
     problems = sorted(problems + validate_frame(df, negative_allowed=negative_adjustments),
                       key=lambda p: p.line if p.line is not None else 0)
     if problems:
-        raise ImportRejected(f"{len(problems)} problem(s) in {origin}; nothing was imported", problems)
+        raise ImportRejected(N_("{n_problems} problem(s) in {origin}; nothing was imported",
+                                n_problems=len(problems), origin=origin), problems)
     if df.height == 0:  # nothing to store: no source is created, its key stays free
-        skipped = [Problem(f"skipped {n:,} row(s): {why}") for why, n in report.skipped.items()]
-        raise ImportRejected(f"{origin} yields no observation (from {report.rows_read:,} rows); nothing was imported "
-                             "and no source was created. Check the format and the file", skipped or [Problem("no data rows")])
+        skipped = [Problem(N_("skipped {n:,} row(s): {why}", n=n, why=why)) for why, n in report.skipped.items()]
+        raise ImportRejected(N_("{origin} yields no observation (from {rows_read:,} rows); nothing was imported and "
+                                "no source was created. Check the format and the file",
+                                origin=origin, rows_read=report.rows_read), skipped or [Problem(N_("no data rows"))])
     if names := country_names(df):
         report.warnings.append(names)
     report.unknown = df.filter(pl.col("value").is_null() & pl.col("lower").is_null()).height
     df = aggregate_frame(df, report.warnings)
     negative = df.filter(pl.col("value") < 0)
     if negative.height:
-        raise ImportRejected(f"{negative.height} negative cell(s) in {origin}; nothing was imported",
-                             [Problem(f"cell sums to a negative count after adjustments ({m[:80]})", line=line,
+        raise ImportRejected(N_("{height} negative cell(s) in {origin}; nothing was imported",
+                                height=negative.height, origin=origin),
+                             [Problem(N_("cell sums to a negative count after adjustments ({m})", m=m[:80]), line=line,
                                       field="value", value=v)
                               for line, m, v in negative.select("line", "mapping", "value").iter_rows()])
     df = check_totals(df, report.warnings)

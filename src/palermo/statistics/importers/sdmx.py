@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
 from palermo.errors import ImportRejected, Problem
+from palermo.messages import N_, verbatim
 from palermo.statistics import category_maps
 from palermo.statistics.importers.pipeline import ImportReport, Progress, store
 from palermo.statistics.ingest import ObservationSpec, SourceSpec
@@ -37,7 +38,7 @@ def _sdmx_spec(r: dict[str, Any], line: int, problems: list[Problem], origin: st
     try:
         parsed = parse_count(r.get("OBS_VALUE"))
     except ValueError as exc:
-        problems.append(Problem(str(exc), line=line, field="OBS_VALUE", value=r.get("OBS_VALUE")))
+        problems.append(Problem(verbatim(str(exc)), line=line, field="OBS_VALUE", value=r.get("OBS_VALUE")))
         return None
     flags = set(parsed.flags)
     st = (r.get("OBS_STATUS") or "").strip()
@@ -97,11 +98,13 @@ def _import_sdmx_message(session: Session, principal: Principal, path: Path, kin
         msg = sdmx.read_sdmx(path, structure=structure())
     except Exception as exc:  # noqa: BLE001 - sdmx1 raises many types for unreadable input
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise ImportRejected(f"{path} is not an {kind} data message Palermo can read: {first}",
-                             [Problem(first)]) from None
+        raise ImportRejected(N_("{path} is not an {kind} data message Palermo can read: {first}",
+                                path=path, kind=kind, first=first),
+                             [Problem(verbatim(first))]) from None
     if not isinstance(msg, DataMessage) or not msg.data:
-        raise ImportRejected(f"{path} holds no SDMX data set (a structure message?); export data, not structures",
-                             [Problem("no data set")])
+        raise ImportRejected(N_("{path} holds no SDMX data set (a structure message?); export data, not structures",
+                                path=path),
+                             [Problem(N_("no data set"))])
     problems: list[Problem] = []
     specs: list[ObservationSpec] = []
     cm = category_maps.load("eurostat-crim-thb", mappings_dir)
@@ -118,7 +121,7 @@ def _import_sdmx_message(session: Session, principal: Principal, path: Path, kin
             if progress and n % 5000 == 0:
                 progress(5000)
     if n == 0:
-        raise ImportRejected(f"{path} holds no observations", [Problem("no observations")])
+        raise ImportRejected(N_("{path} holds no observations", path=path), [Problem(N_("no observations"))])
     return store(session, principal, source, specs, ImportReport(source.key, "", n, 0), problems, path.name)
 
 

@@ -35,6 +35,7 @@ from palermo.web.deps import (
     signed_in_principal,
     start_session,
 )
+from palermo.web.flash import flash, flashed
 from palermo.web.templating import render
 
 # The confirmation the security page shows after the form (its template translates it).
@@ -93,7 +94,7 @@ def _security_page(request: Request, s: Session, principal: Principal, *, error:
                    message: str | None = None, status_code: int = 200) -> Response:
     user = s.get(User, principal.user_id)
     if user is None:
-        raise PalermoError("account not found")
+        raise PalermoError(N_("account not found"))
     pending = getattr(request.state, "pending", None)
     enrolled = mfa.is_enrolled(s, user)
     ctx = {"title": N_("Account security"), "enrolled": enrolled, "required": mfa.required(user.role_set),
@@ -111,7 +112,7 @@ def _security_page(request: Request, s: Session, principal: Principal, *, error:
 def security(request: Request, principal: Principal = Depends(account_principal),
              s: Session = Depends(db_write_session)) -> Response:
     """Set up an authenticator (a pending one is kept until confirmed), or see and manage the one there is."""
-    return _security_page(request, s, principal, message=request.query_params.get("message"))
+    return _security_page(request, s, principal, message=flashed(request))
 
 
 def _recovery_page(request: Request, codes: list[str], continue_to: str, first: bool) -> Response:
@@ -125,7 +126,7 @@ def _checked(request: Request, principal: Principal, check: Callable[[Session, U
     pending: PendingLogin | None = getattr(request.state, "pending", None)
     version = pending.session_version if pending is not None else int(request.session.get("sv") or 0)
     if principal.user_id is None:
-        raise PalermoError("account not found")
+        raise PalermoError(N_("account not found"))
     return throttle.second_factor(get_database(request), principal.user_id, version, client_of(request),
                                   login_limits(request), check)
 
@@ -164,9 +165,9 @@ def disable(request: Request, code: str = CODE, principal: Principal = Depends(s
 
 
 @pages.post("/admin/users/{username}/mfa/reset", dependencies=[Depends(csrf_form)])
-def admin_reset(username: str, principal: Principal = Depends(page_principal),
+def admin_reset(request: Request, username: str, principal: Principal = Depends(page_principal),
                 s: Session = Depends(db_session)) -> Response:
     user = accounts.get_visible_user(s, principal, username)
     mfa.reset(s, principal, user)
-    return RedirectResponse(f"/admin?message=Second+factor+of+{user.username}+reset:+set+up+again+at+next+login",
-                            status_code=303)
+    flash(request, N_("Second factor of {username} reset: set up again at next login", username=user.username))
+    return RedirectResponse("/admin", status_code=303)

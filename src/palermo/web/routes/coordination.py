@@ -37,6 +37,7 @@ from palermo.errors import ValidationError
 from palermo.i18n import N_, Translate, page_translations
 from palermo.web.codes import Country, Currency, InitiativeStatus, ParticipantRole, ResultAge, ResultSex, TargetGroup, Theme
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
+from palermo.web.flash import flash, flashed
 from palermo.web.openapi import IsoDate, NonBlank, RequestBody, StrictCount, omittable
 from palermo.web.templating import render, request_language
 from palermo.web.uploads import read_upload
@@ -82,7 +83,7 @@ def coordination_page(request: Request, on: date | None = None, principal: Princ
         "stopped": {i.ref for i in ov.initiatives if results.stopped_reporting(i)},
         "feeds": feed_status(s),
         "network": charts.network(ov.initiatives), "context_configured": get_settings(request).context_dir is not None,
-        "message": request.query_params.get("message")})
+        "message": flashed(request)})
 
 
 @pages.post("/coordination/import", dependencies=[Depends(csrf_form)])
@@ -92,7 +93,8 @@ async def coordination_import(request: Request, fmt: str = Form(...), file: Uplo
     data = await read_upload(file, MAX_UPLOAD_MIB)
     specs = _parse(fmt, data, file.filename or "upload")
     saved = save_initiatives(s, principal, specs, origin=file.filename or "upload")
-    return RedirectResponse(f"/coordination?message=Imported+{len(saved)}+initiatives", status_code=303)
+    flash(request, N_("Imported {n} initiatives", n=len(saved)))
+    return RedirectResponse("/coordination", status_code=303)
 
 
 def _parse(fmt: str, data: bytes, name: str) -> list[InitiativeSpec]:
@@ -100,10 +102,10 @@ def _parse(fmt: str, data: bytes, name: str) -> list[InitiativeSpec]:
         try:
             return read_hxl(data.decode("utf-8-sig"), name)
         except UnicodeDecodeError:
-            raise ValidationError(f"{name} is not UTF-8 text; save the 3W sheet as CSV UTF-8") from None
+            raise ValidationError(N_("{name} is not UTF-8 text; save the 3W sheet as CSV UTF-8", name=name)) from None
     if fmt == "iati":
         return read_iati(data, name)
-    raise ValidationError(f"format {fmt!r} unknown; use hxl or iati")
+    raise ValidationError(N_("format {fmt!r} unknown; use hxl or iati", fmt=fmt))
 
 
 @pages.get("/coordination/liaison")
@@ -128,7 +130,7 @@ def initiative_page(request: Request, ref: str, principal: Principal = Depends(p
         "reported": results.results_for(principal, i), "threshold": get_settings(request).small_count_threshold,
         "stopped": results.stopped_reporting(i), "last_reported": results.last_reported(i),
         "overdue": is_overdue(i), "totals": money.totals(i), "sectors": [(c, sector_label(c)) for c in i.sectors],
-        "theme_label": theme_label, "ages": results.AGES, "message": request.query_params.get("message")})
+        "theme_label": theme_label, "ages": results.AGES, "message": flashed(request)})
 
 
 @pages.post("/coordination/initiatives/{ref}/results", dependencies=[Depends(csrf_form)])
@@ -148,14 +150,15 @@ def _form_date(value: str, what: str) -> date | None:
     try:
         return date.fromisoformat(value) if value.strip() else None
     except ValueError:
-        raise ValidationError(f"{what} {value!r} is not a date; use the date picker (year-month-day)") from None
+        raise ValidationError(N_("{what} {value!r} is not a date; use the date picker (year-month-day)",
+                                 what=what, value=value)) from None
 
 
 def _form_number(value: str, what: str) -> float | None:
     try:
         return float(value.replace(",", "")) if value.strip() else None
     except ValueError:
-        raise ValidationError(f"{what} {value!r} is not a number of people") from None
+        raise ValidationError(N_("{what} {value!r} is not a number of people", what=what, value=value)) from None
 
 
 @pages.get("/coordination/money")

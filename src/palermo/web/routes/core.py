@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse
@@ -17,7 +17,7 @@ from palermo.auth.models import User
 from palermo.auth.passwords import MIN_PASSWORD_LENGTH
 from palermo.auth.roles import ORG_TYPES, ROLES, Principal
 from palermo.errors import AuditChainBroken, PalermoError
-from palermo.i18n import N_
+from palermo.i18n import N_, Message
 from palermo.web.codes import Country, OrgType, Role
 from palermo.web.deps import (
     api_principal,
@@ -31,6 +31,7 @@ from palermo.web.deps import (
     start_session,
     visitor_principal,
 )
+from palermo.web.flash import flash, flashed
 from palermo.web.openapi import OPENAPI_URL, IsoDateTime, NoBlanks, RequestBody
 from palermo.web.templating import render
 
@@ -105,44 +106,46 @@ def admin(request: Request, principal: Principal = Depends(page_principal), s: S
                                           "user_orgs": accounts.user_organisations(s, principal),
                                           "manageable": accounts.manageable(principal, users),
                                           "users": users, "tokens": tokens, "locked": locked, "roles": ROLES,
-                                          "org_types": ORG_TYPES, "message": request.query_params.get("message")})
+                                          "org_types": ORG_TYPES, "message": flashed(request)})
 
 
-def _back(message: str) -> Response:
-    return RedirectResponse(f"/admin?{urlencode({'message': message})}", status_code=303)
+def _back(request: Request, message: Message) -> Response:
+    flash(request, message)
+    return RedirectResponse("/admin", status_code=303)
 
 
 @pages.post("/admin/users/{username}/deactivate", dependencies=[Depends(csrf_form)])
-def admin_deactivate(username: str, principal: Principal = Depends(page_principal),
+def admin_deactivate(request: Request, username: str, principal: Principal = Depends(page_principal),
                      s: Session = Depends(db_session)) -> Response:
     principal.require("admin", action="deactivate users")
     user = accounts.deactivate_user(s, principal, username)
-    return _back(f"User {user.username} deactivated: signed out everywhere, API tokens revoked")
+    return _back(request, N_("User {username} deactivated: signed out everywhere, API tokens revoked", username=user.username))
 
 
 @pages.post("/admin/users/{username}/sessions/end", dependencies=[Depends(csrf_form)])
-def admin_end_sessions(username: str, principal: Principal = Depends(page_principal),
+def admin_end_sessions(request: Request, username: str, principal: Principal = Depends(page_principal),
                        s: Session = Depends(db_session)) -> Response:
     principal.require("admin", action="end other users' sessions")
     user = accounts.get_visible_user(s, principal, username)
     accounts.end_sessions(s, principal, user)
-    return _back(f"User {user.username} signed out everywhere")
+    return _back(request, N_("User {username} signed out everywhere", username=user.username))
 
 
 @pages.post("/admin/users/{username}/unlock", dependencies=[Depends(csrf_form)])
-def admin_unlock(username: str, principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+def admin_unlock(request: Request, username: str, principal: Principal = Depends(page_principal),
+                 s: Session = Depends(db_session)) -> Response:
     principal.require("admin", action="lift login lock-outs")
     user = accounts.get_visible_user(s, principal, username)
     throttle.lift(s, principal, user)
-    return _back(f"Login lock-out of {user.username} lifted")
+    return _back(request, N_("Login lock-out of {username} lifted", username=user.username))
 
 
 @pages.post("/admin/tokens/{token_id}/revoke", dependencies=[Depends(csrf_form)])
-def admin_revoke_token(token_id: int = Path(..., ge=1, le=2**62), principal: Principal = Depends(page_principal),
+def admin_revoke_token(request: Request, token_id: int = Path(..., ge=1, le=2**62), principal: Principal = Depends(page_principal),
                        s: Session = Depends(db_session)) -> Response:
     principal.require("admin", action="revoke API tokens")
     rec = accounts.revoke_token(s, principal, token_id)
-    return _back(f"API token {rec.name} ({rec.prefix}…) revoked")
+    return _back(request, N_("API token {name} ({prefix}…) revoked", name=rec.name, prefix=rec.prefix))
 
 
 @pages.post("/admin/users", dependencies=[Depends(csrf_form)])
@@ -151,7 +154,7 @@ def admin_add_user(request: Request, username: str = Form(...), password: str = 
                    principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     user = accounts.create_user(s, principal, username=username, password=password, organisation=organisation,
                                 roles=roles, full_name=full_name)
-    return RedirectResponse(f"/admin?message=User+{user.username}+added", status_code=303)
+    return _back(request, N_("User {username} added", username=user.username))
 
 
 @pages.post("/admin/organisations", dependencies=[Depends(csrf_form)])
@@ -160,7 +163,7 @@ def admin_add_org(request: Request, short_name: str = Form(...), name: str = For
                   s: Session = Depends(db_session)) -> Response:
     org = accounts.create_organisation(s, principal, name=name, short_name=short_name, org_type=org_type,
                                        country=country or None)
-    return RedirectResponse(f"/admin?message=Organisation+{org.short_name}+added", status_code=303)
+    return _back(request, N_("Organisation {short_name} added", short_name=org.short_name))
 
 
 @pages.get("/audit")

@@ -22,6 +22,7 @@ from palermo.estimation.tables import get_table, histories_from_json, histories_
 from palermo.i18n import N_
 from palermo.web.codes import BootstrapMethod
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
+from palermo.web.flash import flash, flashed
 from palermo.web.openapi import RequestBody
 from palermo.web.templating import render
 
@@ -42,10 +43,12 @@ def _merge_groups(text: str) -> list[list[str]]:
 def _options(criterion: str, bootstrap: int, merge: str = "",
              bootstrap_method: str = DEFAULT_BOOTSTRAP_METHOD) -> dict[str, Any]:
     if criterion not in CRITERIA:
-        raise ValidationError(f"unknown criterion {criterion!r}; use one of {', '.join(CRITERIA)}")
+        raise ValidationError(N_("unknown criterion {criterion!r}; use one of {criteria}",
+                                 criterion=criterion, criteria=', '.join(CRITERIA)))
     if not 0 <= bootstrap <= WEB_MAX_BOOTSTRAP:
-        raise ValidationError(f"bootstrap replicates must be between 0 and {WEB_MAX_BOOTSTRAP:,} on the web, got "
-                              f"{bootstrap:,}")
+        raise ValidationError(N_("bootstrap replicates must be between 0 and {web_max_bootstrap:,} on the web, got "
+                                 "{bootstrap:,}",
+                                 web_max_bootstrap=WEB_MAX_BOOTSTRAP, bootstrap=bootstrap))
     method = bootstrap_method_for(bootstrap_method, bootstrap)
     return {"criterion": criterion, "bootstrap": bootstrap, "bootstrap_method": method, "merge": _merge_groups(merge)}
 
@@ -81,11 +84,11 @@ def estimates_page(request: Request, table: int | None = Query(None, ge=1, le=2*
                    merge: str = Query("", max_length=200), message: str | None = Query(None, max_length=300),
                    principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     if table is None:
-        return _page(request, s, principal, message=message)
+        return _page(request, s, principal, message=flashed(request))
     opts = _options(criterion, bootstrap, merge, bootstrap_method)
     t = get_table(s, principal, table)
     analysis = _analyse(request, principal, histories_of(t), owner=t.organisation_id, **opts)
-    return _page(request, s, principal, analysis=analysis, table=t, message=message,
+    return _page(request, s, principal, analysis=analysis, table=t, message=flashed(request),
                  options={**opts, "merge": merge})
 
 
@@ -99,7 +102,7 @@ async def estimates_upload(request: Request, file: UploadFile | None = File(None
                            s: Session = Depends(db_session)) -> Response:
     data = await file.read() if file is not None and file.filename else b""
     if not data.strip() and not csv_text.strip():
-        raise ValidationError("choose a CSV file or paste the capture-history table (e.g. LA,NG,PF,count)")
+        raise ValidationError(N_("choose a CSV file or paste the capture-history table (e.g. LA,NG,PF,count)"))
     histories = (CaptureHistories.from_bytes(data, file.filename or "upload.csv") if data.strip() and file is not None
                  else CaptureHistories.from_csv_text(csv_text))
     opts = _options(criterion, bootstrap, merge, bootstrap_method)
@@ -121,15 +124,15 @@ def estimates_record(request: Request, table_id: int, criterion: str = Form(DEFA
     require(principal, "estimation.record_source")
     t = get_table(s, principal, table_id)  # own tables, or shared hub overlaps (the source is then the caller's)
     if not (t.country and t.period):
-        raise ValidationError("the table needs a country and a period before its estimate can enter the statistics")
+        raise ValidationError(N_("the table needs a country and a period before its estimate can enter the statistics"))
     opts = _options(criterion, bootstrap, merge, bootstrap_method)
     analysis = _analyse(request, principal, histories_of(t), owner=t.organisation_id, **opts)
     record_estimate(s, principal, analysis.result, key=f"mse-table-{t.id}-{criterion}",
                     name=f"MSE estimate: {t.name}", country=t.country, period=t.period,
                     coverage=f"persons on at least one of the lists {', '.join(analysis.result.lists)}, "
                              "and those estimated to be on none")
-    return RedirectResponse(f"/statistics/estimates?table={t.id}&criterion={criterion}&message="
-                            f"Recorded as an estimate source: {analysis.text}", status_code=303)
+    flash(request, N_("Recorded as an estimate source: {estimate}", estimate=analysis.text))
+    return RedirectResponse(f"/statistics/estimates?table={t.id}&criterion={criterion}", status_code=303)
 
 
 # ---------------------------------------------------------------- JSON API
@@ -204,8 +207,9 @@ def api_estimate(request: Request, body: tuple[str, bytes] = Depends(_raw_body),
         try:
             data = EstimateIn.model_validate(json.loads(text or "null"))
         except (ValueError, TypeError) as exc:
-            raise ValidationError(f"the body is neither a capture-history CSV (send Content-Type: text/csv) nor "
-                                  f"valid JSON {{lists, rows | overlap}}: {str(exc)[:300]}") from None
+            raise ValidationError(N_("the body is neither a capture-history CSV (send Content-Type: text/csv) nor "
+                                     "valid JSON {{lists, rows | overlap}}: {exc}",
+                                     exc=str(exc)[:300])) from None
         histories = histories_from_json(data.lists, data.rows, data.overlap)
     analysis = _analyse(request, principal, histories, owner=None, confidence=confidence, seed=seed,
                         **_options(criterion, bootstrap, merge, bootstrap_method))

@@ -39,6 +39,7 @@ from palermo.listing import ListQuery
 from palermo.web.api_lists import PAGED, list_query, paged
 from palermo.web.codes import AnswerDecision, Category, ExchangePurpose
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, page_principal
+from palermo.web.flash import flash, flashed
 from palermo.web.openapi import IsoDate, NonBlank, RequestBody
 from palermo.web.templating import render
 
@@ -107,7 +108,7 @@ def requests_page(request: Request, principal: Principal = Depends(page_principa
         "title": N_("Requests"), "active": "linkage", "requests": page, "stats": dashboard(s, principal),
         "name": _label_by_id(s),
         "overdue": is_overdue, "answerable": lambda r: may_answer(principal, r),
-        "message": request.query_params.get("message")})
+        "message": flashed(request)})
 
 
 @pages.get("/exchange/requests/new")
@@ -134,7 +135,8 @@ def answer_form(request: Request, reference: str, decision: str = Form(...), rea
                 released: str = Form(""), principal: Principal = Depends(page_principal),
                 s: Session = Depends(db_session)) -> Response:
     req = answer_request(s, principal, reference, decision=decision, reason=reason, released=released)
-    return RedirectResponse(f"/exchange/requests/{req.reference}?message=Answered:+{req.status}", status_code=303)
+    flash(request, N_("Answered: {status}", status=req.status))
+    return RedirectResponse(f"/exchange/requests/{req.reference}", status_code=303)
 
 
 @pages.get("/exchange/requests/{reference}")
@@ -148,7 +150,7 @@ def request_page(request: Request, reference: str, principal: Principal = Depend
         "title": req.reference, "active": "linkage", "r": req, "name": _label_by_id(s), "codes": HANDLING_CODES,
         "shows_released": shown,
         "overdue": is_overdue(req), "may_answer": may_answer(principal, req), "hit": cited_hit(s, principal, req),
-        "message": request.query_params.get("message")})
+        "message": flashed(request)})
 
 
 # ------------------------------------------------------------------ API

@@ -30,6 +30,7 @@ from palermo.listing import ListQuery
 from palermo.web.api_lists import PAGED, list_query, paged
 from palermo.web.codes import LinkPurpose, ListKind, Verdict
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal
+from palermo.web.flash import flash, flashed
 from palermo.web.openapi import RequestBody
 from palermo.web.templating import render
 from palermo.web.uploads import read_upload
@@ -52,7 +53,7 @@ def linkage_page(request: Request, principal: Principal = Depends(page_principal
         "reviews": review_states(s, principal, [h.reference for h in hits.items]),
         "uploads": uploads_for(s, principal), "offers": upload_offers(principal, org.org_type if org else None),
         "precision": precision_report(s, principal), "entities": entities_for(s, principal),
-        "message": request.query_params.get("message")})
+        "message": flashed(request)})
 
 
 @pages.get("/linkage/hits/{reference}")
@@ -63,22 +64,23 @@ def hit_page(reference: str, request: Request, principal: Principal = Depends(pa
     return render(request, "linkage/hit.html", {
         "title": f"Hit {view.reference}", "active": "linkage", "hit": view,
         "review": review_states(s, principal, [view.reference])[view.reference], "verdicts": VERDICTS,
-        "message": request.query_params.get("message")})
+        "message": flashed(request)})
 
 
 @pages.post("/linkage/hits/{reference}/review", dependencies=[Depends(csrf_form)])
-def hit_review_form(reference: str, verdict: str = Form(...), note: str = Form(""),
+def hit_review_form(request: Request, reference: str, verdict: str = Form(...), note: str = Form(""),
                     principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     row = review_hit(s, principal, reference, verdict=verdict, note=note)
-    return RedirectResponse(f"/linkage/hits/{reference}?message=Your verdict ({row.verdict}) is recorded", status_code=303)
+    flash(request, N_("Your verdict ({verdict}) is recorded", verdict=row.verdict))
+    return RedirectResponse(f"/linkage/hits/{reference}", status_code=303)
 
 
 @pages.post("/linkage/uploads/{upload_id}/withdraw", dependencies=[Depends(csrf_form)])
-def upload_withdraw_form(upload_id: int, principal: Principal = Depends(page_principal),
+def upload_withdraw_form(request: Request, upload_id: int, principal: Principal = Depends(page_principal),
                          s: Session = Depends(db_session)) -> Response:
     upload, n = withdraw(s, principal, upload_id)
-    return RedirectResponse(f"/linkage?message=Upload {upload.id} withdrawn: its encodings are deleted and {n} hit(s) "
-                            "withdrawn", status_code=303)
+    flash(request, N_("Upload {upload} withdrawn: its encodings are deleted and {n} hit(s) withdrawn", upload=upload.id, n=n))
+    return RedirectResponse("/linkage", status_code=303)
 
 
 @pages.post("/linkage/uploads", dependencies=[Depends(csrf_form)])
@@ -89,8 +91,9 @@ async def linkage_upload(request: Request, label: str = Form(...), kind_purpose:
         kind, _, purpose = kind_purpose.partition(":")
     result = submit(s, principal, await _read(file), label=label, purpose=purpose, list_kind=kind,
                     settings=get_settings(request))
-    msg = f"Upload {result.upload.id}: compared with {len(result.run.compared)} list(s), {len(result.hits)} hit(s)"
-    return RedirectResponse(f"/linkage?message={msg}", status_code=303)
+    flash(request, N_("Upload {upload}: compared with {lists} list(s), {hits} hit(s)", upload=result.upload.id,
+                      lists=len(result.run.compared), hits=len(result.hits)))
+    return RedirectResponse("/linkage", status_code=303)
 
 
 class UploadOut(BaseModel):

@@ -32,7 +32,7 @@ FLOW_MAX_AGE = 600  # seconds a user has at the identity provider
 def _mapping(request: Request) -> oidc.Mapping:
     mapping: oidc.Mapping | None = getattr(request.app.state, "oidc", None)
     if mapping is None:
-        raise NotFound("single sign-on is not set up on this server; log in with your username and password")
+        raise NotFound(N_("single sign-on is not set up on this server; log in with your username and password"))
     return mapping
 
 

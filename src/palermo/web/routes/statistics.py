@@ -49,6 +49,7 @@ from palermo.web.codes import (
     Unit,
 )
 from palermo.web.deps import api_principal, csrf_form, db_session, get_settings, page_principal, visitor_principal
+from palermo.web.flash import flashed
 from palermo.web.openapi import NonBlank, RequestBody, StrictCount
 from palermo.web.templating import render
 from palermo.web.uploads import as_file, read_upload
@@ -99,7 +100,7 @@ def country_profile_page(request: Request, country: str, year: str | None = Quer
     name = country_name(p.country)
     return _public_headers(s, principal, render(request, "statistics/country.html", {
         "title": f"{name}: profile", "active": "statistics", "country": p.country, "cname": name,
-        "year": p.year, "years": p.years, "chart": funnel_spec(p.funnel, f"Justice funnel, {name} {p.year}"),
+        "year": p.year, "years": p.years, "chart": funnel_spec(p.funnel, N_("Justice funnel, {name} {year}", name=name, year=p.year)),
         "rows": p.funnel, "pairs": p.pairs, "shares": p.shares, "hidden": hidden, "last_changed": release.last_changed(s)}))
 
 
@@ -121,7 +122,7 @@ def data_table(request: Request, public: bool = False, principal: Principal = De
         "title": N_("Data"), "active": "statistics", "page": page, "q": query, "rows": page.rows, "total": page.total,
         "internal": internal, "formats": importers.FORMATS, "export_formats": EXPORT_FORMATS,
         "downloads": downloads(query, public=not internal), "breakdowns": BREAKDOWNS, "sorts": SORTS,
-        "message": request.query_params.get("message"), "last_changed": release.last_changed(s)}))
+        "message": flashed(request), "last_changed": release.last_changed(s)}))
 
 
 def downloads(q: ExplorerQuery, *, public: bool) -> list[tuple[str, str]]:
@@ -146,7 +147,8 @@ MEDIA = {"csv": ("text/csv", "csv"), "json": ("application/json", "json"), "json
 
 def _public_choice(value: str) -> bool | None:
     if value not in ("", "true", "false"):
-        raise ValidationError(f"publication {value!r} unknown; choose public (true), internal (false) or leave it unchanged")
+        raise ValidationError(N_("publication {value!r} unknown; choose public (true), internal (false) or leave it unchanged",
+                                 value=value))
     return None if value == "" else value == "true"
 
 
@@ -253,7 +255,7 @@ def api_export(request: Request, fmt: Annotated[ExportFormat, Query(alias="forma
     """CSV, JSON, JSON-stat, SDMX-CSV or SDMX-ML: true values only of the caller's own organisation's sources (analyst,
     data owner), every other cell under disclosure control; ``public=true`` gives the public release."""
     if fmt not in MEDIA:
-        raise ValidationError(f"format {fmt!r} unknown; use one of {', '.join(EXPORT_FORMATS)}")
+        raise ValidationError(N_("format {fmt!r} unknown; use one of {formats}", fmt=fmt, formats=", ".join(EXPORT_FORMATS)))
     internal = not public and may_see_true_values(principal)
     rows = rows_for_export(s, principal, public=public, threshold=get_settings(request).small_count_threshold,
                            country=country.upper() if country else None, indicator=indicator)
