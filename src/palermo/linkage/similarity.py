@@ -83,6 +83,72 @@ def _pair_levels(wa, wb, ca, cb, pa, pb, ia, ib, cuts, out):  # type: ignore[no-
         out[k] = level
 
 
+def block_pairs_above(a: EncodedDataset, b: EncodedDataset, rows_a: np.ndarray, starts_a: np.ndarray,
+                      rows_b: np.ndarray, starts_b: np.ndarray, tables: dict[str, np.ndarray],
+                      floor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair within blocks (block g: records ``rows_a[starts_a[g]:starts_a[g + 1]]`` of ``a`` against
+    ``rows_b[starts_b[g]:starts_b[g + 1]]`` of ``b``) whose match weight reaches ``floor``: the sum over
+    fields of ``tables[field][level]`` (level as :func:`field_levels` cuts it; a missing value adds 0).
+    One compiled pass counts, a second writes; the blocks' pairs are never materialised."""
+    from palermo.linkage.fellegi_sunter import LEVELS
+
+    fields = [f.name for f in a.schema.fields]
+    wa = [_words(a.filters[f], 8) for f in fields]
+    wb = [_words(b.filters[f], 8) for f in fields]
+    bounds = np.cumsum([0] + [w.shape[1] for w in wa]).astype(np.int64)
+    # the records of the blocks only, all fields' words side by side (a few hundred thousand rows)
+    ua, ub = np.unique(rows_a), np.unique(rows_b)
+    xa = np.concatenate([w[ua] for w in wa], axis=1)
+    xb = np.concatenate([w[ub] for w in wb], axis=1)
+    ca = np.stack([np.bitwise_count(w[ua]).sum(1, dtype=np.int64) for w in wa], axis=1)
+    cb = np.stack([np.bitwise_count(w[ub]).sum(1, dtype=np.int64) for w in wb], axis=1)
+    pa = np.stack([a.present[f][ua] for f in fields], axis=1)
+    pb = np.stack([b.present[f][ub] for f in fields], axis=1)
+    la, lb = np.searchsorted(ua, rows_a), np.searchsorted(ub, rows_b)
+    table = np.stack([tables[f] for f in fields]).astype(np.float64)
+    cuts = np.array(sorted(LEVELS), dtype=np.float32)
+    kernel = _block_kernel()
+    counts = np.zeros(len(starts_a) - 1, dtype=np.int64)
+    args = (xa, xb, bounds, ca, cb, pa, pb, la, starts_a, lb, starts_b, table, cuts, float(floor))
+    kernel(*args, counts, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), False)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    out_a, out_b = np.empty(int(offsets[-1]), np.int64), np.empty(int(offsets[-1]), np.int64)
+    kernel(*args, counts, offsets, out_a, out_b, True)
+    return ua[out_a], ub[out_b]
+
+
+def _block_weights(xa, xb, bounds, ca, cb, pa, pb, la, sa, lb, sb, table, cuts, floor,  # type: ignore[no-untyped-def]
+                   counts, offsets, out_a, out_b, write):
+    """The kernel of :func:`block_pairs_above` (compiled by ``_block_kernel``), parallel over blocks."""
+    nf = len(bounds) - 1
+    for g in _prange(len(sa) - 1):
+        n = 0
+        for s in range(sa[g], sa[g + 1]):
+            i = la[s]
+            for t in range(sb[g], sb[g + 1]):
+                j = lb[t]
+                w = 0.0
+                for f in range(nf):
+                    if not (pa[i, f] and pb[j, f]):
+                        continue
+                    inter = 0
+                    for k in range(bounds[f], bounds[f + 1]):
+                        inter += _popcount(xa[i, k] & xb[j, k])
+                    total = ca[i, f] + cb[j, f]
+                    d = np.float32(2.0 * inter / total) if total > 0 else np.float32(0.0)
+                    level = 0
+                    for c in range(len(cuts)):
+                        if d >= cuts[c]:
+                            level = c + 1
+                    w += table[f, level]
+                if w >= floor:
+                    if write:
+                        out_a[offsets[g] + n] = i
+                        out_b[offsets[g] + n] = j
+                    n += 1
+        counts[g] = n
+
+
 def all_pairs_dice(a: np.ndarray, b: np.ndarray, threshold: float, block: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every pair of two record-level filter sets with Dice >= threshold (no blocking): (ia, ib, score),
     ordered by ia then ib.
@@ -236,6 +302,14 @@ def _levels_kernel() -> Callable[..., None]:
 
     _kernel()
     return numba.njit(parallel=True, cache=True, nogil=True, error_model="numpy")(_pair_levels)
+
+
+@lru_cache(maxsize=1)
+def _block_kernel() -> Callable[..., None]:
+    import numba
+
+    _kernel()
+    return numba.njit(parallel=True, cache=True, nogil=True, error_model="numpy")(_block_weights)
 
 
 def _greedy(order, ia, ib, used_a, used_b, keep):  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ import numpy as np
 
 from palermo.errors import ConfigurationError
 from palermo.linkage.encoding import EncodedDataset
-from palermo.linkage.engine import MAX_BLOCK_PAIRS, all_pairs_candidates
+from palermo.linkage.engine import MAX_BLOCK_PAIRS, RESCUE_BLOCK_PAIRS, Rescue, all_pairs_candidates, rescued_pairs
 from palermo.linkage.fellegi_sunter import levels
 from palermo.linkage.similarity import dice
 from palermo.messages import N_
@@ -38,8 +38,10 @@ class SparkEngine:
     def __init__(self, spark: Any = None) -> None:
         self.spark = spark or _spark()
 
-    def pair_levels(self, a: EncodedDataset, b: EncodedDataset) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    def pair_levels(self, a: EncodedDataset, b: EncodedDataset, rescue: Rescue | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         import pandas as pd
+        import polars as pl
         from pyspark.sql import functions as F
 
         spark = self.spark
@@ -54,6 +56,16 @@ class SparkEngine:
                              .where(F.col("na") * F.col("nb") <= MAX_BLOCK_PAIRS).select("k"))
                     ka = ka.join(sizes, "k", "left_semi")
                 frames.append(ka.join(kb, "k").select("ia", "ib"))
+                if MAX_BLOCK_PAIRS and rescue is not None:
+                    # the oversized blocks' likely pairs, from the same compiled search as the local engine's
+                    left = pl.DataFrame({"k": a.blocks[spec.name], "i": np.arange(len(a), dtype=np.int64)}).drop_nulls("k")
+                    right = pl.DataFrame({"k": b.blocks[spec.name], "j": np.arange(len(b), dtype=np.int64)}).drop_nulls("k")
+                    pairs_in = (pl.col("len") * pl.col("len_b"))
+                    big = (left.group_by("k").len().join(right.group_by("k").len(), on="k", suffix="_b")
+                           .filter((pairs_in > MAX_BLOCK_PAIRS) & (pairs_in <= RESCUE_BLOCK_PAIRS)))
+                    for found in rescued_pairs(a, b, left, right, big, rescue):
+                        codes = found["pair"].to_numpy()
+                        frames.append(spark.createDataFrame(pd.DataFrame({"ia": codes // len(b), "ib": codes % len(b)})))
             pairs = frames[0]
             for f in frames[1:]:
                 pairs = pairs.unionByName(f)
