@@ -65,3 +65,22 @@ def test_oversized_blocks_are_skipped_alike_by_both_engines(engine: object, monk
                   .join(right.group_by("k").len().filter(pl.col("len") == 1).select("k"), on="k"))
         expected |= set(left.join(single, on="k").join(right, on="k").select("i", "j").iter_rows())
     assert capped == expected and capped < uncapped
+
+
+def test_oversized_blocks_are_searched_alike_by_both_engines(engine: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a rescue floor, a block over the cap proposes its pairs weighed above the floor, on either backend."""
+    from palermo.linkage import engine as local_engine
+    from palermo.linkage import spark_engine
+    from palermo.linkage.calibration import calibrate
+
+    a, b = DATASETS[0], DATASETS[1]
+    monkeypatch.setattr(local_engine, "MAX_BLOCK_PAIRS", 1)
+    monkeypatch.setattr(spark_engine, "MAX_BLOCK_PAIRS", 1)
+    cal = calibrate(DEFAULT_SCHEMA)
+    rescue = (cal.model, cal.threshold - 8)
+    ia, ib, lv = engine.pair_levels(a, b, rescue=rescue)  # type: ignore[attr-defined]
+    ja, jb, lw = LocalEngine().pair_levels(a, b, rescue=rescue)
+    capped = set(zip(*(x.tolist() for x in local_engine.candidate_pairs(a, b))))
+    assert ia.tolist() == ja.tolist() and ib.tolist() == jb.tolist()
+    assert all(lv[f].tolist() == lw[f].tolist() for f in lw)
+    assert set(zip(ia.tolist(), ib.tolist())) > capped  # the search added pairs the cap had dropped

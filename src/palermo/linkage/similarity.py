@@ -93,34 +93,30 @@ def block_pairs_above(a: EncodedDataset, b: EncodedDataset, rows_a: np.ndarray, 
     from palermo.linkage.fellegi_sunter import LEVELS
 
     fields = [f.name for f in a.schema.fields]
-    wa = [_words(a.filters[f], 8) for f in fields]
-    wb = [_words(b.filters[f], 8) for f in fields]
-    bounds = np.cumsum([0] + [w.shape[1] for w in wa]).astype(np.int64)
-    # the records of the blocks only, all fields' words side by side (a few hundred thousand rows)
-    ua, ub = np.unique(rows_a), np.unique(rows_b)
-    xa = np.concatenate([w[ua] for w in wa], axis=1)
-    xb = np.concatenate([w[ub] for w in wb], axis=1)
-    ca = np.stack([np.bitwise_count(w[ua]).sum(1, dtype=np.int64) for w in wa], axis=1)
-    cb = np.stack([np.bitwise_count(w[ub]).sum(1, dtype=np.int64) for w in wb], axis=1)
-    pa = np.stack([a.present[f][ua] for f in fields], axis=1)
-    pb = np.stack([b.present[f][ub] for f in fields], axis=1)
-    la, lb = np.searchsorted(ua, rows_a), np.searchsorted(ub, rows_b)
+    # each field's filters as 64-bit words, in place (a view: the schema's filter sizes are whole words)
+    wa = tuple(np.ascontiguousarray(_words(a.filters[f], 8)) for f in fields)  # one array type: a uniform tuple
+    wb = tuple(np.ascontiguousarray(_words(b.filters[f], 8)) for f in fields)
+    ca = np.stack([np.bitwise_count(w).sum(1, dtype=np.int32) for w in wa], axis=1)
+    cb = np.stack([np.bitwise_count(w).sum(1, dtype=np.int32) for w in wb], axis=1)
+    pa = np.stack([a.present[f] for f in fields], axis=1)
+    pb = np.stack([b.present[f] for f in fields], axis=1)
     table = np.stack([tables[f] for f in fields]).astype(np.float64)
     cuts = np.array(sorted(LEVELS), dtype=np.float32)
     kernel = _block_kernel()
     counts = np.zeros(len(starts_a) - 1, dtype=np.int64)
-    args = (xa, xb, bounds, ca, cb, pa, pb, la, starts_a, lb, starts_b, table, cuts, float(floor))
+    args = (wa, wb, ca, cb, pa, pb, rows_a, starts_a, rows_b, starts_b, table, cuts, float(floor))
     kernel(*args, counts, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), False)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     out_a, out_b = np.empty(int(offsets[-1]), np.int64), np.empty(int(offsets[-1]), np.int64)
     kernel(*args, counts, offsets, out_a, out_b, True)
-    return ua[out_a], ub[out_b]
+    return out_a, out_b
 
 
-def _block_weights(xa, xb, bounds, ca, cb, pa, pb, la, sa, lb, sb, table, cuts, floor,  # type: ignore[no-untyped-def]
+def _block_weights(wa, wb, ca, cb, pa, pb, la, sa, lb, sb, table, cuts, floor,  # type: ignore[no-untyped-def]
                    counts, offsets, out_a, out_b, write):
-    """The kernel of :func:`block_pairs_above` (compiled by ``_block_kernel``), parallel over blocks."""
-    nf = len(bounds) - 1
+    """The kernel of :func:`block_pairs_above` (compiled by ``_block_kernel``), parallel over blocks;
+    ``wa``/``wb``: a tuple of each field's words."""
+    nf = len(wa)
     for g in _prange(len(sa) - 1):
         n = 0
         for s in range(sa[g], sa[g + 1]):
@@ -131,9 +127,10 @@ def _block_weights(xa, xb, bounds, ca, cb, pa, pb, la, sa, lb, sb, table, cuts, 
                 for f in range(nf):
                     if not (pa[i, f] and pb[j, f]):
                         continue
+                    x, y = wa[f], wb[f]
                     inter = 0
-                    for k in range(bounds[f], bounds[f + 1]):
-                        inter += _popcount(xa[i, k] & xb[j, k])
+                    for k in range(x.shape[1]):
+                        inter += _popcount(x[i, k] & y[j, k])
                     total = ca[i, f] + cb[j, f]
                     d = np.float32(2.0 * inter / total) if total > 0 else np.float32(0.0)
                     level = 0
