@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from palermo.errors import Conflict, ImportRejected, NextStep, NotFound, Problem, ValidationError
+from palermo.messages import N_, joined
 
 DATA_DIR = Path(__file__).parent / "data"
 CATALOGUE_FILE = DATA_DIR / "catalogue.yaml"
@@ -168,53 +169,54 @@ def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ValidationError(f"file {str(path)!r} does not exist", [Problem("no such file", value=str(path))]) from None
+        raise ValidationError(N_("file {path!r} does not exist", path=str(path)), [Problem(N_("no such file"), value=str(path))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ValidationError(f"{path.name} is not valid YAML: {exc}",
-                              [Problem(f"YAML syntax error: {getattr(exc, 'problem', exc)}", line=line)]) from None
+        raise ValidationError(N_("{name} is not valid YAML: {exc}", name=path.name, exc=exc),
+                              [Problem(N_("YAML syntax error: {getattr}", getattr=getattr(exc, 'problem', exc)), line=line)]) from None
 
 
 def _parse_catalogue(data: Any, name: str) -> Catalogue:
     problems: list[Problem] = []
     if not isinstance(data, dict):
-        raise ValidationError(f"{name}: expected a mapping with version, lists, dimensions, indicators",
-                              [Problem("top level is not a mapping", value=type(data).__name__)])
+        raise ValidationError(N_("{name}: expected a mapping with version, lists, dimensions, indicators", name=name),
+                              [Problem(N_("top level is not a mapping"), value=type(data).__name__)])
     version = str(data.get("version") or "")
     if not version:
-        problems.append(Problem("missing version; add e.g. version: \"2026.1\"", field="version"))
+        problems.append(Problem(N_('missing version; add e.g. version: "2026.1"'), field="version"))
     lists: dict[str, ExploitationList] = {}
     for key, spec in (data.get("lists") or {}).items():
         spec = spec or {}
         if spec.get("age") not in ("adult", "child") or spec.get("form") not in ("labour", "sexual"):
-            problems.append(Problem("a list needs age adult|child and form labour|sexual", field=f"lists.{key}", value=spec))
+            problems.append(Problem(N_("a list needs age adult|child and form labour|sexual"), field=f"lists.{key}", value=spec))
             continue
         lists[key] = ExploitationList(key, spec["age"], spec["form"], str(spec.get("label", key)),
                                       str(spec.get("strength_source") or ""))
     dimensions: dict[str, Dimension] = {}
     for n, spec in enumerate(data.get("dimensions") or [], 1):
         if not isinstance(spec, dict) or not spec.get("key") or spec.get("phase") not in ("recruitment", "exploitation", "destination"):
-            problems.append(Problem("a dimension needs key, number and phase recruitment|exploitation|destination",
+            problems.append(Problem(N_("a dimension needs key, number and phase recruitment|exploitation|destination"),
                                     field=f"dimensions[{n}]", value=spec))
             continue
         dimensions[spec["key"]] = Dimension(spec["key"], int(spec.get("number", n)), spec["phase"], str(spec.get("label", spec["key"])))
     if len(dimensions) != 6:
-        problems.append(Problem(f"the ILO/EC model has six dimensions; found {len(dimensions)}", field="dimensions"))
+        problems.append(Problem(N_("the ILO/EC model has six dimensions; found {n_dimensions}",
+                                   n_dimensions=len(dimensions)), field="dimensions"))
     indicators: dict[str, Indicator] = {}
     for n, spec in enumerate(data.get("indicators") or [], 1):
         where = f"indicators[{n}]"
         if not isinstance(spec, dict):
-            problems.append(Problem("an indicator must be a mapping with id, text and placements", field=where, value=spec))
+            problems.append(Problem(N_("an indicator must be a mapping with id, text and placements"), field=where, value=spec))
             continue
         iid, text = str(spec.get("id") or ""), str(spec.get("text") or "").strip()
         if not iid:
-            problems.append(Problem("indicator without id", field=where))
+            problems.append(Problem(N_("indicator without id"), field=where))
             continue
         if iid in indicators:
-            problems.append(Problem("duplicate indicator id", field=where, value=iid))
+            problems.append(Problem(N_("duplicate indicator id"), field=where, value=iid))
         if not text:
-            problems.append(Problem("indicator without text", field=f"{where} ({iid})"))
+            problems.append(Problem(N_("indicator without text"), field=f"{where} ({iid})"))
         placements: list[Placement] = []
         for short, values in (spec.get("placements") or {}).items():
             list_key = LIST_SHORT.get(short, short)
@@ -225,22 +227,23 @@ def _parse_catalogue(data: Any, name: str) -> Catalogue:
                 if list_key not in lists:
                     bad.append(f"unknown list {short!r} (use {', '.join(LIST_SHORT)} or a list key)")
                 if dim not in dimensions:
-                    bad.append(f"unknown dimension {dim!r}")
+                    bad.append(N_("unknown dimension {dim!r}", dim=dim))
                 elif dimensions[dim].phase in seen_phases:
-                    bad.append(f"a second placement in the {dimensions[dim].phase} phase of the same list "
-                               "(an observation could not tell which dimension it counts in)")
+                    bad.append(N_("a second placement in the {phase} phase of the same list (an observation could "
+                                  "not tell which dimension it counts in)", phase=dimensions[dim].phase))
                 if strength not in STRENGTHS:
-                    bad.append(f"strength {strength!r} is not S, M or W")
+                    bad.append(N_("strength {strength!r} is not S, M or W", strength=strength))
                 if bad:
-                    problems.append(Problem("; ".join(bad), field=f"{where} ({iid}).placements.{short}", value=value))
+                    problems.append(Problem(joined(bad), field=f"{where} ({iid}).placements.{short}", value=value))
                     continue
                 seen_phases.add(dimensions[dim].phase)
                 placements.append(Placement(list_key, dim, STRENGTHS[strength]))
         if not placements:
-            problems.append(Problem("indicator is placed in no list", field=f"{where} ({iid})"))
+            problems.append(Problem(N_("indicator is placed in no list"), field=f"{where} ({iid})"))
         indicators[iid] = Indicator(iid, text, tuple(placements))
     if problems:
-        raise ValidationError(f"{name}: the indicator catalogue has {len(problems)} problem(s)", problems)
+        raise ValidationError(N_("{name}: the indicator catalogue has {n_problems} problem(s)",
+                                 name=name, n_problems=len(problems)), problems)
     return Catalogue(version, lists, dimensions, indicators)
 
 
@@ -248,46 +251,51 @@ def parse_handbook(data: Any, name: str, indicators: dict[str, Indicator], *, or
     """Validate one handbook mapping (already parsed from YAML/JSON); report every problem at once."""
     problems: list[Problem] = []
     if not isinstance(data, dict) or not isinstance(data.get("handbook"), dict):
-        raise ImportRejected(f"{name}: expected a mapping with `handbook:` (key, title, publisher, year) and `mappings:`",
-                             [Problem("missing handbook section", field="handbook")])
+        raise ImportRejected(N_("{name}: expected a mapping with `handbook:` (key, title, publisher, year) and "
+                                "`mappings:`",
+                                name=name),
+                             [Problem(N_("missing handbook section"), field="handbook")])
     meta = data["handbook"]
     for req in ("key", "title", "publisher", "year"):
         if not meta.get(req):
-            problems.append(Problem(f"handbook.{req} is required", field=f"handbook.{req}"))
+            problems.append(Problem(N_("handbook.{req} is required", req=req), field=f"handbook.{req}"))
     key = str(meta.get("key") or "")
     if key and not _KEY_RE.match(key):
-        problems.append(Problem("handbook.key must be lower-case letters, digits and dashes (e.g. uk-nrm-2022)",
+        problems.append(Problem(N_("handbook.key must be lower-case letters, digits and dashes (e.g. uk-nrm-2022)"),
                                 field="handbook.key", value=key))
     year = meta.get("year")
     if year is not None and not (isinstance(year, int) and 1900 <= year <= 2100):
-        problems.append(Problem("handbook.year must be a year such as 2015", field="handbook.year", value=year))
+        problems.append(Problem(N_("handbook.year must be a year such as 2015"), field="handbook.year", value=year))
     kind = meta.get("wording_kind", "paraphrase")
     if kind not in WORDING_KINDS:
-        problems.append(Problem(f"handbook.wording_kind must be one of {', '.join(WORDING_KINDS)}", field="handbook.wording_kind",
+        problems.append(Problem(N_("handbook.wording_kind must be one of {wording_kinds}",
+                                   wording_kinds=', '.join(WORDING_KINDS)), field="handbook.wording_kind",
                                 value=kind))
     mappings: list[Mapping] = []
     seen: set[str] = set()
     raw = data.get("mappings")
     if not isinstance(raw, list) or not raw:
-        problems.append(Problem("mappings must be a non-empty list of {indicator, wording, reference}", field="mappings"))
+        problems.append(Problem(N_("mappings must be a non-empty list of {{indicator, wording, reference}}"), field="mappings"))
         raw = []
     for n, m in enumerate(raw, 1):
         where = f"mappings[{n}]"
         if not isinstance(m, dict):
-            problems.append(Problem("a mapping must be {indicator, wording, reference}", field=where, value=m))
+            problems.append(Problem(N_("a mapping must be {{indicator, wording, reference}}"), field=where, value=m))
             continue
         iid = str(m.get("indicator") or "")
         if iid not in indicators:
-            problems.append(Problem("unknown canonical indicator id; use an id of the indicator catalogue",
+            problems.append(Problem(N_("unknown canonical indicator id; use an id of the indicator catalogue"),
                                     field=f"{where}.indicator", value=iid or None))
         elif iid in seen:
-            problems.append(Problem("indicator mapped twice in this handbook; merge the wordings", field=f"{where}.indicator", value=iid))
+            problems.append(Problem(N_("indicator mapped twice in this handbook; merge the wordings"), field=f"{where}.indicator",
+                                    value=iid))
         if not str(m.get("wording") or "").strip():
-            problems.append(Problem("wording is empty: give the handbook's words for this indicator", field=f"{where}.wording"))
+            problems.append(Problem(N_("wording is empty: give the handbook's words for this indicator"), field=f"{where}.wording"))
         seen.add(iid)
         mappings.append(Mapping(iid, str(m.get("wording") or "").strip(), str(m.get("reference") or "").strip()))
     if problems:
-        raise ImportRejected(f"{name}: handbook mapping rejected with {len(problems)} problem(s)", problems,
+        raise ImportRejected(N_("{name}: handbook mapping rejected with {n_problems} problem(s)",
+                                name=name, n_problems=len(problems)), problems,
                              next_step=NextStep("indicator_catalogue") if any(p.reason.startswith("unknown canonical")
                                                                                 for p in problems) else None)
     return Handbook(key, str(meta["title"]), str(meta["publisher"]), int(year), str(meta.get("url") or ""),
@@ -316,11 +324,13 @@ def catalogue_version(version: str) -> Catalogue:
         return current
     path = PREVIOUS_CATALOGUES / f"{version}.yaml"
     if not re.match(r"^[0-9]{4}\.[0-9]{1,3}$", version) or not path.is_file():
-        raise NotFound(f"catalogue version {version!r} is not kept; kept versions: "
-                       f"{', '.join(sorted([current.version, *(p.stem for p in PREVIOUS_CATALOGUES.glob('*.yaml'))]))}")
+        raise NotFound(N_("catalogue version {version!r} is not kept; kept versions: {glob}",
+                          version=version,
+                          glob=', '.join(sorted([current.version, *(p.stem for p in PREVIOUS_CATALOGUES.glob('*.yaml'))]))))
     cat = _parse_catalogue(_read_yaml(path), path.name)
     if cat.version != version:
-        raise ValidationError(f"{path.name} declares version {cat.version!r}; it must be {version!r}")
+        raise ValidationError(N_("{name} declares version {version!r}; it must be {version2!r}",
+                                 name=path.name, version=cat.version, version2=version))
     return cat
 
 
@@ -343,10 +353,11 @@ def import_handbook(path: Path, target_dir: Path, *, replace: bool = False) -> H
     cat = _package_catalogue()
     hb = parse_handbook(_read_yaml(Path(path)), Path(path).name, cat.indicators, origin="imported")
     if hb.key in cat.handbooks:
-        raise Conflict(f"handbook key {hb.key!r} belongs to a handbook shipped with Palermo; choose another key")
+        raise Conflict(N_("handbook key {key!r} belongs to a handbook shipped with Palermo; choose another key",
+                          key=hb.key))
     target = Path(target_dir) / f"{hb.key}.yaml"
     if target.exists() and not replace:
-        raise Conflict(f"a handbook {hb.key!r} was already imported; pass --replace to overwrite it")
+        raise Conflict(N_("a handbook {key!r} was already imported; pass --replace to overwrite it", key=hb.key))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.safe_dump({
         "handbook": {"key": hb.key, "title": hb.title, "publisher": hb.publisher, "year": hb.year, "url": hb.url,

@@ -128,12 +128,12 @@ def refer(session: Session, principal: Principal, screening: Screening, requests
     """Refer a saved screening of the principal's organisation; every referral audited with its legal basis."""
     _require(principal)
     if not principal.is_system and screening.organisation_id != principal.organisation_id:
-        raise PermissionDenied("only the organisation that made a screening may refer it")
+        raise PermissionDenied(N_("only the organisation that made a screening may refer it"))
     targets = check_requests(session, principal, screening.age_group, requests, lang=lang)
     already = {r.organisation_id for r in session.execute(select(Referral).where(Referral.screening_id == screening.id)).scalars()}
     clash = [org.short_name for org, _ in targets if org.id in already]
     if clash:
-        raise Conflict(f"this screening was already referred to {', '.join(clash)}")
+        raise Conflict(N_("this screening was already referred to {clash}", clash=', '.join(clash)))
     rows = []
     for org, basis in targets:
         row = Referral(reference="ref-" + secrets.token_hex(6), screening_id=screening.id, organisation_id=org.id, basis=basis,
@@ -187,7 +187,8 @@ def inbox(session: Session, principal: Principal, *, status: str | None = None) 
     """Screenings referred to the principal's organisation, newest first; the listing is audited."""
     _require(principal)
     if status is not None and status not in STATUSES:
-        raise ValidationError(f"status must be one of {', '.join(STATUSES)}", [Problem("unknown status", field="status", value=status)])
+        raise ValidationError(N_("status must be one of {statuses}", statuses=', '.join(STATUSES)), [Problem(N_("unknown status"),
+                                                                                                             field="status", value=status)])
     q = (select(Referral, Screening).join(Screening, Referral.screening_id == Screening.id)
          .where(Referral.organisation_id == principal.organisation_id).order_by(Referral.created_at.desc(), Referral.id.desc()))
     if status:
@@ -208,7 +209,7 @@ def decide(session: Session, principal: Principal, reference: str, decision: str
     _, ngettext = words.gettext, words.ngettext
     row = session.execute(select(Referral).where(Referral.reference == reference)).scalar_one_or_none()
     if row is None or (not principal.is_system and row.organisation_id != principal.organisation_id):
-        raise NotFound(f"no referral {reference!r} to your organisation")
+        raise NotFound(N_("no referral {reference!r} to your organisation", reference=reference))
     note = (note or "").strip()
     problems = []
     if decision not in ("accepted", "declined"):
@@ -223,7 +224,8 @@ def decide(session: Session, principal: Principal, reference: str, decision: str
         raise ValidationError(ngettext("{n} problem; nothing was recorded", "{n} problems; nothing was recorded", n).format(n=n),
                               problems)
     if row.status != "received":
-        raise Conflict(f"referral {reference} was already {row.status}; a decision is final")
+        raise Conflict(N_("referral {reference} was already {status}; a decision is final",
+                          reference=reference, status=row.status))
     row.status, row.note, row.decided_at, row.decided_by = decision, note, utcnow(), principal.username
     session.flush()
     screening = session.get(Screening, row.screening_id)

@@ -23,6 +23,7 @@ from palermo.identification.i18n import translator
 from palermo.identification.models import NgoCase, Referral, Screening
 from palermo.identification.referrals import ACTIVE, ReferralRequest, check_requests, refer, visible_to
 from palermo.identification.screening import ScreeningResult, screen
+from palermo.messages import N_
 
 LEGAL_BASIS = "identification and protection of presumed victims of trafficking (screening)"
 GENDER = {"Feminine": "female", "Masculine": "male", "TransgenderFeminine": "other", "TransgenderMasculine": "other",
@@ -62,7 +63,7 @@ def get_screening(session: Session, principal: Principal, reference: str, *, lan
     require(principal, "identification.screening.read")  # rules table; then its organisation and those it was referred to
     row = session.execute(select(Screening).where(Screening.reference == reference)).scalar_one_or_none()
     if row is None or not visible_to(session, principal, row):
-        raise NotFound(f"no screening {reference!r} visible to your organisation")
+        raise NotFound(N_("no screening {reference!r} visible to your organisation", reference=reference))
     audit.record(session, principal, "identification.screening.read", "ident_screening", row.reference, legal_basis=LEGAL_BASIS)
     return row, screen(row.case, lang=lang or row.lang, catalogue=catalogue_version(row.catalogue_version))
 
@@ -98,18 +99,21 @@ SUMMARY_FIELDS = ("year", "country", "prs_Gender", "age_group", "prs_Citizenship
 def validate_case(c: dict[str, Any], n: int) -> tuple[CaseSummary | None, list[Problem]]:
     p = []
     if c.get("prs_Gender") not in GENDER:
-        p.append(Problem(f"prs_Gender must be one of {', '.join(GENDER)}", line=n, field="prs_Gender", value=c.get("prs_Gender")))
+        p.append(Problem(N_("prs_Gender must be one of {gender}", gender=', '.join(GENDER)), line=n, field="prs_Gender",
+                         value=c.get("prs_Gender")))
     if c.get("age_group") not in ("child", "adult", "unknown"):
-        p.append(Problem("age_group must be child, adult or unknown", line=n, field="age_group", value=c.get("age_group")))
+        p.append(Problem(N_("age_group must be child, adult or unknown"), line=n, field="age_group", value=c.get("age_group")))
     if c.get("vic_TypeOfExploitation") not in EXPLOITATION:
-        p.append(Problem(f"vic_TypeOfExploitation must be one of {', '.join(EXPLOITATION)}", line=n,
+        p.append(Problem(N_("vic_TypeOfExploitation must be one of {exploitation}",
+                            exploitation=', '.join(EXPLOITATION)), line=n,
                          field="vic_TypeOfExploitation", value=c.get("vic_TypeOfExploitation")))
     if c.get("vic_TraffickingStatus") not in STATUS_STAGE:
-        p.append(Problem("vic_TraffickingStatus must be Possible or Actual (NotAVictimOfTrafficking is not counted)", line=n,
+        p.append(Problem(N_("vic_TraffickingStatus must be Possible or Actual (NotAVictimOfTrafficking is not "
+                            "counted)"), line=n,
                          field="vic_TraffickingStatus", value=c.get("vic_TraffickingStatus")))
     year = c.get("year")
     if not isinstance(year, int) or not 1990 <= year <= 2100:
-        p.append(Problem("year must be a year such as 2025", line=n, field="year", value=year))
+        p.append(Problem(N_("year must be a year such as 2025"), line=n, field="year", value=year))
     country = citizenship = None
     for key in ("country", "prs_Citizenship"):
         value = c.get(key)
@@ -126,10 +130,12 @@ def validate_case(c: dict[str, Any], n: int) -> tuple[CaseSummary | None, list[P
             citizenship = code
     names = [k for k in c if k in ("prs_FirstName", "prs_SecondName", "prs_Birthdate", "prs_IdentityNumber", "name")]
     if names:
-        p.append(Problem("case summaries are anonymised: remove direct identifiers", line=n, field=",".join(names)))
+        p.append(Problem(N_("case summaries are anonymised: remove direct identifiers"), line=n, field=",".join(names)))
     # any other field is refused too, not dropped: what is not asked for may be personal data sent by mistake
-    p.extend(Problem(f"unknown field; allowed: {', '.join(SUMMARY_FIELDS)} (case summaries are anonymised: no names "
-                     "or identifiers are stored)", line=n, field=k) for k in c if k not in SUMMARY_FIELDS and k not in names)
+    p.extend(Problem(N_("unknown field; allowed: {summary_fields} (case summaries are anonymised: no names or "
+                        "identifiers are stored)",
+                        summary_fields=', '.join(SUMMARY_FIELDS)), line=n, field=k)
+             for k in c if k not in SUMMARY_FIELDS and k not in names)
     if p or country is None or not isinstance(year, int):
         return None, p
     return CaseSummary(year, country, c["prs_Gender"], c["age_group"], c["vic_TypeOfExploitation"], c["vic_TraffickingStatus"],
@@ -141,7 +147,7 @@ def submit_cases(session: Session, principal: Principal, cases: list[dict[str, A
     principal.require("officer", "analyst", action="submit case summaries")
     org = session.get(Organisation, principal.organisation_id) if principal.organisation_id else None
     if org is None or org.org_type != "ngo":
-        raise PermissionDenied("the NGO channel is for non-governmental organisations")
+        raise PermissionDenied(N_("the NGO channel is for non-governmental organisations"))
     parsed, problems = [], []
     for n, c in enumerate(cases, 1):
         s, p = validate_case(c if isinstance(c, dict) else {}, n)
@@ -149,7 +155,8 @@ def submit_cases(session: Session, principal: Principal, cases: list[dict[str, A
         if s:
             parsed.append(s)
     if problems:
-        raise ValidationError(f"{len(problems)} problem(s) in the case summaries; nothing was stored", problems)
+        raise ValidationError(N_("{n_problems} problem(s) in the case summaries; nothing was stored",
+                                 n_problems=len(problems)), problems)
     for s in parsed:
         session.add(NgoCase(organisation_id=org.id, year=s.year, country=s.country, gender=s.gender, age_group=s.age_group,
                             citizenship=s.citizenship, exploitation=s.exploitation, status=s.status,

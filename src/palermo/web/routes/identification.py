@@ -26,6 +26,7 @@ from palermo.identification.offline import offline_bundle
 from palermo.identification.referrals import ReferralRequest, decide, inbox, refer, referrals_of
 from palermo.identification.screening import screen
 from palermo.identification.store import EXPLOITATION, GENDER, STATUS_STAGE, get_screening, list_screenings, save_screening, submit_cases
+from palermo.messages import N_
 from palermo.web.codes import CaseSex, Language, ReferralDecision, ReferralStatus
 from palermo.web.deps import api_principal, csrf_form, db_session, db_write_session, get_settings, page_principal
 from palermo.web.openapi import RequestBody, WholeNumber
@@ -296,5 +297,5 @@ def api_decide(request: Request, reference: str, body: DecisionIn, principal: Pr
 def api_cases(body: list[dict[str, Any]], principal: Principal = Depends(api_principal),
               s: Session = Depends(db_session)) -> dict[str, int]:
     if len(body) > 10_000:
-        raise ValidationError("at most 10,000 case summaries per request")
+        raise ValidationError(N_("at most 10,000 case summaries per request"))
     return {"stored": submit_cases(s, principal, body)}
