@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
@@ -79,6 +80,22 @@ def _thousands(value: Any) -> Any:
 
 
 templates.env.filters["thousands"] = _thousands
+
+
+def _fill(message: str, *args: Any, **kwargs: Any) -> Markup:
+    """A translated sentence with its placeholders filled in: ``{{ _('See {0}.')|fill(link) }}``. The values
+    are escaped, except markup the template built itself (a link made with ``{% set %}``), so that a whole
+    sentence with a link or a code inside stays one message a translator can reorder."""
+    return escape(message).format(*args, **kwargs)
+
+
+def _code(text: str) -> Markup:
+    """A code sample, command or path inside a sentence (``{0}`` of a ``fill``): the same in every language."""
+    return Markup("<code>{0}</code>").format(text)
+
+
+templates.env.filters["fill"] = _fill
+templates.env.globals["code"] = _code
 templates.env.filters["moment"] = format_moment  # a UTC date and time, written as the page's language does
 # the page building blocks (table boxes, charts) as ``ui.*``, once the filters they use exist
 templates.env.globals["ui"] = templates.env.get_template("_ui.html").module
