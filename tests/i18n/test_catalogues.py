@@ -1,7 +1,6 @@
 """The catalogues follow the code: every message the pages use is in every ``.po`` (none missing, none
-stale), each ``.mo`` is its ``.po`` compiled, placeholders survive translation, Spanish and French are
-complete for the shell and the front-line pages (coordination, exchange), and Arabic for every page (with
-its six plural forms wherever ``ngettext`` is used)."""
+stale), each ``.mo`` is its ``.po`` compiled, placeholders survive translation, and Spanish, French and
+Arabic are complete for every page (Arabic with its six plural forms wherever ``ngettext`` is used)."""
 
 from __future__ import annotations
 
@@ -15,9 +14,8 @@ from palermo.identification.i18n import IDENTIFICATION
 
 DOMAINS = [i18n.PLATFORM, IDENTIFICATION]
 SHELL = re.compile(r"web/(templates/(base|login|error|home|_list|_ui)\.html|templates/account/|errors\.py|templating\.py)")
-FRONT_LINE = re.compile(r"web/templates/(coordination|exchange)/")
-EVERYWHERE = re.compile(r".")  # every file the domain's messages come from
-COMPLETE = {"es": (SHELL, FRONT_LINE), "fr": (SHELL, FRONT_LINE), "ar": (EVERYWHERE,)}
+EVERYWHERE = re.compile(r".")  # every file the domain's messages come from (pages, routes, next steps, errors)
+COMPLETE = {"es": (EVERYWHERE,), "fr": (EVERYWHERE,), "ar": (EVERYWHERE,)}
 # A placeholder with its conversion and format ({0}, {name}, {value!r}, {n:,}, {when:%Y-%m-%d}); "{{" is a brace.
 PLACEHOLDER = re.compile(r"(?<!\{)\{[0-9a-z_]*(?:![rsa])?(?::[^{}]*)?\}")
 

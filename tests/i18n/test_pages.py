@@ -39,6 +39,19 @@ ARABIC = {"/statistics": ["سجل المصادر", "الرقم الخفي (ال�
           "/audit": ["سجل التدقيق", "الأساس القانوني", "الوقت (UTC)"],
           "/admin": ["المستخدمون", "إضافة مستخدم"]}
 
+# Every other area, as the reader who uses it sees it: (user or None for a visitor, es words, fr words)
+AREAS = {"/statistics": (None, ["Registro de fuentes", "Perfiles de país"], ["Registre des sources", "Profils de pays"]),
+         "/statistics/data?country=NLD": (None, ["Desglose", "Descargar esta selección:", "umbral de confidencialidad"],
+                                          ["Ventilation", "Télécharger cette sélection :", "seuil de confidentialité"]),
+         "/statistics/estimates": ("nl.owner", ["Tablas de historiales de captura", "Estimar a partir de una tabla"],
+                                   ["Tables d'historiques de capture", "Estimer à partir d'une table"]),
+         "/linkage": ("nl.owner", ["Coincidencias de sus registros", "Sus cargas", "Con qué frecuencia acertaron"],
+                      ["Concordances pour vos enregistrements", "Vos dépôts", "À quelle fréquence les concordances"]),
+         "/audit": ("nl.owner", ["Cuándo (UTC)", "Base jurídica"],
+                    ["Quand (UTC)", "Base juridique"]),
+         "/admin": ("nl.admin", ["Usuarios de su organización", "Añadir un usuario", "Nombre abreviado"],
+                    ["Utilisateurs de votre organisation", "Ajouter un utilisateur", "Nom abrégé"])}
+
 
 def _text(html: str) -> str:
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S))))
@@ -106,6 +119,41 @@ def test_every_area_speaks_arabic(client: TestClient, path: str) -> None:
     text = _text(page.text)
     missing = [w for w in ARABIC[path] if w not in text]
     assert not missing, (path, missing, text[:600])
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+@pytest.mark.parametrize("path", sorted(AREAS))
+def test_every_area_is_translated(client: TestClient, path: str, lang: str) -> None:
+    user, es, fr = AREAS[path]
+    if user:
+        login(client, user, DEMO_PASSWORD)
+    page = client.get(path, headers={"Accept-Language": lang})
+    assert page.status_code == 200
+    assert _html_attrs(page.text) == (lang, "ltr")
+    text = _text(page.text)
+    missing = [w for w in (es if lang == "es" else fr) if w not in text]
+    assert not missing, (path, lang, missing)
+
+
+def test_a_link_inside_a_translated_sentence_stays_a_link(client: TestClient) -> None:
+    """One message for the whole sentence, its link a placeholder: the markup the page built survives, in
+    the order the translation puts it."""
+    es = client.get("/statistics/data?country=NLD&lang=es").text
+    assert '<a href="/login?next=/statistics/data">Iniciar sesión</a> para ver las cifras de su organización.' in es
+    assert "se suprimen (se muestran como <b>c</b>), al igual que" in es
+    fr = client.get("/statistics/data?country=NLD&lang=fr").text
+    assert '<a href="/login?next=/statistics/data">Se connecter</a> pour voir les chiffres de votre organisation.' in fr
+
+
+def test_fill_escapes_values_but_keeps_the_pages_markup() -> None:
+    from markupsafe import Markup
+
+    from palermo.web.templating import templates
+
+    fill = templates.env.filters["fill"]
+    link = Markup('<a href="/x">here</a>')
+    assert fill("See {0} for <{1}>.", link, "<script>") == 'See <a href="/x">here</a> for &lt;&lt;script&gt;&gt;.'
+    assert str(templates.env.globals["code"]("a<b")) == "<code>a&lt;b</code>"
 
 
 def test_error_pages_speak_the_readers_language(client: TestClient) -> None:
