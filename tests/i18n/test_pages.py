@@ -37,7 +37,7 @@ ARABIC = {"/statistics": ["سجل المصادر", "الرقم الخفي (ال�
           "/linkage": ["التطابقات مع سجلاتك", "رفع الترميزات"],
           "/statistics/estimates": ["العدد الخفي: التقدير بالأنظمة المتعددة", "جداول تاريخ الالتقاط"],
           "/audit": ["سجل التدقيق", "الأساس القانوني", "الوقت (UTC)"],
-          "/admin": ["المستخدمون", "إضافة مستخدم"]}
+          "/admin": ["مستخدمو مؤسستك", "إضافة مستخدم"]}
 
 # Every other area, as the reader who uses it sees it: (user or None for a visitor, es words, fr words)
 AREAS = {"/statistics": (None, ["Registro de fuentes", "Perfiles de país"], ["Registre des sources", "Profils de pays"]),
