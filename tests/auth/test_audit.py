@@ -102,9 +102,9 @@ def test_a_break_in_another_agencys_entries_is_reported_without_naming_it(db: Da
         with pytest.raises(AuditChainBroken) as info:
             audit.verify(s, ours)
         assert info.value.seq is None and "#" not in info.value.message and "y." not in info.value.message
-        with pytest.raises(AuditChainBroken) as own:  # its own organisation's entry is named to it
+        with pytest.raises(AuditChainBroken) as own:  # its own organisation's entry is named to it, by its own number
             audit.verify(s, theirs)
-        assert own.value.seq == 6
+        assert own.value.seq == 4 and "#4" in own.value.message and "#6" not in own.value.message
         with pytest.raises(AuditChainBroken) as whole:
             audit.verify(s, Principal.system())
         assert whole.value.seq == 6 and "#6" in whole.value.message
@@ -121,3 +121,59 @@ def test_a_removed_entry_is_named_only_to_those_who_see_the_whole_chain(db: Data
         with pytest.raises(AuditChainBroken) as whole:
             audit.verify(s, Principal.system())
         assert whole.value.seq == 5
+
+
+def test_an_agency_numbers_its_entries_among_its_own_without_the_others_gaps(db: Database) -> None:
+    """Organisation 1 writes, organisation 2 writes 7 entries, organisation 1 writes again: 1 sees its
+    entries numbered 1, 2, 3 (the chain's 1, 2, 10 would count 2's seven), and no hash (with the hash of
+    its previous entry and the known fields, trying every seq would give the chain position back)."""
+    ours, theirs = _two_agencies(db)
+    with db.session() as s:
+        audit.record(s, ours, "x.read", "t", "late")
+    operator = Principal(9, "hub", 9, frozenset({"admin"}), is_operator=True)
+    with db.session(write=False) as s:
+        mine = audit.entries(s, ours)
+        page = audit.entries_page(s, ours, audit.AUDIT_LIST.parse({"sort": "number"}))
+        whole = audit.entries(s, operator)
+    assert [e.number for e in mine] == [3, 2, 1] and {e.scope for e in mine} == {"organisation"}
+    assert all(e.hash is None for e in mine)
+    assert [e.number for e in page.items] == [1, 2, 3] and page.total == 3
+    assert [e.number for e in whole] == list(range(10, 0, -1)) and all(e.hash for e in whole)
+    assert {e.scope for e in whole} == {"chain"}
+
+
+def test_a_renumbered_entry_breaks_the_chain(db: Database) -> None:
+    """The organisation's numbers are not in the hash (older chains), so verification checks them itself."""
+    ours, _ = _two_agencies(db)
+    with db.session() as s:
+        s.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(org_seq=5))
+    with db.session(write=False) as s:
+        with pytest.raises(AuditChainBroken) as whole:
+            audit.verify(s, Principal.system())
+        assert whole.value.seq == 2 and "renumbered" in whole.value.message
+        with pytest.raises(AuditChainBroken) as own:
+            audit.verify(s, ours)
+        assert own.value.seq == 2 and "your organisation's audit entry #2" in own.value.message
+
+
+def test_entries_without_an_organisation_are_numbered_among_themselves(db: Database) -> None:
+    ours, _ = _two_agencies(db)
+    with db.session() as s:
+        for _ in range(2):
+            audit.record(s, Principal.anonymous(), "request.refused", "route", "/x")
+        audit.record(s, ours, "x.read", "t", "after")
+    with db.session(write=False) as s:
+        rows = {(e.organisation_id, e.org_seq) for e in s.execute(select(AuditEntry)).scalars()}
+        audit.verify(s, Principal.system())
+    assert {(None, 1), (None, 2), (1, 3)} <= rows
+
+
+def test_the_head_digest_follows_every_write_without_counting_them(db: Database) -> None:
+    with db.session(write=False) as s:
+        before, length = audit.head_digest(s), audit.head_seq(s)
+    _fill(db, 3)
+    with db.session(write=False) as s:
+        after = audit.head_digest(s)
+        assert audit.head_seq(s) == length + 3
+    assert before != after
+    assert len(after) == 24 and all(c in "0123456789abcdef" for c in after)  # a digest, not the chain's length

@@ -61,7 +61,7 @@ def test_lists_and_estimates_the_demo_hub_overlap(sqlite_demo_db: Database, tmp_
     rows = json.loads(listed.output)
     demo = next(r for r in rows if r["country"] == "NLD")
     assert demo["lists"] == ["LABOUR_INSPECTION", "NGO", "POLICE"]
-    result = runner.invoke(app, ["stats", "estimate", "--table", str(demo["id"])])
+    result = runner.invoke(app, ["stats", "estimate", "--table", demo["reference"]])
     assert result.exit_code == 0, result.output
     assert "Estimated total:" in result.output and "NGO" in result.output
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,8 @@ def test_save_open_and_estimate(db: Database, system: Principal) -> None:
     with db.session() as s:
         ana, _ = _principals(s, system)
         t = save_table(s, ana, TABLE, name="NLD 2024", country="Netherlands", period="2024")
-        tid = t.id
+        tid = t.reference
+        assert re.fullmatch(r"tbl-[0-9a-f]{12}", tid)
     with db.session() as s:
         ana = Principal(None, "ana", t.organisation_id, frozenset({"analyst"}))
         table = get_table(s, ana, tid)
@@ -44,7 +46,7 @@ def test_save_open_and_estimate(db: Database, system: Principal) -> None:
         assert h == TABLE
         assert estimate_population(h).observed == 201
         entry = s.execute(select(AuditEntry).where(AuditEntry.action == "estimation.table.save")).scalar_one()
-        assert entry.object_id == str(tid)
+        assert entry.object_id == tid  # the reference: the row id would count every organisation's tables
 
 
 def test_other_organisations_do_not_see_unshared_tables(db: Database, system: Principal) -> None:
@@ -54,9 +56,13 @@ def test_other_organisations_do_not_see_unshared_tables(db: Database, system: Pr
         shared = save_table(s, ana, TABLE, name="hub overlap", origin="hub", shared=True)
         assert {t.name for t in visible_tables(s, bo)} == {"hub overlap"}
         assert {t.name for t in visible_tables(s, ana)} == {"private", "hub overlap"}
-        with pytest.raises(NotFound):
-            get_table(s, bo, private.id)
-        assert get_table(s, bo, shared.id).name == "hub overlap"
+        with pytest.raises(NotFound) as theirs:
+            get_table(s, bo, private.reference)
+        with pytest.raises(NotFound) as unknown:
+            get_table(s, bo, "tbl-000000000000")
+        # another organisation's table and one that does not exist are refused in the same words
+        assert theirs.value.message.replace(private.reference, "tbl-000000000000") == unknown.value.message
+        assert get_table(s, bo, shared.reference).name == "hub overlap"
 
 
 def test_viewers_cannot_save_and_names_are_required(db: Database, system: Principal) -> None:
@@ -120,6 +126,9 @@ def test_hub_overlap_of_submitted_encodings_equals_the_plaintext_counts(db: Data
             save_hub_overlap(s, agency, upload_ids, name="not allowed")
         table = save_hub_overlap(s, operator, upload_ids, name="NLD victims overlap", country="NLD", period="2025")
         assert table.shared and table.origin == "hub"
+        # a shared table is read by every agency: its notes must not list the uploads' row ids (they count
+        # every agency's uploads)
+        assert table.notes == f"overlap of {len(upload_ids)} hub uploads computed from encodings"
         # no typos: every true link is found and no other (namesakes with other dates of birth are not linked)
         assert dict(histories_of(table).counts) == dict(CaptureHistories.from_overlap(
             overlap_from_identities(truth), lists=histories_of(table).lists).counts)

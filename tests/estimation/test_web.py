@@ -23,7 +23,7 @@ MSE = EXTERNAL / "mse-multiple-lists"
 PASSWORD = "estimation-pass-1"
 
 
-def _world(db: Database) -> dict[str, int]:
+def _world(db: Database) -> dict[str, str]:
     system = Principal.system()
     with db.session() as s:
         a = accounts.create_organisation(s, system, name="Police A", short_name="POL-A", org_type="police", country="NLD")
@@ -34,7 +34,7 @@ def _world(db: Database) -> dict[str, int]:
         table = CaptureHistories.from_csv(MSE / "Western.csv")
         private = save_table(s, ana, table, name="Western private", country="USA", period="2016")
         shared = save_table(s, ana, table, name="Western hub overlap", origin="hub", shared=True)
-        return {"private": private.id, "shared": shared.id}
+        return {"private": private.reference, "shared": shared.reference}
 
 
 def _api_headers(db: Database) -> dict[str, str]:
@@ -120,6 +120,8 @@ def test_api_accepts_csv_and_json(sqlite_db: Database, tmp_path: Path) -> None:
     assert costly.status_code == 422 and "too much work for a web request" in costly.json()["message"]
     tables = client.get("/api/v1/estimates/tables", headers=headers).json()
     assert {t["name"] for t in tables} == {"Western private", "Western hub overlap"}
+    # named by reference: row ids would count every organisation's tables
+    assert all(re.fullmatch(r"tbl-[0-9a-f]{12}", t["reference"]) and "id" not in t for t in tables)
 
 
 def test_record_a_tables_estimate_as_a_statistics_source(sqlite_db: Database, tmp_path: Path) -> None:
@@ -136,6 +138,7 @@ def test_record_a_tables_estimate_as_a_statistics_source(sqlite_db: Database, tm
     with sqlite_db.session() as s:
         views = find_observations(s, Principal.system(), country="USA", stage="estimated")
         assert len(views) == 1 and views[0].source_type == "estimate" and views[0].period == "2016"
+        assert views[0].source_key == f"mse-{ids['private']}-bic"  # a published key names no row id
 
 
 def test_api_bca_bootstrap_gives_a_bca_interval_around_the_estimate(sqlite_db: Database, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from palermo.errors import Conflict, NotFound, PalermoError, PermissionDenied, V
 from palermo.exchange.models import ExchangeRequest
 from palermo.exchange.requests import answer_request, file_request
 from palermo.linkage.hits import hits_for
+from palermo.linkage.models import LinkUpload
 from tests.conftest import make_settings
 from tests.web_helpers import client_for, csrf, login
 
@@ -103,7 +104,8 @@ def _withdrawn_hit(db: Database) -> str:
     with db.session() as s:
         hit = find_hit(s, ref)
         assert hit is not None
-        withdraw(s, _who(s, "nl.inspector"), hit.upload_b_id if hit.org_b_id == _org(s, "NL-LA") else hit.upload_a_id)
+        upload = hit.upload_b_id if hit.org_b_id == _org(s, "NL-LA") else hit.upload_a_id
+        withdraw(s, _who(s, "nl.inspector"), s.get(LinkUpload, upload).reference)
     return ref
 
 
@@ -212,7 +214,8 @@ def test_no_data_is_released_on_a_hit_that_ended(demo_db: Database) -> None:
     with demo_db.session() as s:
         row = find_hit(s, hit)
         assert row is not None
-        withdraw(s, _who(s, "europol.analyst"), row.upload_b_id if row.org_b_id == _org(s, "EUROPOL") else row.upload_a_id)
+        upload = row.upload_b_id if row.org_b_id == _org(s, "EUROPOL") else row.upload_a_id
+        withdraw(s, _who(s, "europol.analyst"), s.get(LinkUpload, upload).reference)
     with demo_db.session(write=False) as s:
         mine = next(h for h in hits_for(s, _who(s, "nl.officer")) if h.reference == hit)
     assert mine.status == "withdrawn" and mine.request_status == "requested" and not mine.may_request

@@ -5,6 +5,7 @@ clock the test controls; refusals change nothing and are audited; the audit chai
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -66,7 +67,7 @@ def test_a_new_upload_of_the_same_list_supersedes_the_old_and_keeps_its_hits(dem
         a_id, a2_id = a.upload.id, a2.upload.id
     with demo_db.session(write=False) as s:
         old, new = s.get(LinkUpload, a_id), s.get(LinkUpload, a2_id)
-        assert old.status == "superseded" and old.encodings is None and f"upload {a2_id}" in old.ended_reason
+        assert old.status == "superseded" and old.encodings is None and f"upload {new.reference}" in old.ended_reason
         assert new.status == "live" and new.encodings is not None
         carried = {((h.record_a, h.record_b) if h.upload_a_id == a2_id else (h.record_b, h.record_a)): h.reference
                    for h in s.execute(select(LinkHit).where((LinkHit.upload_a_id == a2_id) | (LinkHit.upload_b_id == a2_id))).scalars()}
@@ -81,30 +82,31 @@ def test_a_new_upload_of_the_same_list_supersedes_the_old_and_keeps_its_hits(dem
         status = {h.reference: h.status for h in hits_for(s, _who(s, "es.officer")) if h.reference in pairs.values()}
         assert {r for r, st in status.items() if st == "superseded"} == dropped and len(dropped) == 5
         assert all(st == "open" for r, st in status.items() if r not in dropped)
-        views = {u.id: u.status for u in uploads_for(s, _who(s, "es.officer"))}
-        assert views[a_id] == views[a2_id] == "superseded"
+        views = {u.reference: u.status for u in uploads_for(s, _who(s, "es.officer"))}
+        assert views[s.get(LinkUpload, a_id).reference] == views[s.get(LinkUpload, a2_id).reference] == "superseded"
 
 
 def test_withdraw_deletes_encodings_and_withdraws_hits_refusals_change_nothing(demo_db: Database) -> None:
     with demo_db.session() as s:
         a = _submit(s, "es.officer", LISTS["A"], "A")
         b = _submit(s, "europol.analyst", LISTS["B"], "B")
-        a_id, refs = a.upload.id, {h.reference for h in b.hits if h.org_b_id == a.upload.organisation_id}
+        a_id, a_ref = a.upload.id, a.upload.reference
+        refs = {h.reference for h in b.hits if h.org_b_id == a.upload.organisation_id}
         refused_before = _count(s, "link.upload.withdraw_refused")
     for user, error in (("europol.analyst", NotFound), ("nl.admin", PermissionDenied), ("europol.owner", NotFound)):
         with pytest.raises(error), demo_db.session() as s:
-            withdraw(s, _who(s, user), a_id)
-    with pytest.raises(NotFound, match="no upload 999999"), demo_db.session() as s:
-        withdraw(s, _who(s, "es.officer"), 999999)
+            withdraw(s, _who(s, user), a_ref)
+    with pytest.raises(NotFound, match="no upload upl-000000000000 "), demo_db.session() as s:
+        withdraw(s, _who(s, "es.officer"), "upl-000000000000")
     with demo_db.session(write=False) as s:
         assert s.get(LinkUpload, a_id).status == "live" and s.get(LinkUpload, a_id).encodings is not None
         assert _count(s, "link.upload.withdraw_refused") == refused_before + 4
         assert {h.status for h in hits_for(s, _who(s, "europol.analyst")) if h.reference in refs} == {"open"}
     with demo_db.session() as s:
-        upload, n = withdraw(s, _who(s, "es.officer"), a_id)
+        upload, n = withdraw(s, _who(s, "es.officer"), a_ref)
         assert n == len(refs)
     with pytest.raises(Conflict, match="already withdrawn"), demo_db.session() as s:
-        withdraw(s, _who(s, "es.officer"), a_id)
+        withdraw(s, _who(s, "es.officer"), a_ref)
     with demo_db.session(write=False) as s:
         u = s.get(LinkUpload, a_id)
         assert u.status == "withdrawn" and u.encodings is None
@@ -169,3 +171,23 @@ def test_expiry_at_the_shortest_retention_and_the_purge_on_a_controlled_clock(de
         with demo_db.session() as s:  # purging the same day again finds nothing left to do
             again = purge(s, system)
         assert sum(again.counts.values()) == 0
+
+
+def test_upload_references_say_nothing_of_other_agencies_uploads(demo_db: Database) -> None:
+    """Upload ids counted every agency's uploads: ES's two ids around EUROPOL's three would be 3 apart.
+    An organisation sees its uploads by random reference only: in its list, its audit entries and the
+    supersede reason."""
+    with demo_db.session() as s:
+        first = _submit(s, "es.officer", LISTS["A"], "A").upload.reference
+        for n in range(3):
+            _submit(s, "europol.analyst", LISTS["B"], f"B{n}")
+        second = _submit(s, "es.officer", LISTS["A"], "A").upload.reference
+    with demo_db.session(write=False) as s:
+        es = _who(s, "es.officer")
+        views = [v for v in uploads_for(s, es) if v.reference in (first, second)]
+        logged = {e.object_id for e in audit.entries(s, es, action="link.") if e.object_type in ("link_upload", "link_run")}
+    assert len(views) == 2 and all(re.fullmatch(r"upl-[0-9a-f]{12}", v.reference) for v in views)
+    assert not any(hasattr(v, "id") for v in views) and "id" not in views[0].to_dict()
+    assert {first, second} <= logged and not any(x.isdigit() for x in logged)
+    old = next(v for v in views if v.reference == first)
+    assert old.ended_reason == f"superseded by upload {second}"

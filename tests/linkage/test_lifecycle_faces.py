@@ -74,15 +74,16 @@ def test_agency_cli_reviews_lists_and_withdraws_through_the_hub(hub: LiveServer,
     listed = runner.invoke(cli, ["link", "uploads", "--json", "--url", hub.url, "--token", tok["es.officer"]])
     uploads = json.loads(listed.output)
     assert [u["status"] for u in uploads] == ["live"] and uploads[0]["expires_at"] and uploads[0]["open_hits"] > 0
-    upload_id = uploads[0]["id"]
-    other = runner.invoke(cli, ["link", "withdraw", str(upload_id), "--url", hub.url, "--token", tok["nl.officer"]])
-    assert other.exit_code == 1 and f"no upload {upload_id} of your organisation" in flat(other)
-    done = runner.invoke(cli, ["link", "withdraw", str(upload_id), "--url", hub.url, "--token", tok["es.officer"]])
-    assert done.exit_code == 0 and f"Upload {upload_id} withdrawn" in flat(done)
+    upload_ref = uploads[0]["reference"]
+    assert upload_ref.startswith("upl-") and "id" not in uploads[0]
+    other = runner.invoke(cli, ["link", "withdraw", upload_ref, "--url", hub.url, "--token", tok["nl.officer"]])
+    assert other.exit_code == 1 and f"no upload {upload_ref} of your organisation" in flat(other)
+    done = runner.invoke(cli, ["link", "withdraw", upload_ref, "--url", hub.url, "--token", tok["es.officer"]])
+    assert done.exit_code == 0 and f"Upload {upload_ref} withdrawn" in flat(done)
     text = flat(runner.invoke(cli, ["link", "uploads", "--url", hub.url, "--token", tok["es.officer"]]))
     assert "withdrawn" in text and "0 open hits" in text
     with hub.db.session(write=False) as s:
-        assert s.get(LinkUpload, upload_id).encodings is None
+        assert s.execute(select(LinkUpload).where(LinkUpload.reference == upload_ref)).scalar_one().encodings is None
         assert len(s.execute(select(LinkHitReview)).scalars().all()) == 2
         refused = {e.action for e in s.execute(select(AuditEntry).where(AuditEntry.action.like("%refused"))).scalars()}
         assert {"link.hit.review_refused", "link.upload.withdraw_refused"} <= refused
@@ -115,7 +116,7 @@ def test_api_refusals(sqlite_demo_db: Database, tmp_path: Path) -> None:
     h = {"Authorization": f"Bearer {tok['nl.officer']}"}
     eu = {"Authorization": f"Bearer {tok['europol.analyst']}"}
     mine = c.get("/api/v1/linkage/uploads", headers=eu).json()
-    assert c.delete(f"/api/v1/linkage/uploads/{mine[0]['id']}", headers=h).status_code == 404
+    assert c.delete(f"/api/v1/linkage/uploads/{mine[0]['reference']}", headers=h).status_code == 404
     ref = next(x["reference"] for x in c.get("/api/v1/linkage/hits", headers=eu).json() if x["other_agency"] == "ES-POL")
     assert c.post(f"/api/v1/linkage/hits/{ref}/review", headers=eu, json={"verdict": "maybe"}).status_code == 422
     ok = c.post(f"/api/v1/linkage/hits/{ref}/review", headers=eu, json={"verdict": "confirmed"})

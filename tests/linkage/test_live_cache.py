@@ -54,7 +54,7 @@ def test_an_upload_that_ends_is_forgotten_and_refused(db: Database) -> None:
         again = dataset_of(s.get(LinkUpload, f))
         # the same decoded arrays, each caller its own dataset object (labels are the caller's)
         assert again is not first and again.filters["name"] is first.filters["name"]
-        withdraw(s, who["F"], f)
+        withdraw(s, who["F"], s.get(LinkUpload, f).reference)
     assert not any(key[0] == f for key in live_cache._kept)
     with db.session() as s, pytest.raises(Conflict, match="withdrawn"):
         dataset_of(s.get(LinkUpload, f))

@@ -18,7 +18,7 @@ QUERY = {"/api/v1/exchange/check": "?from=NL-POL&to=EUROPOL&category=hit_no_hit&
 
 SDMX_PARAMS = {"{flow_ref}": "THB", "{key}": "all", "{provider}": "all", "{resource}": "dataflow", "{agency}": "PALERMO",
                "{resource_id}": "THB", "{version}": "latest", "{path:path}": "no-such-resource",
-               "{username}": "viewer", "{token_id}": "1", "{upload_id}": "1"}
+               "{username}": "viewer", "{token_id}": "1"}
 
 
 def app_rules() -> list[RouteRule]:
@@ -31,7 +31,7 @@ class DemoIds:
     agreements: list[str]
     requests: list[str]
     screenings: list[str]
-    tables: list[int]
+    tables: list[str]
 
     @classmethod
     def of(cls, db: Database) -> DemoIds:
@@ -45,7 +45,7 @@ class DemoIds:
                        sorted(s.execute(select(Agreement.reference)).scalars()),
                        sorted(s.execute(select(ExchangeRequest.reference)).scalars()),
                        sorted(s.execute(select(Screening.reference)).scalars()),
-                       sorted(s.execute(select(CaptureTable.id)).scalars()))
+                       sorted(s.execute(select(CaptureTable.reference)).scalars()))
 
     def urls(self, path: str, every: bool = False) -> list[str]:
         """The path with demo ids for its parameters: one of each (``every``: all of them)."""
@@ -54,11 +54,9 @@ class DemoIds:
 
         if "{country}" in path:
             return [path.replace("{country}", c) for c in pick(self.countries)]
-        if "{table_id}" in path:
-            return [path.replace("{table_id}", str(t)) for t in pick(self.tables)]
         if "{reference}" in path:
             kind = (self.agreements if "/agreements/" in path else self.screenings if "/screenings/" in path
-                    else self.requests)
+                    else self.tables if "/estimates/" in path else self.requests)
             return [path.replace("{reference}", r) for r in pick(kind)]
         for name, value in SDMX_PARAMS.items():
             path = path.replace(name, value)

@@ -61,7 +61,7 @@ class Ids:
         mine = self.org_id or -1
         queries: dict[str, Any] = {
             "/statistics/country/{country}": select(Observation.country).distinct().order_by(Observation.country),
-            "/statistics/estimates?table={table_id}": select(CaptureTable.id).order_by(
+            "/statistics/estimates?table={table_id}": select(CaptureTable.reference).order_by(
                 (CaptureTable.organisation_id != mine), CaptureTable.id),
             "/exchange/agreements/{reference}": select(Agreement.reference).order_by(Agreement.reference),
             "/exchange/requests/{reference}": select(ExchangeRequest.reference).order_by(

@@ -127,7 +127,7 @@ def create_user(session: Session, principal: Principal, *, username: str, passwo
                 roles=",".join(role_list), full_name=full_name, email=email)
     session.add(user)
     session.flush()
-    audit.record(session, principal, "user.create", "user", user.id, details={"username": username, "roles": role_list,
+    audit.record(session, principal, "user.create", "user", user.username, details={"username": username, "roles": role_list,
                                                                           "organisation": org.short_name})
     return user
 
@@ -242,7 +242,7 @@ def end_sessions(session: Session, principal: Principal, user: User, *, action: 
         require_user_admin(principal, user, "end the sessions of")
     user.session_version = (user.session_version or 0) + 1
     session.flush()
-    audit.record(session, principal, action, "user", user.id, details={"username": user.username})
+    audit.record(session, principal, action, "user", user.username, details={"username": user.username})
 
 
 def change_password(session: Session, principal: Principal, user: User, password: str) -> None:
@@ -257,7 +257,7 @@ def change_password(session: Session, principal: Principal, user: User, password
     user.password_hash = hash_password(password)
     user.session_version = (user.session_version or 0) + 1
     session.flush()
-    audit.record(session, principal, "user.password_changed", "user", user.id, details={"username": user.username})
+    audit.record(session, principal, "user.password_changed", "user", user.username, details={"username": user.username})
 
 
 def deactivate_user(session: Session, principal: Principal, username: str) -> User:
@@ -273,7 +273,8 @@ def deactivate_user(session: Session, principal: Principal, username: str) -> Us
         rec.revoked = True
         revoked += 1
     session.flush()
-    audit.record(session, principal, "user.deactivate", "user", user.id, details={"username": user.username, "tokens_revoked": revoked})
+    audit.record(session, principal, "user.deactivate", "user", user.username,
+                 details={"username": user.username, "tokens_revoked": revoked})
     return user
 
 

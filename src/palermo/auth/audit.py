@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from palermo.auth.models import AuditEntry, AuditHead
@@ -43,6 +44,10 @@ def entry_hash(seq: int, at: str, actor: str, organisation_id: int | None, actio
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def _of_organisation(organisation_id: int | None) -> Any:
+    return AuditEntry.organisation_id.is_(None) if organisation_id is None else AuditEntry.organisation_id == organisation_id
+
+
 def record(session: Session, principal: Principal, action: str, object_type: str, object_id: Any,
            *, legal_basis: str | None = None, details: dict[str, Any] | None = None) -> AuditEntry:
     """Append one entry. ``legal_basis`` is required by callers whenever personal data is touched."""
@@ -54,11 +59,15 @@ def record(session: Session, principal: Principal, action: str, object_type: str
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
     session.refresh(head)
     seq, prev = head.seq, head.hash
+    # Numbered after the head is bumped: appends are serialised, so no two entries of one organisation
+    # take the same number.
+    org_seq = 1 + session.execute(select(func.coalesce(func.max(AuditEntry.org_seq), 0))
+                                  .where(_of_organisation(principal.organisation_id))).scalar_one()
     at = utcnow().isoformat(timespec="microseconds")
     details_json = _canonical(details or {})
     digest = entry_hash(seq, at, principal.username, principal.organisation_id, action, object_type, str(object_id),
                         legal_basis, details_json, prev)
-    entry = AuditEntry(seq=seq, at=at, actor=principal.username, organisation_id=principal.organisation_id,
+    entry = AuditEntry(seq=seq, org_seq=org_seq, at=at, actor=principal.username, organisation_id=principal.organisation_id,
                        action=action, object_type=object_type, object_id=str(object_id),
                        legal_basis=legal_basis, details=details_json, prev_hash=prev, hash=digest)
     session.add(entry)
@@ -86,8 +95,16 @@ def refused(error: E, principal: Principal, action: str, object_type: str, objec
 
 
 def head_seq(session: Session) -> int:
-    """Length of the chain. Every committed write appends to it, so it versions cached analyses."""
+    """Length of the chain. Every committed write appends to it, so it versions cached analyses. It counts
+    every organisation's activity: keep it inside the server (cache keys), never in an answer."""
     return int(session.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar() or 0)
+
+
+def head_digest(session: Session) -> str:
+    """A value that changes with every committed write, like :func:`head_seq`, but says nothing of how many
+    there were: a digest of the head's hash, which no one can guess (for validators such as an ETag)."""
+    head = session.execute(select(AuditHead.hash).where(AuditHead.id == 1)).scalar() or GENESIS
+    return hashlib.sha256(f"palermo-version|{head}".encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True)
@@ -112,19 +129,35 @@ def verify(session: Session, principal: Principal) -> VerifyResult:
     """Recompute the whole chain; raise AuditChainBroken naming the first entry that does not fit.
 
     Open to those who may read the audit trail (rules table: ``audit.verify``). The result counts what the
-    reader may read (``audit.read_all``: the whole chain; others: their organisation's entries), and a
-    break in another organisation's entries is reported without naming that entry.
+    reader may read (``audit.read_all``: the whole chain; others: their organisation's entries). A break
+    in another organisation's entries is reported without naming that entry, and one in the reader's own
+    is named by its number among them (its chain position would give away the other agencies' count).
     """
     require(principal, "audit.verify")
     whole = allowed(principal, "audit.read_all")
     try:
         count, mine, head = _recompute(session, principal.organisation_id)
-    except AuditChainBroken as exc:
-        if whole or exc.owner == principal.organisation_id and exc.owner is not None:
-            raise
+    except _Break as bad:
+        if whole:
+            raise AuditChainBroken(f"audit entry #{bad.seq}{bad.entry} {bad.what}", bad.seq, owner=bad.owner) from None
+        if bad.owner == principal.organisation_id and bad.owner is not None and bad.number is not None:
+            raise AuditChainBroken(f"your organisation's audit entry #{bad.number} ({bad.action}) {bad.what}",
+                                   bad.number, owner=bad.owner) from None
         raise AuditChainBroken("the audit chain is broken in another organisation's entries; the hub operator's "
                                "administrators can see where (tell them)", None) from None
     return VerifyResult(count, head, True) if whole else VerifyResult(mine, None, False)
+
+
+@dataclass(eq=False)
+class _Break(Exception):
+    """Where the recomputed chain stopped fitting, for :func:`verify` to word for its reader."""
+
+    seq: int
+    what: str
+    entry: str = ""  # " (id 12, x.read)": for whole-chain readers only
+    owner: int | None = None  # organisation of the bad entry (None: unknown, e.g. a removed entry)
+    number: int | None = None  # its number among its organisation's entries
+    action: str = ""
 
 
 def _recompute(session: Session, organisation_id: int | None) -> tuple[int, int, str]:
@@ -132,28 +165,33 @@ def _recompute(session: Session, organisation_id: int | None) -> tuple[int, int,
     prev = GENESIS
     expected_seq = 1
     count = mine = 0
+    numbers: dict[int | None, int] = {}  # entries seen so far per organisation
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
     for e in rows:
+        number = numbers.get(e.organisation_id, 0) + 1
         if e.seq != expected_seq:
-            raise AuditChainBroken(
-                f"audit entry #{expected_seq} is missing (next entry found is #{e.seq}): entries were removed", expected_seq)
+            raise _Break(expected_seq, f"is missing (next entry found is #{e.seq}): entries were removed")
         if e.prev_hash != prev:
-            raise AuditChainBroken(
-                f"audit entry #{e.seq} (id {e.id}, {e.action}) does not follow entry #{e.seq - 1}: "
-                "entries were reordered or replaced", e.seq, owner=e.organisation_id)
-        digest = entry_hash(e.seq, e.at, e.actor, e.organisation_id, e.action, e.object_type, e.object_id,
-                            e.legal_basis, e.details, e.prev_hash)
-        if digest != e.hash:
-            raise AuditChainBroken(f"audit entry #{e.seq} (id {e.id}, {e.action}) was altered: "
-                                   "its content no longer matches its hash", e.seq, owner=e.organisation_id)
+            what = "does not follow the entry before it: entries were reordered or replaced"
+        elif entry_hash(e.seq, e.at, e.actor, e.organisation_id, e.action, e.object_type, e.object_id,
+                        e.legal_basis, e.details, e.prev_hash) != e.hash:
+            what = "was altered: its content no longer matches its hash"
+        elif e.org_seq != number:  # the number is not hashed (older chains), so it is checked here
+            what = (f"is numbered {e.org_seq} among its organisation's entries but comes as number {number}: "
+                    "entries were renumbered or removed")
+        else:
+            what = ""
+        if what:
+            raise _Break(e.seq, what, f" (id {e.id}, {e.action})", e.organisation_id, number, e.action)
+        numbers[e.organisation_id] = number
         prev = e.hash
         expected_seq += 1
         count += 1
         mine += organisation_id is not None and e.organisation_id == organisation_id
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq != count or head.hash != prev):
-        raise AuditChainBroken(
-            f"the audit chain ends at entry #{count} but its head records #{head.seq}: the last entries were removed", count + 1)
+        raise _Break(count + 1, f"is missing: the chain ends at entry #{count} but its head records #{head.seq}, "
+                     "so the last entries were removed")
     return count, mine, prev
 
 
@@ -178,22 +216,62 @@ def parse_since(text: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class EntryView:
+    """One audit entry as its reader may see it, for every face.
+
+    ``number`` is its place in what the reader may read: the chain's ``seq`` for those who read the whole
+    chain (``audit.read_all``), the entry's number among its organisation's entries for everyone else; the
+    gap between the global seq of two own entries would count what the other agencies did in between. For
+    the same reason only whole-chain readers get the hash: an entry right after one of the reader's own
+    chains on a hash the reader knows, so trying every seq against the known fields would give it back.
+    """
+
+    number: int
+    scope: str  # "chain": ``number`` is the chain's seq; "organisation": the organisation's own count
+    at: str
+    actor: str
+    organisation_id: int | None
+    action: str
+    object_type: str
+    object_id: str
+    legal_basis: str | None
+    details: str  # canonical JSON
+    hash: str | None  # None unless the reader sees the whole chain
+
+
+def reads_whole_chain(principal: Principal) -> bool:
+    """Whether ``principal`` reads every organisation's entries, so sees the chain's own numbers and hashes."""
+    return allowed(principal, "audit.read_all")
+
+
+def _viewer(principal: Principal) -> Callable[[AuditEntry], EntryView]:
+    whole = reads_whole_chain(principal)
+
+    def view(e: AuditEntry) -> EntryView:
+        return EntryView(e.seq if whole else e.org_seq, "chain" if whole else "organisation", e.at, e.actor,
+                         e.organisation_id, e.action, e.object_type, e.object_id, e.legal_basis, e.details,
+                         e.hash if whole else None)
+
+    return view
+
+
 def entries(session: Session, principal: Principal, *, limit: int = 200, offset: int = 0,
-            action: str | None = None, since: datetime | None = None) -> list[AuditEntry]:
-    """Entries visible to ``principal``: its own organisation's, or all for the hub operator's admins
-    (rules table: ``audit.read``, ``audit.read_all``).
+            action: str | None = None, since: datetime | None = None) -> list[EntryView]:
+    """Entries visible to ``principal``, newest first: its own organisation's, or all for the hub operator's
+    admins (rules table: ``audit.read``, ``audit.read_all``), each numbered as :class:`EntryView` says.
 
     ``action`` is an exact action (``session.login_failed``) or a prefix ending in a dot (``session.``).
     """
     q = _visible(principal, action, since).order_by(AuditEntry.seq.desc())
-    return list(session.execute(q.limit(limit).offset(offset)).scalars())
+    return [*map(_viewer(principal), session.execute(q.limit(limit).offset(offset)).scalars())]
 
 
 def _visible(principal: Principal, action: str | None, since: datetime | None = None) -> Any:
     require(principal, "audit.read")
     q = select(AuditEntry)
     if not allowed(principal, "audit.read_all"):
-        q = q.where(AuditEntry.organisation_id == principal.organisation_id)
+        q = q.where(_of_organisation(principal.organisation_id))
     if action:
         q = q.where(AuditEntry.action.startswith(action, autoescape=True) if action.endswith(".")
                     else AuditEntry.action == action)
@@ -203,16 +281,18 @@ def _visible(principal: Principal, action: str | None, since: datetime | None = 
     return q
 
 
-AUDIT_LIST = ListSpec("the audit log", sorts=("seq", "actor", "action"), default_sort="-seq",
-                      descending_first=("seq",), texts={"action": 80}, per_page=100, max_per_page=1000)
+AUDIT_LIST = ListSpec("the audit log", sorts=("number", "actor", "action"), default_sort="-number",
+                      descending_first=("number",), texts={"action": 80}, per_page=100, max_per_page=1000)
 
 
-def entries_page(session: Session, principal: Principal, query: ListQuery) -> Page[AuditEntry]:
+def entries_page(session: Session, principal: Principal, query: ListQuery) -> Page[EntryView]:
     """One page of the entries ``principal`` may read (as :func:`entries`), searched by who, what and which
     object; the total counts only those entries, never the other organisations'."""
     q = _visible(principal, query.filters.get("action"))
     if (found := contains_any(query.search, [AuditEntry.actor, AuditEntry.action, AuditEntry.object_type,
                                              AuditEntry.object_id])) is not None:
         q = q.where(found)
-    order = {"seq": AuditEntry.seq, "actor": AuditEntry.actor, "action": AuditEntry.action}
-    return fetch_page(session, q, query, order, [AuditEntry.seq.desc()])
+    number = AuditEntry.seq if reads_whole_chain(principal) else AuditEntry.org_seq
+    page = fetch_page(session, q, query, {"number": number, "actor": AuditEntry.actor, "action": AuditEntry.action},
+                      [AuditEntry.seq.desc()])
+    return Page([*map(_viewer(principal), page.items)], page.total, page.page, page.pages, page.query)

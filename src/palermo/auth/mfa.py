@@ -161,7 +161,7 @@ def confirm_enrolment(session: Session, principal: Principal, user: User, code: 
         raise AuthenticationFailed(N_("that code is not right; type the 6 digits your authenticator shows now"))
     cred.confirmed_at = utcnow()
     codes = _new_recovery_codes(session, user)
-    audit.record(session, principal, "mfa.enrol", "user", user.id, details={"username": user.username,
+    audit.record(session, principal, "mfa.enrol", "user", user.username, details={"username": user.username,
                                                                            "recovery_codes": len(codes)})
     return codes
 
@@ -183,7 +183,7 @@ def verify(session: Session, user: User, code: str, key: str, *, now: float | No
                                .values(used_at=utcnow()).execution_options(synchronize_session=False)))
         if used.rowcount:
             left = recovery_codes_left(session, user)
-            audit.record(session, accounts.principal_for(user), "mfa.recovery_used", "user", user.id,
+            audit.record(session, accounts.principal_for(user), "mfa.recovery_used", "user", user.username,
                          details={"username": user.username, "recovery_codes_left": left})
             return "recovery"
     raise AuthenticationFailed(N_("that code is not right; type the 6 digits your authenticator shows now, or one of "
@@ -201,7 +201,7 @@ def new_recovery_codes(session: Session, principal: Principal, user: User, code:
     _require_self(principal, user, "renew the recovery codes of")
     verify(session, user, code, key, now=now)
     codes = _new_recovery_codes(session, user)
-    audit.record(session, principal, "mfa.recovery_codes_renewed", "user", user.id,
+    audit.record(session, principal, "mfa.recovery_codes_renewed", "user", user.username,
                  details={"username": user.username, "recovery_codes": len(codes)})
     return codes
 
@@ -215,7 +215,7 @@ def disable(session: Session, principal: Principal, user: User, code: str, key: 
                                   "off; to move to a new device, ask an administrator to reset it and set it up again"))
     verify(session, user, code, key, now=now)
     _remove(session, user)
-    audit.record(session, principal, "mfa.disable", "user", user.id, details={"username": user.username})
+    audit.record(session, principal, "mfa.disable", "user", user.username, details={"username": user.username})
 
 
 def reset(session: Session, principal: Principal, user: User) -> bool:
@@ -227,7 +227,7 @@ def reset(session: Session, principal: Principal, user: User) -> bool:
     _remove(session, user)
     user.session_version = (user.session_version or 0) + 1
     session.flush()
-    audit.record(session, principal, "mfa.reset", "user", user.id, details={"username": user.username, "had": had})
+    audit.record(session, principal, "mfa.reset", "user", user.username, details={"username": user.username, "had": had})
     return had
 
 

@@ -93,10 +93,14 @@ class AuditEntry(Base):
     """One append-only audit record; ``hash`` covers every other column and the previous entry's hash."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (UniqueConstraint("seq"),)
+    __table_args__ = (UniqueConstraint("seq"),
+                      UniqueConstraint("organisation_id", "org_seq", name="uq_audit_entry_organisation_id_org_seq"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
+    # the entry's number among its organisation's entries: what a reader who sees only those is shown
+    # (the global seq of two own entries would tell how many the other agencies wrote in between)
+    org_seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[str] = mapped_column(String(40))  # ISO 8601 UTC text: hashed byte-for-byte the same on every backend
     actor: Mapped[str] = mapped_column(String(120))
     organisation_id: Mapped[int | None] = mapped_column(Integer)

@@ -250,7 +250,7 @@ def provision(session: Session, mapping: Mapping, who: Identity) -> User:
     before = sorted(user.role_set)
     if before != list(who.roles):
         user.roles = ",".join(who.roles)
-        audit.record(session, _SYSTEM, "user.roles_from_provider", "user", user.id,
+        audit.record(session, _SYSTEM, "user.roles_from_provider", "user", user.username,
                      details={"username": user.username, "before": before, "after": list(who.roles),
                               "issuer": mapping.issuer})
     user.full_name, user.email = who.full_name or user.full_name, who.email or user.email

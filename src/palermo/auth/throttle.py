@@ -124,7 +124,7 @@ def login(db: Database, username: str, password: str, client: str, limits: Limit
         org = user.organisation_id if user else None
     if why:
         with db.session() as s:
-            audit.record(s, _refused_actor(user), "session.login_throttled", "user", user.id if user else "-",
+            audit.record(s, _refused_actor(user), "session.login_throttled", "user", user.username if user else "-",
                          details={"reason": why, "client": client_ref, "org": org})
         raise RateLimited(why)
     with db.session(write=False) as s:
@@ -141,7 +141,7 @@ def login(db: Database, username: str, password: str, client: str, limits: Limit
     with db.session() as s:
         target = s.get(User, user.id) if user else None
         locked = record_failure(s, account, client, target, limits)
-        audit.record(s, _refused_actor(target), "session.login_failed", "user", target.id if target else "-",
+        audit.record(s, _refused_actor(target), "session.login_failed", "user", target.username if target else "-",
                      details={"reason": reason, "client": client_ref, "locked": locked})
     raise AuthenticationFailed(N_("wrong username or password"))
 
@@ -163,7 +163,9 @@ def second_factor(db: Database, user_id: int, session_version: int, client: str,
     client_ref = digest(client, limits.key)[:16]
     if why:
         with db.session() as s:
-            audit.record(s, _refused_actor(s.get(User, user_id)), "session.login_throttled", "user", user_id,
+            throttled = s.get(User, user_id)
+            audit.record(s, _refused_actor(throttled), "session.login_throttled", "user",
+                         throttled.username if throttled else "-",
                          details={"reason": why, "client": client_ref, "org": org, "step": "second factor"})
         raise RateLimited(why)
     try:
@@ -177,7 +179,7 @@ def second_factor(db: Database, user_id: int, session_version: int, client: str,
         with db.session() as s:
             target = s.get(User, user_id)
             locked = record_failure(s, account, client, target, limits)
-            audit.record(s, _refused_actor(target), "session.mfa_failed", "user", user_id,
+            audit.record(s, _refused_actor(target), "session.mfa_failed", "user", target.username if target else "-",
                          details={"reason": "wrong second-factor code", "client": client_ref, "locked": locked})
         raise
 
@@ -193,7 +195,7 @@ def succeeded(db: Database, principal: Principal, limits: Limits, client: str, *
         details = {"client": digest(client, limits.key)[:16], "method": method}
         if second_factor:
             details["second_factor"] = second_factor
-        audit.record(s, principal, "session.login", "user", principal.user_id, details=details)
+        audit.record(s, principal, "session.login", "user", principal.username, details=details)
 
 
 def lockouts(session: Session, principal: Principal) -> list[LoginLockout]:
@@ -209,5 +211,5 @@ def lift(session: Session, principal: Principal, user: User) -> int:
     accounts.require_user_admin(principal, user, "lift the login lock-out of")
     lifted = cast(CursorResult[Any], session.execute(delete(LoginLockout).where(LoginLockout.user_id == user.id))).rowcount
     session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
-    audit.record(session, principal, "user.unlock", "user", user.id, details={"username": user.username, "lifted": lifted})
+    audit.record(session, principal, "user.unlock", "user", user.username, details={"username": user.username, "lifted": lifted})
     return int(lifted or 0)

@@ -277,9 +277,10 @@ def audit_list(action: str = typer.Option(None, "--action", help="An action (ses
 
     when = audit.parse_since(since) if since else None
     with database().session(write=False) as s:
-        rows = [{"seq": e.seq, "at": e.at, "actor": e.actor, "organisation_id": e.organisation_id, "action": e.action,
+        rows = [{"number": e.number, "scope": e.scope, "at": e.at, "actor": e.actor, "organisation_id": e.organisation_id,
+                 "action": e.action,
                  "object_type": e.object_type, "object_id": e.object_id, "legal_basis": e.legal_basis,
-                 "details": json.loads(e.details)}
+                 "details": json.loads(e.details)} | ({"hash": e.hash} if e.hash else {})
                 for e in audit.entries(s, cli_principal(), limit=limit, action=action, since=when)]
     if as_json:
         print_json(rows)
@@ -287,7 +288,7 @@ def audit_list(action: str = typer.Option(None, "--action", help="An action (ses
     if not rows:
         console.print("No audit entries match")
     for r in rows:
-        console.print(f"#{r['seq']:<6} {r['at'][:19]}  {r['actor']:<16} {r['action']:<28} {r['object_type']} {r['object_id']}"
+        console.print(f"#{r['number']:<6} {r['at'][:19]}  {r['actor']:<16} {r['action']:<28} {r['object_type']} {r['object_id']}"
                       f"  {json.dumps(r['details'], ensure_ascii=False)[:160]}", highlight=False, markup=False)
 
 

@@ -19,8 +19,8 @@ from palermo.estimation.estimate import bootstrap_method_for
 def estimate(
     lists: Path | None = typer.Argument(None, help="CSV of capture histories: one 0/1 column per list and a count "
                                                   "column (count, frequency or n), e.g. LA,NG,PF,count."),
-    table: int | None = typer.Option(None, "--table", help="Estimate a table saved in the database instead "
-                                                           "(e.g. a hub overlap; see --tables)."),
+    table: str | None = typer.Option(None, "--table", help="Estimate a table saved in the database instead, by its "
+                                                           "reference tbl-… (e.g. a hub overlap; see --tables)."),
     tables: bool = typer.Option(False, "--tables", help="List the capture-history tables saved in the database."),
     criterion: str = typer.Option(DEFAULT_CRITERION, "--criterion", "-c",
                                   help=f"Model choice: {', '.join(CRITERIA)} (pvalue = SparseMSE stepwise rule; "
@@ -62,30 +62,30 @@ def estimate(
     _print(result)
 
 
-def _histories(lists: Path | None, table: int | None) -> CaptureHistories:
+def _histories(lists: Path | None, table: str | None) -> CaptureHistories:
     if (lists is None) == (table is None):
-        raise ValidationError("give either a CSV file of capture histories or --table ID (list them with --tables)")
+        raise ValidationError("give either a CSV file of capture histories or --table REFERENCE (list them with --tables)")
     if lists is not None:
         return CaptureHistories.from_csv(lists)
     from palermo.estimation.tables import get_table, histories_of
 
     with database().session(write=False) as s:
-        return histories_of(get_table(s, cli_principal(), int(table)))  # type: ignore[arg-type]
+        return histories_of(get_table(s, cli_principal(), str(table)))
 
 
 def _print_tables(as_json: bool) -> None:
     from palermo.estimation.tables import histories_of, visible_tables
 
     with database().session(write=False) as s:
-        rows = [{"id": t.id, "name": t.name, "country": t.country, "period": t.period, "origin": t.origin,
+        rows = [{"reference": t.reference, "name": t.name, "country": t.country, "period": t.period, "origin": t.origin,
                  "shared": t.shared, "lists": list(histories_of(t).lists), "observed": histories_of(t).observed}
                 for t in visible_tables(s, cli_principal())]
     if as_json:
         print_json(rows)
         return
-    out = Table("id", "name", "country", "period", "origin", "lists", "observed", show_edge=False)
+    out = Table("reference", "name", "country", "period", "origin", "lists", "observed", show_edge=False)
     for r in rows:
-        out.add_row(str(r["id"]), str(r["name"]), str(r["country"] or "—"), str(r["period"] or "—"), str(r["origin"]),
+        out.add_row(str(r["reference"]), str(r["name"]), str(r["country"] or "—"), str(r["period"] or "—"), str(r["origin"]),
                     ", ".join(r["lists"]), f"{r['observed']:,}")  # type: ignore[arg-type]
     console.print(out if rows else "No capture-history tables saved yet.")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import secrets
 from pathlib import Path
+from urllib.parse import quote
 
 import typer
 
@@ -131,7 +132,7 @@ def submit(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="E
                                  files={"file": (file.name, file.read_bytes(), "application/octet-stream")}))
     except httpx.HTTPError as exc:
         raise PalermoError(f"cannot reach the hub: {exc}; check --url") from None
-    console.print(f"Upload {body['upload_id']} stored: compared with {body['compared']} list(s), {body['hits']} hit(s)")
+    console.print(f"Upload {body['upload']} stored: compared with {body['compared']} list(s), {body['hits']} hit(s)")
     for org, reasons in body.get("refused", {}).items():
         console.print(f"  not compared with {org}: {'; '.join(reasons)}")
 
@@ -217,18 +218,18 @@ def uploads(url: str = typer.Option(None, "--url", help="Hub URL."),
         console.print("No uploads.")
     for u in body:
         until = f"expires {u['expires_at'][:10]}" if u["status"] == "live" and u.get("expires_at") else u.get("ended_reason", "")
-        console.print(f"{u['id']:>6}  {u['status']:<10} {u['label']} ({u['list_kind']}, {u['records']:,} records, "
+        console.print(f"{u['reference']:<16}  {u['status']:<10} {u['label']} ({u['list_kind']}, {u['records']:,} records, "
                       f"key epoch {u['key_epoch']}, {u['open_hits']} open hits) {until}")
 
 
 @app.command("withdraw")
 @handle_errors
-def withdraw(upload_id: int = typer.Argument(..., help="The upload's number (see `palermo link uploads`)."),
+def withdraw(reference: str = typer.Argument(..., help="The upload's reference, upl-… (see `palermo link uploads`)."),
              url: str = typer.Option(None, "--url", help="Hub URL."),
              token: str = typer.Option(None, "--token", envvar="PALERMO_TOKEN", help="API token.")) -> None:
     """Withdraw one of your agency's uploads: the hub deletes its encodings and withdraws its hits."""
-    body = _call(url, token, "DELETE", f"/api/v1/linkage/uploads/{upload_id}")
-    console.print(f"Upload {body['id']} withdrawn: encodings deleted, {body['hits_withdrawn']} hit(s) withdrawn")
+    body = _call(url, token, "DELETE", f"/api/v1/linkage/uploads/{quote(reference, safe='')}")
+    console.print(f"Upload {body['reference']} withdrawn: encodings deleted, {body['hits_withdrawn']} hit(s) withdrawn")
 
 
 @app.command("entities")

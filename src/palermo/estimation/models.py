@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, String, Text
@@ -20,7 +21,9 @@ class CaptureTable(Base):
 
     __tablename__ = "estimation_table"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)  # internal: it counts every organisation's tables
+    # the table's name in URLs, the API, the CLI and the audit trail: random, so it counts nothing
+    reference: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: "tbl-" + secrets.token_hex(6))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(3))

@@ -40,7 +40,7 @@ def save_table(session: Session, principal: Principal, histories: CaptureHistori
                          created_by=principal.username)
     session.add(table)
     session.flush()
-    audit.record(session, principal, "estimation.table.save", "estimation_table", table.id,
+    audit.record(session, principal, "estimation.table.save", "estimation_table", table.reference,
                  details={"name": table.name, "lists": list(histories.lists), "observed": histories.observed,
                           "origin": origin, "shared": shared})
     return table
@@ -60,7 +60,8 @@ def save_hub_overlap(session: Session, principal: Principal, upload_ids: list[in
     overlap = overlap_from_hub(session, principal, upload_ids, threshold)
     return save_table(session, principal, CaptureHistories.from_overlap(overlap), name=name, country=country,
                       period=period, origin="hub", shared=shared, organisation_id=organisation_id,
-                      notes=f"overlap of hub uploads {upload_ids} computed from encodings")
+                      # the uploads' row ids would count every agency's uploads to every reader of a shared table
+                      notes=f"overlap of {len(set(upload_ids))} hub uploads computed from encodings")
 
 
 def visible_tables(session: Session, principal: Principal) -> list[CaptureTable]:
@@ -70,11 +71,13 @@ def visible_tables(session: Session, principal: Principal) -> list[CaptureTable]
     return list(session.execute(query).scalars())
 
 
-def get_table(session: Session, principal: Principal, table_id: int) -> CaptureTable:
-    table = session.get(CaptureTable, table_id)
+def get_table(session: Session, principal: Principal, reference: str) -> CaptureTable:
+    """The table named ``reference`` if the principal may read it; another organisation's unshared table is
+    not found, in the same words as one that does not exist."""
+    table = session.execute(select(CaptureTable).where(CaptureTable.reference == reference)).scalar_one_or_none()
     if table is None or not (table.shared or principal.can_see(table.organisation_id)):
         raise NotFound(N_("capture-history table {table_id} not found (or not visible to your organisation)",
-                          table_id=table_id))
+                          table_id=reference[:60]))
     return table
 
 

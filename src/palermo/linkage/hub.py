@@ -40,11 +40,11 @@ def dataset_of(upload: LinkUpload) -> EncodedDataset:
     upload is live (``live_cache``): its own copy of the dataset object, so a caller may relabel it."""
     if upload.status != "live":
         raise Conflict(N_("upload {id} ({label}) is {status}: its encodings were deleted",
-                          id=upload.id, label=upload.label, status=upload.status))
+                          id=upload.reference, label=upload.label, status=upload.status))
 
     def load() -> EncodedDataset:
         if upload.encodings is None:
-            raise Conflict(N_("upload {id} ({label}) has no encodings left", id=upload.id, label=upload.label))
+            raise Conflict(N_("upload {id} ({label}) has no encodings left", id=upload.reference, label=upload.label))
         return read_encodings(io.BytesIO(upload.encodings), label=f"{upload.id}")  # type: ignore[arg-type]
 
     # the id alone is not the upload: another database, or an id SQLite reuses after a rolled-back insert,
@@ -129,7 +129,7 @@ def submit(session: Session, principal: Principal, data: bytes, *, label: str, p
                         expires_at=now + timedelta(days=settings.link_retention_days))
     session.add(upload)
     session.flush()
-    audit.record(session, principal, "link.upload", "link_upload", upload.id,
+    audit.record(session, principal, "link.upload", "link_upload", upload.reference,
                  legal_basis=f"hit/no-hit comparison for {purpose}",
                  details={"records": len(ds), "kind": list_kind, "key_epoch": epoch})
     if flag:
@@ -176,7 +176,8 @@ def run_matching(session: Session, principal: Principal, upload: LinkUpload, ds:
     session.flush()
     run.hits, run.finished_at = len(hits), utcnow()
     notify(session, principal, run, hits, orgs)
-    audit.record(session, principal, "link.match_run", "link_run", run.id,
+    # named by its upload: the run's own id counts every agency's runs
+    audit.record(session, principal, "link.match_run", "link_upload", upload.reference,
                  details={"compared": run.compared, "refused": sorted(run.refused), "hits": len(hits)})
     return run, hits
 
@@ -202,7 +203,7 @@ def comparable_uploads(session: Session, upload_ids: list[int]) -> list[LinkUplo
     problems = [f"upload {i} unknown" for i in dict.fromkeys(upload_ids) if i not in uploads]
     if len(uploads) < 2:
         problems.append("an overlap table needs at least two uploads")
-    problems += [f"upload {u.id} ({u.label}) is {u.status}: its hits ended with it" for u in uploads.values()
+    problems += [f"upload {u.reference} ({u.label}) is {u.status}: its hits ended with it" for u in uploads.values()
                  if u.status != "live"]
     labels = [u.label for u in uploads.values()]
     problems += [f"two uploads are labelled {x!r}; counts are keyed by label" for x in sorted({x for x in labels

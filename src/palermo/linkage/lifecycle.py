@@ -114,41 +114,42 @@ def supersede_previous(session: Session, principal: Principal, upload: LinkUploa
         LinkUpload.label == upload.label, LinkUpload.key_epoch == upload.key_epoch, LinkUpload.status == "live",
         LinkUpload.id != upload.id)).scalars())
     for u in old:
-        hits = end_upload(session, u, "superseded", f"superseded by upload {upload.id}")
-        audit.record(session, principal, "link.upload.supersede", "link_upload", u.id,
-                     details={"by": upload.id, "records": u.records, "hits_ended": hits})
+        hits = end_upload(session, u, "superseded", f"superseded by upload {upload.reference}")
+        audit.record(session, principal, "link.upload.supersede", "link_upload", u.reference,
+                     details={"by": upload.reference, "records": u.records, "hits_ended": hits})
     return [u.id for u in old]
 
 
-def withdraw(session: Session, principal: Principal, upload_id: int) -> tuple[LinkUpload, int]:
+def withdraw(session: Session, principal: Principal, reference: str) -> tuple[LinkUpload, int]:
     """The organisation takes its upload back: encodings deleted, its open hits withdrawn.
 
-    Another organisation's upload (or an unknown id) is refused as not found, a role that may not
+    Another organisation's upload (or an unknown reference) is refused as not found, in the same words, a role that may not
     submit encodings may not withdraw them, an upload no longer live has nothing to withdraw; every
     refusal is audited and changes nothing.
     """
     def refuse(error: Any) -> Any:
-        return audit.refused(error, principal, "link.upload.withdraw_refused", "link_upload", upload_id)
+        return audit.refused(error, principal, "link.upload.withdraw_refused", "link_upload", reference[:60])
 
     rule = decide(principal, "linkage.withdraw")
     if not rule.allowed:
         raise refuse(PermissionDenied(rule.reason))
-    upload = session.get(LinkUpload, upload_id)
+    upload = session.execute(select(LinkUpload).where(LinkUpload.reference == reference)).scalar_one_or_none()
     if upload is None or principal.organisation_id is None or upload.organisation_id != principal.organisation_id:
-        raise refuse(NotFound(N_("no upload {upload_id} of your organisation", upload_id=upload_id), next_step=NextStep("list_uploads")))
+        raise refuse(NotFound(N_("no upload {upload_id} of your organisation", upload_id=reference[:60]),
+                              next_step=NextStep("list_uploads")))
     if upload.status != "live":
         raise refuse(Conflict(N_("upload {upload_id} is already {status}; its encodings were deleted on "
                                  "{ended_at:%Y-%m-%d}",
-                                 upload_id=upload_id, status=upload.status, ended_at=upload.ended_at)))
+                                 upload_id=reference, status=upload.status, ended_at=upload.ended_at)))
     hits = end_upload(session, upload, "withdrawn", f"withdrawn by {principal.username}")
-    audit.record(session, principal, "link.upload.withdraw", "link_upload", upload.id,
+    audit.record(session, principal, "link.upload.withdraw", "link_upload", upload.reference,
                  details={"records": upload.records, "hits_withdrawn": hits})
     return upload, hits
 
 
 @dataclass(frozen=True)
 class UploadView:
-    id: int
+    reference: str
     label: str
     list_kind: str
     purpose: str
@@ -177,5 +178,5 @@ def uploads_for(session: Session, principal: Principal) -> list[UploadView]:
             for uid, n in session.execute(select(col, func.count()).where(col.in_(ids), LinkHit.status == "open")
                                           .group_by(col)).all():
                 open_hits[uid] = open_hits.get(uid, 0) + n
-    return [UploadView(u.id, u.label, u.list_kind, u.purpose, u.records, u.status, u.key_epoch, u.created_at,
+    return [UploadView(u.reference, u.label, u.list_kind, u.purpose, u.records, u.status, u.key_epoch, u.created_at,
                        u.created_by, u.expires_at, u.ended_at, u.ended_reason, open_hits.get(u.id, 0)) for u in rows]

@@ -7,6 +7,7 @@ when it leaves ``live``, the row stays as the record of what was compared and no
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -29,7 +30,9 @@ from palermo.db.types import UTCDateTime
 class LinkUpload(Base):
     __tablename__ = "link_upload"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)  # internal: it counts every agency's uploads
+    # the upload's name to its organisation (faces, audit): random, so it says nothing of others' uploads
+    reference: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: "upl-" + secrets.token_hex(6))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     label: Mapped[str] = mapped_column(String(120))
     list_kind: Mapped[str] = mapped_column(String(20))  # suspects / victims

@@ -258,6 +258,6 @@ def record_observations(session: Session, principal: Principal, source: SourceSp
                                 n_problems=len(problems), key=source.key), problems)
     src = store_frame(session, principal, source, df, repr(source.key))
     rows = df.height
-    audit.record(session, principal, "stats.observations.add", "stat_source", src.id,
+    audit.record(session, principal, "stats.observations.add", "stat_source", f"{src.key}@{src.vintage}",
                  details={"key": src.key, "vintage": src.vintage, "rows": rows})
     return src

@@ -35,7 +35,8 @@ def settle_after_import(session: Session, principal: Principal, key: str, vintag
     src = session.execute(select(Source).where(Source.key == key, Source.vintage == vintage)).scalar_one()
     src.public = public  # created by this import: its flag is part of the import, audited with it when published
     if public:
-        audit.record(session, principal, "stats.source.publish", "stat_source", src.id, details={"key": key, "vintage": vintage})
+        audit.record(session, principal, "stats.source.publish", "stat_source", f"{src.key}@{src.vintage}",
+                     details={"key": key, "vintage": vintage})
     session.flush()
     return public
 

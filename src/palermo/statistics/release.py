@@ -26,8 +26,15 @@ T = TypeVar("T")
 
 
 def data_version(session: Session) -> str:
-    """Changes with every committed write (the audit chain's length), per database."""
+    """Changes with every committed write (the audit chain's length), per database: a cache key, which
+    stays in the server (the chain's length counts every agency's activity)."""
     return f"{abs(hash(str(session.get_bind().engine.url))) % 10**6:06d}-{audit.head_seq(session)}"
+
+
+def validator(session: Session) -> str:
+    """The ETag of public answers: changes whenever :func:`data_version` does, but a visitor polling it
+    learns only that something changed, not how many writes every agency made in between."""
+    return audit.head_digest(session)
 
 
 def last_changed(session: Session) -> datetime | None:

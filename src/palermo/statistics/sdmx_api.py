@@ -127,7 +127,7 @@ def structure_query(session: Session, principal: Principal, resource: str, *, ag
                                concept_scheme=resource == "conceptscheme" or "conceptscheme" in kinds,
                                dsd=resource == "datastructure" or "datastructure" in kinds,
                                dataflow=resource == "dataflow" or "dataflow" in kinds)
-    return Answer(st.to_xml(msg), STRUCTURE_MEDIA, etag=release.data_version(session))
+    return Answer(st.to_xml(msg), STRUCTURE_MEDIA, etag=release.validator(session))
 
 
 STRUCTURE_MEDIA = "application/vnd.sdmx.structure+xml;version=2.1"
@@ -177,7 +177,7 @@ def data_query(session: Session, principal: Principal, flow_ref: str, key: str |
     else:
         body = sdmx_data.sdmx_csv(rows, version="2.0" if chosen.name == "csvdata2" else "1.0",
                                   labels=st.labels(sources) if chosen.labels else None)
-    return Answer(body, chosen.media_type, etag=release.data_version(session))
+    return Answer(body, chosen.media_type, etag=release.validator(session))
 
 
 def error_message(err: SdmxError) -> bytes:

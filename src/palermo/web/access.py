@@ -71,14 +71,14 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     # estimation
     ("GET", "/statistics/estimates"): "estimation.tables.read", ("GET", "/api/v1/estimates/tables"): "estimation.tables.read",
     ("POST", "/statistics/estimates"): "estimation.estimate", ("POST", "/api/v1/estimates"): "estimation.estimate",
-    ("POST", "/statistics/estimates/{table_id}/source"): "estimation.record_source",
+    ("POST", "/statistics/estimates/{reference}/source"): "estimation.record_source",
     # linkage
     ("GET", "/linkage"): "linkage.read", ("GET", "/api/v1/linkage/hits"): "linkage.hits.read",
     ("GET", "/linkage/hits/{reference}"): "linkage.hits.read", ("GET", "/api/v1/linkage/uploads"): "linkage.read",
     ("GET", "/api/v1/linkage/precision"): "linkage.read", ("GET", "/api/v1/linkage/entities"): "linkage.read",
     ("POST", "/linkage/hits/{reference}/review"): "linkage.review", ("POST", "/api/v1/linkage/hits/{reference}/review"): "linkage.review",
-    ("POST", "/linkage/uploads/{upload_id}/withdraw"): "linkage.withdraw",
-    ("DELETE", "/api/v1/linkage/uploads/{upload_id}"): "linkage.withdraw",
+    ("POST", "/linkage/uploads/{reference}/withdraw"): "linkage.withdraw",
+    ("DELETE", "/api/v1/linkage/uploads/{reference}"): "linkage.withdraw",
     ("POST", "/linkage/uploads"): "linkage.upload", ("POST", "/api/v1/linkage/uploads"): "linkage.upload",
     ("GET", "/linkage/estimate"): "linkage.estimate", ("POST", "/linkage/estimate"): "linkage.estimate",
     ("POST", "/api/v1/linkage/estimate"): "linkage.estimate",

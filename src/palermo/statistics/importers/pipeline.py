@@ -88,6 +88,6 @@ def store_frame_report(session: Session, principal: Principal, source: SourceSpe
     src = store_frame(session, principal, source, df, origin)
     report.observations = df.height
     report.vintage = src.vintage
-    audit.record(session, principal, "stats.import", "stat_source", src.id,
+    audit.record(session, principal, "stats.import", "stat_source", f"{src.key}@{src.vintage}",
                  details={"origin": origin, "observations": report.observations, "skipped": report.skipped})
     return report

@@ -173,7 +173,8 @@ def audit_page(request: Request, principal: Principal = Depends(page_principal),
         status: dict[str, Any] = {"ok": True, "summary": audit.verify(s, principal).summary()}
     except AuditChainBroken as exc:
         status = {"ok": False, "message": exc.message}
-    return render(request, "audit.html", {"title": N_("Audit log"), "entries": entries, "status": status})
+    return render(request, "audit.html", {"title": N_("Audit log"), "entries": entries, "status": status,
+                                          "whole": audit.reads_whole_chain(principal)})
 
 
 # ---------------------------------------------------------------- API
@@ -193,7 +194,7 @@ class OrganisationIn(RequestBody):
 
 
 class UserOut(BaseModel):
-    id: int
+    # no row id: users are named by username, and the id counted every organisation's accounts
     username: str
     organisation: str
     roles: list[str]
@@ -215,7 +216,9 @@ class MeOut(BaseModel):
 
 
 class AuditEntryOut(BaseModel):
-    seq: int
+    number: int = Field(description="the entry's number: its place in the whole chain for the hub operator's admins, "
+                                    "else its place among the caller's organisation's entries")
+    scope: Literal["chain", "organisation"] = Field(description="what number counts")
     at: str
     actor: str
     organisation_id: int | None
@@ -223,7 +226,7 @@ class AuditEntryOut(BaseModel):
     object_type: str
     object_id: str
     legal_basis: str | None
-    hash: str
+    hash: str | None = Field(description="the entry's chain hash; only for the hub operator's admins, who read the whole chain")
 
 
 class TokenOut(BaseModel):
@@ -244,12 +247,13 @@ class AuditVerifyOut(BaseModel):
     entries: int | None = Field(None, description="entries verified that the caller may count: the whole chain for "
                                                    "the hub operator's admins, else the caller's organisation's")
     scope: Literal["chain", "organisation"] | None = Field(None, description="what entries counts")
-    first_bad_entry: int | None = Field(None, description="only when the caller may read that entry's organisation's trail")
+    first_bad_entry: int | None = Field(None, description="only when the caller may read that entry's organisation's "
+                                                           "trail, numbered as the audit list numbers it")
     message: str | None = None
 
 
 def _user_out(u: Any) -> UserOut:
-    return UserOut(id=u.id, username=u.username, organisation=u.organisation.short_name,
+    return UserOut(username=u.username, organisation=u.organisation.short_name,
                    roles=sorted(u.role_set), active=u.active)
 
 

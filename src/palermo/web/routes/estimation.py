@@ -77,7 +77,7 @@ def _page(request: Request, s: Session, principal: Principal, *, analysis: Analy
 
 
 @pages.get("/statistics/estimates")
-def estimates_page(request: Request, table: int | None = Query(None, ge=1, le=2**31 - 1),
+def estimates_page(request: Request, table: str | None = Query(None, min_length=1, max_length=40),
                    criterion: str = Query(DEFAULT_CRITERION, max_length=10),
                    bootstrap: int = Query(0, ge=0, le=WEB_MAX_BOOTSTRAP),
                    bootstrap_method: str = Query(DEFAULT_BOOTSTRAP_METHOD, max_length=20),
@@ -114,25 +114,25 @@ async def estimates_upload(request: Request, file: UploadFile | None = File(None
     return _page(request, s, principal, analysis=analysis, table=table, options={**opts, "merge": merge})
 
 
-@pages.post("/statistics/estimates/{table_id}/source", dependencies=[Depends(csrf_form)])
-def estimates_record(request: Request, table_id: int, criterion: str = Form(DEFAULT_CRITERION),
+@pages.post("/statistics/estimates/{reference}/source", dependencies=[Depends(csrf_form)])
+def estimates_record(request: Request, reference: str, criterion: str = Form(DEFAULT_CRITERION),
                      bootstrap: int = Form(0), bootstrap_method: str = Form(DEFAULT_BOOTSTRAP_METHOD, max_length=20),
                      merge: str = Form(""), principal: Principal = Depends(page_principal),
                      s: Session = Depends(db_session)) -> Response:
     from palermo.estimation.source import record_estimate
 
     require(principal, "estimation.record_source")
-    t = get_table(s, principal, table_id)  # own tables, or shared hub overlaps (the source is then the caller's)
+    t = get_table(s, principal, reference)  # own tables, or shared hub overlaps (the source is then the caller's)
     if not (t.country and t.period):
         raise ValidationError(N_("the table needs a country and a period before its estimate can enter the statistics"))
     opts = _options(criterion, bootstrap, merge, bootstrap_method)
     analysis = _analyse(request, principal, histories_of(t), owner=t.organisation_id, **opts)
-    record_estimate(s, principal, analysis.result, key=f"mse-table-{t.id}-{criterion}",
+    record_estimate(s, principal, analysis.result, key=f"mse-{t.reference}-{criterion}",
                     name=f"MSE estimate: {t.name}", country=t.country, period=t.period,
                     coverage=f"persons on at least one of the lists {', '.join(analysis.result.lists)}, "
                              "and those estimated to be on none")
     flash(request, N_("Recorded as an estimate source: {estimate}", estimate=analysis.text))
-    return RedirectResponse(f"/statistics/estimates?table={t.id}&criterion={criterion}", status_code=303)
+    return RedirectResponse(f"/statistics/estimates?table={t.reference}&criterion={criterion}", status_code=303)
 
 
 # ---------------------------------------------------------------- JSON API
@@ -171,7 +171,7 @@ class EstimateOut(BaseModel):
 
 
 class TableOut(BaseModel):
-    id: int
+    reference: str
     name: str
     country: str | None
     period: str | None
@@ -219,5 +219,5 @@ def api_estimate(request: Request, body: tuple[str, bytes] = Depends(_raw_body),
 @api.get("/estimates/tables", response_model=list[TableOut])
 def api_tables(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[TableOut]:
     """Capture-history tables visible to the caller (own organisation's, and shared hub overlaps)."""
-    return [TableOut(id=t.id, name=t.name, country=t.country, period=t.period, origin=t.origin, shared=t.shared)
+    return [TableOut(reference=t.reference, name=t.name, country=t.country, period=t.period, origin=t.origin, shared=t.shared)
             for t in visible_tables(s, principal)]

@@ -75,11 +75,12 @@ def hit_review_form(request: Request, reference: str, verdict: str = Form(...), 
     return RedirectResponse(f"/linkage/hits/{reference}", status_code=303)
 
 
-@pages.post("/linkage/uploads/{upload_id}/withdraw", dependencies=[Depends(csrf_form)])
-def upload_withdraw_form(request: Request, upload_id: int, principal: Principal = Depends(page_principal),
+@pages.post("/linkage/uploads/{reference}/withdraw", dependencies=[Depends(csrf_form)])
+def upload_withdraw_form(request: Request, reference: str, principal: Principal = Depends(page_principal),
                          s: Session = Depends(db_session)) -> Response:
-    upload, n = withdraw(s, principal, upload_id)
-    flash(request, N_("Upload {upload} withdrawn: its encodings are deleted and {n} hit(s) withdrawn", upload=upload.id, n=n))
+    upload, n = withdraw(s, principal, reference)
+    flash(request, N_("Upload {upload} withdrawn: its encodings are deleted and {n} hit(s) withdrawn", upload=upload.reference,
+                      n=n))
     return RedirectResponse("/linkage", status_code=303)
 
 
@@ -91,13 +92,13 @@ async def linkage_upload(request: Request, label: str = Form(...), kind_purpose:
         kind, _, purpose = kind_purpose.partition(":")
     result = submit(s, principal, await _read(file), label=label, purpose=purpose, list_kind=kind,
                     settings=get_settings(request))
-    flash(request, N_("Upload {upload}: compared with {lists} list(s), {hits} hit(s)", upload=result.upload.id,
+    flash(request, N_("Upload {upload}: compared with {lists} list(s), {hits} hit(s)", upload=result.upload.reference,
                       lists=len(result.run.compared), hits=len(result.hits)))
     return RedirectResponse("/linkage", status_code=303)
 
 
 class UploadOut(BaseModel):
-    upload_id: int
+    upload: str = Field(description="the upload's reference (withdraw it by this)")
     records: int
     compared: int
     hits: int
@@ -111,7 +112,7 @@ async def api_upload(request: Request, purpose: Annotated[LinkPurpose, Form()],
                      principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> UploadOut:
     r = submit(s, principal, await _read(file), label=label, purpose=purpose, list_kind=kind,
                settings=get_settings(request))
-    return UploadOut(upload_id=r.upload.id, records=r.upload.records, compared=len(r.run.compared), hits=len(r.hits),
+    return UploadOut(upload=r.upload.reference, records=r.upload.records, compared=len(r.run.compared), hits=len(r.hits),
                      refused=r.run.refused)
 
 
@@ -159,16 +160,16 @@ def api_uploads(principal: Principal = Depends(api_principal), s: Session = Depe
 
 
 class WithdrawOut(BaseModel):
-    id: int
+    reference: str
     status: str
     hits_withdrawn: int
 
 
-@api.delete("/uploads/{upload_id}", response_model=WithdrawOut)
-def api_withdraw(upload_id: int = Path(..., ge=1, le=2**62), principal: Principal = Depends(api_principal),
+@api.delete("/uploads/{reference}", response_model=WithdrawOut)
+def api_withdraw(reference: str = Path(..., min_length=1, max_length=40), principal: Principal = Depends(api_principal),
                  s: Session = Depends(db_session)) -> WithdrawOut:
-    upload, n = withdraw(s, principal, upload_id)
-    return WithdrawOut(id=upload.id, status=upload.status, hits_withdrawn=n)
+    upload, n = withdraw(s, principal, reference)
+    return WithdrawOut(reference=upload.reference, status=upload.status, hits_withdrawn=n)
 
 
 @api.get("/precision", response_model=list[Precision])

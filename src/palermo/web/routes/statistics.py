@@ -64,7 +64,7 @@ def _public_headers(s: Session, principal: Principal, response: Response) -> Res
     if changed is not None:
         response.headers["Last-Modified"] = format_datetime(changed, usegmt=True)
     if principal.is_anonymous:
-        response.headers["ETag"] = f'W/"{release.data_version(s)}"'
+        response.headers["ETag"] = f'W/"{release.validator(s)}"'
         response.headers["Cache-Control"] = "public, max-age=60"
     else:
         response.headers["Cache-Control"] = "private, no-store"
@@ -72,7 +72,7 @@ def _public_headers(s: Session, principal: Principal, response: Response) -> Res
 
 
 def _not_modified(request: Request, s: Session, principal: Principal) -> Response | None:
-    if principal.is_anonymous and request.headers.get("if-none-match") == f'W/"{release.data_version(s)}"':
+    if principal.is_anonymous and request.headers.get("if-none-match") == f'W/"{release.validator(s)}"':
         return Response(status_code=304)
     return None
 
