@@ -23,6 +23,7 @@ from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import AuditChainBroken, PalermoError, ValidationError
 from palermo.listing import ListQuery, ListSpec, Page, contains_any, fetch_page
+from palermo.messages import N_
 
 if TYPE_CHECKING:
     from palermo.db import Database
@@ -139,12 +140,14 @@ def verify(session: Session, principal: Principal) -> VerifyResult:
         count, mine, head = _recompute(session, principal.organisation_id)
     except _Break as bad:
         if whole:
-            raise AuditChainBroken(f"audit entry #{bad.seq}{bad.entry} {bad.what}", bad.seq, owner=bad.owner) from None
+            raise AuditChainBroken(N_("audit entry #{seq}{entry} {what}", seq=bad.seq, entry=bad.entry, what=bad.what), bad.seq,
+                                   owner=bad.owner) from None
         if bad.owner == principal.organisation_id and bad.owner is not None and bad.number is not None:
-            raise AuditChainBroken(f"your organisation's audit entry #{bad.number} ({bad.action}) {bad.what}",
+            raise AuditChainBroken(N_("your organisation's audit entry #{number} ({action}) {what}",
+                                      number=bad.number, action=bad.action, what=bad.what),
                                    bad.number, owner=bad.owner) from None
-        raise AuditChainBroken("the audit chain is broken in another organisation's entries; the hub operator's "
-                               "administrators can see where (tell them)", None) from None
+        raise AuditChainBroken(N_("the audit chain is broken in another organisation's entries; the hub operator's "
+                                  "administrators can see where (tell them)"), None) from None
     return VerifyResult(count, head, True) if whole else VerifyResult(mine, None, False)
 
 
@@ -211,8 +214,9 @@ def parse_since(text: str) -> datetime:
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValidationError(f"since {text!r} is not a date; use YYYY-MM-DD or an ISO 8601 time such as "
-                              "2026-12-01T08:00") from None
+        raise ValidationError(N_("since {text!r} is not a date; use YYYY-MM-DD or an ISO 8601 time such as "
+                                 "2026-12-01T08:00",
+                                 text=text)) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 

@@ -20,6 +20,7 @@ from palermo.linkage.files import (
     write_checked,
 )
 from palermo.linkage.schema import FieldSpec, LinkageSchema
+from palermo.messages import N_
 
 FORMAT = "palermo-encodings/1"
 
@@ -64,13 +65,13 @@ def read_encodings(path: Path, label: str | None = None) -> EncodedDataset:
     table = read_checked(path)  # checksum verified; clear errors for anything else
     meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
     if meta.get("palermo.format") != FORMAT or "palermo.schema" not in meta:
-        raise ValidationError(f"{source_name(path)} was not written by `palermo link encode` "
-                              f"(format {meta.get('palermo.format')!r})")
+        raise ValidationError(N_("{source_name} was not written by `palermo link encode` (format {get!r})",
+                                 source_name=source_name(path), get=meta.get('palermo.format')))
     try:
         schema = LinkageSchema.model_validate(json.loads(meta["palermo.schema"]))
     except ValueError as exc:  # pydantic's ValidationError and JSONDecodeError are ValueErrors
-        raise ValidationError(f"{source_name(path)} has an unreadable schema ({str(exc).splitlines()[0][:120]}); "
-                              "encode the records again") from None
+        raise ValidationError(N_("{source_name} has an unreadable schema ({splitlines}); encode the records again",
+                                 source_name=source_name(path), splitlines=str(exc).splitlines()[0][:120])) from None
     require_columns(table, ["record_id", *(f"{p}_{f.name}" for f in schema.fields for p in ("f", "m")),
                             *(f"b_{b.name}" for b in schema.blocking)], path)
     filters, present, blocks = {}, {}, {}
@@ -93,8 +94,9 @@ def _fixed_width_rows(column: pa.ChunkedArray, width: int, name: str) -> np.ndar
     if len(arr) == 0:
         return np.zeros((0, width), np.uint8)
     if not pa.types.is_fixed_size_binary(arr.type) or arr.type.byte_width != width or arr.null_count:
-        raise ValidationError(f"field {name!r} does not hold {width}-byte filters as the schema says; "
-                              "re-encode with `palermo link encode`")
+        raise ValidationError(N_("field {name!r} does not hold {width}-byte filters as the schema says; re-encode "
+                                 "with `palermo link encode`",
+                                 name=name, width=width))
     data = np.frombuffer(arr.buffers()[1], dtype=np.uint8)
     # A read-only view on Arrow's buffer (which it keeps alive): filters are only ever read after encoding.
     return data[arr.offset * width:(arr.offset + len(arr)) * width].reshape(len(arr), width)

@@ -20,6 +20,7 @@ from palermo.linkage.encoding.dataset import EncodedDataset
 from palermo.linkage.encoding.parallel import PARALLEL_FROM, Workers
 from palermo.linkage.keys import derive, fingerprint
 from palermo.linkage.schema import FieldSpec, LinkageSchema
+from palermo.messages import N_
 
 
 class _Hmac:
@@ -111,10 +112,11 @@ class Encoder:
             seen: set[str] = set()
             for n, rid in enumerate(ids, start=2):
                 if rid in seen:
-                    reported.append(Problem("duplicate record id", line=n, field=s.id_column, value=rid))
+                    reported.append(Problem(N_("duplicate record id"), line=n, field=s.id_column, value=rid))
                 seen.add(rid)
         if reported:
-            raise ValidationError(f"{len(reported)} problem(s) in the person records; nothing was encoded", reported)
+            raise ValidationError(N_("{n_reported} problem(s) in the person records; nothing was encoded",
+                                     n_reported=len(reported)), reported)
         one = len(slices) == 1
         filters = {f.name: slices[0].filters[f.name] if one else np.concatenate([sl.filters[f.name] for sl in slices])
                    for f in s.fields}
