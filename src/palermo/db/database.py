@@ -156,13 +156,37 @@ class Database:
 
     def upgrade(self) -> None:
         """Bring the schema to the newest revision of every domain (``alembic upgrade heads``)."""
+        self._migrate("upgrade", "heads")
+
+    def downgrade(self, revision: str) -> None:
+        """Take a domain's schema back to ``revision`` (``alembic downgrade``), to roll back a release."""
+        self._migrate("downgrade", revision)
+
+    def _migrate(self, direction: str, revision: str) -> None:
+        """Run migrations in one transaction. On SQLite, Alembic's batch mode rebuilds a table to alter it
+        (copy, drop, rename), which the enforced foreign keys of the rows that point at it would refuse: the
+        check is off while the migrations run, as Alembic's documentation advises, and the whole database is
+        checked before the transaction commits, so a migration can never leave a dangling reference."""
         from alembic import command
 
         self.check()
-        with self.engine.begin() as conn:
-            cfg = alembic_config(self.url)
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "heads")
+        sqlite = self.dialect == "sqlite"
+        with self.engine.connect() as conn:
+            if sqlite:  # outside any transaction, where SQLite honours it
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            try:
+                with conn.begin():
+                    cfg = alembic_config(self.url)
+                    cfg.attributes["connection"] = conn
+                    getattr(command, direction)(cfg, revision)
+                    dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() if sqlite else []
+                    if dangling:
+                        raise Conflict(N_("the migration would leave {n} row(s) pointing at rows that do not exist "
+                                          "(first in table {table}); nothing was changed",
+                                          n=len(dangling), table=dangling[0][0]))
+            finally:
+                if sqlite:
+                    conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
     def is_initialised(self) -> bool:
         return inspect(self.engine).has_table("organisation")
