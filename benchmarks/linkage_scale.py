@@ -39,7 +39,7 @@ import json, resource, sys, time
 from pathlib import Path
 from palermo.linkage.encoding import read_encodings
 from palermo.linkage.calibration import calibrate
-from palermo.linkage.engine import RESCUE_OFFSET, candidate_pairs, match
+from palermo.linkage.engine import RESCUE_OFFSET, SEARCH_OVERSIZED, candidate_pairs, match
 work = Path(sys.argv[1])
 t, cpu = time.perf_counter(), time.process_time()  # process time: every thread's (numba's kernels run on all cores)
 a, b = read_encodings(work / "A.parquet", "A"), read_encodings(work / "B.parquet", "B")
@@ -49,7 +49,7 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # the matchin
 truth = {tuple(p) for p in json.load(open(work / "truth.json"))}
 tp = len(found & truth)
 cal = calibrate(a.schema)  # the run's candidates (oversized blocks searched as the run searched them) and the cap's alone
-ia, ib = candidate_pairs(a, b, rescue=(cal.model, cal.threshold + RESCUE_OFFSET))
+ia, ib = candidate_pairs(a, b, rescue=(cal.model, cal.threshold + RESCUE_OFFSET) if SEARCH_OVERSIZED else None)
 pos_a, pos_b = {r: i for i, r in enumerate(a.ids)}, {r: i for i, r in enumerate(b.ids)}
 codes = set((ia.astype("int64") * len(b) + ib).tolist())
 true_candidates = sum(pos_a[x] * len(b) + pos_b[y] in codes for x, y in truth)

@@ -91,6 +91,10 @@ RESCUE_OFFSET = 4.0  # the floor: the calibration's match-weight threshold plus 
 # per side: 2,459 true pairs more among 195,717 pairs; at the threshold less 4 bits 5,227 among 2.0 million, but
 # those scored below the run's cut (recall 0.415 against 0.413) and cost 170 MiB of the memory headroom
 Rescue = tuple[fs.FSModel, float]  # the weights that score an oversized block's pairs, and the floor they must reach
+# Off by default: at a million per side the search found 0.002 more recall (0.415 against 0.413) while the
+# match took 65.1 s and 4,084 MiB against 38.1 s and 3,671 MiB without it, over the kept target of 60 s and 4 GiB
+# (measured idle, docs/linkage.md). Recall at scale is lost to the prior odds and the cut, not to the cap.
+SEARCH_OVERSIZED = False
 
 
 def candidate_pairs(a: EncodedDataset, b: EncodedDataset, max_block_pairs: int | None = None,
@@ -296,8 +300,8 @@ def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engi
     for first, second in combinations(datasets, 2):
         a, b = canonical_order(first, second)
         # oversized blocks give their pairs that the calibration weighs near its threshold or above
-        ia, ib, lv = engine.pair_levels(a, b, rescue=None if cal is None else
-                                        (cal.model, cal.threshold + RESCUE_OFFSET))
+        ia, ib, lv = engine.pair_levels(a, b, rescue=(cal.model, cal.threshold + RESCUE_OFFSET)
+                                        if cal is not None and SEARCH_OVERSIZED else None)
         if method == "estimated" and len(ia):
             assert cal is not None
             model, p = weights.probabilities(a, b, ia, ib, lv, cal.model, cal.threshold)
