@@ -98,7 +98,13 @@ def european_numbers(df: pl.DataFrame, separator: str, name: str) -> tuple[pl.Da
     cols = [c for c in df.columns if df.schema[c] == pl.Utf8]
     if not cols:
         return df, None
-    stripped = [pl.col(c).str.strip_chars() for c in cols]
+    # Every pattern needs a comma or a dot: columns with neither (codes, whole counts) are not searched.
+    marks = df.select(pl.any_horizontal(pl.col(c).str.contains(",", literal=True) | pl.col(c).str.contains(".", literal=True))
+                      .any().alias(c) for c in cols).row(0)
+    searched = [c for c, marked in zip(cols, marks) if marked]
+    if not searched:
+        return df, None
+    stripped = [pl.col(c).str.strip_chars() for c in searched]
     evidence = df.select(comma=pl.any_horizontal([s.str.contains(_DECIMAL_COMMA).fill_null(False) for s in stripped]),
                          point=pl.any_horizontal([s.str.contains(_DECIMAL_POINT).fill_null(False) for s in stripped]),
                          dots=pl.any_horizontal([s.str.contains(r"^[-+]?\d{1,3}(\.\d{3})+$").fill_null(False)
@@ -113,6 +119,7 @@ def european_numbers(df: pl.DataFrame, separator: str, name: str) -> tuple[pl.Da
                name=name, first_comma=first_comma, first_point=first_point), [Problem(N_("mixed decimal conventions"))])
     if not (comma or (separator == ";" and dots and not point)):
         return df, None
+    stripped = [pl.col(c).str.strip_chars() for c in cols]  # "1 234" in any column, comma or not
     fixed = df.with_columns(
         pl.when(s.str.contains(_EUROPEAN)).then(s.str.replace_all(r"[. \u00a0\u202f]", "").str.replace(",", ".", literal=True))
         .otherwise(pl.col(c)).alias(c) for c, s in zip(cols, stripped))
