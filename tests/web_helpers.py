@@ -18,6 +18,9 @@ from palermo.settings import Settings
 from palermo.web.app import create_app
 
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+# The page's width against the layout viewport's: not window.innerWidth, which a phone browser widens to a
+# page that does not fit (it zooms out), so an overflowing page would seem to fit.
+PAGE_AND_SCREEN_WIDTH = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
 
 
 def client_for(settings: Settings, db: Database) -> TestClient:

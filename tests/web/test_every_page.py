@@ -23,7 +23,7 @@ from palermo.db import Database
 from palermo.demo import DEMO_PASSWORD
 from tests.web.conftest import LiveServer, collect_errors, serve
 from tests.web.routes_helpers import app_rules
-from tests.web_helpers import browser_login
+from tests.web_helpers import PAGE_AND_SCREEN_WIDTH, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -169,7 +169,7 @@ def test_every_page_fits_the_screen_and_passes_axe(demo: LiveServer, browser: An
                 pg.wait_for_function(CHARTS_DRAWN, timeout=20_000)
                 visited += 1
                 where = f"{who or 'visitor'} {viewport} {url}"
-                width = pg.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+                width = pg.evaluate(PAGE_AND_SCREEN_WIDTH)
                 if width[0] > width[1]:
                     problems.append(f"{where}: the page is {width[0]} px wide on a {width[1]} px screen")
                 if pg.locator("text=Chart failed").count():

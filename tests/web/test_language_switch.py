@@ -12,7 +12,7 @@ import pytest
 from palermo.db import Database
 from palermo.demo import DEMO_PASSWORD
 from tests.web.conftest import LiveServer, collect_errors, serve
-from tests.web_helpers import browser_login
+from tests.web_helpers import PAGE_AND_SCREEN_WIDTH, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -71,7 +71,7 @@ def test_switched_pages_pass_axe_on_a_phone(demo: LiveServer, browser: Any, lang
         for path in ("/", "/coordination", "/coordination/liaison", "/exchange/requests", "/account/security", "/no/such/page"):
             pg.goto(demo.url + path)
             assert pg.evaluate(LANG) == [lang, "rtl" if lang == "ar" else "ltr"], path
-            width = pg.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            width = pg.evaluate(PAGE_AND_SCREEN_WIDTH)
             if width[0] > width[1]:
                 problems.append(f"{lang} {path}: {width[0]} px wide on a {width[1]} px screen")
             for v in axe.run(pg, options=WCAG).response["violations"]:

@@ -14,7 +14,7 @@ from babel.dates import get_month_names
 from palermo.db import Database
 from palermo.demo import DEMO_PASSWORD
 from tests.web.conftest import LiveServer, collect_errors, serve
-from tests.web_helpers import browser_login
+from tests.web_helpers import PAGE_AND_SCREEN_WIDTH, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ def test_arabic_pages_read_right_to_left_on_a_phone(demo: LiveServer, browser: A
             pg.goto(demo.url + path)
             assert pg.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["ar", "rtl"], path
             pg.wait_for_function(DRAWN)
-            width = pg.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            width = pg.evaluate(PAGE_AND_SCREEN_WIDTH)
             if width[0] > width[1]:
                 problems.append(f"{path}: {width[0]} px wide on a {width[1]} px screen")
             for v in axe.run(pg, options=WCAG).response["violations"]:

@@ -14,7 +14,7 @@ from palermo.db import Database
 from palermo.demo import DEMO_PASSWORD
 from tests.web.conftest import LiveServer, collect_errors, serve
 from tests.web.test_every_page import CHARTS_DRAWN
-from tests.web_helpers import browser_login
+from tests.web_helpers import PAGE_AND_SCREEN_WIDTH, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -69,8 +69,7 @@ def test_translated_pages_fit_a_phone(demo: LiveServer, browser: Any, lang: str)
                 pg.goto(demo.url + path)
                 pg.wait_for_function(CHARTS_DRAWN, timeout=20_000)
                 assert pg.evaluate("document.documentElement.lang") == lang, path
-                # the layout width, not window.innerWidth: a phone browser zooms out to a wider page
-                width = pg.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+                width = pg.evaluate(PAGE_AND_SCREEN_WIDTH)
                 if width[0] > width[1]:
                     problems.append(f"{lang} {path}: {width[0]} px wide on a {width[1]} px screen")
                 out = pg.evaluate(STICKING_OUT)
