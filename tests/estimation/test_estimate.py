@@ -142,6 +142,9 @@ def test_a_list_holding_everyone_leaves_too_few_lists() -> None:
     ({"criterion": "cp"}, "unknown criterion"),
     ({"confidence": 1.5}, "confidence must be"),
     ({"bootstrap": -1}, "bootstrap replicates"),
+    ({"criterion": "pvalue", "pthresh": 7.0}, "p-value threshold"),
+    ({"criterion": "pvalue", "pthresh": 0.0}, "p-value threshold"),
+    ({"pthresh": -1.0}, "p-value threshold"),
 ])
 def test_bad_options_are_refused(kwargs: dict[str, object], expected: str) -> None:
     h = CaptureHistories.from_csv(MSE / "Western.csv")

@@ -156,6 +156,9 @@ def estimate_population(
     if not 0.5 <= confidence < 1:
         raise ValidationError(N_("confidence must be between 0.5 and 1 (e.g. 0.95), got {confidence}",
                                  confidence=confidence))
+    if not 0 < pthresh < 1:
+        raise ValidationError(N_("the p-value threshold must be between 0 and 1 (e.g. 0.02), got {pthresh}",
+                                 pthresh=pthresh))
     bootstrap_method = bootstrap_method_for(bootstrap_method, bootstrap)
     if bootstrap < 0 or bootstrap > 10_000:
         raise ValidationError(N_("bootstrap replicates must be between 0 and 10,000, got {bootstrap}",
