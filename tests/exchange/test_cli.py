@@ -76,3 +76,11 @@ def test_two_authorities_of_one_state_are_not_both_sides_of_an_agreement(env: Da
     r = runner.invoke(app, ["exchange", "check", "--from", "NL-RAP", "--to", "NL-OM", "--category", "aggregate_statistics",
                             "--purpose", "research"])
     assert r.exit_code == 1 and "EU-OPS-NL covers NL-RAP and NL-OM only as one party" in r.output
+
+
+def test_an_organisations_own_data_is_allowed_without_naming_a_missing_agreement(env: Database) -> None:
+    """`check --from NL-POL --to NL-POL` printed "allowed under None, own data": no agreement is needed, so none is named."""
+    r = runner.invoke(app, ["exchange", "check", "--from", "NL-POL", "--to", "NL-POL", "--category", "personal_data_victims",
+                            "--purpose", "investigation"])
+    assert r.exit_code == 0, r.output
+    assert "None" not in r.output and "own data" in r.output and "no agreement" in r.output

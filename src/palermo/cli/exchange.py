@@ -54,6 +54,8 @@ def check(from_org: str = typer.Option(..., "--from", help="Requesting organisat
                    category=category, purpose=purpose, on=day)
     if as_json:
         print_json(d.to_dict())
+    elif d.allowed and d.agreement_ref is None:
+        console.print(f"[green]allowed[/]: {d.clause} (no agreement needed)")
     elif d.allowed:
         console.print(f"[green]allowed[/] under {d.agreement_ref}, {d.clause}; handling codes {', '.join(d.handling_codes) or 'none'}")
     else:
