@@ -45,3 +45,21 @@ def test_the_docs_render_every_operation_in_the_browser(live_server: LiveServer,
     assert all(u.startswith(live_server.url) or u.startswith("data:") for u in requested), \
         [u for u in requested if not u.startswith(live_server.url)][:5]
     shot("api-docs")
+
+
+def test_every_operation_says_what_it_does(sqlite_db: Database, tmp_path: Path) -> None:
+    """A client that follows the document only must learn from it what each operation does: 42 of 55 had no
+    description and a summary made of the Python function's name ("Api Orgs", "Api Add", "Me")."""
+    c = client_for(make_settings(tmp_path, sqlite_db), sqlite_db)
+    document = c.get("/api/v1/openapi.json").json()
+    undescribed, named_by_code = [], []
+    for path, operations in document["paths"].items():
+        for method, op in operations.items():
+            if len(op.get("description", "").split()) < 3:
+                undescribed.append(f"{method.upper()} {path}")
+            if op["operationId"].startswith(op["summary"].lower().replace(" ", "_") + "_"):
+                named_by_code.append(f"{method.upper()} {path}: {op['summary']}")
+            elif not " ".join(op["description"].split()).startswith(op["summary"]):
+                named_by_code.append(f"{method.upper()} {path}: {op['summary']!r} is not where the description starts")
+    assert not undescribed, undescribed
+    assert not named_by_code, named_by_code

@@ -164,6 +164,16 @@ def _binary_uploads(doc: dict[str, Any]) -> None:
                                                 **{k: prop[k] for k in ("title", "description") if k in prop}}
 
 
+def summary_of(description: str) -> str:
+    """An operation's summary: its docstring's first sentence, cut at its first clause when long (FastAPI would
+    title-case the function's name: "Api Orgs")."""
+    first = re.split(r"(?<=[.?])\s", " ".join(description.split()), maxsplit=1)[0].rstrip(".")
+    for stop in (" (", "; ", ": "):
+        if len(first) > 80 and stop in first:
+            first = first.split(stop, 1)[0]
+    return first
+
+
 def document(app: FastAPI) -> dict[str, Any]:
     """The whole document, built once per app."""
     if app.openapi_schema:
@@ -181,6 +191,8 @@ def document(app: FastAPI) -> dict[str, Any]:
     ref = {"$ref": "#/components/schemas/ErrorOut"}
     for path, operations in doc.get("paths", {}).items():
         for method, operation in operations.items():
+            if operation.get("description"):
+                operation["summary"] = summary_of(operation["description"])
             responses = operation.setdefault("responses", {})
             for status in _error_statuses(path, method, operation):
                 responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status],

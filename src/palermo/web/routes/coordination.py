@@ -228,12 +228,14 @@ def _out(i: Any) -> InitiativeOut:
 @api.get("/initiatives", response_model=list[InitiativeOut])
 def api_initiatives(country: str | None = Query(None, max_length=3), principal: Principal = Depends(api_principal),
                     s: Session = Depends(db_session)) -> list[InitiativeOut]:
+    """Initiatives against trafficking and smuggling (who does what where), optionally in one country."""
     return [_out(i) for i in list_initiatives(s, country=country)]
 
 
 @api.post("/initiatives", response_model=list[InitiativeOut], status_code=201)
 def api_save_initiatives(body: list[InitiativeIn], principal: Principal = Depends(api_principal),
                          s: Session = Depends(db_session)) -> list[InitiativeOut]:
+    """Add or update initiatives, all or none; every invalid item reported."""
     specs = [InitiativeSpec(**b.model_dump(), line=n) for n, b in enumerate(body, 1)]
     return [_out(i) for i in save_initiatives(s, principal, specs, origin="API request")]
 
@@ -254,6 +256,8 @@ class ResultIn(RequestBody):
 @api.get("/initiatives/{ref}")
 def api_initiative(request: Request, ref: str, principal: Principal = Depends(api_principal),
                    s: Session = Depends(db_session)) -> dict[str, Any]:
+    """One initiative with its sectors, results and progress (small counts protected as the caller's rights require),
+    budgets and transactions."""
     i = get_initiative(s, ref)
     threshold = get_settings(request).small_count_threshold
     return {**_out(i).model_dump(mode="json"), "sectors": i.sectors,
@@ -273,6 +277,7 @@ def api_initiative(request: Request, ref: str, principal: Principal = Depends(ap
 @api.post("/initiatives/{ref}/results", status_code=201)
 def api_add_results(request: Request, ref: str, body: list[ResultIn], principal: Principal = Depends(api_principal),
                     s: Session = Depends(db_session)) -> dict[str, Any]:
+    """Report results of an initiative for a period (baseline, target, actual); answers with its progress."""
     specs = [results.ResultSpec(**b.model_dump(), people=b.indicator == results.PEOPLE, where=f"item {n}", line=n)
              for n, b in enumerate(body, 1)]
     i = results.add_results(s, principal, ref, specs)
@@ -283,46 +288,56 @@ def api_add_results(request: Request, ref: str, body: list[ResultIn], principal:
 @api.get("/flows")
 def api_flows(request: Request, on: IsoDate | None = None, principal: Principal = Depends(api_principal),
               s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """Money flows funder → implementer → country and area of work, per currency, each amount counted once."""
     return [f.to_dict() for f in money.flows(_overview(request, s, principal, on).initiatives)]
 
 
 @api.get("/feeds")
 def api_feeds(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """The feeds that fill the initiative register: last good load, when the next is due, the last problem if any."""
     return [asdict(f) for f in feed_status(s)]
 
 
 @api.get("/matrix")
 def api_matrix(request: Request, on: IsoDate | None = None, principal: Principal = Depends(api_principal),
                s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """Who implements what where: country by area of work, with the actors and initiatives active on a day."""
     return _overview(request, s, principal, on).matrix()
 
 
 @api.get("/overlaps")
 def api_overlaps(request: Request, on: IsoDate | None = None, principal: Principal = Depends(api_principal),
                  s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """Initiatives of different actors on the same country, area of work and target group at the same time, most
+    alike first."""
     return [o.to_dict() for o in _overview(request, s, principal, on).overlaps()]
 
 
 @api.get("/gaps")
 def api_gaps(request: Request, on: IsoDate | None = None, principal: Principal = Depends(api_principal),
              s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """Country and area of work cells with a need and no active initiative covering them."""
     return [g.to_dict() for g in _overview(request, s, principal, on).gaps()]
 
 
 @api.get("/suggestions")
 def api_suggestions(request: Request, on: IsoDate | None = None, principal: Principal = Depends(api_principal),
                     s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """Which actors should sit in each other's boards or meetings, from how much their initiatives overlap."""
     return _overview(request, s, principal, on).suggestions()
 
 
 @api.get("/actors")
 def api_actors(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """The actors of the register (agencies, NGOs, funders) with their acronyms, aliases and identifiers."""
     return [{"name": a.name, "acronym": a.acronym, "aliases": a.aliases, "identifiers": a.identifiers}
             for a in list_actors(s)]
 
 
 @api.get("/liaison")
 def api_liaison(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, Any]:
+    """Liaison officers' networks per host country and the reports the caller may read, with likely duplicate
+    reports."""
     reports = visible_reports(s, principal)
     return {"networks": {cc: [{"officer": p.officer_ref, "sending_state": p.sending_state, "agency": p.sending_actor.name}
                               for p in ps] for cc, ps in local_networks(s).items()},
@@ -333,9 +348,11 @@ def api_liaison(principal: Principal = Depends(api_principal), s: Session = Depe
 
 @api.get("/commitments")
 def api_commitments(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """Every commitment with its plan, responsible actor, whether it is overdue and the status its evidence shows."""
     return commitments(s, principal)
 
 
 @api.get("/instruments")
 def api_instruments(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """The international instruments (conventions, protocols) with each state's signature and consent to be bound."""
     return instrument_table(s)

@@ -259,11 +259,13 @@ def _user_out(u: Any) -> UserOut:
 
 @api.get("/me", response_model=MeOut)
 def me(principal: Principal = Depends(api_principal)) -> MeOut:
+    """The caller: username, organisation and roles of the account the token belongs to."""
     return MeOut(username=principal.username, organisation_id=principal.organisation_id, roles=sorted(principal.roles))
 
 
 @api.get("/organisations", response_model=list[OrganisationOut])
 def api_orgs(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[OrganisationOut]:
+    """The directory of participating organisations (shared by design: partners must be able to name each other)."""
     # The directory of participating organisations is shared by design: partners must be able to name each other.
     return [OrganisationOut(id=o.id, name=o.name, short_name=o.short_name, org_type=o.org_type, country=o.country)
             for o in accounts.list_organisations(s)]
@@ -272,17 +274,20 @@ def api_orgs(principal: Principal = Depends(api_principal), s: Session = Depends
 @api.post("/organisations", response_model=OrganisationOut, status_code=201)
 def api_add_org(body: OrganisationIn, principal: Principal = Depends(api_principal),
                 s: Session = Depends(db_session)) -> OrganisationOut:
+    """Add an organisation (admins of the hub operator only)."""
     o = accounts.create_organisation(s, principal, **body.model_dump())
     return OrganisationOut(id=o.id, name=o.name, short_name=o.short_name, org_type=o.org_type, country=o.country)
 
 
 @api.get("/users", response_model=list[UserOut])
 def api_users(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[UserOut]:
+    """The user accounts of the caller's organisation (every organisation's for the hub operator's admins)."""
     return [_user_out(u) for u in accounts.list_users(s, principal)]
 
 
 @api.post("/users", response_model=UserOut, status_code=201)
 def api_add_user(body: UserIn, principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> UserOut:
+    """Add a user account with its roles (an administrator)."""
     return _user_out(accounts.create_user(s, principal, **body.model_dump()))
 
 
@@ -331,6 +336,7 @@ def api_unlock(username: str = Path(..., max_length=200), principal: Principal =
 def api_audit(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**9),
               action: str | None = Query(None, max_length=80), since: IsoDateTime | None = None,
               principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[AuditEntryOut]:
+    """Entries of the hash-chained audit trail the caller may read, newest first; filtered by action and time."""
     rows = audit.entries(s, principal, limit=limit, offset=offset, action=action,
                          since=audit.parse_since(since.isoformat()) if since else None)
     return [AuditEntryOut.model_validate(e, from_attributes=True) for e in rows]
@@ -338,6 +344,7 @@ def api_audit(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=
 
 @api.get("/audit/verify", response_model=AuditVerifyOut)
 def api_audit_verify(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> AuditVerifyOut:
+    """Recompute the audit trail's hash chain: ok, or the first entry that was altered, removed or reordered."""
     try:
         result = audit.verify(s, principal)
     except AuditChainBroken as exc:

@@ -205,6 +205,7 @@ def _out(s: Session, r: Any) -> RequestOut:
 
 @api.get("/agreements")
 def api_agreements(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """The registry of agreements: parties, data categories, purposes, validity, status and handling codes."""
     return [{"reference": a.reference, "title": a.title, "type": a.agreement_type, "status": a.status,
              "parties": party_names(s, a), "categories": a.categories, "purposes": a.purposes,
              "valid_from": a.valid_from, "valid_to": a.valid_to, "handling_codes": a.handling_codes} for a in list_agreements(s)]
@@ -215,6 +216,8 @@ def api_check(category: Annotated[Category, Query()], purpose: Annotated[Exchang
               from_org: str = Query(..., alias="from", max_length=200), to_org: str = Query(..., alias="to", max_length=200),
               on: IsoDate | None = None,
               principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> DecisionOut:
+    """May ``from`` obtain ``category`` from ``to`` for ``purpose`` (on a day)? Allowed with the agreement and
+    clause, or refused with every reason."""
     d = decide(s, requester_org_id=get_organisation(s, from_org).id, owner_org_id=get_organisation(s, to_org).id,
                category=category, purpose=purpose, on=on)
     return DecisionOut(**d.to_dict())
@@ -224,6 +227,8 @@ def api_check(category: Annotated[Category, Query()], purpose: Annotated[Exchang
 def api_routes(category: Annotated[Category, Query()], purpose: Annotated[ExchangePurpose, Query()],
                from_org: str = Query(..., alias="from", max_length=200), to_org: str = Query(..., alias="to", max_length=200),
                principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """Chains of agreements through intermediaries that would allow the exchange, shortest and least restricted
+    first."""
     return [r.to_dict() for r in find_routes(s, get_organisation(s, from_org).short_name,
                                               get_organisation(s, to_org).short_name, category, purpose)]
 
@@ -260,6 +265,8 @@ def api_requests(request: Request, response: Response, principal: Principal = De
 
 @api.post("/requests", response_model=RequestOut, status_code=201)
 def api_file_request(body: RequestIn, principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> RequestOut:
+    """File a follow-up request to the organisation holding the data; refused unless an agreement gives it a legal
+    basis for the category and purpose."""
     req = file_request(s, principal, owner_org_id=get_organisation(s, body.owner).id, category=body.category,
                        purpose=body.purpose, justification=body.justification, case_reference=body.case_reference,
                        data_wanted=body.data_wanted, match_reference=body.match_reference)
@@ -269,5 +276,7 @@ def api_file_request(body: RequestIn, principal: Principal = Depends(api_princip
 @api.post("/requests/{reference}/answer", response_model=RequestOut)
 def api_answer(reference: str, body: AnswerIn, principal: Principal = Depends(api_principal),
                s: Session = Depends(db_session)) -> RequestOut:
+    """Answer a request received by the caller's organisation (its data owner): approve, partly approve or refuse;
+    released data carries handling codes and retention."""
     return _out(s, answer_request(s, principal, reference, decision=body.decision, reason=body.reason,
                                   released=body.released))

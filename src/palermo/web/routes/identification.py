@@ -249,11 +249,13 @@ class DecisionIn(RequestBody):
 
 @api.get("/catalogue")
 def api_catalogue(request: Request, principal: Principal = Depends(api_principal)) -> dict[str, Any]:
+    """The harmonised indicator catalogue of trafficking and smuggling: version, lists, dimensions, indicators and handbooks."""
     return _catalogue(request).to_dict()
 
 
 @api.get("/handbooks")
 def api_handbooks(request: Request, principal: Principal = Depends(api_principal)) -> dict[str, Any]:
+    """How the handbooks overlap: per indicator the handbooks that have it; those shared, unique or in none."""
     return overlap(_catalogue(request)).to_dict()
 
 
@@ -265,6 +267,8 @@ def _api_language(request: Request, lang: str | None) -> str:
 @api.post("/screen")
 def api_screen(request: Request, body: ScreenIn, principal: Principal = Depends(api_principal),
                s: Session = Depends(db_session)) -> dict[str, Any]:
+    """Screen a case against the indicator catalogue, with the explained result; ``save: true`` keeps it under a
+    reference with its referrals (each on consent, or child protection law for a child)."""
     lang = _api_language(request, body.lang)
     _ = translator(lang)
     if body.referred_to:
@@ -290,12 +294,15 @@ def api_referrals(status: Annotated[ReferralStatus | None, Query()] = None, prin
 @api.post("/referrals/{reference}/decision")
 def api_decide(request: Request, reference: str, body: DecisionIn, principal: Principal = Depends(api_principal),
                s: Session = Depends(db_session)) -> dict[str, Any]:
+    """Accept or decline (saying why) a referral received by the caller's organisation; final once taken."""
     return vars(decide(s, principal, reference, body.decision, body.note, lang=_api_language(request, None)))
 
 
 @api.post("/cases", status_code=201)
 def api_cases(body: list[dict[str, Any]], principal: Principal = Depends(api_principal),
               s: Session = Depends(db_session)) -> dict[str, int]:
+    """An NGO submits anonymised case summaries (at most 10,000 per request); its statistics sources are recomputed
+    from all of them."""
     if len(body) > 10_000:
         raise ValidationError(N_("at most 10,000 case summaries per request"))
     return {"stored": submit_cases(s, principal, body)}

@@ -110,6 +110,8 @@ async def api_upload(request: Request, purpose: Annotated[LinkPurpose, Form()],
                      label: str = Form(..., min_length=1, max_length=120),
                      kind: Annotated[ListKind, Form()] = "suspects", file: UploadFile = File(...),
                      principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> UploadOut:
+    """Upload an encodings file (keyed Bloom filters made with ``palermo link encode``): the hub compares it with the
+    other agencies' lists the agreements allow and answers with the hits found."""
     r = submit(s, principal, await _read(file), label=label, purpose=purpose, list_kind=kind,
                settings=get_settings(request))
     return UploadOut(upload=r.upload.reference, records=r.upload.records, compared=len(r.run.compared), hits=len(r.hits),
@@ -147,6 +149,8 @@ class ReviewOut(BaseModel):
 @api.post("/hits/{reference}/review", response_model=ReviewOut)
 def api_review(reference: str, body: ReviewIn, principal: Principal = Depends(api_principal),
                s: Session = Depends(db_session)) -> ReviewOut:
+    """Record the caller's verdict on a hit after its follow-up (confirmed, rejected, unsure): only the two parties
+    of a hit may."""
     row = review_hit(s, principal, reference, verdict=body.verdict, note=body.note)
     state = review_states(s, principal, [reference])[reference]
     view = next(h for h in hits_for(s, principal) if h.reference == reference)
@@ -156,6 +160,7 @@ def api_review(reference: str, body: ReviewIn, principal: Principal = Depends(ap
 
 @api.get("/uploads", response_model=list[UploadView])
 def api_uploads(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[UploadView]:
+    """The organisation's uploads at the hub: status (live, superseded, withdrawn, expired) and expiry."""
     return uploads_for(s, principal)
 
 
@@ -168,12 +173,14 @@ class WithdrawOut(BaseModel):
 @api.delete("/uploads/{reference}", response_model=WithdrawOut)
 def api_withdraw(reference: str = Path(..., min_length=1, max_length=40), principal: Principal = Depends(api_principal),
                  s: Session = Depends(db_session)) -> WithdrawOut:
+    """Withdraw one of the organisation's uploads: the hub deletes its encodings and withdraws its hits."""
     upload, n = withdraw(s, principal, reference)
     return WithdrawOut(reference=upload.reference, status=upload.status, hits_withdrawn=n)
 
 
 @api.get("/precision", response_model=list[Precision])
 def api_precision(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[Precision]:
+    """Measured precision per schema and agreement, over the reviewed hits the caller's organisation is a party to."""
     return precision_report(s, principal)
 
 
@@ -188,6 +195,8 @@ class EntityOut(BaseModel):
 
 @api.get("/entities", response_model=list[EntityOut])
 def api_entities(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[EntityOut]:
+    """The organisation's records that other agencies also hold, with which agencies (as far as the agreements let it
+    know)."""
     return [EntityOut(**e.to_dict()) for e in entities_for(s, principal)]
 
 

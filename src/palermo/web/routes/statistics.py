@@ -213,11 +213,13 @@ class ObservationsIn(RequestBody):
 
 @api.get("/sources")
 def api_sources(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """The statistical sources the caller may see: type, stage, owner, vintage, freshness and whether public."""
     return [asdict(x) for x in source_status(s, principal)]
 
 
 @api.get("/stale")
 def api_stale(principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """Sources overdue for an update, and who owns them."""
     return [asdict(x) for x in stale(s, principal)]
 
 
@@ -225,6 +227,8 @@ def api_stale(principal: Principal = Depends(api_principal), s: Session = Depend
 def api_observations(request: Request, country: str | None = Query(None, max_length=3), indicator: str | None = Query(None, max_length=40),
                      public: bool = False, principal: Principal = Depends(api_principal),
                      s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """Observations as rows with their flags, for a country or indicator; cells the caller may not see in full come
+    disclosure-controlled (``public=true``: the public release)."""
     return rows_for_export(s, principal, public=public, threshold=get_settings(request).small_count_threshold,
                            country=country.upper() if country else None, indicator=indicator)
 
@@ -233,6 +237,8 @@ def api_observations(request: Request, country: str | None = Query(None, max_len
 def api_explain(request: Request, country: str = Query(..., max_length=3), year: str = Query(..., max_length=10),
                 indicator: str = Query("victims", max_length=40),
                 principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    """Why sources disagree for a country and year: per pair, different concepts, different data, or both, with the
+    evidence."""
     return [p.to_dict() for p in explain(s, principal, country=country.upper(), year=year, indicator=indicator,
                                          threshold=get_settings(request).small_count_threshold)]
 
@@ -270,6 +276,7 @@ def api_export(request: Request, fmt: Annotated[ExportFormat, Query(alias="forma
 
 @api.post("/observations", status_code=201)
 def api_add(body: ObservationsIn, principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> dict[str, Any]:
+    """Record observations of one source (created if new) with their flags; all of them or none."""
     src = record_observations(s, principal, SourceSpec(**body.source.model_dump()),
                               [ObservationSpec(**{**o.model_dump(), "flags": set(o.flags)}) for o in body.observations])
     return {"source": src.key, "vintage": src.vintage, "observations": len(body.observations)}
