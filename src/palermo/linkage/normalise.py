@@ -18,7 +18,7 @@ from palermo.countries import iso3
 
 _ARTICLES = {"al", "el", "ul", "bin", "ben", "ibn", "bint", "ould", "wad"}
 _ABD = {"abd", "abdel", "abdal", "abdul", "abdoul"}
-_SKELETON_SUBS = [("ph", "f"), ("kh", "k"), ("gh", "g"), ("ch", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"),
+SKELETON_SUBS = [("ph", "f"), ("kh", "k"), ("gh", "g"), ("ch", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"),
                   ("ck", "k"), ("q", "k"), ("c", "k"), ("z", "s"), ("v", "f"), ("w", "f"), ("j", "g"), ("x", "ks")]
 _ARABIC = re.compile("[\u0600-\u06ff]")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y%m%d", "%Y/%m/%d")
@@ -59,7 +59,7 @@ def name_tokens(value: str | None) -> list[str]:
 def skeleton(token: str) -> str:
     """Consonant skeleton of a token: transliteration-robust (vowels and doubled letters dropped)."""
     s = token.lower()
-    for a, b in _SKELETON_SUBS:
+    for a, b in SKELETON_SUBS:
         s = s.replace(a, b)
     s = s[0] + re.sub(r"[aeiouy]", "", s[1:]) if s else s
     s = re.sub(r"(.)\1+", r"\1", s)

@@ -3,14 +3,16 @@ once, unreadable values kept (encoded as written) and reported, keyed blocking k
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from palermo.errors import Problem
+from palermo.linkage.encoding import columnar, names
 from palermo.linkage.schema import FieldSpec
 from palermo.linkage.tokens import (
     AFFIX_TRANSFORMS,
@@ -37,10 +39,9 @@ def _factorize(values: Sequence[Hashable]) -> tuple[list[Any], np.ndarray]:
     """Distinct values in order of first appearance, and every value's index among them.
 
     Built with C-level loops (``dict.fromkeys``, ``map``) rather than a Python loop over the rows."""
-    index: dict[Hashable, int] = dict.fromkeys(values, 0)
-    for i, v in enumerate(index):
-        index[v] = i
-    return list(index), np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
+    distinct = list(dict.fromkeys(values))
+    index = dict(zip(distinct, range(len(distinct))))
+    return distinct, np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 def _column_of(rows: Sequence[Mapping[str, Any]], column: str) -> list[Any]:
@@ -63,6 +64,9 @@ def _combine(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def _pick(distinct: list[Any], inverse: np.ndarray, rows: np.ndarray | None = None) -> list[Any]:
     """The values of the given rows (all rows by default), from distinct values and every row's index among them."""
     return list(map(distinct.__getitem__, (inverse if rows is None else inverse[rows]).tolist()))
+
+
+_TODO = object()  # a distinct value not read yet
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,8 @@ class Batch:
         self._canon: dict[str, tuple[list[Any], np.ndarray]] = {}
         self._parts: dict[str, tuple[list[str | None], np.ndarray]] = {}
         self._codes: dict[str, tuple[list[Any], np.ndarray]] = {}
+        self._kinds: dict[str, tuple[list[int], list[int], int]] = {}
+        self._name_words: dict[str, list[tuple[str, ...]]] = {}  # per column
         self._tokens: dict[str, list[list[str] | None]] = {}  # tokens of each distinct canonical value, per field
         self._done = 0
 
@@ -165,7 +171,7 @@ class Batch:
         """Distinct tuples of a field's column values, and every row's index among them."""
         per_column = [self._column(c) for c in (f.columns if isinstance(f, FieldSpec) else f)]
         if len(per_column) == 1:
-            return [(v,) for v in per_column[0][0]], per_column[0][1]
+            return list(zip(per_column[0][0])), per_column[0][1]
         first, inverse = _combine([inv for _, inv in per_column])
         return list(zip(*(_pick(d, inv, first) for d, inv in per_column))), inverse
 
@@ -176,12 +182,18 @@ class Batch:
             if found is None:
                 # Every kind but names and free text reads its first column only: fewer distinct values.
                 distinct, inverse = self._values(f if f.kind in ("name", "text") else f.columns[:1])
-                canon: list[Any] = []
-                for v in distinct:
-                    try:
-                        canon.append(canonical(f.kind, v, f.format))
-                    except ValueError as exc:
-                        canon.append(_Unreadable(str(exc), v))
+                canon: list[Any] = [_TODO] * len(distinct)
+                if f.kind in columnar.KINDS and (f.kind != "date" or f.format is None):
+                    idx, read = (columnar.read_dates if f.kind == "date" else columnar.normalise_documents)(
+                        [v[0] for v in distinct])
+                    for i, c in zip(idx.tolist(), read):
+                        canon[i] = c
+                for i, v in enumerate(distinct):
+                    if canon[i] is _TODO:  # every value the column-wise reading left
+                        try:
+                            canon[i] = canonical(f.kind, v, f.format)
+                        except ValueError as exc:
+                            canon[i] = _Unreadable(str(exc), v)
             else:
                 canon, inverse = found
             values, of_distinct = _factorize(canon)
@@ -194,7 +206,7 @@ class Batch:
         of them. None when a value is unreadable, left to the general path which reports it."""
         per_column = [self._column(c) for c in f.columns]
         try:
-            words = [[name_words(v) for v in distinct] for distinct, _ in per_column]
+            words = [self._words(c) for c in f.columns]
         except ValueError:
             return None
         if len(per_column) == 1:
@@ -205,14 +217,17 @@ class Batch:
 
     def _field(self, f: FieldSpec, place: int) -> tuple[np.ndarray, np.ndarray]:
         values, inverse = self._canonical(f)
-        bad = {k: v for k, v in enumerate(values) if isinstance(v, _Unreadable)}
+        plain, dirty, missing = self._kinds_of(f)
+        bad = {k: values[k] for k in dirty}
         if bad:
             rows = np.flatnonzero(np.isin(inverse, list(bad)))
             self.warnings += [self._problem(r, place, bad[k].reason, ",".join(f.columns), " ".join(map(str, bad[k].raw)))
                               for r, k in zip(rows.tolist(), inverse[rows].tolist())]
-        present = np.array([v is not None for v in values], dtype=bool)[inverse]  # an unreadable value is data
+        present = inverse != missing if missing >= 0 else np.ones(self.n, dtype=bool)  # an unreadable value is data
         if f.kind == "name":
             packed = self._name_bits(f)
+        elif f.kind in columnar.KINDS:
+            packed = self.enc._family_bits(f, len(values), self._families(f, values))[inverse]
         else:
             items = [None if v is None else dirty_tokens(f.kind, v.raw, f.format) if isinstance(v, _Unreadable)
                      else canonical_tokens(f.kind, v, f.q) for v in values]
@@ -220,10 +235,40 @@ class Batch:
             packed = self.enc._bits(f, items)[inverse]
         return self.enc._harden(f, packed, present), present
 
+    def _kinds_of(self, f: FieldSpec) -> tuple[list[int], list[int], int]:
+        """Which of a field's distinct canonical values are read (their indices), unreadable (encoded as
+        written), and the index of the missing value (-1 if none is missing)."""
+        if f.name not in self._kinds:
+            values = self._canonical(f)[0]
+            dirty = [i for i, v in enumerate(values) if type(v) is _Unreadable]
+            missing = values.index(None) if None in values else -1  # distinct values: one None at most
+            keep = np.ones(len(values), dtype=bool)
+            keep[dirty] = False
+            if missing >= 0:
+                keep[missing] = False
+            self._kinds[f.name] = np.flatnonzero(keep).tolist(), dirty, missing
+        return self._kinds[f.name]
+
+    def _families(self, f: FieldSpec, values: list[Any]) -> list[columnar.Family]:
+        """Tokens of a date or document field's distinct canonical values, made column-wise; those of the
+        values encoded as written (few) made one by one."""
+        plain, bad, _ = self._kinds_of(f)
+        own = np.array(plain, dtype=np.int64)
+        made = (columnar.date_families if f.kind == "date" else
+                lambda vs: columnar.document_families(vs, f.q))(list(map(values.__getitem__, plain))) if plain else []
+        families = [columnar.Family(own[fam.owners], fam.codes, fam.texts) for fam in made]
+        dirty = [(i, t) for i in bad for t in dirty_tokens(f.kind, values[i].raw, f.format)]
+        if dirty:
+            families.append(columnar.Family(np.array([i for i, _ in dirty], dtype=np.int64),
+                                            np.arange(len(dirty), dtype=np.int64), [t for _, t in dirty]))
+        return families
+
     def _name_bits(self, f: FieldSpec) -> np.ndarray:
         """A name filter is the union over the columns (and words) of their n-grams: built per column,
         which has far fewer distinct values than the combinations of columns."""
         salts, salt_of = self._salts()
+        if len(salts) == 1 and not salts[0]:
+            return self._name_bits_by_word(f)
         packed = np.zeros((self.n, f.bits // 8), dtype=np.uint8)
         for c in f.columns:
             distinct, inverse = self._column(c)
@@ -241,6 +286,24 @@ class Batch:
                     toks = []
                 items.append([f"{salt}#{t}" for t in toks] if salt else toks)
             packed |= self.enc._bits(f, items)[inverse]
+        return packed
+
+    def _words(self, c: str) -> list[tuple[str, ...]]:
+        """The name words of each distinct value of a column."""
+        if c not in self._name_words:
+            self._name_words[c] = list(map(name_words, self._column(c)[0]))
+        return self._name_words[c]
+
+    def _name_bits_by_word(self, f: FieldSpec) -> np.ndarray:
+        """Name filters (without attribute salt) as the OR of their words' filters, each word's made once."""
+        per_column = [self._words(c) for c in f.columns]
+        words = list(dict.fromkeys(chain.from_iterable(chain.from_iterable(per_column))))
+        index = dict(zip(words, range(len(words))))
+        word_bits = self.enc._family_bits(f, len(words), names.word_families(words, f.q))
+        packed = np.zeros((self.n, f.bits // 8), dtype=np.uint8)
+        for c, words_of in zip(f.columns, per_column):
+            of_value = names.value_bits(word_bits, [list(map(index.__getitem__, ws)) for ws in words_of])
+            packed |= of_value[self._column(c)[1]]
         return packed
 
     def _salts(self) -> tuple[list[str], np.ndarray]:
@@ -264,6 +327,9 @@ class Batch:
                         parts.append(block_part(f.kind, list(v), transform))
                     except ValueError:
                         parts.append(None)
+            elif f.kind in columnar.TRANSFORMS and transform in columnar.TRANSFORMS[f.kind]:
+                canon, inverse = self._canonical(f)
+                parts = self._columnar_parts(f, canon, transform)
             elif transform == "value" and f.name in self._tokens and (f.kind in ("date", "sex", "country") or f.q == 2):
                 # the field's own tokens, already made (for these kinds they do not depend on q)
                 inverse = self._canonical(f)[1]
@@ -279,19 +345,45 @@ class Batch:
             self._parts[key] = values, of_distinct[inverse]
         return self._parts[key]
 
+    def _columnar_parts(self, f: FieldSpec, canon: list[Any], transform: str) -> list[str | None]:
+        """A date or document part of distinct canonical values, made column-wise; None for missing values,
+        those encoded as written one by one (``_dirty_part``)."""
+        parts: list[str | None] = [None] * len(canon)
+        plain, dirty, _ = self._kinds_of(f)
+        made = (columnar.date_parts if f.kind == "date" else columnar.document_parts)(list(map(canon.__getitem__, plain)),
+                                                                                        transform)
+        for i, p in zip(plain, made):
+            parts[i] = p
+        for i in dirty:
+            parts[i] = _dirty_part(f, canon[i], transform)
+        return parts
+
     def _block_keys(self, name: str, spec: list[str]) -> list[str | None]:
         """Keyed blocking key of every row (HMAC of the parts), None where a part is missing: one HMAC per
         distinct combination of parts, remembered by the encoder across batches."""
         parts = [self._part(*p.partition(":")[::2]) for p in spec]
+        whole = np.ones(self.n, dtype=bool)  # rows with every part
+        for distinct, inv in parts:
+            if None in distinct:
+                whole &= inv != distinct.index(None)  # a part's distinct values are distinct: one None at most
+        rows = None if whole.all() else np.flatnonzero(whole)
+        codes = [inv if rows is None else inv[rows] for _, inv in parts]
         if len(parts) == 1:
-            combos: Iterable[tuple[str | None, ...]] = ((v,) for v in parts[0][0])
-            inverse = parts[0][1]
+            first, inverse = None, codes[0]
+            picked = [parts[0][0]]
         else:
-            first, inverse = _combine([inv for _, inv in parts])
-            combos = zip(*(_pick(distinct, inv, first) for distinct, inv in parts))
-        prefix = name + "|"
-        messages = [None if None in values else prefix + "|".join(values) for values in combos]  # type: ignore[arg-type]
-        return _pick(self.enc._block_keys_of(messages), inverse)
+            first, inverse = _combine(codes)
+            picked = [_pick(distinct, c, first) for (distinct, _), c in zip(parts, codes)]
+        # "name|part|part" of every distinct combination (a None part, if any, is never picked for a row)
+        messages = list(map((name + "|{}" * len(parts)).format, *picked))
+        keys: list[str | None] = list(self.enc._block_keys_of(messages))
+        if rows is None:
+            return _pick(keys, inverse)
+        keys.append(None)
+        of_row = np.full(self.n, len(keys) - 1, dtype=np.int64)
+        of_row[rows] = inverse
+        return _pick(keys, of_row)
+
 
 def _dirty_part(f: FieldSpec, c: _Unreadable, transform: str) -> str | None:
     """A blocking-key part of a value encoded as written: the year (and month) of a date whose day does

@@ -7,8 +7,10 @@ import gc
 import hashlib
 import os
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import chain
+from itertools import chain, repeat
+from operator import itemgetter
 from types import TracebackType
 from typing import Any
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from palermo.errors import Problem, ValidationError
 from palermo.linkage.encoding.batch import Batch
+from palermo.linkage.encoding.columnar import Family
 from palermo.linkage.encoding.dataset import EncodedDataset
 from palermo.linkage.encoding.parallel import PARALLEL_FROM, Workers
 from palermo.linkage.keys import derive, fingerprint
@@ -127,20 +130,23 @@ class Encoder:
         return EncodedDataset(ids, filters, present, blocks, self.fingerprint, s, label,
                               warnings=[] if strict else [p for _, _, p in warnings])
 
-    def _block_keys_of(self, messages: list[str | None]) -> list[str | None]:
-        """Keyed blocking keys of messages (``name|part|part``; None stays None): the first 24 hex digits of
-        their HMAC, each computed once and remembered across batches."""
+    def _block_keys_of(self, messages: list[str]) -> list[str]:
+        """Keyed blocking keys of messages (``name|part|part``): the first 24 hex digits of their HMAC, each
+        computed once and remembered across batches."""
         known = self._block_keys
         if len(known) > 1_000_000:  # bounded memory over many batches
             known.clear()
-        inner, outer = self._block_hmac.states()
-        for m in messages:  # distinct messages: one HMAC each (``_Hmac.hexdigest`` inlined, per-call cost matters)
-            if m is not None and m not in known:
-                i, o = inner.copy(), outer.copy()
-                i.update(m.encode())
-                o.update(i.digest())
-                known[m] = o.hexdigest()[:24]
-        return [None if m is None else known[m] for m in messages]
+        missing = list(set(messages).difference(known))
+        if missing:
+            # HMAC (``_Hmac``) of every message, with C-level loops: copies of the keyed states, updated
+            inner, outer = self._block_hmac.states()
+            hashes = type(inner)
+            n = len(missing)
+            ins, outs = list(map(hashes.copy, repeat(inner, n))), list(map(hashes.copy, repeat(outer, n)))
+            deque(map(hashes.update, ins, map(str.encode, missing)), maxlen=0)
+            deque(map(hashes.update, outs, map(hashes.digest, ins)), maxlen=0)
+            known.update(zip(missing, map(itemgetter(slice(24)), map(hashes.hexdigest, outs))))
+        return list(map(known.__getitem__, messages))
 
     def _token_rows(self, f: FieldSpec, toks: list[str]) -> np.ndarray:
         """Rows of tokens in the field's table of bit positions, hashing the tokens not seen before.
@@ -180,6 +186,28 @@ class Encoder:
             dense = np.zeros((len(part), f.bits), dtype=bool)
             dense[np.repeat(np.arange(len(part)), counts)[:, None], positions] = True
             out[s:s + len(part)] = np.packbits(dense, axis=1)
+        return out
+
+    def _family_bits(self, f: FieldSpec, n: int, families: Sequence[Family], chunk: int = 1 << 27) -> np.ndarray:
+        """Bit-packed filters (n, bits // 8) of n values from their tokens by family (``columnar.Family``):
+        each distinct token hashed once, its positions gathered for every value that has it."""
+        owners, positions = [], []
+        for fam in families:
+            if len(fam.owners):
+                rows = self._token_rows(f, fam.texts)  # grows the table (or clears it): positions now
+                owners.append(fam.owners)
+                positions.append(self._table[f.name][rows[fam.codes]])
+        out = np.zeros((n, f.bits // 8), dtype=np.uint8)
+        if not owners:
+            return out
+        own, pos = np.concatenate(owners), np.concatenate(positions)
+        step = max(1, chunk // f.bits)  # values per dense block: bounded memory
+        for lo in range(0, n, step):
+            sel = slice(None) if step >= n else (own >= lo) & (own < lo + step)
+            size = min(step, n - lo)
+            dense = np.zeros(size * f.bits, dtype=bool)
+            dense[((own[sel] - lo)[:, None] * f.bits + pos[sel]).reshape(-1)] = True
+            out[lo:lo + size] = np.packbits(dense.reshape(size, f.bits), axis=1)
         return out
 
     def _harden(self, f: FieldSpec, packed: np.ndarray, present: np.ndarray) -> np.ndarray:
