@@ -17,19 +17,19 @@ from itertools import product
 from palermo.linkage.schema import BlockSpec, FieldSpec, LinkageSchema
 
 # Estimated work per kind, relative (milliseconds of one core per 20,000 synthetic rows, default schema, cold
-# caches, measured on a busy machine): a field's filter (per column for names), normalising a field's values
-# when only a blocking key needs them, a blocking key's own work (messages, HMACs, factorising) and that of
-# each part by transform; an exact-value part costs by kind (few distinct countries, many distinct dates),
-# more where the field's tokens are not at hand.
-_FIELD = {"name": 80, "date": 130, "document": 100, "text": 100, "sex": 2, "country": 2}
-_NORMALISE = {"name": 18, "date": 74, "document": 30, "text": 25, "sex": 1, "country": 1}
-_KEY = 20
-_TRANSFORM = {"phonetic_min": 20, "phonetic_max": 20, "phonetic_all": 37, "initials": 35, "year": 4, "year_month": 15,
-              "head4": 8, "tail4": 8}
-_VALUE = {"name": 30, "date": 20, "document": 37, "text": 30, "sex": 2, "country": 2}
+# caches, measured on a busy machine with the column-wise encoding): a field's filter (per column for names),
+# normalising a field's values when only a blocking key needs them, a blocking key's own work (messages,
+# HMACs, factorising) and that of each part by transform; an exact-value part costs by kind (few distinct
+# countries, many distinct dates), more where the field's tokens are not at hand.
+_FIELD = {"name": 37, "date": 57, "document": 78, "text": 80, "sex": 2, "country": 2}
+_NORMALISE = {"name": 17, "date": 36, "document": 26, "text": 25, "sex": 1, "country": 1}
+_KEY = 15
+_TRANSFORM = {"phonetic_min": 22, "phonetic_max": 22, "phonetic_all": 28, "initials": 25, "year": 5, "year_month": 15,
+              "head4": 5, "tail4": 6}
+_VALUE = {"name": 30, "date": 18, "document": 26, "text": 30, "sex": 2, "country": 2}
 # What a process spends besides its share: the parent reads every column, sends and merges; a worker is
 # sent its columns and sends its part back.
-_PARENT, _WORKER = 110, 20
+_PARENT, _WORKER = 40, 15
 _EXHAUSTIVE = 4096  # placements tried one by one up to this many; beyond it, largest unit first
 
 
