@@ -42,7 +42,7 @@ class Observation(Base):
                                        "exploitation", "crime_code", name="uq_stat_observation_cell"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("stat_source.id"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("stat_source.id"))  # looked up through uq_stat_observation_cell
     indicator: Mapped[str] = mapped_column(String(40))
     country: Mapped[str] = mapped_column(String(3), index=True)
     period: Mapped[str] = mapped_column(String(10))
