@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from palermo.errors import ValidationError
-from palermo.linkage import false_matches, weights
+from palermo.linkage import capture, false_matches, weights
 from palermo.linkage import fellegi_sunter as fs
 from palermo.linkage.calibration import calibrate
 from palermo.linkage.encoding import EncodedDataset
@@ -308,12 +308,13 @@ def link(datasets: list[EncodedDataset], *, threshold: float | None = None, engi
             if adjust is not None:
                 p = 1.0 / (1.0 + np.exp2(-np.clip(adjust(lv, weights.log2_odds(p)), -60, 60)))
             kept = one_to_one(ia, ib, p, 0.01)
-            capture = weights.blocking_capture(a, b, ia[kept], ib[kept], weights.reliable(p[kept], cal.reliability))
+            found_share = capture.blocking_capture(a, b, ia[kept], ib[kept], weights.reliable(p[kept], cal.reliability),
+                                               MAX_BLOCK_PAIRS)
             # the fields are not independent (names tell nationality), so the probabilities are overconfident
             # by an amount that depends on the population: how high non-matches score is measured on these
             # lists, by scoring pairs within each list with the same weights (false_matches)
             false = false_matches.estimate(a, b, _scorer(model, adjust))
-            op = weights.operating_point(p, kept, threshold, table=cal.reliability, capture=capture, false=false)
+            op = weights.operating_point(p, kept, threshold, table=cal.reliability, capture=found_share, false=false)
             if not a.schema.blocking and floor_applies(a, b):
                 op = replace(op, recall_scope="candidates")  # the matches below the floor are not counted
             chosen = kept[p[kept] >= op.threshold]

@@ -368,45 +368,6 @@ def reliable(p: np.ndarray, table: tuple[float, ...]) -> np.ndarray:
     return np.asarray(table)[np.searchsorted(RELIABILITY_EDGES, log2_odds(p), side="right")]
 
 
-def blocking_capture(a: EncodedDataset, b: EncodedDataset, ia: np.ndarray, ib: np.ndarray, expected: np.ndarray
-                     ) -> float:
-    """The share of all true matches that the blocking keys propose, estimated from the matches they did
-    propose (capture-recapture, model M_t: each key captures a match independently with its own
-    probability): a true match none of the keys shares is never a candidate pair, so no probability
-    can count it. ``ia``/``ib``: the one-to-one pairs; ``expected``: how likely each is a match.
-
-    Keys that share a part (two keys on the surname) are not independent; the estimate is then
-    optimistic, but it sees the matches that blocking loses, which a sum of probabilities cannot."""
-    import polars as pl
-
-    specs = a.schema.blocking
-    total = float(expected.sum())
-    if not specs or total <= 0:
-        return 1.0
-    shared = []
-    for spec in specs:
-        ka = pl.Series(a.blocks[spec.name], dtype=pl.Utf8).gather(ia)
-        kb = pl.Series(b.blocks[spec.name], dtype=pl.Utf8).gather(ib)
-        shared.append(float(expected[(ka == kb).fill_null(False).to_numpy()].sum()))
-    return captured_share(total, shared)
-
-
-def captured_share(captured: float, by_key: list[float]) -> float:
-    """Model M_t of capture-recapture: ``captured`` matches were found by at least one key, ``by_key[s]``
-    of them by key s; with N matches in all and each key finding a match with probability n_s / N,
-    independently, N solves N = captured / (1 - prod(1 - n_s / N)). Returns captured / N."""
-    if captured <= 0:
-        return 1.0
-    n = captured
-    for _ in range(200):
-        missed = float(np.prod([1 - min(1.0, x / n) for x in by_key]))
-        n_new = captured / max(1e-9, 1 - missed)
-        if abs(n_new - n) < 1e-9 * n:
-            break
-        n = n_new
-    return captured / n
-
-
 # A list of a few hundred records cannot measure its own rate of false matches to one in a hundred
 # (no namesake within 120 records says little); one of thousands can. The calibration's labelled lists
 # (whose population may be unlike these lists') count as much as this many records of the lists' own.
