@@ -414,7 +414,7 @@ def main() -> int:
               f"{pal['expected'][0]:.3f} / {pal['expected'][1]:.3f}; {pal['warnings']} dirty values; {pal['seconds']:.0f} s) | "
               f"{fmt(spl['prf'])} (p >= {spl['cut']}; {spl['seconds']:.0f} s) | "
               f"{fmt(ano['prf'])} ({ano.get('allocation')}, Dice >= {ano.get('cut')}; {ano['seconds']:.0f} s for 4 schemas) | "
-              f"{gap:+.3f} |", flush=True)
+              f"{gap:+.4f} |", flush=True)
     print(f"\n{time.perf_counter() - started:.0f} s in all; Palermo's seconds include encoding and (once per schema) "
           "its synthetic calibration")
     return 0
