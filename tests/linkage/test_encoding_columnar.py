@@ -92,7 +92,7 @@ def test_document_numbers_read_and_tokenised_column_wise_are_the_per_value_ones(
 
 
 def test_ngrams_of_short_and_long_texts_are_grams() -> None:
-    texts = ["a", "ab", "abc", "z" * 60] + ["".join(RNG.choices("abcxyz_09AZ", k=RNG.randint(1, 12))) for _ in range(500)]
+    texts = ["a", "ab", "abc", "z" * 60, "a\0", "\0\0\0\0", "\x7f~ "] + ["".join(RNG.choices("abcxyz_09AZ", k=RNG.randint(1, 12))) for _ in range(500)]
     for q in (1, 2, 3, 4):
         fam = columnar.ngram_family(texts, q)
         for j, t in enumerate(texts):

@@ -3,10 +3,10 @@ once, unreadable values kept (encoded as written) and reported, keyed blocking k
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from palermo.linkage.tokens import (
     date_part,
     dirty_date_tokens,
     dirty_tokens,
+    metaphone,
     name_words,
     tokens_part,
     value_part,
@@ -64,9 +65,6 @@ def _combine(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def _pick(distinct: list[Any], inverse: np.ndarray, rows: np.ndarray | None = None) -> list[Any]:
     """The values of the given rows (all rows by default), from distinct values and every row's index among them."""
     return list(map(distinct.__getitem__, (inverse if rows is None else inverse[rows]).tolist()))
-
-
-_TODO = object()  # a distinct value not read yet
 
 
 @dataclass(frozen=True)
@@ -117,6 +115,7 @@ class Batch:
         self._codes: dict[str, tuple[list[Any], np.ndarray]] = {}
         self._kinds: dict[str, tuple[list[int], list[int], int]] = {}
         self._name_words: dict[str, list[tuple[str, ...]]] = {}  # per column
+        self._codes_of_names: dict[str, list[list[str] | None]] = {}  # sorted metaphone codes of distinct names
         self._tokens: dict[str, list[list[str] | None]] = {}  # tokens of each distinct canonical value, per field
         self._done = 0
 
@@ -150,7 +149,13 @@ class Batch:
 
     def _ids(self) -> list[str]:
         col = self.schema.id_column
-        raw = [v.strip() if isinstance(v, str) else v for v in self.column(col)]
+        values = self.column(col)
+        if set(map(type, values)) == {str}:  # the usual case, by C-level loops
+            raw: list[Any] = list(map(str.strip, values))
+            if "" not in raw:
+                return raw
+        else:
+            raw = [v.strip() if isinstance(v, str) else v for v in values]
         self.problems += [self._problem(i, 0, f"empty {col}", col) for i, v in enumerate(raw) if not v]
         return [str(v) for v in raw]
 
@@ -182,18 +187,23 @@ class Batch:
             if found is None:
                 # Every kind but names and free text reads its first column only: fewer distinct values.
                 distinct, inverse = self._values(f if f.kind in ("name", "text") else f.columns[:1])
-                canon: list[Any] = [_TODO] * len(distinct)
+                todo: Iterable[int] = range(len(distinct))
+                canon: list[Any] = [None] * len(distinct)
                 if f.kind in columnar.KINDS and (f.kind != "date" or f.format is None):
                     idx, read = (columnar.read_dates if f.kind == "date" else columnar.normalise_documents)(
-                        [v[0] for v in distinct])
-                    for i, c in zip(idx.tolist(), read):
-                        canon[i] = c
-                for i, v in enumerate(distinct):
-                    if canon[i] is _TODO:  # every value the column-wise reading left
-                        try:
-                            canon[i] = canonical(f.kind, v, f.format)
-                        except ValueError as exc:
-                            canon[i] = _Unreadable(str(exc), v)
+                        [v for v, in distinct])
+                    done = np.empty(len(distinct), dtype=object)
+                    done[idx] = read
+                    canon = done.tolist()
+                    left = np.ones(len(distinct), dtype=bool)
+                    left[idx] = False
+                    todo = np.flatnonzero(left).tolist()
+                for i in todo:  # every value the column-wise reading left
+                    v = distinct[i]
+                    try:
+                        canon[i] = canonical(f.kind, v, f.format)
+                    except ValueError as exc:
+                        canon[i] = _Unreadable(str(exc), v)
             else:
                 canon, inverse = found
             values, of_distinct = _factorize(canon)
@@ -213,7 +223,12 @@ class Batch:
             return [w or None for w in words[0]], per_column[0][1]
         first, inverse = _combine([inv for _, inv in per_column])
         picked = [_pick(w, inv, first) for w, (_, inv) in zip(words, per_column)]
-        return [sum(ws, ()) or None for ws in zip(*picked)], inverse
+        joined: list[Any] = picked[0]
+        for more in picked[1:]:  # tuples concatenated by a C-level loop
+            joined = list(map(add, joined, more))
+        if () in joined:  # no word in any column: a missing name
+            joined = [ws or None for ws in joined]
+        return joined, inverse
 
     def _field(self, f: FieldSpec, place: int) -> tuple[np.ndarray, np.ndarray]:
         values, inverse = self._canonical(f)
@@ -327,6 +342,9 @@ class Batch:
                         parts.append(block_part(f.kind, list(v), transform))
                     except ValueError:
                         parts.append(None)
+            elif f.kind == "name" and transform in NAME_TRANSFORMS and not self._kinds_of(f)[1]:
+                canon, inverse = self._canonical(f)
+                parts = self._name_parts(f, canon, transform)
             elif f.kind in columnar.TRANSFORMS and transform in columnar.TRANSFORMS[f.kind]:
                 canon, inverse = self._canonical(f)
                 parts = self._columnar_parts(f, canon, transform)
@@ -344,6 +362,20 @@ class Batch:
             values, of_distinct = _factorize(parts)
             self._parts[key] = values, of_distinct[inverse]
         return self._parts[key]
+
+    def _name_parts(self, f: FieldSpec, canon: list[Any], transform: str) -> list[str | None]:
+        """``tokens.words_part`` of a name field's distinct canonical names (None stays None), with each
+        distinct word's metaphone code looked up once and each name's sorted codes made once for all keys."""
+        if transform == "initials":
+            return [None if ws is None else "".join(sorted(map(itemgetter(0), ws))) for ws in canon]
+        if f.name not in self._codes_of_names:
+            words = list(dict.fromkeys(chain.from_iterable(filter(None, canon))))
+            code = dict(zip(words, map(metaphone, words)))
+            self._codes_of_names[f.name] = [None if ws is None else sorted(map(code.__getitem__, ws)) for ws in canon]
+        codes = self._codes_of_names[f.name]
+        if transform == "phonetic_all":
+            return [None if cs is None else " ".join(cs) for cs in codes]
+        return [None if cs is None else cs[0] if transform == "phonetic_min" else cs[-1] for cs in codes]
 
     def _columnar_parts(self, f: FieldSpec, canon: list[Any], transform: str) -> list[str | None]:
         """A date or document part of distinct canonical values, made column-wise; None for missing values,

@@ -132,15 +132,26 @@ def ngram_family(texts: Sequence[str], q: int) -> Family:
         keys.append(code.reshape(-1))
     if not owners:
         return Family(np.zeros(0, np.int64), np.zeros(0, np.int64), [])
-    return _family(np.concatenate(owners), np.concatenate(keys), _gram_text)
+    distinct, codes = np.unique(np.concatenate(keys), return_inverse=True)
+    return Family(np.concatenate(owners), codes.reshape(-1), _gram_texts(distinct))
 
 
-def _gram_text(code: int) -> str:
-    out = []
-    while code >= 256:
-        code, c = divmod(code, 256)
-        out.append(c)
-    return bytes(reversed(out[:code])).decode("ascii")
+def _gram_texts(codes: np.ndarray) -> list[str]:
+    """The text of each gram code (its length, then its bytes), in order: decoded by numpy per length."""
+    out: list[str] = [""] * len(codes)
+    width = np.zeros(len(codes), dtype=np.int64)
+    for w in range(1, 5):  # the gram's length is the code's leading number, below 256 ** w times 256
+        width[(codes >= w << (8 * w)) & (codes < (w + 1) << (8 * w))] = w
+    for w in np.unique(width).tolist():
+        rows = np.flatnonzero(width == w)
+        value = codes[rows] - (w << (8 * w))
+        b = np.stack([(value >> (8 * (w - 1 - j))) & 255 for j in range(w)], axis=1).astype(np.uint8)
+        texts = b.view(f"S{w}").reshape(-1).astype(f"U{w}").tolist()
+        for k in np.flatnonzero((b == 0).any(axis=1)).tolist():  # numpy drops trailing NULs: those one by one
+            texts[k] = b[k].tobytes().decode("ascii")
+        for i, t in zip(rows.tolist(), texts):
+            out[i] = t
+    return out
 
 
 def document_families(docs: Sequence[str], q: int) -> list[Family]:

@@ -158,17 +158,17 @@ class Encoder:
         if len(rows) > 1_000_000:  # bounded memory over many batches
             rows.clear()
             self._table[f.name] = self._table[f.name][:0]
-        missing = [t for t in dict.fromkeys(toks) if t not in rows]
+        missing = list(set(toks).difference(rows))  # (the order only numbers the table's rows)
         if missing:
-            rounds = -(-f.hashes // 32)  # one 64-byte digest gives 32 positions
             keyed = hashlib.blake2b(key=self._keys[f.name], digest_size=64)
-            digests = []
-            for t in missing:
-                for counter in range(rounds):
-                    h = keyed.copy()
-                    h.update(f"{counter}:{t}".encode())
-                    digests.append(h.digest())
-            words = np.frombuffer(b"".join(digests), dtype="<u2").reshape(len(missing), 32 * rounds)[:, :f.hashes]
+            blake = type(keyed)
+            per_round = []
+            for counter in range(-(-f.hashes // 32)):  # one 64-byte digest gives 32 positions
+                # copies of the keyed state, updated and read by C-level loops: no Python frame per token
+                hs = list(map(blake.copy, repeat(keyed, len(missing))))
+                deque(map(blake.update, hs, map(str.encode, map(f"{counter}:".__add__, missing))), maxlen=0)
+                per_round.append(np.frombuffer(b"".join(map(blake.digest, hs)), dtype="<u2").reshape(len(missing), 32))
+            words = (np.concatenate(per_round, axis=1) if len(per_round) > 1 else per_round[0])[:, :f.hashes]
             rows.update(zip(missing, range(len(rows), len(rows) + len(missing))))
             self._table[f.name] = np.concatenate([self._table[f.name], (words % f.bits).astype(np.uint16)])
         return np.fromiter(map(rows.__getitem__, toks), dtype=np.int64, count=len(toks))
