@@ -17,6 +17,7 @@ import pytest
 from palermo.linkage import normalise as nz
 from palermo.linkage import tokens as tk
 from palermo.linkage.encoding import Encoder, columnar, names
+from palermo.linkage.encoding.batch import _combine
 from palermo.linkage.keys import derive
 from palermo.linkage.schema import DEFAULT_SCHEMA, FieldSpec
 from palermo.linkage.synthetic import agency_lists
@@ -92,7 +93,8 @@ def test_document_numbers_read_and_tokenised_column_wise_are_the_per_value_ones(
 
 
 def test_ngrams_of_short_and_long_texts_are_grams() -> None:
-    texts = ["a", "ab", "abc", "z" * 60, "a\0", "\0\0\0\0", "\x7f~ "] + ["".join(RNG.choices("abcxyz_09AZ", k=RNG.randint(1, 12))) for _ in range(500)]
+    texts = ["a", "ab", "abc", "z" * 60, "a\0", "\0\0\0\0", "\x7f~ "]
+    texts += ["".join(RNG.choices("abcxyz_09AZ", k=RNG.randint(1, 12))) for _ in range(500)]
     for q in (1, 2, 3, 4):
         fam = columnar.ngram_family(texts, q)
         for j, t in enumerate(texts):
@@ -112,6 +114,17 @@ def test_skeletons_of_all_words_at_once_are_each_words_skeleton() -> None:
         for j in range(0, len(words), 97):
             made = sorted(fam.texts[c] for fam in families for c in fam.codes[fam.owners == j].tolist())
             assert made == sorted(tk.word_tokens(words[j], q)), (words[j], q)
+
+
+def test_combinations_of_large_codes_group_equal_rows() -> None:
+    """Rows are grouped by their codes in every column, also where the codes' product would overflow."""
+    rng = np.random.default_rng(5)
+    codes = [rng.integers(0, 1 << 31, 4000) for _ in range(3)]
+    codes = [np.concatenate([c, c[:500]]) for c in codes]  # 500 rows repeated
+    first, inverse = _combine(codes)
+    keys = list(zip(*(c.tolist() for c in codes)))
+    assert len(first) == len(set(keys)) == 4000
+    assert all(keys[first[inverse[i]]] == keys[i] for i in range(len(keys)))
 
 
 # --------------------------------------------------------------------- whole filters against a reference

@@ -55,9 +55,13 @@ def _column_of(rows: Sequence[Mapping[str, Any]], column: str) -> list[Any]:
 
 def _combine(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Rows with equal codes in every array share an id: (first row of each id, id of every row)."""
-    combo = codes[0]
-    for c in codes[1:]:  # re-numbered after each step, so the product never overflows
-        combo = np.unique(combo * (int(c.max(initial=0)) + 1) + c, return_inverse=True)[1].reshape(-1)
+    combo, span = codes[0], int(codes[0].max(initial=0)) + 1
+    for c in codes[1:]:
+        size = int(c.max(initial=0)) + 1
+        if span * size >= 1 << 62:  # re-numbered first, so the product never overflows
+            distinct, renumbered = np.unique(combo, return_inverse=True)
+            combo, span = renumbered.reshape(-1), len(distinct)
+        combo, span = combo * size + c, span * size
     first, inverse = np.unique(combo, return_index=True, return_inverse=True)[1:]
     return first, inverse.reshape(-1)
 
@@ -407,8 +411,10 @@ class Batch:
             first, inverse = _combine(codes)
             picked = [_pick(distinct, c, first) for (distinct, _), c in zip(parts, codes)]
         # "name|part|part" of every distinct combination (a None part, if any, is never picked for a row)
-        messages = list(map((name + "|{}" * len(parts)).format, *picked))
-        keys: list[str | None] = list(self.enc._block_keys_of(messages))
+        messages: list[str | None] = list(map((name + "|{}" * len(parts)).format, *picked))
+        if first is None and None in picked[0]:  # a single part's distinct values: no key for the missing one
+            messages[picked[0].index(None)] = None
+        keys = self.enc._block_keys_of(messages)
         if rows is None:
             return _pick(keys, inverse)
         keys.append(None)

@@ -130,13 +130,13 @@ class Encoder:
         return EncodedDataset(ids, filters, present, blocks, self.fingerprint, s, label,
                               warnings=[] if strict else [p for _, _, p in warnings])
 
-    def _block_keys_of(self, messages: list[str]) -> list[str]:
-        """Keyed blocking keys of messages (``name|part|part``): the first 24 hex digits of their HMAC, each
-        computed once and remembered across batches."""
+    def _block_keys_of(self, messages: list[str | None]) -> list[str | None]:
+        """Keyed blocking keys of messages (``name|part|part``; None stays None): the first 24 hex digits of
+        their HMAC, each computed once and remembered across batches."""
         known = self._block_keys
         if len(known) > 1_000_000:  # bounded memory over many batches
             known.clear()
-        missing = list(set(messages).difference(known))
+        missing: list[str] = list(set(messages).difference(known).difference([None]))  # type: ignore[arg-type]
         if missing:
             # HMAC (``_Hmac``) of every message, with C-level loops: copies of the keyed states, updated
             inner, outer = self._block_hmac.states()
@@ -146,7 +146,7 @@ class Encoder:
             deque(map(hashes.update, ins, map(str.encode, missing)), maxlen=0)
             deque(map(hashes.update, outs, map(hashes.digest, ins)), maxlen=0)
             known.update(zip(missing, map(itemgetter(slice(24)), map(hashes.hexdigest, outs))))
-        return list(map(known.__getitem__, messages))
+        return list(map(known.get, messages))  # type: ignore[arg-type]
 
     def _token_rows(self, f: FieldSpec, toks: list[str]) -> np.ndarray:
         """Rows of tokens in the field's table of bit positions, hashing the tokens not seen before.
