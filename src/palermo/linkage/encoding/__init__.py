@@ -8,7 +8,8 @@ never a filter of the empty string. Keyed blocking keys let the hub group candid
 plaintext.
 
 The package: ``dataset`` (the encodings file format), ``encoder`` (the encoder and its keys),
-``batch`` (the per-column work on one batch of rows), ``parallel`` (the fan-out over processes).
+``batch`` (the per-column work on one batch of rows), ``columnar`` and ``names`` (dates, document numbers and
+names read and tokenised column-wise), ``shares`` and ``parallel`` (the fan-out over processes).
 """
 
 from palermo.linkage.encoding.dataset import (

@@ -24,7 +24,6 @@ from palermo.linkage.tokens import (
     date_part,
     dirty_date_tokens,
     dirty_tokens,
-    metaphone,
     name_words,
     tokens_part,
     value_part,
@@ -368,18 +367,10 @@ class Batch:
         return self._parts[key]
 
     def _name_parts(self, f: FieldSpec, canon: list[Any], transform: str) -> list[str | None]:
-        """``tokens.words_part`` of a name field's distinct canonical names (None stays None), with each
-        distinct word's metaphone code looked up once and each name's sorted codes made once for all keys."""
-        if transform == "initials":
-            return [None if ws is None else "".join(sorted(map(itemgetter(0), ws))) for ws in canon]
-        if f.name not in self._codes_of_names:
-            words = list(dict.fromkeys(chain.from_iterable(filter(None, canon))))
-            code = dict(zip(words, map(metaphone, words)))
-            self._codes_of_names[f.name] = [None if ws is None else sorted(map(code.__getitem__, ws)) for ws in canon]
-        codes = self._codes_of_names[f.name]
-        if transform == "phonetic_all":
-            return [None if cs is None else " ".join(cs) for cs in codes]
-        return [None if cs is None else cs[0] if transform == "phonetic_min" else cs[-1] for cs in codes]
+        """``tokens.words_part`` of a name field's distinct canonical names (``names.words_parts``)."""
+        if transform != "initials" and f.name not in self._codes_of_names:
+            self._codes_of_names[f.name] = names.sorted_codes(canon)
+        return names.words_parts(canon, self._codes_of_names.get(f.name, []), transform)
 
     def _columnar_parts(self, f: FieldSpec, canon: list[Any], transform: str) -> list[str | None]:
         """A date or document part of distinct canonical values, made column-wise; None for missing values,

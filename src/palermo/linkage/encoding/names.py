@@ -1,5 +1,6 @@
-"""Name filters built per distinct *word* rather than per value or row: a batch of 20,000 rows has ~13,000
-distinct pairs of names but only ~3,000 distinct words per column.
+"""Name filters built per distinct *word* rather than per value or row (a batch of 20,000 rows has ~13,000
+distinct pairs of names but only ~3,000 distinct words per column), and the phonetic and initials parts
+of blocking keys with each distinct word's metaphone code computed once.
 
 A name's tokens are the union of its words' tokens (n-grams and those of the consonant skeleton), so its
 filter is the OR of its words' filters, each made once. The skeletons of all words are made at once on
@@ -12,11 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 
 from palermo.linkage import normalise as nz
 from palermo.linkage.encoding.columnar import Family, ngram_family
+from palermo.linkage.tokens import metaphone
 
 _VOWEL_AFTER_FIRST = re.compile(r"(?<=[^\n])[aeiouy]")
 _REPEAT = re.compile(r"(.)\1+")
@@ -55,3 +58,21 @@ def value_bits(word_bits: np.ndarray, words_of: Sequence[Sequence[int]]) -> np.n
         sel = place == k  # one word of each value at most: plain fancy assignment
         out[owner[sel]] |= word_bits[flat[sel]]
     return out
+
+
+def sorted_codes(canon: Sequence[tuple[str, ...] | None]) -> list[list[str] | None]:
+    """The sorted metaphone codes of distinct canonical names (None stays None), each distinct word's code
+    looked up once: made once per batch for all the phonetic keys of a name."""
+    words = list(dict.fromkeys(chain.from_iterable(filter(None, canon))))
+    code = dict(zip(words, map(metaphone, words)))
+    return [None if ws is None else sorted(map(code.__getitem__, ws)) for ws in canon]
+
+
+def words_parts(canon: Sequence[tuple[str, ...] | None], codes: Sequence[list[str] | None], transform: str) -> list[str | None]:
+    """``tokens.words_part`` of distinct canonical names: initials from the words, the phonetic parts
+    (smallest, largest or all codes) from ``sorted_codes``."""
+    if transform == "initials":
+        return [None if ws is None else "".join(sorted(map(itemgetter(0), ws))) for ws in canon]
+    if transform == "phonetic_all":
+        return [None if cs is None else " ".join(cs) for cs in codes]
+    return [None if cs is None else cs[0] if transform == "phonetic_min" else cs[-1] for cs in codes]
