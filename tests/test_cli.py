@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -86,12 +87,15 @@ def test_tokens_are_listed_and_revoked_users_deactivated_and_unlocked(env: Datab
     code, out = run("users", "tokens", "anna", "--json")
     listed = json.loads(out)
     assert code == 0 and [t["name"] for t in listed] == ["scanner"] and token.strip() not in out
-    code, out = run("users", "revoke-token", str(listed[0]["id"]))
+    code, out = run("users", "revoke-token", listed[0]["reference"])
     assert code == 0 and "revoked" in out
     with env.session(write=False) as s, pytest.raises(accounts.TokenRefused):
         accounts.user_for_token(s, token.strip())
-    code, out = run("users", "revoke-token", "999")
-    assert code == 1 and "no API token #999" in out and "Traceback" not in out
+    assert re.fullmatch(r"tok-[0-9a-f]{12}", listed[0]["reference"]) and "id" not in listed[0]
+    code, out = run("users", "revoke-token", listed[0]["reference"])
+    assert code == 1 and f"API token {listed[0]['reference']} is already revoked" in out
+    code, out = run("users", "revoke-token", "tok-000000000000")
+    assert code == 1 and "no API token tok-000000000000" in out and "Traceback" not in out
     limits = throttle.Limits(1, 50, timedelta(minutes=5), "key")
     with pytest.raises(AuthenticationFailed):
         throttle.login(env, "anna", "wrong-password", "192.0.2.1", limits)

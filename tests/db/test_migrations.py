@@ -3,14 +3,15 @@ again over the full demo workspace loses no row, fills what it adds, and leaves 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select
 
-from palermo.auth import audit
-from palermo.auth.models import AuditEntry
+from palermo.auth import accounts, audit
+from palermo.auth.models import ApiToken, AuditEntry
 from palermo.auth.roles import Principal
 from palermo.db import Database
 from palermo.db.database import alembic_config
@@ -36,10 +37,13 @@ def _counts(db: Database) -> dict[str, int]:
 
 
 def test_a_release_applied_over_the_demo_keeps_every_row_and_the_chain(demo_db: Database) -> None:
+    with demo_db.session() as s:  # the demo issues no API tokens; a workspace in use has some
+        for username in ("nl.analyst", "ng.officer"):
+            accounts.issue_token(s, Principal.system(), accounts.get_user(s, username), "scanner")
     for parent in _parents_of_heads(demo_db):
         demo_db.downgrade(parent)  # on SQLite this rebuilds tables that other rows point at
     before = _counts(demo_db)  # the earlier release's database, with the demo's data
-    assert before["link_upload"] and before["estimation_table"] and before["audit_entry"]
+    assert before["link_upload"] and before["estimation_table"] and before["audit_entry"] and before["api_token"]
     demo_db.upgrade()
     after = _counts(demo_db)
     assert {t: after[t] for t in before} == before
@@ -48,6 +52,8 @@ def test_a_release_applied_over_the_demo_keeps_every_row_and_the_chain(demo_db: 
         tables = s.scalars(select(CaptureTable.reference)).all()
         assert all(r.startswith("upl-") for r in uploads) and len(set(uploads)) == len(uploads)
         assert all(r.startswith("tbl-") for r in tables) and len(set(tables)) == len(tables)
+        tokens = s.scalars(select(ApiToken.reference)).all()
+        assert all(re.fullmatch(r"tok-[0-9a-f]{12}", r) for r in tokens) and len(set(tokens)) == len(tokens) == 2
         numbers: dict[int | None, list[int]] = {}
         for org, n in s.execute(select(AuditEntry.organisation_id, AuditEntry.org_seq).order_by(AuditEntry.seq)):
             numbers.setdefault(org, []).append(n)

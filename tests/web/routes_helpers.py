@@ -18,7 +18,7 @@ QUERY = {"/api/v1/exchange/check": "?from=NL-POL&to=EUROPOL&category=hit_no_hit&
 
 SDMX_PARAMS = {"{flow_ref}": "THB", "{key}": "all", "{provider}": "all", "{resource}": "dataflow", "{agency}": "PALERMO",
                "{resource_id}": "THB", "{version}": "latest", "{path:path}": "no-such-resource",
-               "{username}": "viewer", "{token_id}": "1"}
+               "{username}": "viewer"}
 
 
 def app_rules() -> list[RouteRule]:
@@ -32,9 +32,11 @@ class DemoIds:
     requests: list[str]
     screenings: list[str]
     tables: list[str]
+    tokens: list[str]
 
     @classmethod
     def of(cls, db: Database) -> DemoIds:
+        from palermo.auth.models import ApiToken
         from palermo.estimation.models import CaptureTable
         from palermo.exchange.models import Agreement, ExchangeRequest
         from palermo.identification.models import Screening
@@ -45,7 +47,8 @@ class DemoIds:
                        sorted(s.execute(select(Agreement.reference)).scalars()),
                        sorted(s.execute(select(ExchangeRequest.reference)).scalars()),
                        sorted(s.execute(select(Screening.reference)).scalars()),
-                       sorted(s.execute(select(CaptureTable.reference)).scalars()))
+                       sorted(s.execute(select(CaptureTable.reference)).scalars()),
+                       sorted(s.execute(select(ApiToken.reference)).scalars()))
 
     def urls(self, path: str, every: bool = False) -> list[str]:
         """The path with demo ids for its parameters: one of each (``every``: all of them)."""
@@ -56,7 +59,7 @@ class DemoIds:
             return [path.replace("{country}", c) for c in pick(self.countries)]
         if "{reference}" in path:
             kind = (self.agreements if "/agreements/" in path else self.screenings if "/screenings/" in path
-                    else self.tables if "/estimates/" in path else self.requests)
+                    else self.tables if "/estimates/" in path else self.tokens if "/tokens/" in path else self.requests)
             return [path.replace("{reference}", r) for r in pick(kind)]
         for name, value in SDMX_PARAMS.items():
             path = path.replace(name, value)

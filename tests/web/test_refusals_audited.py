@@ -41,14 +41,14 @@ def test_refusals_are_audited_with_reason(world: Database, tmp_path: Path) -> No
     assert r.status_code == 403
     not_found = _entries(world, "refused.not_found")
     assert not_found[0]["route"] == "/api/v1/users/{username}/tokens" and not_found[0]["path_params"] == {"username": "b-admin"}
-    # A revoked token: recorded in the token's organisation, by id, never the token
+    # A revoked token: recorded in the token's organisation, by reference, never the token
     with world.session() as s:
         issued = accounts.issue_token(s, Principal.system(), accounts.get_user(s, "b-admin"), "old")
-        accounts.revoke_token(s, Principal.system(), issued.record.id)
+        accounts.revoke_token(s, Principal.system(), issued.record.reference)
     assert client_for(settings, world).get("/api/v1/me", headers={"Authorization": f"Bearer {issued.token}"}).status_code == 401
     revoked = _entries(world, "refused.authentication_failed")[0]
     assert revoked["reason"] == "revoked token"
-    assert revoked["token_id"] == issued.record.id and revoked["org"] == b_org
+    assert revoked["token"] == issued.record.reference and revoked["org"] == b_org
     # Nothing secret anywhere in the trail
     with world.session(write=False) as s:
         everything = " ".join(e.details + e.object_id for e in audit.entries(s, Principal.system(), limit=1000))

@@ -127,9 +127,9 @@ def test_admins_revoke_tokens_deactivate_and_unlock_in_the_api_and_on_the_web(wo
     listed = api.get("/api/v1/users/a-officer/tokens", headers=as_admin).json()
     assert [t["name"] for t in listed] == ["scanner"] and "token" not in listed[0]
     assert api.get("/api/v1/users/a-officer/tokens", headers=as_b).status_code == 404
-    assert api.post(f"/api/v1/tokens/{officer_token.record.id}/revoke", headers=as_b).status_code == 404
+    assert api.post(f"/api/v1/tokens/{officer_token.record.reference}/revoke", headers=as_b).status_code == 404
     assert api.get("/api/v1/me", headers=officer).status_code == 200
-    assert api.post(f"/api/v1/tokens/{officer_token.record.id}/revoke", headers=as_admin).json()["revoked"] is True
+    assert api.post(f"/api/v1/tokens/{officer_token.record.reference}/revoke", headers=as_admin).json()["revoked"] is True
     assert api.get("/api/v1/me", headers=officer).status_code == 401
     # Deactivation through the API: the viewer's session ends, logins are refused.
     viewer = client_for(settings, world)

@@ -124,3 +124,34 @@ def test_an_agencys_audit_names_users_by_username_not_by_row_id(world: Database,
     users = [e for e in a.get("/api/v1/audit").json() if e["object_type"] == "user"]
     assert {e["object_id"] for e in users if e["action"] == "session.login"} == {"a-analyst", "a-admin"}
     assert not any(e["object_id"].isdigit() for e in users)
+
+
+def test_an_admin_names_its_api_tokens_by_reference_not_by_row_id(world: Database, tmp_path: Path) -> None:
+    """Token ids counted every organisation's tokens: A's two tokens around B's 25 would be numbered 26 apart
+    in the API, the admin page's revoke forms and A's own audit entries. Tokens are named by random reference."""
+    a = _as(world, tmp_path, "a-admin")
+    token = {"X-CSRF-Token": csrf(a)}
+    with world.session() as s:
+        accounts.issue_token(s, Principal.system(), accounts.get_user(s, "a-analyst"), "first")
+    before = a.get("/api/v1/users/a-analyst/tokens").json()
+    with world.session() as s:
+        for n in range(B_ACTS):
+            accounts.issue_token(s, Principal.system(), accounts.get_user(s, "b-admin"), f"b-{n}")
+        accounts.issue_token(s, Principal.system(), accounts.get_user(s, "a-analyst"), "second")
+    after = a.get("/api/v1/users/a-analyst/tokens").json()
+    assert after[0] == before[0] and [t["name"] for t in after] == ["first", "second"]
+    assert all(set(t) == {"reference", "name", "prefix", "created_at", "revoked"} for t in after)
+    assert all(re.fullmatch(r"tok-[0-9a-f]{12}", t["reference"]) for t in after)
+    page = a.get("/admin").text
+    assert sorted(re.findall(r'action="/admin/tokens/([^/"]+)/revoke"', page)) == sorted(t["reference"] for t in after)
+    second = after[1]["reference"]
+    assert a.post(f"/api/v1/tokens/{second}/revoke", headers=token).json()["revoked"] is True
+    issued = [e["object_id"] for e in a.get("/api/v1/audit").json() if e["object_type"] == "api_token"]
+    assert issued and set(issued) <= {t["reference"] for t in after}
+    # B's token is not found by A, and is named the same way as one that does not exist
+    with world.session(write=False) as s:
+        b_ref = accounts.user_tokens(s, Principal.system(), "b-admin")[0].reference
+    missing = a.post("/api/v1/tokens/tok-000000000000/revoke", headers=token)
+    refused = a.post(f"/api/v1/tokens/{b_ref}/revoke", headers=token)
+    assert missing.status_code == refused.status_code == 404
+    assert refused.json()["message"].replace(b_ref, "X") == missing.json()["message"].replace("tok-000000000000", "X")

@@ -184,16 +184,16 @@ def issue_token(session: Session, principal: Principal, user: User, name: str) -
     rec = ApiToken(user_id=user.id, name=name, prefix=token[:10], token_hash=token_digest(token))
     session.add(rec)
     session.flush()
-    audit.record(session, principal, "token.issue", "api_token", rec.id, details={"user": user.username, "name": name})
+    audit.record(session, principal, "token.issue", "api_token", rec.reference, details={"user": user.username, "name": name})
     return IssuedToken(token, rec)
 
 
 class TokenRefused(AuthenticationFailed):
     """An API token that is unknown, revoked or belongs to a deactivated user; ``audit`` says which."""
 
-    def __init__(self, reason: str, token_id: int | None, organisation_id: int | None) -> None:
+    def __init__(self, reason: str, token: str | None, organisation_id: int | None) -> None:
         super().__init__("invalid or revoked API token; ask an administrator for a new one")
-        self.audit = {"reason": reason, "token_id": token_id, "organisation_id": organisation_id}
+        self.audit = {"reason": reason, "token": token, "organisation_id": organisation_id}
 
 
 def user_for_token(session: Session, token: str) -> User:
@@ -201,7 +201,8 @@ def user_for_token(session: Session, token: str) -> User:
     if rec is None:
         raise TokenRefused(N_("unknown token"), None, None)
     if rec.revoked or not rec.user.active:
-        raise TokenRefused(N_("revoked token") if rec.revoked else N_("user deactivated"), rec.id, rec.user.organisation_id)
+        raise TokenRefused(N_("revoked token") if rec.revoked else N_("user deactivated"), rec.reference,
+                           rec.user.organisation_id)
     return rec.user
 
 
@@ -286,16 +287,16 @@ def user_tokens(session: Session, principal: Principal, username: str) -> list[A
     return list(session.execute(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).scalars())
 
 
-def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiToken:
-    """Revoke one API token: refused from the next request on."""
-    rec = session.get(ApiToken, token_id)
+def revoke_token(session: Session, principal: Principal, reference: str) -> ApiToken:
+    """Revoke one API token, named by its reference (``tok-…``): refused from the next request on."""
+    rec = session.execute(select(ApiToken).where(ApiToken.reference == reference)).scalar_one_or_none()
     if rec is None or not (principal.is_system or principal.is_operator or rec.user.organisation_id == principal.organisation_id):
-        raise NotFound(N_("no API token #{token_id}", token_id=token_id), next_step=NextStep("list_tokens"))
+        raise NotFound(N_("no API token {reference}", reference=reference), next_step=NextStep("list_tokens"))
     if principal.user_id != rec.user_id:
         require_user_admin(principal, rec.user, "revoke the tokens of")
     if rec.revoked:
-        raise Conflict(N_("API token #{token_id} is already revoked", token_id=token_id))
+        raise Conflict(N_("API token {reference} is already revoked", reference=reference))
     rec.revoked = True
     session.flush()
-    audit.record(session, principal, "token.revoke", "api_token", rec.id, details={"user": rec.user.username, "name": rec.name})
+    audit.record(session, principal, "token.revoke", "api_token", rec.reference, details={"user": rec.user.username, "name": rec.name})
     return rec

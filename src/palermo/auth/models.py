@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -48,10 +49,16 @@ class User(Base):
         return frozenset(r for r in self.roles.split(",") if r)
 
 
+def new_token_reference() -> str:
+    """A token's name outside the database: random, so that it counts nothing (the row id counts every agency's)."""
+    return "tok-" + secrets.token_hex(6)
+
+
 class ApiToken(Base):
     __tablename__ = "api_token"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)  # internal only: pages, API and CLI name a token by reference
+    reference: Mapped[str] = mapped_column(String(40), unique=True, default=new_token_reference)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(12))

@@ -140,9 +140,9 @@ def users_token(username: str = typer.Argument(..., help="User the token acts as
 @handle_errors
 def users_tokens(username: str = typer.Argument(..., help="User whose API tokens to list."),
                  as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """List a user's API tokens (id, name, prefix, date, revoked); the tokens themselves are never stored."""
+    """List a user's API tokens (reference, name, prefix, date, revoked); the tokens themselves are never stored."""
     with database().session(write=False) as s:
-        rows = [{"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(timespec="seconds"),
+        rows = [{"reference": t.reference, "name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(timespec="seconds"),
                  "revoked": t.revoked} for t in accounts.user_tokens(s, cli_principal(), username)]
     if as_json:
         print_json(rows)
@@ -150,16 +150,17 @@ def users_tokens(username: str = typer.Argument(..., help="User whose API tokens
     if not rows:
         console.print(f"{username} has no API tokens")
     for r in rows:
-        console.print(f"#{r['id']:<5} {r['name']:<20} {r['prefix']}…  {r['created_at']}  {'revoked' if r['revoked'] else 'active'}")
+        console.print(f"{r['reference']:<16} {r['name']:<20} {r['prefix']}…  {r['created_at']}  {'revoked' if r['revoked'] else 'active'}")
 
 
 @users_app.command("revoke-token")
 @handle_errors
-def users_revoke_token(token_id: int = typer.Argument(..., min=1, help="Token id, as `palermo users tokens USER` lists it.")) -> None:
+def users_revoke_token(reference: str = typer.Argument(..., help="The token's reference, tok-…, as `palermo users tokens USER` "
+                                                                   "lists it.")) -> None:
     """Revoke an API token: refused from its next request on."""
     with database().session() as s:
-        rec = accounts.revoke_token(s, cli_principal(), token_id)
-        console.print(f"API token #{rec.id} ({rec.name}, {rec.prefix}…) of {rec.user.username} revoked")
+        rec = accounts.revoke_token(s, cli_principal(), reference)
+        console.print(f"API token {rec.reference} ({rec.name}, {rec.prefix}…) of {rec.user.username} revoked")
 
 
 @users_app.command("deactivate")

@@ -50,9 +50,9 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     **{("POST", p): "users.manage" for p in (
         "/admin/users/{username}/deactivate", "/admin/users/{username}/sessions/end", "/admin/users/{username}/unlock",
         "/admin/users/{username}/mfa/reset",
-        "/admin/tokens/{token_id}/revoke", "/api/v1/users/{username}/deactivate", "/api/v1/users/{username}/sessions/end",
+        "/admin/tokens/{reference}/revoke", "/api/v1/users/{username}/deactivate", "/api/v1/users/{username}/sessions/end",
         "/api/v1/users/{username}/unlock")},
-    ("GET", "/api/v1/users/{username}/tokens"): "account.tokens", ("POST", "/api/v1/tokens/{token_id}/revoke"): "account.tokens",
+    ("GET", "/api/v1/users/{username}/tokens"): "account.tokens", ("POST", "/api/v1/tokens/{reference}/revoke"): "account.tokens",
     ("GET", "/audit"): "audit.read", ("GET", "/api/v1/audit"): "audit.read", ("GET", "/api/v1/audit/verify"): "audit.verify",
     # statistics
     **{("GET", p): "statistics.read" for p in (

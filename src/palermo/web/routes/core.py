@@ -140,11 +140,11 @@ def admin_unlock(request: Request, username: str, principal: Principal = Depends
     return _back(request, N_("Login lock-out of {username} lifted", username=user.username))
 
 
-@pages.post("/admin/tokens/{token_id}/revoke", dependencies=[Depends(csrf_form)])
-def admin_revoke_token(request: Request, token_id: int = Path(..., ge=1, le=2**62), principal: Principal = Depends(page_principal),
-                       s: Session = Depends(db_session)) -> Response:
+@pages.post("/admin/tokens/{reference}/revoke", dependencies=[Depends(csrf_form)])
+def admin_revoke_token(request: Request, reference: str = Path(..., min_length=1, max_length=40),
+                       principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
     principal.require("admin", action="revoke API tokens")
-    rec = accounts.revoke_token(s, principal, token_id)
+    rec = accounts.revoke_token(s, principal, reference)
     return _back(request, N_("API token {name} ({prefix}…) revoked", name=rec.name, prefix=rec.prefix))
 
 
@@ -230,7 +230,7 @@ class AuditEntryOut(BaseModel):
 
 
 class TokenOut(BaseModel):
-    id: int
+    reference: str = Field(description="the token's name (tok-…): revoke it by this")
     name: str
     prefix: str
     created_at: datetime
@@ -298,11 +298,11 @@ def api_user_tokens(username: str = Path(..., max_length=200), principal: Princi
     return [TokenOut.model_validate(t, from_attributes=True) for t in accounts.user_tokens(s, principal, username)]
 
 
-@api.post("/tokens/{token_id}/revoke", response_model=TokenOut)
-def api_revoke_token(token_id: int = Path(..., ge=1, le=2**62), principal: Principal = Depends(api_principal),
+@api.post("/tokens/{reference}/revoke", response_model=TokenOut)
+def api_revoke_token(reference: str = Path(..., min_length=1, max_length=40), principal: Principal = Depends(api_principal),
                      s: Session = Depends(db_session)) -> TokenOut:
-    """Revoke an API token: refused from the next request on."""
-    return TokenOut.model_validate(accounts.revoke_token(s, principal, token_id), from_attributes=True)
+    """Revoke an API token, named by its reference: refused from the next request on."""
+    return TokenOut.model_validate(accounts.revoke_token(s, principal, reference), from_attributes=True)
 
 
 @api.post("/users/{username}/deactivate", response_model=UserOut)
