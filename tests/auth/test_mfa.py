@@ -145,10 +145,10 @@ def test_only_optional_factors_can_be_turned_off_and_admins_reset_them(world: Da
 def test_wrong_codes_count_as_failed_logins_and_lock_the_account(world: Database) -> None:
     secret, _ = _enrol(world, "a-admin", at=T0 - 600)
     done = throttle.login(world, "a-admin", PASSWORD, "192.0.2.1", LIMITS)
-    uid, version = done.principal.user_id or 0, done.session_version
+    username, version = done.principal.username, done.session_version
 
     def check(code: str):  # type: ignore[no-untyped-def]
-        return throttle.second_factor(world, uid, version, "192.0.2.1", LIMITS,
+        return throttle.second_factor(world, username, version, "192.0.2.1", LIMITS,
                                       lambda s, user: mfa.verify(s, user, code, KEY))
     for _ in range(LIMITS.per_account):
         with pytest.raises(AuthenticationFailed):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
@@ -231,8 +231,10 @@ class EntryView:
     chains on a hash the reader knows, so trying every seq against the known fields would give it back.
     """
 
-    number: int
-    scope: str  # "chain": ``number`` is the chain's seq; "organisation": the organisation's own count
+    # The descriptions are the API's (palermo.web.openapi.view_schema derives its schema from this class).
+    number: int = field(metadata={"description": "the entry's number: its place in the whole chain for the hub "
+                                                 "operator's admins, else its place among the caller's organisation's entries"})
+    scope: Literal["chain", "organisation"] = field(metadata={"description": "what number counts"})
     at: str
     actor: str
     organisation_id: int | None
@@ -241,7 +243,8 @@ class EntryView:
     object_id: str
     legal_basis: str | None
     details: str  # canonical JSON
-    hash: str | None  # None unless the reader sees the whole chain
+    hash: str | None = field(metadata={"description": "the entry's chain hash; only for the hub operator's admins, "
+                                                      "who read the whole chain"})
 
 
 def reads_whole_chain(principal: Principal) -> bool:

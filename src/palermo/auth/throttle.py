@@ -146,7 +146,7 @@ def login(db: Database, username: str, password: str, client: str, limits: Limit
     raise AuthenticationFailed(N_("wrong username or password"))
 
 
-def second_factor(db: Database, user_id: int, session_version: int, client: str, limits: Limits,
+def second_factor(db: Database, username: str, session_version: int, client: str, limits: Limits,
                   check: Callable[[Session, User], T]) -> tuple[LoggedIn, T]:
     """Run a second-factor check after the password (a code at login, or an enrolment's first code).
 
@@ -154,9 +154,10 @@ def second_factor(db: Database, user_id: int, session_version: int, client: str,
     account is refused before any code is checked. ``check`` raises AuthenticationFailed for a wrong
     code; whatever it returns comes back with the login."""
     with db.session(write=False) as s:
-        user = s.get(User, user_id)
+        user = accounts.find_user(s, username)
         if user is None or not user.active or (user.session_version or 0) != session_version:
             raise AuthenticationFailed(N_("this login is no longer valid; log in again with your password"))
+        user_id = user.id
         account = accounts.normalise_username(user.username)
         why = refusal(s, account, client, limits)
         org = user.organisation_id

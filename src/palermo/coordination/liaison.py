@@ -81,7 +81,7 @@ def add_report(session: Session, principal: Principal, officer_ref: str, *, even
                            summary=summary, sharing_level=sharing_level, updated_by=principal.username)
     session.add(report)
     session.flush()
-    audit.record(session, principal, "coord.liaison.report", "coord_liaison_report", report.id)
+    audit.record(session, principal, "coord.liaison.report", "coord_liaison_report", report.reference)
     return report
 
 
@@ -115,7 +115,7 @@ def duplicate_reports(reports: list[LiaisonReport]) -> list[dict[str, Any]]:
             continue
         sim = (fuzz.token_set_ratio(a.title, b.title) + fuzz.token_set_ratio(a.event_place, b.event_place)) / 200
         if sim >= DUPLICATE_THRESHOLD:
-            out.append({"reports": [a.id, b.id], "officers": [a.posting.officer_ref, b.posting.officer_ref],
+            out.append({"reports": [a.reference, b.reference], "officers": [a.posting.officer_ref, b.posting.officer_ref],
                         "host_country": a.posting.host_country, "similarity": round(sim, 2),
                         "titles": [a.title, b.title]})
     return sorted(out, key=lambda d: -d["similarity"])

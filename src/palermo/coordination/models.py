@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -165,7 +166,8 @@ class LiaisonPosting(Tracked, Base):
 class LiaisonReport(Tracked, Base):
     __tablename__ = "coord_liaison_report"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)  # internal: readers see some reports only, so the id would count
+    reference: Mapped[str] = mapped_column(String(40), unique=True, default=lambda: "lrp-" + secrets.token_hex(6))
     posting_id: Mapped[int] = mapped_column(ForeignKey("coord_liaison_posting.id"), index=True)
     event_date: Mapped[date] = mapped_column(Date)
     event_place: Mapped[str] = mapped_column(String(200))

@@ -175,23 +175,25 @@ def run_matching(session: Session, principal: Principal, upload: LinkUpload, ds:
             hits.append(hit)
     session.flush()
     run.hits, run.finished_at = len(hits), utcnow()
-    notify(session, principal, run, hits, orgs)
-    # named by its upload: the run's own id counts every agency's runs
+    notify(session, principal, upload, hits, orgs)
+    # named by its upload, and the lists it was compared with counted, not named: the run's id and the other
+    # agencies' upload ids count every agency's activity (their uploads are theirs to name)
     audit.record(session, principal, "link.match_run", "link_upload", upload.reference,
-                 details={"compared": run.compared, "refused": sorted(run.refused), "hits": len(hits)})
+                 details={"compared": len(run.compared), "refused": sorted(run.refused), "hits": len(hits)})
     return run, hits
 
 
-def notify(session: Session, principal: Principal, run: LinkRun, hits: list[LinkHit], orgs: dict[int, str]) -> None:
+def notify(session: Session, principal: Principal, upload: LinkUpload, hits: list[LinkHit], orgs: dict[int, str]) -> None:
     """Tell both sides of each compared pair of their hits: one audit entry per recipient and counterpart,
-    naming the agreement under which that pair was compared (never another pair's)."""
+    naming the agreement under which that pair was compared (never another pair's), and the upload by its
+    reference (the run's id counts every agency's runs)."""
     pairs: dict[tuple[int, int, str | None], int] = defaultdict(int)
     for h in hits:
         pairs[(h.org_a_id, h.org_b_id, h.agreement)] += 1
     for (a, b, agreement), n in sorted(pairs.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
         for recipient, counterpart in ((a, b), (b, a)):
             audit.record(session, principal, "link.notify", "organisation", recipient, legal_basis=agreement,
-                         details={"run": run.id, "hits": n, "counterpart": orgs.get(counterpart, str(counterpart))})
+                         details={"upload": upload.reference, "hits": n, "counterpart": orgs.get(counterpart, str(counterpart))})
 
 
 def comparable_uploads(session: Session, upload_ids: list[int]) -> list[LinkUpload]:

@@ -61,6 +61,6 @@ def set_public(session: Session, principal: Principal, key: str, public: bool, *
             src.updated_at = utcnow()
             changed.append(src.vintage)
             audit.record(session, principal, "stats.source.publish" if public else "stats.source.unpublish", "stat_source",
-                         src.id, details={"key": key, "vintage": src.vintage})
+                         f"{src.key}@{src.vintage}", details={"key": key, "vintage": src.vintage})
     session.flush()
     return changed

@@ -54,15 +54,21 @@ def db_write_session(request: Request) -> Iterator[Session]:
         yield s
 
 
+def session_account(request: Request, s: Session) -> User | None:
+    """The account a session cookie names, by username: the cookie is signed, not encrypted, and a user id in it
+    would tell its holder how many accounts every organisation had opened before theirs."""
+    username = request.session.get("user") if "session" in request.scope else None
+    return accounts.find_user(s, username) if isinstance(username, str) else None
+
+
 def _session_user(request: Request, s: Session) -> User | None:
-    uid = request.session.get("uid")
-    if uid is None:
+    if request.session.get("user") is None:
         return None
     max_age = get_settings(request).session_max_age
     if time.time() - float(request.session.get("login_at", 0)) > max_age:
         request.session.clear()
         return None
-    user = s.get(User, int(uid))
+    user = session_account(request, s)
     # The session's version must still be the user's: logout, a new password, deactivation and
     # "log out everywhere" move it on, so a cookie saved before them opens nothing.
     if user is None or not user.active or request.session.get("sv") != user.session_version:
@@ -129,13 +135,13 @@ def visitor_principal(request: Request, s: Session = Depends(db_session)) -> Pri
     return principal
 
 
-def start_session(request: Request, user_id: int | None, session_version: int, second_factor: str | None = None) -> None:
+def start_session(request: Request, username: str, session_version: int, second_factor: str | None = None) -> None:
     """A fresh session for a user who just logged in (no fixation), tied to the user's session version.
 
     ``second_factor`` says how the login was confirmed beyond the password (``totp``, ``recovery``,
     ``idp``); accounts whose role requires one get no session without it (palermo.auth.mfa)."""
     request.session.clear()
-    request.session.update({"uid": user_id, "login_at": time.time(), "sv": session_version, "mfa": second_factor})
+    request.session.update({"user": username, "login_at": time.time(), "sv": session_version, "mfa": second_factor})
 
 
 # A login whose password was accepted waits this long for its second factor (or enrolment).
@@ -146,18 +152,18 @@ PENDING_MAX_AGE = 600
 class PendingLogin:
     """A login past its password, waiting for the second factor (``verify``) or an enrolment (``enrol``)."""
 
-    user_id: int
+    username: str
     session_version: int
     step: str
     next: str
     method: str  # how the first factor was proven: password or oidc
 
 
-def start_pending(request: Request, user_id: int, session_version: int, step: str, next_url: str,
+def start_pending(request: Request, username: str, session_version: int, step: str, next_url: str,
                   method: str = "password") -> None:
     """Remember a half-done login in a fresh session: it opens nothing but the second-factor pages."""
     request.session.clear()
-    request.session["pending"] = {"uid": user_id, "sv": session_version, "step": step, "next": next_url,
+    request.session["pending"] = {"user": username, "sv": session_version, "step": step, "next": next_url,
                                   "at": time.time(), "method": method}
 
 
@@ -165,7 +171,7 @@ def pending_login(request: Request) -> PendingLogin | None:
     data = request.session.get("pending") if "session" in request.scope else None
     if not isinstance(data, dict) or time.time() - float(data.get("at", 0)) > PENDING_MAX_AGE:
         return None
-    return PendingLogin(int(data["uid"]), int(data["sv"]), str(data["step"]), str(data.get("next") or "/"),
+    return PendingLogin(str(data["user"]), int(data["sv"]), str(data["step"]), str(data.get("next") or "/"),
                         str(data.get("method") or "password"))
 
 
@@ -175,10 +181,10 @@ def pending_page(pending: PendingLogin) -> str:
 
 def _own_account(request: Request, allow_pending: bool) -> Principal:
     with get_database(request).session(write=False) as s:
-        if request.session.get("uid") is not None:
+        if request.session.get("user") is not None:
             return page_principal(request, s)
         pending = pending_login(request) if allow_pending else None
-        user = s.get(User, pending.user_id) if pending is not None and pending.step == "enrol" else None
+        user = accounts.find_user(s, pending.username) if pending is not None and pending.step == "enrol" else None
         if user is None or pending is None or not user.active or user.session_version != pending.session_version:
             raise LoginRequired(N_("please log in"))
         principal = accounts.principal_for(user)

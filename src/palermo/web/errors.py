@@ -70,14 +70,14 @@ def is_api(path: str) -> bool:
 
 def session_principal(request: Request) -> Principal | None:
     """The session's logged-in user for a request no route has identified yet (a 404, a refused form)."""
-    if "session" not in request.scope or request.session.get("uid") is None:
+    if "session" not in request.scope or request.session.get("user") is None:
         return None
     from palermo.auth import accounts
-    from palermo.auth.models import User
+    from palermo.web.deps import session_account
 
     try:
         with request.app.state.db.session(write=False) as s:
-            user = s.get(User, int(request.session["uid"]))
+            user = session_account(request, s)
             if user is None or not user.active or request.session.get("sv") != user.session_version:
                 return None
             request.state.user = user

@@ -18,10 +18,11 @@ The types that make requests exact live here too: :func:`one_of` turns a core co
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -34,6 +35,7 @@ from pydantic import (
     Strict,
     TypeAdapter,
     WithJsonSchema,
+    create_model,
 )
 
 from palermo.web.errors import ErrorOut
@@ -205,3 +207,19 @@ def document(app: FastAPI) -> dict[str, Any]:
 
 def install(app: FastAPI) -> None:
     app.openapi = lambda: document(app)  # type: ignore[method-assign]
+
+
+def view_schema(view: type, *, exclude: Iterable[str] = (), name: str | None = None) -> type[BaseModel]:
+    """The API schema of a core view dataclass, so that its shape is declared once, in the core: the view's
+    fields and types, each with its ``metadata["description"]``, less the fields the API does not carry.
+
+    Example: ``view_schema(audit.EntryView, exclude=("details",))`` is the audit list's item."""
+    hints, left_out = get_type_hints(view), set(exclude)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(view):
+        if f.name not in left_out:
+            default = f.default if f.default is not dataclasses.MISSING else ...
+            fields[f.name] = (hints[f.name], Field(default, description=f.metadata.get("description")))
+    model = create_model(name or f"{view.__name__}Out", __config__=ConfigDict(from_attributes=True), **fields)
+    model.__doc__ = view.__doc__
+    return model

@@ -52,7 +52,7 @@ def finish_login(request: Request, done: throttle.LoggedIn, second_factor: str |
     """Open the session of a login whose every step is done (audited with how it was proven)."""
     throttle.succeeded(get_database(request), done.principal, login_limits(request), client_of(request),
                        second_factor=second_factor, method=method)
-    start_session(request, done.principal.user_id, done.session_version, second_factor)
+    start_session(request, done.principal.username, done.session_version, second_factor)
 
 
 def _qr_svg(uri: str) -> str:
@@ -79,7 +79,7 @@ def second_factor(request: Request, code: str = CODE) -> Response:
                       status_code=400)
     key = login_limits(request).key
     try:
-        done, method = throttle.second_factor(get_database(request), pending.user_id, pending.session_version,
+        done, method = throttle.second_factor(get_database(request), pending.username, pending.session_version,
                                               client_of(request), login_limits(request),
                                               lambda s, user: mfa.verify(s, user, code, key))
     except PalermoError as exc:  # audited and counted by the core
@@ -127,7 +127,7 @@ def _checked(request: Request, principal: Principal, check: Callable[[Session, U
     version = pending.session_version if pending is not None else int(request.session.get("sv") or 0)
     if principal.user_id is None:
         raise PalermoError(N_("account not found"))
-    return throttle.second_factor(get_database(request), principal.user_id, version, client_of(request),
+    return throttle.second_factor(get_database(request), principal.username, version, client_of(request),
                                   login_limits(request), check)
 
 

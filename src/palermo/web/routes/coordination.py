@@ -341,7 +341,7 @@ def api_liaison(principal: Principal = Depends(api_principal), s: Session = Depe
     reports = visible_reports(s, principal)
     return {"networks": {cc: [{"officer": p.officer_ref, "sending_state": p.sending_state, "agency": p.sending_actor.name}
                               for p in ps] for cc, ps in local_networks(s).items()},
-            "reports": [{"id": r.id, "officer": r.posting.officer_ref, "date": r.event_date.isoformat(),
+            "reports": [{"reference": r.reference, "officer": r.posting.officer_ref, "date": r.event_date.isoformat(),
                          "place": r.event_place, "title": r.title, "sharing_level": r.sharing_level} for r in reports],
             "duplicate_reports": duplicate_reports(reports)}
 

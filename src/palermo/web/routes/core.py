@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from palermo.auth import accounts, audit, throttle
-from palermo.auth.models import User
 from palermo.auth.passwords import MIN_PASSWORD_LENGTH
 from palermo.auth.roles import ORG_TYPES, ROLES, Principal
 from palermo.errors import AuditChainBroken, PalermoError
@@ -27,12 +26,13 @@ from palermo.web.deps import (
     get_database,
     login_limits,
     page_principal,
+    session_account,
     start_pending,
     start_session,
     visitor_principal,
 )
 from palermo.web.flash import flash, flashed
-from palermo.web.openapi import OPENAPI_URL, IsoDateTime, NoBlanks, RequestBody
+from palermo.web.openapi import OPENAPI_URL, IsoDateTime, NoBlanks, RequestBody, view_schema
 from palermo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -67,19 +67,18 @@ def login(request: Request, username: str = Form(..., max_length=200), password:
                       status_code=exc.http_status)
     target = safe_next(next)
     if done.second_factor != "none":  # the core decides: a code to check, or an authenticator to set up first
-        start_pending(request, done.principal.user_id or 0, done.session_version, done.second_factor, target)
+        start_pending(request, done.principal.username, done.session_version, done.second_factor, target)
         return RedirectResponse("/account/security" if done.second_factor == "enrol" else "/login/second-factor",
                                 status_code=303)
     throttle.succeeded(db, done.principal, limits, client)
-    start_session(request, done.principal.user_id, done.session_version)
+    start_session(request, done.principal.username, done.session_version)
     return RedirectResponse(target, status_code=303)
 
 
 @pages.post("/logout", dependencies=[Depends(csrf_form)])
 def logout(request: Request, s: Session = Depends(db_session)) -> Response:
     """Logging out ends every session of the user (each carries the user's session version)."""
-    uid = request.session.get("uid")
-    user = s.get(User, int(uid)) if uid is not None else None
+    user = session_account(request, s)
     if user is not None and request.session.get("sv") == user.session_version:
         accounts.end_sessions(s, accounts.principal_for(user), user, action="session.logout")
     request.session.clear()
@@ -215,18 +214,8 @@ class MeOut(BaseModel):
     roles: list[str]
 
 
-class AuditEntryOut(BaseModel):
-    number: int = Field(description="the entry's number: its place in the whole chain for the hub operator's admins, "
-                                    "else its place among the caller's organisation's entries")
-    scope: Literal["chain", "organisation"] = Field(description="what number counts")
-    at: str
-    actor: str
-    organisation_id: int | None
-    action: str
-    object_type: str
-    object_id: str
-    legal_basis: str | None
-    hash: str | None = Field(description="the entry's chain hash; only for the hub operator's admins, who read the whole chain")
+# the audit list's item is the core's EntryView (its numbering and hash rules live there), less the details
+AuditEntryOut = view_schema(audit.EntryView, exclude=("details",), name="AuditEntryOut")
 
 
 class TokenOut(BaseModel):
@@ -332,10 +321,10 @@ def api_unlock(username: str = Path(..., max_length=200), principal: Principal =
     return UnlockOut(username=user.username, lockouts_lifted=throttle.lift(s, principal, user))
 
 
-@api.get("/audit", response_model=list[AuditEntryOut])
+@api.get("/audit", response_model=list[AuditEntryOut])  # type: ignore[valid-type]  # built from the core's view
 def api_audit(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**9),
               action: str | None = Query(None, max_length=80), since: IsoDateTime | None = None,
-              principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[AuditEntryOut]:
+              principal: Principal = Depends(api_principal), s: Session = Depends(db_session)) -> list[BaseModel]:
     """Entries of the hash-chained audit trail the caller may read, newest first; filtered by action and time."""
     rows = audit.entries(s, principal, limit=limit, offset=offset, action=action,
                          since=audit.parse_since(since.isoformat()) if since else None)

@@ -84,7 +84,7 @@ def oidc_callback(request: Request) -> Response:
         response.delete_cookie(COOKIE, path="/login/oidc")
         return response
     if done.second_factor != "none":  # Palermo's own second factor: the provider did not check one
-        start_pending(request, done.principal.user_id or 0, done.session_version, done.second_factor, target,
+        start_pending(request, done.principal.username, done.session_version, done.second_factor, target,
                       method="oidc")
         return _moving_on(request, "/account/security" if done.second_factor == "enrol" else "/login/second-factor")
     finish_login(request, LoggedIn(done.principal, done.session_version), "idp" if done.by_provider else None, "oidc")
