@@ -50,3 +50,23 @@ def test_bad_input(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "not a Parquet file of encodings" in r.output
     r = runner.invoke(app, ["link", "dedupe", str(f)])
     assert r.exit_code == 1 and "dedupe needs" in r.output
+
+
+def test_dedupe_reads_a_european_spreadsheets_csv_as_its_utf8_twin(tmp_path: Path) -> None:
+    """`link dedupe` read a ';' Windows-1252 file (Excel's "CSV" on a Western European Windows) as one column
+    and refused it: "lacks column(s) record_id, first_name, …"."""
+    import json
+
+    lists, _ = agency_lists({"A": 120, "B": 120}, overlap=0.4, noise=0.05, seed=5)
+    rows = lists["A"] + lists["B"]
+    rows[0]["last_name"] = "Müller"
+    write_csv(rows, str(tmp_path / "twin.csv"))
+    text = (tmp_path / "twin.csv").read_text(encoding="utf-8")
+    with (tmp_path / "saved.csv").open("w", encoding="cp1252", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows(csv.reader(text.splitlines()))
+    reports = []
+    for name in ("twin", "saved"):
+        r = runner.invoke(app, ["link", "dedupe", str(tmp_path / f"{name}.csv"), "--json"])
+        assert r.exit_code == 0, r.output
+        reports.append(json.loads(r.stdout))
+    assert reports[1] == reports[0] and reports[0]["records"] == 240 and reports[0]["duplicates"] > 0

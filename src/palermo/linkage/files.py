@@ -4,6 +4,7 @@ read back with a checksum of their content; every failure a clear error."""
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 from typing import BinaryIO
 
@@ -13,15 +14,24 @@ import pyarrow.parquet as pq
 
 from palermo.errors import Problem, ValidationError
 from palermo.messages import N_
+from palermo.statistics.textfile import decode, sniff_separator
+
+
+def read_table(path: Path) -> pl.DataFrame:
+    """A person file, every column as text, read as spreadsheets save it (UTF-8 with or without a byte-order mark,
+    UTF-16, Windows-1252; ',' ';' tab or '|' between fields), as statistics files are: an agency's Excel "CSV" is
+    its person file too."""
+    try:
+        text, _ = decode(path.read_bytes(), str(path))
+        return pl.read_csv(io.BytesIO(text.encode("utf-8")), infer_schema=False, separator=sniff_separator(text))
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(N_("{path} cannot be read as CSV: {splitlines}; save it as UTF-8 CSV with a header row",
+                                 path=path, splitlines=str(exc).splitlines()[0])) from None
 
 
 def read_persons(path: Path, required: list[str]) -> list[dict[str, str | None]]:
     """All columns as text; every missing column named at once."""
-    try:
-        df = pl.read_csv(path, infer_schema=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(N_("{path} cannot be read as CSV: {splitlines}; save it as UTF-8 CSV with a header row",
-                                 path=path, splitlines=str(exc).splitlines()[0])) from None
+    df = read_table(path)
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise ValidationError(
