@@ -55,6 +55,16 @@ def test_orgs_users_and_audit_verify(env: Database) -> None:
     assert code == 1 and "#2" in out and "altered" in out
 
 
+def test_a_huge_value_is_named_not_echoed_whole(env: Database) -> None:
+    """`orgs add --country` with 5,000 characters printed them twice (in the message and in the problem): the
+    message names the value by its start and length and still says what is wrong."""
+    code, out = run("orgs", "add", "X", "--name", "X", "--type", "police", "--country", "A" * 5000)
+    assert code == 1 and "ISO 3166" in out and "AAAA" in out and "5000 characters" in out
+    assert len(out) < 800, len(out)
+    code, out = run("users", "add", "u" * 3000, "--org", "NOPE", "--password", "long-password")
+    assert code == 1 and len(out) < 800, len(out)
+
+
 def test_bad_database_urls_give_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PALERMO_DATABASE_URL", "mysql://x@y/z")
     code, out = run("init")

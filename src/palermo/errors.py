@@ -76,6 +76,9 @@ class DatabaseUnavailable(PalermoError):
     kind = "database_unavailable"
 
 
+SHOWN_VALUE = 60  # characters of a received value a message repeats
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem in an input: where (line/field) and what, with a hint how to fix it."""
@@ -88,7 +91,13 @@ class Problem:
     @property
     def text(self) -> Message:
         """The problem as one sentence (where, what, the value received), for a face to translate."""
-        reason = self.reason if self.value is None else N_("{reason} (got {value!r})", reason=self.reason, value=self.value)
+        if self.value is None:
+            reason = self.reason
+        elif isinstance(self.value, str) and len(self.value) > SHOWN_VALUE:  # named by its start, never echoed whole
+            reason = N_("{reason} (got {value!r}…, {length} characters)", reason=self.reason,
+                        value=self.value[:SHOWN_VALUE], length=len(self.value))
+        else:
+            reason = N_("{reason} (got {value!r})", reason=self.reason, value=self.value)
         if self.line is not None and self.field:
             where: Message | None = N_("line {line}, field {field!r}", line=self.line, field=self.field)
         elif self.line is not None:
