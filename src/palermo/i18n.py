@@ -247,8 +247,9 @@ def say(text: Any) -> Any:
 
 def translate(text: str, lang: str, *domains: Domain) -> str:
     """``text`` (a :class:`Message` or a catalogue's msgid) in ``lang``, outside a page: the API's
-    ``message``."""
-    return _saying(page_translations(lang, *domains))(text)
+    ``message`` (its figures written as ``lang`` writes numbers)."""
+    with speaking(lang, *domains):
+        return _saying(page_translations(lang, *domains))(text)
 
 
 def ngettext_now(singular: str, plural: str, n: int) -> str:
@@ -264,20 +265,23 @@ def format_number(value: float | int, lang: str | None = None) -> str:
     return format_decimal(value, locale=_BABEL_LOCALES[code], decimal_quantization=False)
 
 
-def format_date(value: date, lang: str | None = None) -> str:
-    """A date written out for readers of ``lang`` (1 December 2026 · 1 de diciembre de 2026)."""
+def format_date(value: date, lang: str | None = None, width: str = "long") -> str:
+    """A date written out for readers of ``lang`` (1 December 2026 · 1 de diciembre de 2026); ``width``
+    ``"medium"`` for a table's cell (1 Dec 2026 · 1 dic 2026 · 1 déc. 2026 · 01/12/2026 in Arabic)."""
     from babel.dates import format_date as babel_date
 
-    return babel_date(value, format="long", locale=_BABEL_LOCALES[lang or _current.get()[0]])
+    return babel_date(value, format=width, locale=_BABEL_LOCALES[lang or _current.get()[0]])
 
 
-def format_moment(value: datetime, lang: str | None = None) -> str:
+def format_moment(value: datetime, lang: str | None = None, width: str = "long", seconds: bool = False) -> str:
     """A UTC time of day and date for readers of ``lang`` (1 December 2026, 14:05 UTC), joined as the
-    language joins a date and a time (Arabic with its own comma: ``1 ديسمبر 2026، 14:05 UTC``)."""
+    language joins a date and a time (Arabic with its own comma: ``1 ديسمبر 2026، 14:05 UTC``); ``width`` as
+    :func:`format_date`, ``seconds`` for the audit trail's entries."""
     from babel.dates import get_datetime_format
 
     glue = str(get_datetime_format("medium", locale=_BABEL_LOCALES[lang or _current.get()[0]])).replace("'", "")
-    return glue.replace("{1}", format_date(value, lang)).replace("{0}", f"{value:%H:%M} UTC")
+    time = f"{value:%H:%M:%S} UTC" if seconds else f"{value:%H:%M} UTC"
+    return glue.replace("{1}", format_date(value, lang, width)).replace("{0}", time)
 
 
 # Babel's locale per language (the platform writes British English: 1 December 2026).

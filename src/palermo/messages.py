@@ -17,6 +17,7 @@ never hides the message: the English is shown instead.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from typing import Any
 
 Gettext = Callable[[str], str]
@@ -54,6 +55,88 @@ def N_(msgid: str, **params: Any) -> Message:
     """Mark ``msgid`` for translation; ``params`` fill its named placeholders (``{name}``, ``{name!r}``,
     ``{n:,}``). Literal braces in the text are doubled (``{{``), as ``str.format`` wants."""
     return Message(msgid, params)
+
+
+class Figure(Message):
+    """A number inside a sentence, written as the reader's language writes numbers (10,000 · 10.000 ·
+    10 000): English grouping in ``str(self)`` for the CLI, logs and audit; the page's (or the API answer's)
+    language when a face says it (``palermo.i18n.format_number``)."""
+
+    value: float
+
+    def __new__(cls, value: float) -> Figure:
+        text = str.__new__(cls, f"{value:,}")
+        text.msgid, text.params, text.value = "{value}", {"value": value}, value
+        return text
+
+    def localised(self, gettext: Gettext) -> str:
+        from palermo.i18n import format_number  # i18n builds on this module
+
+        return format_number(self.value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Figure, (self.value,))
+
+
+class Day(Message):
+    """A date inside a sentence: ISO 8601 (2026-12-01) in ``str(self)`` for the CLI, logs and audit, written out
+    in the reader's language when a face says it (1 de diciembre de 2026: ``palermo.i18n.format_date``)."""
+
+    value: date
+
+    def __new__(cls, value: date) -> Day:
+        text = str.__new__(cls, value.isoformat())
+        text.msgid, text.params, text.value = "{value}", {"value": value}, value
+        return text
+
+    def localised(self, gettext: Gettext) -> str:
+        from palermo.i18n import format_date  # i18n builds on this module
+
+        return format_date(self.value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Day, (self.value,))
+
+
+def either(items: Iterable[str]) -> str:
+    """Alternatives in a sentence ("admin or analyst"), the "or" in the reader's language; one item as it is."""
+    items = list(items)
+    if len(items) <= 1:
+        return items[0] if items else ""
+    said: str = items[0]
+    for item in items[1:]:
+        said = N_("{first} or {second}", first=said, second=item)
+    return said
+
+
+def to_data(message: Message) -> dict[str, Any]:
+    """A message as JSON data (a signed session's confirmation), the messages and figures inside it kept."""
+    def value(v: Any) -> Any:
+        if isinstance(v, Figure):
+            return {"figure": v.value}
+        if isinstance(v, Day):
+            return {"day": v.value.isoformat()}
+        if isinstance(v, Message):
+            return to_data(v)
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+    return {"msgid": message.msgid, "params": {k: value(v) for k, v in message.params.items()}}
+
+
+def from_data(data: Any) -> Message | None:
+    """The message :func:`to_data` kept; None for anything else (a session from another release)."""
+    if not (isinstance(data, dict) and isinstance(data.get("msgid"), str) and isinstance(data.get("params"), dict)):
+        return None
+
+    def value(v: Any) -> Any:
+        if isinstance(v, dict) and isinstance(v.get("figure"), (int, float)) and len(v) == 1:
+            return Figure(v["figure"])
+        if isinstance(v, dict) and isinstance(v.get("day"), str) and len(v) == 1:
+            return Day(date.fromisoformat(v["day"]))
+        return from_data(v) if isinstance(v, dict) else v
+    params = {k: value(v) for k, v in data["params"].items()}
+    if any(p is None for p in params.values()):
+        return None
+    return Message(data["msgid"], params)
 
 
 def joined(parts: Iterable[str], sep: str = "; ") -> Message:

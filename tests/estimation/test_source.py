@@ -18,7 +18,7 @@ from tests.conftest import EXTERNAL
     (185, 742.3, 2_139.9, "185 identified; estimated total 740 – 2,200"),
     (12, 14.2, 35.1, "12 identified; estimated total 14 – 36"),
     (None, 9_950, 12_010, "estimated total 9,900 – 13,000"),
-    (5, 7, math.inf, "5 identified; estimated total 7 – unbounded"),
+    (5, 7, math.inf, "5 identified; estimated total 7 or more (no upper bound)"),
 ])
 def test_profile_line(identified: int | None, lower: float, upper: float, expected: str) -> None:
     assert identified_and_estimated_text(identified, lower, upper) == expected

@@ -240,7 +240,7 @@ def end_sessions(session: Session, principal: Principal, user: User, *, action: 
 
     Logging out does this for the user's own sessions; an admin does it to log a user out everywhere."""
     if principal.user_id != user.id:
-        require_user_admin(principal, user, "end the sessions of")
+        require_user_admin(principal, user, N_("end the sessions of"))
     user.session_version = (user.session_version or 0) + 1
     session.flush()
     audit.record(session, principal, action, "user", user.username, details={"username": user.username})
@@ -249,7 +249,7 @@ def end_sessions(session: Session, principal: Principal, user: User, *, action: 
 def change_password(session: Session, principal: Principal, user: User, password: str) -> None:
     """A new password (the user's own, or set by an admin) ends every session of the user."""
     if principal.user_id != user.id:
-        require_user_admin(principal, user, "set the password of")
+        require_user_admin(principal, user, N_("set the password of"))
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(N_("password must have at least {min_password_length} characters",
                                  min_password_length=MIN_PASSWORD_LENGTH),
@@ -264,7 +264,7 @@ def change_password(session: Session, principal: Principal, user: User, password
 def deactivate_user(session: Session, principal: Principal, username: str) -> User:
     """Deactivate an account: it can no longer log in, its sessions end and its API tokens stop working."""
     user = get_visible_user(session, principal, username)
-    require_user_admin(principal, user, "deactivate")
+    require_user_admin(principal, user, N_("deactivate"))
     if principal.user_id == user.id:
         raise Conflict(N_("you cannot deactivate your own account; ask another admin"))
     user.active = False
@@ -283,7 +283,7 @@ def user_tokens(session: Session, principal: Principal, username: str) -> list[A
     """The API tokens of a user (never the tokens themselves: name, prefix, date, state)."""
     user = get_visible_user(session, principal, username)
     if principal.user_id != user.id:
-        require_user_admin(principal, user, "list the tokens of")
+        require_user_admin(principal, user, N_("list the tokens of"))
     return list(session.execute(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).scalars())
 
 
@@ -293,7 +293,7 @@ def revoke_token(session: Session, principal: Principal, reference: str) -> ApiT
     if rec is None or not (principal.is_system or principal.is_operator or rec.user.organisation_id == principal.organisation_id):
         raise NotFound(N_("no API token {reference}", reference=reference), next_step=NextStep("list_tokens"))
     if principal.user_id != rec.user_id:
-        require_user_admin(principal, rec.user, "revoke the tokens of")
+        require_user_admin(principal, rec.user, N_("revoke the tokens of"))
     if rec.revoked:
         raise Conflict(N_("API token {reference} is already revoked", reference=reference))
     rec.revoked = True

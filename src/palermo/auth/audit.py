@@ -23,7 +23,7 @@ from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import AuditChainBroken, PalermoError, ValidationError
 from palermo.listing import ListQuery, ListSpec, Page, contains_any, fetch_page
-from palermo.messages import N_
+from palermo.messages import N_, Figure
 
 if TYPE_CHECKING:
     from palermo.db import Database
@@ -121,9 +121,9 @@ class VerifyResult:
     def summary(self) -> str:
         """The result in words, for any face (the count never says more than the reader may see)."""
         if self.whole_chain:
-            return f"Audit chain intact: {self.entries:,} entries verified."
-        return (f"The audit chain is intact (every organisation's entries were checked); "
-                f"your organisation's {self.entries:,} entries verified.")
+            return N_("Audit chain intact: {entries} entries verified.", entries=Figure(self.entries))
+        return N_("The audit chain is intact (every organisation's entries were checked); your organisation's "
+                  "{entries} entries verified.", entries=Figure(self.entries))
 
 
 def verify(session: Session, principal: Principal) -> VerifyResult:

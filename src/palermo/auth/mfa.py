@@ -153,7 +153,7 @@ def _new_recovery_codes(session: Session, user: User) -> list[str]:
 def confirm_enrolment(session: Session, principal: Principal, user: User, code: str, key: str,
                       *, now: float | None = None) -> list[str]:
     """Finish enrolling with the first code from the authenticator; returns the recovery codes (shown once)."""
-    _require_self(principal, user, "set up a second factor for")
+    _require_self(principal, user, N_("set up a second factor for"))
     cred = _credential(session, user)
     if cred is None or cred.confirmed_at is not None:
         raise Conflict(N_("no authenticator is waiting to be confirmed; open the page that sets one up again"))
@@ -198,7 +198,7 @@ def recovery_codes_left(session: Session, user: User) -> int:
 def new_recovery_codes(session: Session, principal: Principal, user: User, code: str, key: str,
                        *, now: float | None = None) -> list[str]:
     """Replace the recovery codes (the old ones stop working), proven with a current code."""
-    _require_self(principal, user, "renew the recovery codes of")
+    _require_self(principal, user, N_("renew the recovery codes of"))
     verify(session, user, code, key, now=now)
     codes = _new_recovery_codes(session, user)
     audit.record(session, principal, "mfa.recovery_codes_renewed", "user", user.username,
@@ -209,7 +209,7 @@ def new_recovery_codes(session: Session, principal: Principal, user: User, code:
 def disable(session: Session, principal: Principal, user: User, code: str, key: str,
             *, now: float | None = None) -> None:
     """Remove one's own second factor, proven with a current code; refused where the role requires one."""
-    _require_self(principal, user, "remove the second factor of")
+    _require_self(principal, user, N_("remove the second factor of"))
     if required(user.role_set):
         raise PermissionDenied(N_("your role (admin or data owner) requires a second factor, so it cannot be turned "
                                   "off; to move to a new device, ask an administrator to reset it and set it up again"))
@@ -222,7 +222,7 @@ def reset(session: Session, principal: Principal, user: User) -> bool:
     """An administrator removes a user's second factor (a lost phone); the user sets one up at next login.
 
     Every session of the user ends. Returns whether there was one to remove."""
-    accounts.require_user_admin(principal, user, "reset the second factor of")
+    accounts.require_user_admin(principal, user, N_("reset the second factor of"))
     had = _credential(session, user) is not None
     _remove(session, user)
     user.session_version = (user.session_version or 0) + 1

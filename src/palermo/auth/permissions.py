@@ -19,7 +19,7 @@ from typing import Literal
 
 from palermo.auth.roles import ROLES, Principal
 from palermo.errors import PermissionDenied
-from palermo.messages import N_
+from palermo.messages import N_, either
 
 Audience = Literal["anyone", "signed in", "roles"]
 Ownership = Literal["none", "own organisation", "hub operator"]
@@ -166,9 +166,12 @@ def decide(principal: Principal, name: str, owner: object = NO_OBJECT) -> Decisi
         return Decision(name, False, N_("a visitor without an account may not {description}: log in",
                                         description=a.description))
     if a.audience == "roles" and not principal.has(*a.roles):
+        if not principal.roles:
+            return Decision(name, False, N_("{who} may not {description}: needs role {roles}, has no role",
+                                            who=who, description=a.description, roles=either(sorted(a.roles))))
         return Decision(name, False, N_("{who} may not {description}: needs role {roles}, has {roles2}",
-                                        who=who, description=a.description, roles=' or '.join(sorted(a.roles)),
-                                        roles2=', '.join(sorted(principal.roles)) or 'none'))
+                                        who=who, description=a.description, roles=either(sorted(a.roles)),
+                                        roles2=", ".join(sorted(principal.roles))))
     if a.ownership == "hub operator" and not principal.is_operator:
         return Decision(name, False, N_("{who} may not {description}: only the organisation that runs the hub may",
                                         who=who, description=a.description))

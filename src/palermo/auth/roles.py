@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from palermo.errors import PermissionDenied, Problem, ValidationError
-from palermo.messages import N_
+from palermo.messages import N_, either
 
 ROLES: dict[str, str] = {
     "admin": "manages the organisation's users and settings",
@@ -15,21 +15,22 @@ ROLES: dict[str, str] = {
     "viewer": "reads public outputs and the organisation's non-personal data",
 }
 
+# Their labels are N_ messages: pages say them in the reader's language.
 ORG_TYPES: dict[str, str] = {
-    "police": "State authority: police",
-    "prosecution": "State authority: prosecution service",
-    "court": "State authority: court",
-    "immigration": "State authority: immigration / border guard",
-    "labour_inspection": "State authority: labour inspection",
-    "ministry": "State authority: ministry",
-    "national_rapporteur": "State authority: national rapporteur or equivalent mechanism",
-    "eu_agency": "EU agency",
-    "un_agency": "UN agency",
-    "international_organisation": "International organisation",
-    "ngo": "Non-governmental organisation",
-    "network": "Network",
-    "private_company": "Private company",
-    "consulate": "Consulate or embassy",
+    "police": N_("State authority: police"),
+    "prosecution": N_("State authority: prosecution service"),
+    "court": N_("State authority: court"),
+    "immigration": N_("State authority: immigration / border guard"),
+    "labour_inspection": N_("State authority: labour inspection"),
+    "ministry": N_("State authority: ministry"),
+    "national_rapporteur": N_("State authority: national rapporteur or equivalent mechanism"),
+    "eu_agency": N_("EU agency"),
+    "un_agency": N_("UN agency"),
+    "international_organisation": N_("International organisation"),
+    "ngo": N_("Non-governmental organisation"),
+    "network": N_("Network"),
+    "private_company": N_("Private company"),
+    "consulate": N_("Consulate or embassy"),
 }
 
 
@@ -70,13 +71,16 @@ class Principal:
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 
-    def require(self, *roles: str, action: str = "do this") -> None:
+    def require(self, *roles: str, action: str = N_("do this")) -> None:
+        """Refused unless the principal holds one of ``roles``; ``action`` completes "may not …" and is an
+        ``N_`` message (``action=N_("deactivate users")``), so that the refusal reads whole in every language."""
         if not self.has(*roles):
-            raise PermissionDenied(
-                N_("user {username!r} may not {action}: needs role {roles}, has {roles2}",
-                   username=self.username, action=action, roles=' or '.join(roles),
-                   roles2=', '.join(sorted(self.roles)) or 'none')
-            )
+            if not self.roles:
+                raise PermissionDenied(N_("user {username!r} may not {action}: needs role {roles}, has no role",
+                                          username=self.username, action=action, roles=either(roles)))
+            raise PermissionDenied(N_("user {username!r} may not {action}: needs role {roles}, has {roles2}",
+                                      username=self.username, action=action, roles=either(roles),
+                                      roles2=", ".join(sorted(self.roles))))
 
     @property
     def is_system(self) -> bool:

@@ -209,7 +209,7 @@ def lockouts(session: Session, principal: Principal) -> list[LoginLockout]:
 
 def lift(session: Session, principal: Principal, user: User) -> int:
     """Lift the lock-out of ``user`` and forget its failed logins; returns how many lock-outs were lifted."""
-    accounts.require_user_admin(principal, user, "lift the login lock-out of")
+    accounts.require_user_admin(principal, user, N_("lift the login lock-out of"))
     lifted = cast(CursorResult[Any], session.execute(delete(LoginLockout).where(LoginLockout.user_id == user.id))).rowcount
     session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
     audit.record(session, principal, "user.unlock", "user", user.username, details={"username": user.username, "lifted": lifted})

@@ -84,7 +84,7 @@ def resolve_actor(session: Session, principal: Principal, name: str, *, acronym:
 
 def add_actor(session: Session, principal: Principal, name: str, **kw: str | None) -> Actor:
     """Register a new actor explicitly; refuse one that duplicates a known actor, naming it."""
-    principal.require("analyst", "admin", action="edit the coordination registry")
+    principal.require("analyst", "admin", action=N_("edit the coordination registry"))
     found, why = find_actor(session, name, kw.get("identifier"))
     if found is not None:
         raise Conflict(N_("actor {name!r} duplicates {name2!r} ({why}); use that actor, or merge the two if they "
@@ -99,7 +99,7 @@ def merge_actors(session: Session, principal: Principal, keep: str, drop: str) -
     """Merge ``drop`` into ``keep``: names become aliases, every reference moves to ``keep``."""
     from palermo.coordination.models import Commitment, LiaisonPosting, NetworkMember, Participation
 
-    principal.require("analyst", "admin", action="merge actors")
+    principal.require("analyst", "admin", action=N_("merge actors"))
     a, b = get_actor(session, keep), get_actor(session, drop)
     if a.id == b.id:
         raise Conflict(N_("{keep!r} and {drop!r} are already the same actor", keep=keep, drop=drop))

@@ -18,6 +18,7 @@ from palermo.coordination.codelists import TARGET_GROUPS, THEMES, theme_label, t
 from palermo.coordination.context import CountryContext
 from palermo.coordination.initiatives import actors_in, is_active
 from palermo.coordination.models import Initiative
+from palermo.messages import N_, Figure
 
 VICTIM_STAGES = {"detected", "identified", "presumed", "registered", "signalled"}
 
@@ -118,20 +119,34 @@ def overlaps(initiatives: list[Initiative], on: date | None = None) -> list[Over
         text = fuzz.token_set_ratio(f"{a.title} {a.description}", f"{b.title} {b.description}") / 100
         score = round(0.4 * text + 0.2 * _jaccard(_cells(a), _cells(b)) + 0.2 * _jaccard(ga, gb) + 0.2 * period, 3)
         fund_a, fund_b = set(actors_in(a, "funding")), set(actors_in(b, "funding"))
+        share, alike = f"{period:.0%}", f"{text:.0%}"
         if fund_a and fund_b and not fund_a & fund_b:
             found.append(Overlap(
                 "two funders", score, sorted(countries), sorted(themes), sorted(groups), [a.ref, b.ref],
                 sorted(fund_a | fund_b),
-                f"{', '.join(sorted(fund_a))} and {', '.join(sorted(fund_b))} both pay for {_themes(themes)} "
-                f"for {_groups(groups) or 'the same (unspecified) groups'} in {', '.join(sorted(countries))} "
-                f"in the same period ({period:.0%} shared): check the same work is not funded twice",
+                _for_groups(groups,
+                            N_("{a} and {b} both pay for {themes} for {groups} in {countries} in the same period "
+                               "({period} shared): check the same work is not funded twice",
+                               a=", ".join(sorted(fund_a)), b=", ".join(sorted(fund_b)), themes=_themes(themes),
+                               groups=_groups(groups), countries=", ".join(sorted(countries)), period=share),
+                            N_("{a} and {b} both pay for {themes} for the same (unspecified) groups in {countries} in "
+                               "the same period ({period} shared): check the same work is not funded twice",
+                               a=", ".join(sorted(fund_a)), b=", ".join(sorted(fund_b)), themes=_themes(themes),
+                               countries=", ".join(sorted(countries)), period=share)),
                 funder=", ".join(sorted(fund_a | fund_b))))
         found.append(Overlap(
             "same cell", score, sorted(countries), sorted(themes), sorted(groups), [a.ref, b.ref],
             sorted(impl_a | impl_b),
-            f"{', '.join(sorted(impl_a))} and {', '.join(sorted(impl_b))} both work on {_themes(themes)} "
-            f"for {_groups(groups) or 'the same (unspecified) groups'} in {', '.join(sorted(countries))} "
-            f"at the same time (periods {period:.0%} shared; descriptions {text:.0%} alike)"))
+            _for_groups(groups,
+                        N_("{a} and {b} both work on {themes} for {groups} in {countries} at the same time (periods "
+                           "{period} shared; descriptions {alike} alike)",
+                           a=", ".join(sorted(impl_a)), b=", ".join(sorted(impl_b)), themes=_themes(themes),
+                           groups=_groups(groups), countries=", ".join(sorted(countries)), period=share,
+                           alike=alike),
+                        N_("{a} and {b} both work on {themes} for the same (unspecified) groups in {countries} at the "
+                           "same time (periods {period} shared; descriptions {alike} alike)",
+                           a=", ".join(sorted(impl_a)), b=", ".join(sorted(impl_b)), themes=_themes(themes),
+                           countries=", ".join(sorted(countries)), period=share, alike=alike))))
     by_funder: dict[tuple[str, str, str], list[Initiative]] = defaultdict(list)
     for i in live:
         if i.ref in conduits:
@@ -152,9 +167,14 @@ def overlaps(initiatives: list[Initiative], on: date | None = None) -> list[Over
         found.append(Overlap(
             "same funder", round(0.5 + 0.1 * len(names), 3), [c], sorted(themes),
             sorted({g for i in items for g in i.target_groups}), sorted(refs), names,
-            f"{funder} funds {len(names)} implementers ({', '.join(names)}) for "
-            f"{_themes(themes)} in {c}", funder=funder))
+            N_("{funder} funds {n} implementers ({names}) for {themes} in {country}", funder=funder, n=len(names),
+               names=", ".join(names), themes=_themes(themes), country=c), funder=funder))
     return sorted(found, key=lambda o: (-o.score, o.initiatives))
+
+
+def _for_groups(groups: set[str], with_groups: str, without: str) -> str:
+    """The sentence naming the target groups, or the one saying they are the same but unspecified."""
+    return with_groups if groups else without
 
 
 def _themes(keys: Any) -> str:
@@ -197,19 +217,38 @@ def needs_from_observations(observations: list[Any]) -> list[Need]:
         if getattr(o, "stage", None) not in VICTIM_STAGES or not (getattr(o, "value", None) or withheld):
             continue
         country, value, src = o.country, o.value, getattr(o, "source_key", "statistics")
-        figure = "count withheld" if withheld or value is None else f"{value:g}"
+        shown = None if withheld or value is None else f"{value:g}"
         exploitation = (getattr(o, "exploitation", None) or "").lower()
         age = (getattr(o, "age_group", None) or "").lower()
-        rules = [("victim_identification", "victims recorded"), ("victim_assistance", "victims recorded")]
+        rules = [("victim_identification", "victims"), ("victim_assistance", "victims")]
         if "labour" in exploitation or "labor" in exploitation:
-            rules.append(("supply_chains", "victims of forced labour recorded"))
+            rules.append(("supply_chains", "forced_labour"))
         if age.startswith(("child", "0", "y_lt18", "minor")) or "under 18" in age:
-            rules.append(("child_protection", "child victims recorded"))
-        for theme, why in rules:
+            rules.append(("child_protection", "children"))
+        for theme, who in rules:
             key = (country, theme)
             if key not in needs:
-                needs[key] = Need(country, theme, f"{why} ({figure} in {o.period}, source {src})", src)
+                needs[key] = Need(country, theme, _recorded(who, shown, str(o.period), src), src)
     return list(needs.values())
+
+
+# The three Ps of the Cho index as a sentence names them.
+P3_NAMES = {"prevention": N_("prevention"), "protection": N_("protection"), "prosecution": N_("prosecution")}
+
+
+def _recorded(who: str, shown: str | None, period: str, source: str) -> str:
+    """Why recorded victims show a need, as one sentence per case (a withheld count is never given)."""
+    if shown is None:
+        return {"victims": N_("victims recorded (count withheld in {period}, source {source})", period=period, source=source),
+                "forced_labour": N_("victims of forced labour recorded (count withheld in {period}, source {source})",
+                                    period=period, source=source),
+                "children": N_("child victims recorded (count withheld in {period}, source {source})",
+                               period=period, source=source)}[who]
+    return {"victims": N_("victims recorded ({n} in {period}, source {source})", n=shown, period=period, source=source),
+            "forced_labour": N_("victims of forced labour recorded ({n} in {period}, source {source})", n=shown,
+                                period=period, source=source),
+            "children": N_("child victims recorded ({n} in {period}, source {source})", n=shown, period=period,
+                           source=source)}[who]
 
 
 def needs_from_context(context: dict[str, CountryContext]) -> list[Need]:
@@ -218,11 +257,14 @@ def needs_from_context(context: dict[str, CountryContext]) -> list[Need]:
     for cc, c in context.items():
         for p, score in c.p3.items():
             if score <= 2:
-                needs.append(Need(cc, p, f"Cho 3P {p} score {score:g} of 5 (weak policy)", "Cho 3P index"))
+                shown = f"{score:g}"
+                needs.append(Need(cc, p, N_("Cho 3P {p} score {score} of 5 (weak policy)", p=P3_NAMES.get(p, p),
+                                            score=shown), "Cho 3P index"))
         deaths = sum(c.missing_migrants.values())
         if deaths >= 100:
-            needs.append(Need(cc, "search_rescue", f"{deaths:,} dead and missing on routes through the country "
-                              "(IOM Missing Migrants 2014-2021)", "IOM Missing Migrants"))
+            needs.append(Need(cc, "search_rescue", N_("{deaths} dead and missing on routes through the country "
+                                                      "(IOM Missing Migrants 2014-2021)", deaths=Figure(deaths)),
+                              "IOM Missing Migrants"))
     return needs
 
 

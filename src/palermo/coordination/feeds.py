@@ -40,7 +40,7 @@ TIMEOUT = 30.0
 
 def register_feed(session: Session, principal: Principal, url: str, fmt: str, every_days: int = 7, *,
                   allow_private: bool = False) -> Feed:
-    principal.require("analyst", "admin", action="register coordination feeds")
+    principal.require("analyst", "admin", action=N_("register coordination feeds"))
     problems = _url_problems(url, allow_private)
     if fmt not in FORMATS:
         problems.append(Problem(N_("unknown format; use {formats}", formats=' or '.join(FORMATS)), field="format", value=fmt))
@@ -86,7 +86,7 @@ class Refresh:
 def refresh_feed(session: Session, principal: Principal, feed: Feed, *, client: httpx.Client | None = None,
                  allow_private: bool = False) -> Refresh:
     """Download, parse and save one feed, all or nothing; a failure is recorded on the feed, not raised."""
-    principal.require("analyst", "admin", action="refresh coordination feeds")
+    principal.require("analyst", "admin", action=N_("refresh coordination feeds"))
     feed.last_checked = utcnow()
     try:
         if problems := _url_problems(feed.url, allow_private):

@@ -116,7 +116,7 @@ def implied_ps_dropped(themes: set[str]) -> list[str]:
 def save_initiatives(session: Session, principal: Principal, specs: list[InitiativeSpec], *,
                      origin: str = "manual") -> list[Initiative]:
     """Create or update initiatives by reference, all or none: every problem of every row is reported."""
-    principal.require("analyst", "admin", action="edit the coordination registry")
+    principal.require("analyst", "admin", action=N_("edit the coordination registry"))
     problems = [p for s in specs for p in validate(s)]
     seen: dict[str, int | None] = {}
     for s in specs:

@@ -87,7 +87,7 @@ def _link_problems(session: Session, n: int | None, initiatives: list[str], indi
 
 def add_action_plan(session: Session, principal: Principal, title: str, country: str | None,
                     commitments: list[CommitmentSpec], period: tuple[date | None, date | None] = (None, None)) -> ActionPlan:
-    principal.require("analyst", "admin", action="record action plans")
+    principal.require("analyst", "admin", action=N_("record action plans"))
     problems = [Problem(N_("unknown status; use one of {commitment_statuses}",
                            commitment_statuses=', '.join(COMMITMENT_STATUSES)), line=n, field="status", value=c.status)
                 for n, c in enumerate(commitments, 1) if c.status not in COMMITMENT_STATUSES]
@@ -113,7 +113,7 @@ def add_action_plan(session: Session, principal: Principal, title: str, country:
 def link_commitment(session: Session, principal: Principal, commitment_id: int, *, initiatives: list[str],
                     indicators: list[str]) -> Commitment:
     """Tie a commitment to the initiatives and indicators that deliver it (replacing earlier links)."""
-    principal.require("analyst", "admin", action="record action plans")
+    principal.require("analyst", "admin", action=N_("record action plans"))
     c = session.get(Commitment, commitment_id)
     if c is None:
         raise NotFound(N_("no commitment {commitment_id}", commitment_id=commitment_id))

@@ -36,7 +36,7 @@ class PostingSpec:
 
 
 def add_posting(session: Session, principal: Principal, spec: PostingSpec) -> LiaisonPosting:
-    principal.require("analyst", "admin", "officer", action="register liaison officer postings")
+    principal.require("analyst", "admin", "officer", action=N_("register liaison officer postings"))
     problems = []
     for field in ("sending_state", "host_country"):
         try:
@@ -69,7 +69,7 @@ def local_networks(session: Session, on: date | None = None) -> dict[str, list[L
 
 def add_report(session: Session, principal: Principal, officer_ref: str, *, event_date: date, event_place: str,
                title: str, summary: str = "", sharing_level: str = "network") -> LiaisonReport:
-    principal.require("analyst", "admin", "officer", action="file liaison reports")
+    principal.require("analyst", "admin", "officer", action=N_("file liaison reports"))
     posting = session.execute(select(LiaisonPosting).where(LiaisonPosting.officer_ref == officer_ref)).scalar_one_or_none()
     if posting is None:
         raise NotFound(N_("no liaison officer posting {officer_ref!r}; register it first", officer_ref=officer_ref))

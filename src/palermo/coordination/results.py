@@ -224,7 +224,7 @@ def add_results(session: Session, principal: Principal, ref: str, specs: list[Re
     """Record targets or results of an initiative (the web form, the API): all or none, each problem named."""
     from palermo.coordination.initiatives import get_initiative
 
-    principal.require("analyst", "admin", action="edit the coordination registry")
+    principal.require("analyst", "admin", action=N_("edit the coordination registry"))
     initiative = get_initiative(session, ref)
     problems = [p for r in specs for p in validate_result(r)]
     if problems:

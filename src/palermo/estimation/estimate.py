@@ -28,7 +28,7 @@ from palermo.estimation.histories import CaptureHistories, ListChange
 from palermo.estimation.intervals import Interval, bca_interval, bootstrap_interval, profile_interval, wald_interval
 from palermo.estimation.loglinear import Pair, build_design, check_model, statsmodels_fit, term_name
 from palermo.estimation.selection import CRITERIA, DEFAULT_PTHRESH, Selection, Step, fixed_model, stepwise
-from palermo.messages import N_, Message, verbatim
+from palermo.messages import N_, Figure, Message, verbatim
 
 DEFAULT_CRITERION = "bic"
 METHOD = "MSE"
@@ -250,40 +250,49 @@ def _result(h: CaptureHistories, sel: Selection, criterion: str, bootstrap: int,
 
 
 def _warnings(h: CaptureHistories, r: EstimateResult) -> list[str]:
-    out = [str(c) for c in h.changes]
+    """What to keep in mind about the estimate, each an ``N_`` sentence (a page says it in its reader's language)."""
+    out: list[str] = [str(c) for c in h.changes]
     if h.m == 2:
-        out.append("only two lists: the two lists are assumed independent (Lincoln-Petersen); no dependence between "
-                   "them can be estimated, and positive dependence makes the estimate too low — add a third list")
+        out.append(N_("only two lists: the two lists are assumed independent (Lincoln-Petersen); no dependence between "
+                      "them can be estimated, and positive dependence makes the estimate too low — add a third list"))
     for name, total in r.list_totals.items():
         if total < SMALL_LIST:
-            out.append(f"list {name} has only {total} people; the estimate is sensitive to it — consider merging it "
-                       "with a list of the same kind of agency")
+            out.append(N_("list {name} has only {total} people; the estimate is sensitive to it — consider merging it "
+                          "with a list of the same kind of agency", name=name, total=Figure(total)))
     ov = h.pair_overlaps()
     empty = [term_name(h.lists, p) for p, v in ov.items() if v == 0]
     if empty:
-        out.append(f"{len(empty)} pair(s) of lists share nobody ({', '.join(empty[:8])}{' …' if len(empty) > 8 else ''}); "
-                   "sparse overlaps make the model choice fragile")
+        out.append(N_("{n} pair(s) of lists share nobody ({pairs}); sparse overlaps make the model choice fragile",
+                      n=len(empty), pairs=", ".join(empty[:8]) + (" …" if len(empty) > 8 else "")))
     for term, why in r.refused.items():
-        out.append(f"interaction {term} was not added: {why}")
+        out.append(N_("interaction {term} was not added: {why}", term=term, why=why))
     if r.dark_figure > 10 * r.observed:
-        out.append(f"the estimated number missed is more than ten times the number observed ({r.dark_figure:,.0f} vs "
-                   f"{r.observed:,}); treat it as very uncertain")
+        out.append(N_("the estimated number missed is more than ten times the number observed ({missed} vs "
+                      "{observed}); treat it as very uncertain", missed=Figure(round(r.dark_figure)),
+                      observed=Figure(r.observed)))
     if math.isinf(r.upper):
-        out.append("the data do not bound the upper end of the interval")
+        out.append(N_("the data do not bound the upper end of the interval"))
     if r.bootstrap is None and r.criterion == "average":
-        out.append("the averaged interval covers the models built from the interactions AIC's search added; use a "
-                   "bootstrap (200 replicates, say) to include that search too")
+        out.append(N_("the averaged interval covers the models built from the interactions AIC's search added; use a "
+                      "bootstrap (200 replicates, say) to include that search too"))
     elif r.bootstrap is None:
-        out.append("the interval is conditional on the chosen model; use a bootstrap (1,000 replicates, say) to include "
-                   "the uncertainty of the model choice")
+        out.append(N_("the interval is conditional on the chosen model; use a bootstrap (1,000 replicates, say) to "
+                      "include the uncertainty of the model choice"))
     elif r.bootstrap.details.get("failed"):
-        out.append(f"{r.bootstrap.details['failed']} bootstrap replicate(s) had no estimable model and were left out")
+        out.append(N_("{failed} bootstrap replicate(s) had no estimable model and were left out",
+                      failed=r.bootstrap.details["failed"]))
     if r.bootstrap is not None and "levels" in r.bootstrap.details:
         used = int(r.bootstrap.details["replicates"]) - int(r.bootstrap.details["failed"])  # type: ignore[call-overload]
         for end, level in zip(("lower", "upper"), r.bootstrap.details["levels"]):  # type: ignore[call-overload]
             if min(level, 1 - level) * used < 1:  # the BCa correction moved this end past the replicates' range
-                out.append(f"the BCa {end} end is the {level:.2g} quantile of {used} replicates, i.e. the most extreme "
-                           "replicate: it moves with the seed; compare other seeds or more replicates before quoting it")
+                quantile = f"{level:.2g}"
+                said = (N_("the BCa lower end is the {level} quantile of {used} replicates, i.e. the most extreme "
+                           "replicate: it moves with the seed; compare other seeds or more replicates before quoting it",
+                           level=quantile, used=used) if end == "lower" else
+                        N_("the BCa upper end is the {level} quantile of {used} replicates, i.e. the most extreme "
+                           "replicate: it moves with the seed; compare other seeds or more replicates before quoting it",
+                           level=quantile, used=used))
+                out.append(said)
     return out
 
 

@@ -14,39 +14,46 @@ from typing import Any
 
 from palermo.auth.roles import Principal
 from palermo.estimation.estimate import METHOD_LONG, EstimateResult
+from palermo.messages import N_, Figure, Message
 
 INDICATOR = "victims"
 SOURCE_TYPE = "estimate"
 STAGE = "estimated"
 
 
-def _round_range(lower: float, upper: float) -> tuple[str, str]:
-    """Round an interval to two significant figures (10,000 – 13,000), the precision it deserves."""
-    def r(x: float, up: bool) -> str:
-        if math.isinf(x):
-            return "unbounded"
-        if x <= 0:
-            return "0"
+def _round_range(lower: float, upper: float) -> tuple[float, float]:
+    """Round an interval outwards to two significant figures (10,000 – 13,000), the precision it deserves."""
+    def r(x: float, up: bool) -> float:
+        if math.isinf(x) or x <= 0:
+            return x if math.isinf(x) else 0
         digits = max(int(math.floor(math.log10(x))) - 1, 0)
         step = 10 ** digits
-        value = (math.ceil(x / step) if up else math.floor(x / step)) * step
-        return f"{value:,.0f}"
+        return (math.ceil(x / step) if up else math.floor(x / step)) * step
 
     return r(lower, False), r(upper, True)
 
 
-def identified_and_estimated_text(identified: int | None, lower: float, upper: float) -> str:
-    """The country-profile line, e.g. ``"2,744 identified; estimated total 10,000 – 14,000"``.
+def identified_and_estimated_text(identified: int | None, lower: float, upper: float) -> Message:
+    """The country-profile line, e.g. ``"2,744 identified; estimated total 10,000 – 14,000"``: an ``N_``
+    message whose figures a page writes as its language does (2.744 identificadas …).
 
     The interval is widened outwards to two significant figures; the point estimate is left out on
     purpose (the interval is the honest statement).
     """
     lo, hi = _round_range(lower, upper)
-    head = f"{identified:,} identified; " if identified is not None else ""
-    return f"{head}estimated total {lo} – {hi}"
+    low = Figure(int(lo))
+    if identified is None:
+        if math.isinf(hi):
+            return N_("estimated total {lower} or more (no upper bound)", lower=low)
+        return N_("estimated total {lower} – {upper}", lower=low, upper=Figure(int(hi)))
+    if math.isinf(hi):
+        return N_("{identified} identified; estimated total {lower} or more (no upper bound)",
+                  identified=Figure(identified), lower=low)
+    return N_("{identified} identified; estimated total {lower} – {upper}", identified=Figure(identified),
+              lower=low, upper=Figure(int(hi)))
 
 
-def result_text(result: EstimateResult) -> str:
+def result_text(result: EstimateResult) -> Message:
     return identified_and_estimated_text(result.observed, result.lower, result.upper)
 
 

@@ -23,7 +23,7 @@ def save_table(session: Session, principal: Principal, histories: CaptureHistori
                country: str | None = None, period: str | None = None, origin: str = "upload",
                shared: bool = False, notes: str = "", organisation_id: int | None = None) -> CaptureTable:
     """Keep a capture-history table of the principal's organisation (aggregate counts only; audited)."""
-    principal.require("admin", "analyst", "data_owner", action="save a capture-history table")
+    principal.require("admin", "analyst", "data_owner", action=N_("save a capture-history table"))
     if not name.strip():
         raise ValidationError(N_("give the table a name, e.g. 'NLD 2024: police, NGO, labour inspection'"))
     if origin not in ORIGINS:

@@ -140,7 +140,7 @@ def _conflicts(session: Session, spec: AgreementSpec, parties: set[tuple[int | N
 
 def save_agreements(session: Session, principal: Principal, specs: list[AgreementSpec], origin: str = "input") -> list[Agreement]:
     """Create or replace agreements by reference, all or none."""
-    principal.require("admin", "data_owner", action="register agreements")
+    principal.require("admin", "data_owner", action=N_("register agreements"))
     problems = [p for s in specs for p in validate(session, s)]
     if problems:
         raise ImportRejected(N_("{n_problems} problem(s) in {origin}; nothing was saved",

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
-from palermo.exchange.codelists import CATEGORIES, PURPOSES
+from palermo.exchange.codelists import CATEGORIES, CATEGORY_IN_TEXT, PURPOSES
 from palermo.exchange.policy import all_agreements, decide_between
 from palermo.exchange.rights import why_not_file
 from palermo.linkage.hits import get_hit, other_side, request_category
+from palermo.messages import N_, Message
 
 PERSONAL = ("personal_data_suspects", "personal_data_victims", "operational_information")
 
@@ -26,9 +27,9 @@ class RequestOffer:
     match: str | None = None  # the hit the request follows up, when there is one
     owners: list[str] = field(default_factory=list)  # short names: the hit's other party only, with a hit
     owner: str = ""
-    categories: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, Message] = field(default_factory=dict)
     category: str = ""
-    purposes: dict[str, str] = field(default_factory=dict)  # those an agreement allows for the owner and category
+    purposes: dict[str, Message] = field(default_factory=dict)  # those an agreement allows for the owner and category
 
 
 def request_offer(session: Session, principal: Principal, *, owner: str = "", match: str = "",
@@ -40,14 +41,15 @@ def request_offer(session: Session, principal: Principal, *, owner: str = "", ma
         return RequestOffer(False, why)
     me = session.get(Organisation, principal.organisation_id)
     if me is None:
-        return RequestOffer(False, "your organisation is not registered at this hub")
+        return RequestOffer(False, N_("your organisation is not registered at this hub"))
     orgs = {o.id: o for o in session.query(Organisation).order_by(Organisation.short_name)}
     registry = all_agreements(session)
     today = date.today()
     if match:
         hit = get_hit(session, principal, match)
         if hit.status != "open":
-            return RequestOffer(False, f"hit {match} is {hit.status}; it can no longer be followed up", match)
+            return RequestOffer(False, N_("hit {match} is {status}; it can no longer be followed up", match=match,
+                                         status=hit.status), match)
         target = orgs[other_side(hit, me.id)]
         cat = request_category(session, hit, me.id)
         owners, categories = [target], {cat: CATEGORIES[cat]}
@@ -57,8 +59,8 @@ def request_offer(session: Session, principal: Principal, *, owner: str = "", ma
         categories = {c: CATEGORIES[c] for c in PERSONAL}
         cat = category if category in categories else next(iter(categories))
     if not owners:
-        return RequestOffer(False, f"no agreement in force gives {me.short_name} a basis to request personal data "
-                                   "from any organisation", match or None)
+        return RequestOffer(False, N_("no agreement in force gives {org} a basis to request personal data from any "
+                                      "organisation", org=me.short_name), match or None)
     chosen = next((o for o in owners if o.short_name == owner), None)
     # without a chosen owner, the purposes some owner allows; filing decides for the owner picked
     candidates = [chosen] if chosen else owners
@@ -66,8 +68,9 @@ def request_offer(session: Session, principal: Principal, *, owner: str = "", ma
         decide_between(registry, me, o, category=cat, purpose=p, on=today).allowed for o in candidates)}
     chosen = chosen or owners[0]
     if not purposes:
-        return RequestOffer(False, f"no agreement in force allows {me.short_name} to request "
-                                   f"{CATEGORIES[cat].lower()} from {chosen.short_name}", match or None,
+        return RequestOffer(False, N_("no agreement in force allows {org} to request {category} from {owner}",
+                                      org=me.short_name, category=CATEGORY_IN_TEXT[cat], owner=chosen.short_name),
+                            match or None,
                             [o.short_name for o in owners], chosen.short_name, categories, cat)
     return RequestOffer(True, None, match or None, [o.short_name for o in owners], chosen.short_name, categories, cat,
                         purposes)

@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from palermo.auth.models import Organisation
 from palermo.errors import NotFound, Problem, ValidationError
-from palermo.exchange.codelists import CATEGORIES, PURPOSES, STATE_AUTHORITY_TYPES
+from palermo.exchange.codelists import CATEGORIES, CATEGORY_IN_TEXT, PURPOSE_IN_TEXT, PURPOSES, STATE_AUTHORITY_TYPES
 from palermo.exchange.models import Agreement, AgreementParty
-from palermo.messages import N_, joined
+from palermo.messages import N_, Day, joined
 
 
 class Org(Protocol):
@@ -52,10 +52,6 @@ class Decision:
 
 def party_key(party: AgreementParty) -> tuple[int | None, str | None]:
     return party.organisation_id, party.country
-
-
-def party_label(party: AgreementParty) -> str:
-    return f"state:{party.country}" if party.country else f"organisation {party.organisation_id}"
 
 
 def covers(party: AgreementParty, org: Org) -> bool:
@@ -106,32 +102,40 @@ def check_terms(category: str, purpose: str) -> None:
 
 
 def agreement_reasons(ag: Agreement, category: str, purpose: str, on: date) -> list[str]:
-    """Why this agreement does not allow it (empty when it does)."""
-    reasons = []
-    if ag.status in ("draft", "signed"):
-        reasons.append(f"agreement {ag.reference} is {ag.status}, not in force")
+    """Why this agreement does not allow it (empty when it does), each reason a whole ``N_`` sentence."""
+    ref = ag.reference
+    reasons: list[str] = []
+    if ag.status == "draft":
+        reasons.append(N_("agreement {ref} is draft, not in force", ref=ref))
+    elif ag.status == "signed":
+        reasons.append(N_("agreement {ref} is signed, not in force", ref=ref))
     elif ag.status == "suspended":
-        reasons.append(f"agreement {ag.reference} is suspended")
+        reasons.append(N_("agreement {ref} is suspended", ref=ref))
     elif ag.status == "expired":
-        reasons.append(f"agreement {ag.reference} has expired")
+        reasons.append(N_("agreement {ref} has expired", ref=ref))
     elif ag.status != "in_force":
-        reasons.append(f"agreement {ag.reference} has status {ag.status!r}, not in force")
+        reasons.append(N_("agreement {ref} has status {status!r}, not in force", ref=ref, status=ag.status))
     if ag.valid_from and on < ag.valid_from:
-        reasons.append(f"agreement {ag.reference} is not valid before {ag.valid_from}")
+        reasons.append(N_("agreement {ref} is not valid before {day}", ref=ref, day=Day(ag.valid_from)))
     if ag.valid_to and on > ag.valid_to and ag.status != "expired":
-        reasons.append(f"agreement {ag.reference} expired on {ag.valid_to}")
+        reasons.append(N_("agreement {ref} expired on {day}", ref=ref, day=Day(ag.valid_to)))
     if category not in ag.categories:
-        reasons.append(f"agreement {ag.reference} does not cover {CATEGORIES[category].lower()}")
+        reasons.append(N_("agreement {ref} does not cover {category}", ref=ref, category=CATEGORY_IN_TEXT[category]))
     if purpose not in ag.purposes:
-        reasons.append(f"agreement {ag.reference} does not cover the purpose {PURPOSES[purpose].lower()}")
+        reasons.append(N_("agreement {ref} does not cover the purpose {purpose}", ref=ref,
+                          purpose=PURPOSE_IN_TEXT[purpose]))
     return reasons
 
 
 def _same_side(ag: Agreement, party: AgreementParty, requester: Org, owner: Org) -> str:
-    state = party.country or "?"
-    return (f"agreement {ag.reference} covers {requester.short_name} and {owner.short_name} only as one party "
-            f"({party_label(party)}), and a party is never both sides of an exchange; two authorities of {state} "
-            "need an agreement or a national legal basis that binds both")
+    if party.country:
+        return N_("agreement {ref} covers {requester} and {owner} only as one party (state:{state}), and a party is "
+                  "never both sides of an exchange; two authorities of {state} need an agreement or a national legal "
+                  "basis that binds both", ref=ag.reference, requester=requester.short_name, owner=owner.short_name,
+                  state=party.country)
+    return N_("agreement {ref} covers {requester} and {owner} only as one party (organisation {party}), and a party "
+              "is never both sides of an exchange", ref=ag.reference, requester=requester.short_name,
+              owner=owner.short_name, party=party.organisation_id)
 
 
 def decide_between(agreements: Iterable[Agreement], requester: Org, owner: Org, *, category: str, purpose: str,
@@ -159,7 +163,8 @@ def decide_between(agreements: Iterable[Agreement], requester: Org, owner: Org, 
             allowed = ag
         reasons.extend(why)
     if not candidates:
-        reasons.insert(0, f"no agreement between {requester.short_name} and {owner.short_name}")
+        reasons.insert(0, N_("no agreement between {requester} and {owner}", requester=requester.short_name,
+                             owner=owner.short_name))
     if allowed is not None:
         clause = allowed.clauses.get(category) or allowed.clauses.get("*") or f"{allowed.reference}: {category} for {purpose}"
         return Decision(True, allowed.id, allowed.reference, clause, [], list(allowed.handling_codes))
@@ -186,6 +191,7 @@ def decide(session: Session, *, requester_org_id: int, owner_org_id: int, catego
             upstream = [ag for ag in registry if binds(ag, source, owner)]
             if upstream and all("H2" in ag.handling_codes for ag in upstream):
                 refs = ", ".join(ag.reference for ag in upstream)
-                return Decision(False, reasons=[f"onward transmission of data from {source.short_name} is forbidden "
-                                                f"by {refs} (handling code H2) without its permission"])
+                return Decision(False, reasons=[N_("onward transmission of data from {source} is forbidden by {refs} "
+                                                   "(handling code H2) without its permission",
+                                                   source=source.short_name, refs=refs)])
     return decide_between(registry, requester, owner, category=category, purpose=purpose, on=on)

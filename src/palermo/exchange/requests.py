@@ -19,7 +19,7 @@ from palermo.auth.models import Organisation
 from palermo.auth.roles import Principal
 from palermo.db.base import utcnow
 from palermo.errors import Conflict, NextStep, NotFound, PalermoError, PermissionDenied, Problem, ValidationError
-from palermo.exchange.codelists import CATEGORIES
+from palermo.exchange.codelists import CATEGORY_IN_TEXT
 from palermo.exchange.models import ExchangeRequest
 from palermo.exchange.policy import check_terms, decide
 from palermo.exchange.rights import why_not_answer, why_not_file
@@ -75,7 +75,7 @@ def _check_hit(session: Session, principal: Principal, reference: str, owner: Or
     if category != wanted:
         raise refuse(ValidationError(N_("hit {reference} matched a record of {lower}: a request citing it asks for "
                                         "that category, not {category!r}",
-                                        reference=reference, lower=CATEGORIES.get(wanted, wanted).lower(),
+                                        reference=reference, lower=CATEGORY_IN_TEXT.get(wanted, wanted),
                                         category=category),
                                      [Problem(N_("use {wanted}", wanted=wanted), field="category", value=category)]),
                      "category does not follow the hit")

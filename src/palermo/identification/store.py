@@ -144,7 +144,7 @@ def validate_case(c: dict[str, Any], n: int) -> tuple[CaseSummary | None, list[P
 
 def submit_cases(session: Session, principal: Principal, cases: list[dict[str, Any]]) -> int:
     """An NGO submits anonymised case summaries; its statistics sources are recomputed from all of them."""
-    principal.require("officer", "analyst", action="submit case summaries")
+    principal.require("officer", "analyst", action=N_("submit case summaries"))
     org = session.get(Organisation, principal.organisation_id) if principal.organisation_id else None
     if org is None or org.org_type != "ngo":
         raise PermissionDenied(N_("the NGO channel is for non-governmental organisations"))

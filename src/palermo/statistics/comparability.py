@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from palermo.messages import N_
+
 Operation = Literal["compare", "sum", "divide"]
 SMALL_DENOMINATOR = 20  # a share over fewer than this many is flagged as unreliable ("1 of 1 = 100%")
 
@@ -64,11 +66,11 @@ ASPECTS_BY_OPERATION = {"compare": ("stage", "unit", "definition", "coverage", "
 
 def differences(a: Concept, b: Concept, aspects: Iterable[str] = ("stage", "unit", "definition", "coverage", "period"),
                 ) -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for aspect in aspects:
         x, y = getattr(a, aspect), getattr(b, aspect)
         if x != y:
-            out.append((aspect, f"{x!r} vs {y!r}"))
+            out.append((aspect, N_("{a!r} vs {b!r}", a=x, b=y)))
     return out
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from palermo.auth.roles import Principal
+from palermo.messages import N_, Figure
 from palermo.statistics.comparability import Concept, differences
 from palermo.statistics.disclosure import DEFAULT_THRESHOLD
 from palermo.statistics.query import ObservationView, find_observations
@@ -27,8 +28,8 @@ class Interval:
 
 
 def _count(value: float) -> str:
-    """A number of people as written: 1,658, never 1658.0 or 1.658e+03."""
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+    """A number of people as written (1,658, never 1658.0 or 1.658e+03), in the reader's way on a page."""
+    return Figure(int(value)) if float(value).is_integer() else Figure(round(value, 1))
 
 
 def _total(obs: list[ObservationView]) -> Interval | None:
@@ -89,22 +90,23 @@ def explain(session: Session, principal: Principal, *, country: str, year: str, 
         diffs = [{"aspect": k, "detail": v} for k, v in differences(ca, cb)]
         ba, bb = _breakdowns(oa), _breakdowns(ob)
         if ba != bb:
-            diffs.append({"aspect": "breakdown", "detail": f"{', '.join(sorted(ba)) or 'totals only'} vs "
-                                                          f"{', '.join(sorted(bb)) or 'totals only'}"})
+            diffs.append({"aspect": "breakdown", "detail": N_("{a} vs {b}", a=", ".join(sorted(ba)) or N_("totals only"),
+                                                              b=", ".join(sorted(bb)) or N_("totals only"))})
         ta, tb = _total(oa), _total(ob)
-        evidence = []
+        evidence: list[str] = []
         data_diff = False
         if ta is None or tb is None:
-            detail = "no comparable total in one of the sources"
+            detail = N_("no comparable total in one of the sources")
         elif ta.high < tb.low or tb.high < ta.low:
             data_diff = True
             gap = min(abs(tb.low - ta.high), abs(ta.low - tb.high))
             if ta.low == ta.high and tb.low == tb.high:  # both exact: the difference is known, not a bound
-                detail = f"totals {ta} vs {tb}: {_count(gap)} more in {a if ta.low > tb.low else b}"
+                detail = N_("totals {a} vs {b}: {gap} more in {source}", a=str(ta), b=str(tb), gap=_count(gap),
+                            source=a if ta.low > tb.low else b)
             else:
-                detail = f"totals {ta} vs {tb}: at least {_count(gap)} apart"
+                detail = N_("totals {a} vs {b}: at least {gap} apart", a=str(ta), b=str(tb), gap=_count(gap))
         else:
-            detail = f"totals {ta} vs {tb}: consistent (within censoring)"
+            detail = N_("totals {a} vs {b}: consistent (within censoring)", a=str(ta), b=str(tb))
         # Align on common breakdown cells: do the sources agree where they describe the same sub-population?
         common = {(o.sex, o.age_group, o.citizenship, o.exploitation) for o in oa} & \
                  {(o.sex, o.age_group, o.citizenship, o.exploitation) for o in ob}
@@ -112,14 +114,15 @@ def explain(session: Session, principal: Principal, *, country: str, year: str, 
             va = next((o.value for o in oa if (o.sex, o.age_group, o.citizenship, o.exploitation) == cell), None)
             vb = next((o.value for o in ob if (o.sex, o.age_group, o.citizenship, o.exploitation) == cell), None)
             if va is not None and vb is not None and va != vb:
-                evidence.append(f"{'/'.join(c for c in cell if c != 'total')}: {_count(va)} vs {_count(vb)}")
+                evidence.append(N_("{cell}: {a} vs {b}", cell="/".join(c for c in cell if c != "total"), a=_count(va),
+                                   b=_count(vb)))
                 data_diff = True
         revision = oa[0].source_key == ob[0].source_key
         concept = bool(diffs)
         verdict = "both" if concept and data_diff else "different concepts" if concept else \
             "different data" if data_diff else "consistent"
         if revision and data_diff and not concept:
-            evidence.insert(0, "same source, another vintage: a revision of the data, not a change of concept")
+            evidence.insert(0, N_("same source, another vintage: a revision of the data, not a change of concept"))
         out.append(PairExplanation(a, b, verdict, diffs, str(ta) if ta else None, str(tb) if tb else None, detail,
                                    revision, evidence))
     return out

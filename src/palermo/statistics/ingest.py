@@ -250,7 +250,7 @@ def store_frame(session: Session, principal: Principal, source: SourceSpec, df: 
 def record_observations(session: Session, principal: Principal, source: SourceSpec,
                         observations: list[ObservationSpec]) -> Source:
     """Add observations to a source (created if new) in the caller's transaction; all or none."""
-    principal.require("analyst", "data_owner", "admin", "officer", action="add statistics")
+    principal.require("analyst", "data_owner", "admin", "officer", action=N_("add statistics"))
     df = frame_of(observations).with_columns(line=pl.coalesce(pl.col("line"), pl.int_range(1, len(observations) + 1)))
     problems = validate_frame(df)
     if problems:

@@ -44,7 +44,7 @@ def settle_after_import(session: Session, principal: Principal, key: str, vintag
 def set_public(session: Session, principal: Principal, key: str, public: bool, *, vintage: str | None = None) -> list[str]:
     """Mark a source (one vintage, or every vintage) public or internal; the owner's analysts, data owners and
     admins only. Another organisation's source is reported as not found. Returns the vintages changed."""
-    principal.require("analyst", "data_owner", "admin", action="publish statistics")
+    principal.require("analyst", "data_owner", "admin", action=N_("publish statistics"))
     q = select(Source).where(Source.key == key)
     if vintage is not None:
         q = q.where(Source.vintage == vintage)

@@ -30,7 +30,7 @@ from starlette.types import Scope
 
 from palermo.auth.roles import Principal
 from palermo.errors import PalermoError, Problem
-from palermo.i18n import N_, page_translations, translate
+from palermo.i18n import N_, page_translations, speaking, translate
 from palermo.messages import joined, translated_tree, verbatim
 from palermo.web.next_steps import link_for
 
@@ -103,7 +103,9 @@ def error_response(request: Request, status: int, code: str, message: str, detai
     lang = request_language(request)
     if is_api(request.url.path):  # the message and the problems' reasons translated; codes and fields as they are
         words = page_translations(lang, IDENTIFICATION).gettext
-        return JSONResponse(envelope(code, translate(message, lang, IDENTIFICATION), translated_tree(details or {}, words)),
+        with speaking(lang, IDENTIFICATION):  # figures inside the details in the reader's way too
+            said = translated_tree(details or {}, words)
+        return JSONResponse(envelope(code, translate(message, lang, IDENTIFICATION), said),
                             status_code=status, headers=headers)
     request.state.principal = _page_principal(request)
     shown = [p.text if isinstance(p, Problem) else p for p in list(problems)[:100]]

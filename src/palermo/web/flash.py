@@ -14,23 +14,23 @@ from typing import Any
 
 from fastapi import Request
 
-from palermo.messages import Message
+from palermo.messages import Message, from_data, to_data
 
 KEY = "flash"
 
 
 def flash(request: Request, message: Message) -> None:
-    """Keep ``message`` for the next page this visitor sees (its values as text: the session is JSON)."""
-    params = {k: v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v) for k, v in message.params.items()}
-    request.session[KEY] = {"msgid": message.msgid, "params": params}
+    """Keep ``message`` for the next page this visitor sees (as JSON data, the session being JSON: a message
+    or a figure inside it is kept as one, to be said in the page's language too)."""
+    request.session[KEY] = to_data(message)
 
 
 def flashed(request: Request) -> Message | str | None:
     """The confirmation the page shows (once): a flashed message, else the address's ``?message=``."""
     kept: Any = request.session.pop(KEY, None) if "session" in request.scope else None
-    if isinstance(kept, dict) and isinstance(kept.get("msgid"), str) and isinstance(kept.get("params"), dict):
+    if isinstance(kept, dict):
         try:
-            return Message(kept["msgid"], kept["params"])
+            return from_data(kept)
         except (KeyError, IndexError, ValueError):  # a message changed between two releases: say nothing
             return None
     return request.query_params.get("message")

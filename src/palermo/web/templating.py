@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +29,7 @@ from palermo.i18n import (
     N_,
     Domain,
     choose_language,
+    format_date,
     format_moment,
     format_number,
     gettext_now,
@@ -96,7 +98,36 @@ def _code(text: str) -> Markup:
 
 templates.env.filters["fill"] = _fill
 templates.env.globals["code"] = _code
-templates.env.filters["moment"] = format_moment  # a UTC date and time, written as the page's language does
+def _as_time(value: Any) -> date | None:
+    """A date or time a template holds (a ``date``, a ``datetime``, or ISO 8601 text as the audit keeps it)."""
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value or " " in value.strip() \
+                else date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, date) else None
+
+
+def _day(value: Any, width: str = "medium") -> Any:
+    """``{{ d|day }}``: a date (of a date or a time) as the page's language writes it in a table (1 dic 2026);
+    ``|day('long')`` in a sentence. Anything else (empty, not a date) is shown as it is. The API and CSV files
+    keep ISO 8601; only pages are written for a reader."""
+    when = _as_time(value)
+    return value if when is None else format_date(when, width=width)
+
+
+def _moment(value: Any, width: str = "long", seconds: bool = False) -> Any:
+    """``{{ t|moment }}``: a UTC date and time as the page's language writes it (1 de diciembre de 2026, 14:05 UTC);
+    ``|moment('medium')`` in a table, ``seconds=True`` for the audit trail."""
+    when = _as_time(value)
+    if isinstance(when, datetime):
+        return format_moment(when, width=width, seconds=seconds)
+    return value if when is None else format_date(when, width=width)
+
+
+templates.env.filters["day"] = _day
+templates.env.filters["moment"] = _moment
 # the page building blocks (table boxes, charts) as ``ui.*``, once the filters they use exist
 templates.env.globals["ui"] = templates.env.get_template("_ui.html").module
 

@@ -62,7 +62,7 @@ def store_frame_report(session: Session, principal: Principal, source: SourceSpe
     ``negative_adjustments``: the source publishes corrections as negative rows (the FBI's UCR does);
     they are allowed on input but every harmonised cell must still be a count (>= 0) after summing.
     """
-    principal.require("analyst", "data_owner", "admin", action="import statistics")
+    principal.require("analyst", "data_owner", "admin", action=N_("import statistics"))
     problems = sorted(problems + validate_frame(df, negative_allowed=negative_adjustments),
                       key=lambda p: p.line if p.line is not None else 0)
     if problems:

@@ -61,12 +61,13 @@ def _qr_svg(uri: str) -> str:
 
 
 # ---------------------------------------------------------------- the code after the password
+TIMED_OUT = N_("Your login has timed out or was not started; log in again.")
 @pages.get("/login/second-factor")
 def second_factor_form(request: Request) -> Response:
     pending = pending_login(request)
     if pending is None or pending.step != "verify":
         return render(request, "login.html", {"next": "/", "error": None,
-                                              "notice": "Your login has timed out or was not started; log in again."})
+                                              "notice": TIMED_OUT})
     return render(request, "account/second_factor.html", {"title": N_("Second factor"), "error": None})
 
 
@@ -75,7 +76,7 @@ def second_factor(request: Request, code: str = CODE) -> Response:
     pending = pending_login(request)
     if pending is None or pending.step != "verify":
         return render(request, "login.html", {"next": "/", "error": None,
-                                              "notice": "Your login has timed out or was not started; log in again."},
+                                              "notice": TIMED_OUT},
                       status_code=400)
     key = login_limits(request).key
     try:

@@ -116,7 +116,7 @@ def _back(request: Request, message: Message) -> Response:
 @pages.post("/admin/users/{username}/deactivate", dependencies=[Depends(csrf_form)])
 def admin_deactivate(request: Request, username: str, principal: Principal = Depends(page_principal),
                      s: Session = Depends(db_session)) -> Response:
-    principal.require("admin", action="deactivate users")
+    principal.require("admin", action=N_("deactivate users"))
     user = accounts.deactivate_user(s, principal, username)
     return _back(request, N_("User {username} deactivated: signed out everywhere, API tokens revoked", username=user.username))
 
@@ -124,7 +124,7 @@ def admin_deactivate(request: Request, username: str, principal: Principal = Dep
 @pages.post("/admin/users/{username}/sessions/end", dependencies=[Depends(csrf_form)])
 def admin_end_sessions(request: Request, username: str, principal: Principal = Depends(page_principal),
                        s: Session = Depends(db_session)) -> Response:
-    principal.require("admin", action="end other users' sessions")
+    principal.require("admin", action=N_("end other users' sessions"))
     user = accounts.get_visible_user(s, principal, username)
     accounts.end_sessions(s, principal, user)
     return _back(request, N_("User {username} signed out everywhere", username=user.username))
@@ -133,7 +133,7 @@ def admin_end_sessions(request: Request, username: str, principal: Principal = D
 @pages.post("/admin/users/{username}/unlock", dependencies=[Depends(csrf_form)])
 def admin_unlock(request: Request, username: str, principal: Principal = Depends(page_principal),
                  s: Session = Depends(db_session)) -> Response:
-    principal.require("admin", action="lift login lock-outs")
+    principal.require("admin", action=N_("lift login lock-outs"))
     user = accounts.get_visible_user(s, principal, username)
     throttle.lift(s, principal, user)
     return _back(request, N_("Login lock-out of {username} lifted", username=user.username))
@@ -142,7 +142,7 @@ def admin_unlock(request: Request, username: str, principal: Principal = Depends
 @pages.post("/admin/tokens/{reference}/revoke", dependencies=[Depends(csrf_form)])
 def admin_revoke_token(request: Request, reference: str = Path(..., min_length=1, max_length=40),
                        principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
-    principal.require("admin", action="revoke API tokens")
+    principal.require("admin", action=N_("revoke API tokens"))
     rec = accounts.revoke_token(s, principal, reference)
     return _back(request, N_("API token {name} ({prefix}…) revoked", name=rec.name, prefix=rec.prefix))
 
@@ -298,7 +298,7 @@ def api_revoke_token(reference: str = Path(..., min_length=1, max_length=40), pr
 def api_deactivate(username: str = Path(..., max_length=200), principal: Principal = Depends(api_principal),
                    s: Session = Depends(db_session)) -> UserOut:
     """Deactivate an account: no more logins, its web sessions end and its API tokens are revoked."""
-    principal.require("admin", action="deactivate users")
+    principal.require("admin", action=N_("deactivate users"))
     return _user_out(accounts.deactivate_user(s, principal, username))
 
 
@@ -306,7 +306,7 @@ def api_deactivate(username: str = Path(..., max_length=200), principal: Princip
 def api_end_sessions(username: str = Path(..., max_length=200), principal: Principal = Depends(api_principal),
                      s: Session = Depends(db_session)) -> UserOut:
     """Log a user out everywhere: every web session of the account ends at once."""
-    principal.require("admin", action="end other users' sessions")
+    principal.require("admin", action=N_("end other users' sessions"))
     user = accounts.get_visible_user(s, principal, username)
     accounts.end_sessions(s, principal, user)
     return _user_out(user)
@@ -316,7 +316,7 @@ def api_end_sessions(username: str = Path(..., max_length=200), principal: Princ
 def api_unlock(username: str = Path(..., max_length=200), principal: Principal = Depends(api_principal),
                s: Session = Depends(db_session)) -> UnlockOut:
     """Lift the login lock-out of an account (after too many failed logins)."""
-    principal.require("admin", action="lift login lock-outs")
+    principal.require("admin", action=N_("lift login lock-outs"))
     user = accounts.get_visible_user(s, principal, username)
     return UnlockOut(username=user.username, lockouts_lifted=throttle.lift(s, principal, user))
 

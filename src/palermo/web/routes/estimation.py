@@ -32,7 +32,9 @@ api = APIRouter(tags=["estimation"])
 WEB_MAX_BOOTSTRAP = INTERACTIVE_MAX_BOOTSTRAP  # keeps a request within a minute on the largest real tables
 CRITERION_PATTERN = "^(" + "|".join(CRITERIA) + ")$"
 DEFAULT_BOOTSTRAP_METHOD = "parametric"
-BOOTSTRAP_METHOD_LABELS = {"parametric": "parametric (percentile)", "bca": "BCa (resample the observed people)"}
+BOOTSTRAP_METHOD_LABELS = {"parametric": N_("parametric (percentile)"), "bca": N_("BCa (resample the observed people)")}
+# the model choices as the form names them (the criteria keep their usual abbreviations)
+CRITERION_LABELS = {"aic": N_("AIC"), "bic": N_("BIC"), "pvalue": N_("p-value"), "average": N_("average of models (BIC weights)")}
 
 
 def _merge_groups(text: str) -> list[list[str]]:
@@ -67,7 +69,7 @@ def _page(request: Request, s: Session, principal: Principal, *, analysis: Analy
     return render(request, "estimation/estimates.html", {
         "title": N_("Estimates of the hidden number"), "active": "statistics",
         "tables": visible_tables(s, principal), "analysis": analysis, "table": table,
-        "criteria": CRITERIA, "bootstrap_methods": BOOTSTRAP_METHOD_LABELS,
+        "criteria": CRITERIA, "criterion_labels": CRITERION_LABELS, "bootstrap_methods": BOOTSTRAP_METHOD_LABELS,
         "options": options or {"criterion": DEFAULT_CRITERION, "bootstrap": 0,
                                "bootstrap_method": DEFAULT_BOOTSTRAP_METHOD, "merge": ""},
         "message": message, "max_bootstrap": WEB_MAX_BOOTSTRAP,
