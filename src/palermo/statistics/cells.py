@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from palermo.messages import N_
 from palermo.statistics.ingest import ObservationSpec, frame_of
 
 KEY = ["indicator", "country", "period", "sex", "age_group", "citizenship", "exploitation"]
@@ -70,11 +71,13 @@ def check_totals(df: pl.DataFrame, warnings: list[str]) -> pl.DataFrame:
     for ind, c, p, dim, _, lo, hi, cats, rows, total in groups.iter_rows():
         complete = any(set(combo) <= set(cats) for combo in COMPLETE.get(dim, []))
         if complete and total > hi:
-            warnings.append(f"{ind} {c} {p}: the {dim} breakdown adds up to at most {hi:g}, "
-                                   f"the total is {total:g} (gap {total - hi:g})")
+            warnings.append(N_("{indicator} {country} {period}: the {dimension} breakdown adds up to at most {at_most:g}, "
+                               "the total is {total:g} (gap {gap:g})", indicator=ind, country=c, period=p, dimension=dim,
+                               at_most=hi, total=total, gap=total - hi))
         elif lo > total:
-            warnings.append(f"{ind} {c} {p}: the {dim} breakdown adds up to at least {lo:g}, more than the "
-                                   f"total {total:g} (gap {lo - total:g})")
+            warnings.append(N_("{indicator} {country} {period}: the {dimension} breakdown adds up to at least {at_least:g}, "
+                               "more than the total {total:g} (gap {gap:g})", indicator=ind, country=c, period=p,
+                               dimension=dim, at_least=lo, total=total, gap=lo - total))
         else:
             continue
         flagged += rows
@@ -111,9 +114,9 @@ def _report_sums(dup: pl.DataFrame, warnings: list[str]) -> None:
                  for r in rows.head(5).iter_rows(named=True)]
         return "; ".join(shown) + (f"; and {rows.height - 5} more" if rows.height > 5 else "")
 
-    warnings.append(f"{cells.height} cell(s) are the sum of several rows that map to them (as the format "
-                           f"documents): {named(cells)}")
+    warnings.append(N_("{n_cells} cell(s) are the sum of several rows that map to them (as the format documents): "
+                       "{cells}", n_cells=cells.height, cells=named(cells)))
     unknown = cells.filter(pl.col("unknown"))
     if unknown.height:
-        warnings.append(f"{unknown.height} summed cell(s) are unknown because a part of them is unknown "
-                               f"(empty or nan): {named(unknown)}")
+        warnings.append(N_("{n_cells} summed cell(s) are unknown because a part of them is unknown (empty or nan): "
+                           "{cells}", n_cells=unknown.height, cells=named(unknown)))

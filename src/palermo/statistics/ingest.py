@@ -157,9 +157,10 @@ def country_names(df: pl.DataFrame) -> str | None:
     if not names:
         return None
     guessed = [f"{c!r} → {code}" for c, code in sorted(names.items()) if iso3(c) is None]
-    return (f"{len(names)} country name(s) read as ISO 3166 codes"
-            + (f"; {len(guessed)} of them by common name: {', '.join(guessed[:20])}" if guessed else "")
-            + (" …" if len(guessed) > 20 else ""))
+    if not guessed:
+        return N_("{n_names} country name(s) read as ISO 3166 codes", n_names=len(names))
+    return N_("{n_names} country name(s) read as ISO 3166 codes; {n_guessed} of them by common name: {guessed}",
+              n_names=len(names), n_guessed=len(guessed), guessed=", ".join(guessed[:20]) + (" …" if len(guessed) > 20 else ""))
 
 
 def normalise(df: pl.DataFrame) -> pl.DataFrame:

@@ -1,12 +1,13 @@
 """Reading a source table whole and checking its rows: none cut short, none repeated by mistake.
 
 Every importer reads its file through :func:`read_table`: a CSV (any encoding and separator
-:mod:`palermo.statistics.textfile` recognises) or a workbook (.xlsx, .xlsm, .xls, .ods; the first
-sheet). Title lines above the header are skipped (the header is the first row naming the columns the
-importer needs), blank rows are dropped, header names are trimmed, and every row keeps the line it
-had in the file (column ``_line``), so problems name the line the user sees in their editor. A CSV
-row with fewer fields than the header is refused (a file cut short stores its last digit otherwise:
-``…,Counts,1`` for 103). :func:`duplicate_rows` finds rows that repeat a key.
+:mod:`palermo.statistics.textfile` recognises) or a workbook (.xlsx, .xlsm, .xls, .ods; every sheet
+that holds rows, one after the other, when their columns agree; or the one sheet asked for). Title
+lines above the header are skipped (the header is the first row naming the columns the importer needs),
+blank rows are dropped, header names are trimmed, and every row keeps the line it had in the file
+(column ``_line``), so problems name the line the user sees in their editor. A CSV row with fewer
+fields than the header is refused (a file cut short stores its last digit otherwise: ``…,Counts,1`` for
+103). :func:`duplicate_rows` finds rows that repeat a key.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from palermo.errors import ImportRejected, Problem
-from palermo.messages import N_, verbatim
+from palermo.messages import N_, joined, verbatim
 from palermo.statistics.textfile import OLE_MAGIC, SEPARATOR_NAMES, ZIP_MAGIC, decode, european_numbers, sniff_separator
 
 LINE = "_line"  # the file's line (or the sheet's row) of each row
@@ -38,22 +39,24 @@ def column_key(name: object) -> str:
     return re.sub(r"[\W_]+", "", str(name or "")).casefold()
 
 
-def read_table(path: Path, required: list[str] | None = None, notes: list[str] | None = None) -> pl.DataFrame:
+def read_table(path: Path, required: list[str] | None = None, notes: list[str] | None = None,
+               sheet: str | None = None) -> pl.DataFrame:
     """A CSV or workbook table as text columns plus ``_line``; refused whole if unreadable or cut short.
 
     ``required``: the columns the importer needs, found whatever their case and spacing (and renamed to
     the importer's spelling); the header is the first row naming them all. ``notes`` receives what was
-    recognised (encoding, separator, decimal comma, skipped title and blank rows) for the report."""
+    recognised (encoding, separator, decimal comma, skipped title and blank rows) for the report.
+    ``sheet``: the one sheet of a workbook to read (by name), instead of all of them."""
     notes = notes if notes is not None else []
     if path.suffix.lower() in WORKBOOKS:
-        df = _read_workbook(path, required, notes)
+        df = _read_workbook(path, required, notes, sheet)
     else:
         df = _read_text(path, required, notes)
     blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in df.columns if c != LINE])
     n_blank = df.filter(blank).height if df.width > 1 else 0
     if n_blank:
         df = df.filter(~blank)
-        notes.append(f"{n_blank:,} blank row(s) skipped")
+        notes.append(N_("{n_blank:,} blank row(s) skipped", n_blank=n_blank))
     unnamed = [c for c in df.columns if (not c.strip() or c.startswith(("_duplicated_", "column_")))
                and df[c].null_count() == df.height]  # the empty columns a spreadsheet leaves (";;;" at line ends)
     return _rename_required(df.drop(unnamed), required or [])
@@ -66,11 +69,11 @@ def _read_text(path: Path, required: list[str] | None, notes: list[str]) -> pl.D
     start, skipped = _header_line(csv.reader(io.StringIO(text[:262144], newline=""), delimiter=sep), required)
     if start:
         text = "".join(io.StringIO(text, newline="").readlines()[start:])
-        notes.append(f"{skipped} title line(s) above the header skipped")
+        notes.append(N_("{skipped} title line(s) above the header skipped", skipped=skipped))
     if encoding != "UTF-8":
-        notes.append(f"read as {encoding}")
+        notes.append(N_("read as {encoding}", encoding=encoding))
     if sep != ",":
-        notes.append(f"fields separated by {SEPARATOR_NAMES[sep]}s")
+        notes.append(N_("fields separated by {separator}s", separator=SEPARATOR_NAMES[sep]))
     lines, width, short, long = _record_lines(text, sep, start + 1)
     if short:
         raise ImportRejected(N_("{n_short} row(s) of {name} have fewer fields than its header ({width}): the file is "
@@ -166,7 +169,9 @@ def _unquoted_record_lines(text: str, sep: str, first_line: int) -> tuple[list[i
     return list(range(first_line + 1, first_line + 1 + len(data))), width, [], []
 
 
-def _read_workbook(path: Path, required: list[str] | None, notes: list[str]) -> pl.DataFrame:
+def _read_workbook(path: Path, required: list[str] | None, notes: list[str], only: str | None) -> pl.DataFrame:
+    """Every sheet with rows (or the one named ``only``), stacked when their columns agree; refused naming
+    the sheet whose columns differ. Line numbers count on across the sheets, as the report says."""
     suffix = path.suffix.lower()
     with path.open("rb") as fh:
         magic = fh.read(4)
@@ -179,19 +184,66 @@ def _read_workbook(path: Path, required: list[str] | None, notes: list[str]) -> 
     try:
         import pandas as pd
 
-        sheet = pd.read_excel(path, header=None, dtype=object, engine="calamine")
+        sheets = pd.read_excel(path, header=None, dtype=object, engine="calamine", sheet_name=None)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is bad input
         raise _unreadable(path, exc) from None
-    rows = [[_cell(v) for v in r] for r in sheet.itertuples(index=False, name=None)]
+    if only is not None:
+        only = str(only)  # a sheet named 2020 in a YAML mapping is read as a number
+        if only not in sheets:
+            raise ImportRejected(N_("{name} has no sheet {sheet!r}; its sheets are {sheets}", name=path.name, sheet=only,
+                                    sheets=", ".join(repr(str(s)) for s in sheets)), [Problem(N_("no such sheet"))])
+        sheets = {only: sheets[only]}
+    tables = {str(n): [[_cell(v) for v in r] for r in s.itertuples(index=False, name=None)] for n, s in sheets.items()}
+    tables = {n: rows for n, rows in tables.items() if any(any(c and c.strip() for c in r) for r in rows)}
+    if not tables:
+        raise ImportRejected(N_("{name}: its sheets are empty", name=path.name), [Problem(N_("empty sheet"), line=1)])
+    frames: list[pl.DataFrame] = []
+    offset, spans = 0, []
+    for n, rows in tables.items():
+        frame = _sheet_frame(rows, required, notes, n if len(tables) > 1 else None).with_columns(pl.col(LINE) + offset)
+        if frames and (other := _other_columns(frames[0], frame)):
+            raise ImportRejected(N_("sheet {sheet!r} of {name} has other columns than sheet {first!r} ({difference}); "
+                                    "give every sheet the same header row, or import one sheet (in the mapping "
+                                    "file: sheet: {first})", sheet=n, name=path.name, first=next(iter(tables)),
+                                    difference=other), [Problem(N_("sheet {sheet!r}: other columns", sheet=n))])
+        frames.append(_aligned(frames[0], frame) if frames else frame)
+        spans.append(f"{n!r} {offset + 1}-{offset + len(rows)}")
+        offset += len(rows)
+    if len(frames) > 1:
+        notes.append(N_("{n_sheets} sheets read one after the other; line numbers count on across them: {spans}",
+                        n_sheets=len(frames), spans=", ".join(spans)))
+    return pl.concat(frames)
+
+
+def _sheet_frame(rows: list[list[str | None]], required: list[str] | None, notes: list[str],
+                 sheet: str | None) -> pl.DataFrame:
     start, skipped = _header_line(_Records(rows), required)
-    if not rows:
-        raise ImportRejected(N_("{name}: its first sheet is empty", name=path.name), [Problem(N_("empty sheet"), line=1)])
     if skipped:
-        notes.append(f"{skipped} title row(s) above the header skipped")
+        notes.append(N_("{skipped} title row(s) above the header skipped", skipped=skipped) if sheet is None else
+                     N_("sheet {sheet!r}: {skipped} title row(s) above the header skipped", sheet=sheet, skipped=skipped))
     header = [(h or "").strip() or f"column_{i + 1}" for i, h in enumerate(rows[start])]
     body = rows[start + 1:]
     cols = {h: pl.Series(h, [r[i] for r in body], dtype=pl.Utf8) for i, h in enumerate(header) if h not in header[:i]}
     return pl.DataFrame(cols).with_columns(pl.Series(LINE, range(start + 2, start + 2 + len(body)), dtype=pl.Int64))
+
+
+def _other_columns(first: pl.DataFrame, frame: pl.DataFrame) -> str | None:
+    """How a sheet's named columns differ from the first sheet's (case and spacing aside), or None."""
+    def named(df: pl.DataFrame) -> dict[str, str]:
+        return {column_key(c): c for c in df.columns if c != LINE and not c.startswith("column_")}
+    a, b = named(first), named(frame)
+    missing, extra = [a[k] for k in a if k not in b], [b[k] for k in b if k not in a]
+    if not missing and not extra:
+        return None
+    return joined([*([N_("lacks {columns}", columns=", ".join(missing))] if missing else []),
+                   *([N_("adds {columns}", columns=", ".join(extra))] if extra else [])])
+
+
+def _aligned(first: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """A later sheet's frame in the first sheet's columns and spelling (its own empty columns dropped)."""
+    spelled = {column_key(c): c for c in frame.columns if c != LINE}
+    return frame.select([pl.col(spelled[column_key(c)]).alias(c) if column_key(c) in spelled and c != LINE
+                         else pl.col(LINE) if c == LINE else pl.lit(None, dtype=pl.Utf8).alias(c) for c in first.columns])
 
 
 class _Records:

@@ -123,7 +123,7 @@ def european_numbers(df: pl.DataFrame, separator: str, name: str) -> tuple[pl.Da
     fixed = df.with_columns(
         pl.when(s.str.contains(_EUROPEAN)).then(s.str.replace_all(r"[. \u00a0\u202f]", "").str.replace(",", ".", literal=True))
         .otherwise(pl.col(c)).alias(c) for c, s in zip(cols, stripped))
-    return fixed, "numbers with a decimal comma (12,5 read as 12.5; 1.234 as 1234)"
+    return fixed, N_("numbers with a decimal comma (12,5 read as 12.5; 1.234 as 1234)")
 
 
 def _first_match(df: pl.DataFrame, cols: list[str], pattern: str) -> str:

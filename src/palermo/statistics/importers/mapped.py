@@ -92,7 +92,8 @@ def import_mapped(session: Session, principal: Principal, path: Path, mapping: d
     Vectorised with Polars: the mapping and parsing run per distinct value, not per row."""
     cols: dict[str, str] = mapping.get("columns", {})
     notes: list[str] = []
-    df = read_table(path, list(dict.fromkeys(cols.values())), notes)
+    sheet = mapping.get("sheet")  # one sheet of a workbook; without it every sheet is read
+    df = read_table(path, list(dict.fromkeys(cols.values())), notes, None if sheet is None else str(sheet))
     consts: dict[str, Any] = mapping.get("constants", {})
     vmap: dict[str, dict[str, Any]] = mapping.get("values", {})
     require_columns(df, path, list(cols.values()), "mapped")

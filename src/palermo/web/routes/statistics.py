@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse
 from pydantic import Field, StrictBool
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -28,6 +27,7 @@ from palermo.statistics.explorer import BREAKDOWNS, SORTS, ExplorerQuery, explor
 from palermo.statistics.exports import EXPORT_FORMATS, export, rows_for_export
 from palermo.statistics.freshness import source_status, stale
 from palermo.statistics.hidden_figure import hidden_figure
+from palermo.statistics.importers.warnings import group_warnings
 from palermo.statistics.ingest import ObservationSpec, SourceSpec, record_observations
 from palermo.statistics.profile import country_profile
 from palermo.statistics.query import countries_with_data, may_see_true_values
@@ -170,12 +170,13 @@ async def import_page(request: Request, fmt: str = Form(..., max_length=20), fil
                       mapping: UploadFile | None = File(None),
                       source: str = Form("", max_length=120), public: str = Form("", max_length=5),
                       principal: Principal = Depends(page_principal), s: Session = Depends(db_session)) -> Response:
+    """The import's report as a page of its own: every warning, grouped by kind with counts and the first ones."""
     report = await _import(request, s, principal, fmt, file, mapping, source, public)
-    message = (f"Imported {report.observations:,} observations into {report.source_key} (vintage {report.vintage}); "
-               + ("public" if report.public else "internal, not published"))
-    if report.warnings:
-        message += f"; {len(report.warnings)} warning(s), e.g. {report.warnings[0]}"
-    return RedirectResponse(f"/statistics/data?{urlencode({'message': message})}", status_code=303)
+    summary = N_("Imported {observations:,} observations into {key} (vintage {vintage}); {publication}",
+                 observations=report.observations, key=report.source_key, vintage=report.vintage,
+                 publication=N_("public") if report.public else N_("internal, not published"))
+    return render(request, "statistics/imported.html",
+                  {"report": report, "summary": summary, "groups": group_warnings(report.warnings)})
 
 
 # ------------------------------------------------------------------ API
