@@ -19,7 +19,8 @@ import math
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Table
+from sqlalchemy import Float, Integer, String, Table
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -99,14 +100,22 @@ def _constants(df: pl.DataFrame) -> dict[str, str]:
 
 
 def _literal(value: object) -> str | None:
+    """SQLite's literal of ``value`` by SQLAlchemy's literal processors (no escaping written here), or None
+    where a literal would not store exactly what binding stores (infinities, text with a NUL, integers
+    beyond 64 bits): such a column is bound per row instead."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
-        return str(int(value))
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else None
+        value = int(value)
+    if isinstance(value, int) and -2**63 <= value < 2**63:
+        return str(_LITERALS[int](value))
+    if isinstance(value, float) and math.isfinite(value):
+        return str(_LITERALS[float](value))
     if isinstance(value, str) and "\x00" not in value:
-        return "'" + value.replace("'", "''") + "'"  # SQL's only escape in a string literal
+        return str(_LITERALS[str](value))
     return None
+
+
+_SQLITE = sqlite.dialect()
+_LITERALS = {int: Integer().literal_processor(_SQLITE), float: Float().literal_processor(_SQLITE),
+             str: String().literal_processor(_SQLITE)}
